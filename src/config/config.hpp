@@ -1,0 +1,173 @@
+// Plain configuration structs: what `warden.toml` (or the embedded default) says, validated and
+// normalised by the loader (config/loader.hpp), before any secret is resolved.
+//
+// Defaults are documented at the field. Secrets never live here as usable values: a secret in
+// the config is either a SecretRef (resolved later by the control plane into the Snapshot) or a
+// literal held in a Secret (flagged by `warden secrets audit`).
+// Thread safety: plain values; a Config is built once per load and then only read.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "observe/secret.hpp"
+
+namespace warden::config {
+
+using Duration = std::chrono::milliseconds;
+
+// { source = "env"|"file"|"exec", provider = "default", id = "...", prefix = "Bearer " }
+struct SecretRef {
+  std::string source;
+  std::string provider = "default";  // alias in [secrets.providers]; "default" env needs no entry
+  std::string id;                    // env var name, RFC 6901 pointer, or exec id
+
+  std::string Describe() const;  // "env:default:OPENAI_API_KEY" — safe to log (no value)
+};
+
+// A config value that holds a secret: either a literal string or a SecretRef.
+struct SecretInput {
+  std::optional<SecretRef> ref;  // set → resolve via secret providers
+  Secret literal;                // used when !ref
+  std::string prefix;            // prepended to the resolved value (headers: "Bearer ")
+  std::string key_path;          // where it was declared, e.g. "providers.cf.headers.x"
+
+  bool IsLiteral() const { return !ref.has_value(); }
+};
+
+// [secrets.providers.ALIAS]
+struct SecretProviderConfig {
+  std::string alias;
+  std::string source;  // env | file | exec
+  // env
+  std::vector<std::string> allowlist;  // empty = any variable
+  // file
+  std::string path;                    // "~" expanded by the loader; must be absolute
+  std::string mode = "json";           // json | single_value
+  // exec
+  std::string command;                 // absolute path
+  std::vector<std::string> args;
+  std::vector<std::string> pass_env;   // the child's whole environment
+  std::vector<std::string> trusted_dirs;
+  Duration timeout{5000};              // kills the whole process tree
+  bool json_only = true;
+  std::size_t max_output_bytes = 1 << 20;  // 1 MiB
+};
+
+enum class Api { kOpenAi, kAnthropic };
+
+// [providers.ID.federated] — a short-lived workload (OIDC) token used when no static key resolves.
+struct FederatedConfig {
+  std::optional<SecretInput> token;          // usually { source="env", id="VERCEL_OIDC_TOKEN" }
+  std::string token_file;                    // fallback; "~" expanded; written 0600 by refresh
+  std::vector<std::string> refresh_command;  // argv, no shell; prints a fresh token on stdout
+  Duration refresh_before{10 * 60 * 1000};   // run refresh this long before exp (default 10m)
+  Duration refresh_timeout{30 * 1000};       // default 30s; kills the process tree
+  std::vector<std::string> pass_env;         // environment of refresh_command (default: none)
+  std::vector<std::string> trusted_dirs;     // refresh_command must live inside one, when set
+};
+
+// [providers.ID.oauth] — parsed and validated; used by `warden auth login` (later issue).
+struct OAuthConfig {
+  std::string authorize_url;
+  std::string token_url;
+  std::string client_id;
+  std::vector<std::string> scopes;
+  std::string redirect_uri;
+};
+
+// [providers.ID]
+struct ProviderConfig {
+  std::string id;                      // what callers write before the "/": "openai/gpt-4o"
+  Api api = Api::kOpenAi;              // wire format and default auth header
+  std::string base_url;                // e.g. "https://api.openai.com/v1" (http or https)
+  std::optional<bool> enabled;         // unset = enabled when a credential resolves
+  std::optional<std::vector<SecretInput>> keys;  // unset = the env chain for env_prefix
+  std::string env_prefix;              // env chain base; default id upper-cased, '-' → '_'
+  std::vector<std::pair<std::string, SecretInput>> headers;  // extra headers, this provider only
+  std::optional<FederatedConfig> federated;
+  std::optional<OAuthConfig> oauth;
+};
+
+enum class AuthMode { kNone, kToken, kTrustedProxy, kJwt };
+
+struct RateLimitConfig {
+  int max_attempts = 10;          // wrong credentials per window per client address
+  Duration window{60 * 1000};     // 60s
+  Duration lockout{5 * 60 * 1000};  // 5m → 429 + Retry-After
+  bool exempt_loopback = true;
+};
+
+struct TrustedProxyConfig {
+  std::vector<std::string> proxies;           // CIDRs
+  std::string user_header = "x-forwarded-user";
+  std::vector<std::string> required_headers;
+  std::vector<std::string> allow_users;
+};
+
+struct JwtAuthConfig {
+  std::string issuer;
+  std::string audience;
+  std::string jwks_url;
+  std::string jwks_file;
+  std::string subject;
+};
+
+struct AuthConfig {
+  AuthMode mode = AuthMode::kToken;
+  std::optional<SecretInput> token;  // gateway.auth.token (literal or ref)
+  RateLimitConfig rate_limit;
+  TrustedProxyConfig trusted_proxy;
+  JwtAuthConfig jwt;
+};
+
+struct TlsConfig {
+  std::string cert;  // PEM paths; set both to serve HTTPS only
+  std::string key;
+  std::string hsts;  // Strict-Transport-Security value; empty = not sent
+};
+
+struct UpstreamConfig {
+  Duration connect_timeout{5 * 1000};        // TCP + TLS handshake
+  Duration first_byte_timeout{300 * 1000};   // request sent → response header (LLMs are slow)
+  Duration idle_timeout{120 * 1000};         // between two reads of a response body/stream
+  int max_connections_per_origin = 256;      // per event loop; excess requests wait (then 503)
+  Duration pool_idle_timeout{60 * 1000};     // idle pooled connections are closed after this
+};
+
+struct GatewayConfig {
+  std::string bind = "127.0.0.1:8787";  // host:port; [::1]:port for IPv6
+  int threads = 0;                      // event loops; 0 = one per core
+  std::size_t max_body_bytes = 32u << 20;  // 32 MiB → 413
+  std::size_t max_header_bytes = 64u << 10;  // 64 KiB → 431
+  Duration header_timeout{10 * 1000};   // a request's header must arrive within this
+  Duration body_timeout{60 * 1000};     // and its body within this
+  Duration idle_timeout{75 * 1000};     // keep-alive idle between requests
+  Duration shutdown_grace{10 * 1000};   // in-flight requests may finish within this on SIGTERM
+  AuthConfig auth;
+  std::optional<TlsConfig> tls;
+  UpstreamConfig upstream;
+};
+
+struct ReloadConfig {
+  bool watch = true;  // reload when the config file or a watched secret/token file is replaced
+};
+
+struct Config {
+  GatewayConfig gateway;
+  std::map<std::string, SecretProviderConfig> secret_providers;  // by alias
+  std::vector<ProviderConfig> providers;                         // in file order
+  ReloadConfig reload;
+  std::string origin;  // file path, or "<embedded default>"
+
+  const ProviderConfig* FindProvider(std::string_view id) const;
+};
+
+// "OPENAI" for "openai", "MY_PROV" for "my-prov".
+std::string EnvPrefixFor(std::string_view provider_id);
+
+}  // namespace warden::config

@@ -1,0 +1,22 @@
+// Decoding of JWT claims without verification: enough to read `exp` of a workload token
+// (pure computation, no file or network access; see reference case 001).
+// Signature verification for caller JWTs lives with the jwt access mode.
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+
+#include "base/result.hpp"
+
+namespace warden::crypto {
+
+struct JwtClaims {
+  std::int64_t exp = 0;  // seconds since the epoch
+  std::int64_t iat = 0;  // 0 when absent
+};
+
+// Errors: JWT_MALFORMED (not three base64url parts / payload not a JSON object),
+// JWT_NO_EXP (no numeric `exp`).
+Result<JwtClaims> DecodeJwtClaims(std::string_view token);
+
+}  // namespace warden::crypto

@@ -1,0 +1,4 @@
+// Separate compilation unit for Boost.Beast (BOOST_BEAST_SEPARATE_COMPILATION).
+#include <utility>
+
+#include <boost/beast/src.hpp>
