@@ -19,7 +19,7 @@ std::vector<std::string> ProcessEnvironment::Names() const {
   std::vector<std::string> out;
   for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
     const char* eq = std::strchr(*e, '=');
-    if (eq != nullptr) out.emplace_back(*e, eq);
+    if (eq != nullptr) out.emplace_back(*e, std::size_t(eq - *e));
   }
   std::sort(out.begin(), out.end());
   return out;

@@ -31,7 +31,7 @@ class ProcessEnvironment final : public Environment {
 class MapEnvironment final : public Environment {
  public:
   MapEnvironment() = default;
-  explicit MapEnvironment(std::map<std::string, std::string> vars) : vars_(std::move(vars)) {}
+  explicit MapEnvironment(const std::map<std::string, std::string>& vars) : vars_(vars.begin(), vars.end()) {}
   void Set(std::string name, std::string value) { vars_[std::move(name)] = std::move(value); }
   std::optional<std::string> Get(std::string_view name) const override;
   std::vector<std::string> Names() const override;

@@ -14,6 +14,11 @@
 namespace warden {
 
 struct Error {
+  Error() = default;
+  // Two arguments at least, so that Result<std::string>{some_string} is never ambiguous.
+  Error(std::string code, std::string message, std::string context = {})
+      : code(std::move(code)), message(std::move(message)), context(std::move(context)) {}
+
   std::string code;
   std::string message;
   std::string context;

@@ -1,0 +1,30 @@
+// Caller authentication for the data plane (modes none and token).
+//
+// The caller's credential is `Authorization: Bearer T` (OpenAI SDK) or `x-api-key: T`
+// (Anthropic SDK); it is compared with the gateway token in constant time. The decision carries
+// a stable `code` for the 401 body ("missing_credentials", "invalid_credentials").
+// Thread safety: pure function over an immutable AccessPolicy.
+#pragma once
+
+#include <string_view>
+
+#include "secrets/snapshot.hpp"
+
+namespace warden::access {
+
+enum class AuthOutcome { kAllowed, kMissing, kWrong, kUnsupportedMode };
+
+struct AuthDecision {
+  AuthOutcome outcome = AuthOutcome::kAllowed;
+  std::string_view code;     // for the error body
+  std::string_view message;  // names the fix; never a credential
+};
+
+// `authorization` and `api_key` are the raw header values (empty when absent).
+AuthDecision Authenticate(const secrets::AccessPolicy& policy, std::string_view authorization,
+                          std::string_view api_key);
+
+// The token carried by an Authorization header ("Bearer T", case-insensitive scheme), or "".
+std::string_view BearerToken(std::string_view authorization);
+
+}  // namespace warden::access

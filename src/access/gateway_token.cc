@@ -1,0 +1,98 @@
+#include "access/gateway_token.hpp"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "base/atomic_file.hpp"
+#include "crypto/crypto.hpp"
+
+namespace warden::access {
+
+namespace {
+
+std::string Trim(std::string s) {
+  while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ' || s.back() == '\t'))
+    s.pop_back();
+  std::size_t i = 0;
+  while (i < s.size() && (s[i] == ' ' || s[i] == '\t')) ++i;
+  return s.substr(i);
+}
+
+Result<void> CheckTokenValue(std::string_view value, const std::string& source) {
+  for (unsigned char c : value) {
+    if (c < 0x21 || c == 0x7f)
+      return Error::Make("TOKEN_INVALID",
+                         "gateway token from " + source + " contains whitespace or control characters",
+                         source);
+  }
+  return Ok();
+}
+
+}  // namespace
+
+std::string WardenHome(const Environment& env) {
+  if (auto home = env.Get("WARDEN_HOME"); home && !home->empty()) return *home;
+  std::string user_home = env.Get("HOME").value_or("");
+  if (user_home.empty()) user_home = "/tmp";
+  return user_home + "/.warden";
+}
+
+std::string GatewayTokenPath(const Environment& env) { return WardenHome(env) + "/gateway.token"; }
+
+Result<GatewayToken> ResolveGatewayToken(const std::optional<std::string>& flag_token,
+                                         const Environment& env,
+                                         const std::optional<Secret>& config_token, bool generate) {
+  GatewayToken out;
+  auto env_token = env.Get("WARDEN_GATEWAY_TOKEN");
+  if (env_token && env_token->empty()) env_token.reset();
+  if (env_token && config_token && !config_token->ConstantTimeEquals(*env_token)) {
+    out.warnings.push_back(
+        "TOKEN_SHADOWED: WARDEN_GATEWAY_TOKEN and gateway.auth.token differ; "
+        "WARDEN_GATEWAY_TOKEN wins (remove one so server and CLI agree)");
+  }
+  if (flag_token && !flag_token->empty()) {
+    out.token = Secret(*flag_token);
+    out.source = "--token";
+  } else if (env_token) {
+    out.token = Secret(*env_token);
+    out.source = "WARDEN_GATEWAY_TOKEN";
+  } else if (config_token && !config_token->empty()) {
+    out.token = *config_token;
+    out.source = "gateway.auth.token";
+  } else {
+    std::string path = GatewayTokenPath(env);
+    struct stat st {};
+    if (::lstat(path.c_str(), &st) == 0) {
+      if (!S_ISREG(st.st_mode))
+        return Error::Make("SECRET_FILE_INSECURE", path + " is not a regular file; replace it with the token file", path);
+      if ((st.st_mode & 077) != 0)
+        return Error::Make("SECRET_FILE_INSECURE",
+                           path + " is readable by others; run: chmod 600 " + path, path);
+      if (st.st_uid != ::geteuid())
+        return Error::Make("SECRET_FILE_INSECURE", path + " is not owned by the current user", path);
+      auto content = ReadWholeFile(path, 4096);
+      if (!content) return content.error();
+      out.token = Secret(Trim(*content));
+      out.source = path;
+      if (out.token.empty())
+        return Error::Make("TOKEN_INVALID", path + " is empty; delete it to generate a new token", path);
+    } else if (generate) {
+      std::string home = WardenHome(env);
+      if (auto r = EnsurePrivateDir(home); !r) return r.error();
+      std::string token = crypto::NewToken();
+      if (auto r = WriteFileAtomically(path, token + "\n", 0600); !r) return r.error();
+      out.token = Secret(std::move(token));
+      out.source = path;
+      out.generated = true;
+    } else {
+      return Error::Make("TOKEN_MISSING",
+                         "no gateway token: set WARDEN_GATEWAY_TOKEN, gateway.auth.token, or start "
+                         "`warden serve` once to generate " + path,
+                         path);
+    }
+  }
+  if (auto r = CheckTokenValue(out.token.Reveal(), out.source); !r) return r.error();
+  return out;
+}
+
+}  // namespace warden::access

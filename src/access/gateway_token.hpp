@@ -1,0 +1,38 @@
+// The gateway token: one function, one truth, shared by `warden serve` and every CLI verb.
+//
+// Precedence: --token flag > WARDEN_GATEWAY_TOKEN > gateway.auth.token > $WARDEN_HOME/gateway.token.
+// When none is set and `generate` is true, a new random token is written to
+// $WARDEN_HOME/gateway.token (mode 0600, atomically) and its path (never its value) is reported.
+// If the env and config both hold a value and they differ, a TOKEN_SHADOWED warning names both
+// sources (never the values) — the env-first rule of reference case 004.
+// Thread safety: pure apart from the file it may read or create.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/environment.hpp"
+#include "base/result.hpp"
+#include "observe/secret.hpp"
+
+namespace warden::access {
+
+struct GatewayToken {
+  Secret token;
+  std::string source;               // "--token", "WARDEN_GATEWAY_TOKEN", "gateway.auth.token", path
+  bool generated = false;           // written just now
+  std::vector<std::string> warnings;  // e.g. "TOKEN_SHADOWED: ..."
+};
+
+// $WARDEN_HOME, else $HOME/.warden.
+std::string WardenHome(const Environment& env);
+std::string GatewayTokenPath(const Environment& env);
+
+// config_token: gateway.auth.token after SecretRef resolution (nullopt when not configured).
+Result<GatewayToken> ResolveGatewayToken(const std::optional<std::string>& flag_token,
+                                         const Environment& env,
+                                         const std::optional<Secret>& config_token,
+                                         bool generate);
+
+}  // namespace warden::access

@@ -1,0 +1,50 @@
+// ControlPlane: everything that may block or fail, off the request path.
+//
+// Owns the effective config, the credential registries and the snapshot generation. Reload()
+// re-reads the config, resolves every secret again and swaps the snapshot atomically; on failure
+// it keeps the last-known-good snapshot, logs the reason and records it for /readyz and metrics.
+// Runs on its own io_context/thread (the main thread in `serve`): SIGHUP, file watches and the
+// federated refresher post work here, so reloads and refreshes never overlap.
+// Thread safety: Reload/Refresh* run on the control thread only; RequestRefresh may be called
+// from any thread (it posts).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "app/effective_config.hpp"
+#include "base/environment.hpp"
+#include "base/result.hpp"
+#include "creds/key_pool.hpp"
+#include "proxy/gateway_state.hpp"
+#include "secrets/snapshot_builder.hpp"
+
+namespace warden::app {
+
+class ControlPlane {
+ public:
+  ControlPlane(EffectiveConfig config, const Environment& env, proxy::GatewayState& gw,
+               std::optional<std::string> flag_token);
+
+  // First build at start: fails start on an unresolvable active ref.
+  Result<secrets::BuildResult> Initial();
+  // Rebuild and swap; false (and the old snapshot kept) on failure.
+  bool Reload(const std::string& reason);
+
+  const EffectiveConfig& effective() const { return config_; }
+  secrets::FederatedTokenRegistry& federated() { return federated_; }
+
+ private:
+  EffectiveConfig config_;
+  const Environment& env_;
+  proxy::GatewayState& gw_;
+  std::optional<std::string> flag_token_;
+  creds::CredentialStateRegistry key_states_;
+  secrets::FederatedTokenRegistry federated_;
+  std::uint64_t generation_ = 0;
+  proxy::ReloadStatus status_;
+};
+
+}  // namespace warden::app

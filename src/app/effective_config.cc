@@ -1,0 +1,45 @@
+#include "app/effective_config.hpp"
+
+#include <sys/stat.h>
+
+#include "access/gateway_token.hpp"
+#include "config/default_config.hpp"
+#include "config/dotenv.hpp"
+#include "config/loader.hpp"
+
+namespace warden::app {
+
+Result<int> LoadHomeDotenv(const Environment& env) {
+  return config::LoadDotenvInto(access::WardenHome(env) + "/.env");
+}
+
+Result<EffectiveConfig> LoadEffectiveConfig(const std::optional<std::string>& flag_path,
+                                            const Environment& env) {
+  EffectiveConfig out;
+  if (flag_path && !flag_path->empty()) {
+    out.path = *flag_path;
+  } else if (auto p = env.Get("WARDEN_CONFIG"); p && !p->empty()) {
+    out.path = *p;
+  } else {
+    std::string home_config = access::WardenHome(env) + "/warden.toml";
+    struct stat st {};
+    if (::stat(home_config.c_str(), &st) == 0) out.path = home_config;
+  }
+  auto cfg = out.path.empty()
+                 ? config::ParseConfig(config::EmbeddedDefaultToml(), "<embedded default>", env)
+                 : config::LoadConfigFile(out.path, env);
+  if (!cfg) return cfg.error();
+  out.config = std::make_shared<const config::Config>(std::move(*cfg));
+  return out;
+}
+
+Result<std::shared_ptr<const config::Config>> ReloadConfig(const EffectiveConfig& current,
+                                                           const Environment& env) {
+  auto cfg = current.path.empty()
+                 ? config::ParseConfig(config::EmbeddedDefaultToml(), "<embedded default>", env)
+                 : config::LoadConfigFile(current.path, env);
+  if (!cfg) return cfg.error();
+  return std::make_shared<const config::Config>(std::move(*cfg));
+}
+
+}  // namespace warden::app

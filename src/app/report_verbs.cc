@@ -1,0 +1,152 @@
+// `warden status`, `warden token`: read-only reports built with the same resolution as `serve`.
+#include <chrono>
+#include <cstdio>
+
+#include <boost/json.hpp>
+#include <fmt/format.h>
+
+#include "app/effective_config.hpp"
+#include "app/verbs.hpp"
+#include "creds/key_pool.hpp"
+#include "observe/log.hpp"
+#include "secrets/snapshot_builder.hpp"
+
+namespace warden::app {
+
+namespace {
+
+std::int64_t NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+struct Loaded {
+  EffectiveConfig effective;
+  secrets::BuildResult built;
+};
+
+// Loads config + secrets like `serve` (without generating a token). Prints errors itself.
+std::optional<Loaded> LoadForReport(const CommonOptions& common, bool json, Error* error_out) {
+  ProcessEnvironment env;
+  if (auto d = LoadHomeDotenv(env); !d) {
+    *error_out = d.error();
+    return std::nullopt;
+  }
+  auto effective = LoadEffectiveConfig(common.config_path, env);
+  if (!effective) {
+    *error_out = effective.error();
+    return std::nullopt;
+  }
+  creds::CredentialStateRegistry states;
+  secrets::FederatedTokenRegistry federated;
+  secrets::BuildOptions opts;
+  opts.flag_token = common.token;
+  opts.require_token = false;
+  opts.now_ms = NowMs();
+  auto built = secrets::BuildSnapshot(effective->config, env, states, federated, opts, 1);
+  if (!built) {
+    *error_out = built.error();
+    return std::nullopt;
+  }
+  return Loaded{std::move(*effective), std::move(*built)};
+}
+
+}  // namespace
+
+int RunStatus(const CommonOptions& common, const ReportOptions& options) {
+  observe::InitLogging("off");
+  Error error;
+  auto loaded = LoadForReport(common, options.json, &error);
+  if (!loaded) {
+    if (options.json) {
+      boost::json::object o{{"ok", false}, {"error", {{"code", error.code}, {"message", error.message}, {"context", error.context}}}};
+      std::puts(boost::json::serialize(o).c_str());
+    } else {
+      std::fprintf(stderr, "warden status: %s\n", error.ToString().c_str());
+    }
+    return 1;
+  }
+  const auto& snap = *loaded->built.snapshot;
+  const std::int64_t now = NowMs();
+  int exit_code = 0;
+  boost::json::array providers;
+  std::string text = fmt::format("config: {}\ngateway token: {}\n", snap.config->origin,
+                                 snap.access.token.empty() ? std::string("missing")
+                                                           : snap.access.token_source + " (" + snap.access.token.Fingerprint() + ")");
+  for (const auto& p : snap.providers) {
+    boost::json::object o;
+    o["id"] = p.id;
+    o["enabled"] = p.enabled;
+    o["source"] = p.source_kind;
+    o["keys"] = p.keys.keys().size();
+    boost::json::array fps;
+    for (const auto& k : p.keys.keys()) fps.push_back(boost::json::value(k.fingerprint + " " + k.source));
+    o["fingerprints"] = std::move(fps);
+    std::string line = fmt::format("{:<12} ", p.id);
+    if (!p.enabled) {
+      line += "disabled: " + p.disabled_reason;
+      o["reason"] = p.disabled_reason;
+    } else {
+      line += fmt::format("{} key(s) from {}", p.keys.keys().size(), p.source_kind);
+      for (const auto& k : p.keys.keys()) line += "\n             " + k.fingerprint + "  " + k.source;
+      if (p.federated) {
+        auto tok = p.federated->Current();
+        if (!tok || tok->exp_ms <= now) {
+          o["token"] = "missing or expired";
+          line += "\n             federated token: missing or expired";
+          if (p.keys.empty()) exit_code = std::max(exit_code, 1);
+        } else {
+          std::int64_t left_s = (tok->exp_ms - now) / 1000;
+          o["expires_at"] = tok->exp_ms / 1000;
+          o["expires_in_s"] = left_s;
+          o["token_source"] = tok->source;
+          line += fmt::format("\n             federated token from {} expires in {}s", tok->source, left_s);
+          if (p.keys.empty() && left_s < 24 * 3600 && exit_code == 0) exit_code = 2;
+        }
+      }
+    }
+    providers.push_back(std::move(o));
+    text += line + "\n";
+  }
+  for (const auto& d : loaded->built.diagnostics) text += "note: " + d + "\n";
+  if (options.json) {
+    boost::json::object root;
+    root["ok"] = exit_code == 0;
+    root["config"] = snap.config->origin;
+    root["token_source"] = snap.access.token_source;
+    root["providers"] = std::move(providers);
+    boost::json::array notes;
+    for (const auto& d : loaded->built.diagnostics) notes.push_back(boost::json::value(d));
+    root["diagnostics"] = std::move(notes);
+    std::puts(boost::json::serialize(root).c_str());
+  } else {
+    std::fputs(text.c_str(), stdout);
+  }
+  return options.check ? exit_code : 0;
+}
+
+int RunToken(const CommonOptions& common) {
+  observe::InitLogging("off");
+  Error error;
+  auto loaded = LoadForReport(common, false, &error);
+  if (!loaded) {
+    std::fprintf(stderr, "warden token: %s\n", error.ToString().c_str());
+    return 1;
+  }
+  const auto& access = loaded->built.snapshot->access;
+  if (access.token.empty()) {
+    std::fprintf(stderr, "warden token: no gateway token yet; start `warden serve` once or set WARDEN_GATEWAY_TOKEN\n");
+    return 1;
+  }
+  std::printf("source: %s\nfingerprint: %s\n", access.token_source.c_str(), access.token.Fingerprint().c_str());
+  for (const auto& d : loaded->built.diagnostics) std::printf("note: %s\n", d.c_str());
+  return 0;
+}
+
+int RunSecretsAudit(const CommonOptions& common, const ReportOptions& options) {
+  std::fprintf(stderr, "warden secrets audit: not implemented yet\n");
+  return 2;
+}
+
+}  // namespace warden::app

@@ -1,0 +1,115 @@
+#include <csignal>
+
+#include <spdlog/spdlog.h>
+
+#include "app/control_plane.hpp"
+#include "app/effective_config.hpp"
+#include "app/verbs.hpp"
+#include "http/net.hpp"
+#include "http/server.hpp"
+#include "http/tls_context.hpp"
+#include "observe/log.hpp"
+
+namespace warden::app {
+
+namespace asio = net::asio;
+
+namespace {
+
+net::Task<void> HandleSignals(asio::signal_set& signals, http::Server& server, ControlPlane& control) {
+  for (;;) {
+    auto [ec, signo] = co_await signals.async_wait(net::kUseTuple);
+    if (ec) co_return;
+    if (signo == SIGHUP) {
+      control.Reload("SIGHUP");
+      continue;
+    }
+    spdlog::info("received {}; draining in-flight requests", signo == SIGINT ? "SIGINT" : "SIGTERM");
+    server.Shutdown();
+    signals.cancel();
+    co_return;
+  }
+}
+
+}  // namespace
+
+int RunServe(const CommonOptions& common, const ServeOptions& options) {
+  observe::InitLogging(common.log_level);
+  std::signal(SIGPIPE, SIG_IGN);
+  ProcessEnvironment env;
+  if (auto loaded = LoadHomeDotenv(env); !loaded) {
+    spdlog::error("{}", loaded.error().ToString());
+    return 1;
+  } else if (*loaded > 0) {
+    spdlog::info("loaded {} variable(s) from $WARDEN_HOME/.env", *loaded);
+  }
+  auto effective = LoadEffectiveConfig(common.config_path, env);
+  if (!effective) {
+    spdlog::error("cannot start: {}", effective.error().ToString());
+    return 1;
+  }
+  const config::Config& cfg = *effective->config;
+  spdlog::info("config: {}", cfg.origin);
+
+  proxy::GatewayState gw(cfg.gateway.auth.rate_limit, observe::Metrics::Global());
+  gw.access_log = true;
+  ControlPlane control(*effective, env, gw, common.token);
+  auto built = control.Initial();
+  if (!built) {
+    spdlog::error("cannot start: {}", built.error().ToString());
+    return 1;
+  }
+  for (const auto& d : built->diagnostics) spdlog::warn("{}", d);
+  const auto& snap = *built->snapshot;
+  if (snap.access.mode == config::AuthMode::kToken) {
+    if (built->token_generated) {
+      spdlog::info("generated a gateway token in {} (mode 0600); clients and `warden` verbs read it from there",
+                   snap.access.token_source);
+    } else {
+      spdlog::info("gateway token from {} ({})", snap.access.token_source, snap.access.token.Fingerprint());
+    }
+  } else {
+    spdlog::warn("gateway.auth.mode = \"none\": every local process can use your provider keys");
+  }
+  spdlog::info("providers enabled: {}", snap.enabled_names.empty() ? "none" : snap.enabled_names);
+
+  http::Server::Options opts;
+  opts.bind = options.bind.value_or(cfg.gateway.bind);
+  opts.threads = cfg.gateway.threads;
+  opts.limits = cfg.gateway;
+  if (cfg.gateway.tls) {
+    auto tls = http::MakeServerTlsContext(cfg.gateway.tls->cert, cfg.gateway.tls->key);
+    if (!tls) {
+      spdlog::error("cannot start: {}", tls.error().ToString());
+      return 1;
+    }
+    opts.server_tls = *tls;
+    gw.hsts = cfg.gateway.tls->hsts;
+  }
+  if (snap.access.mode == config::AuthMode::kNone) {
+    auto ep = http::ParseBind(opts.bind);
+    if (ep && !http::IsLoopback(ep->address())) {
+      spdlog::error("cannot start: gateway.auth.mode = \"none\" is only allowed on a loopback bind, not {}", opts.bind);
+      return 1;
+    }
+  }
+  http::Server server(opts, gw);
+  if (auto started = server.Start(); !started) {
+    spdlog::error("cannot start: {}", started.error().ToString());
+    return 1;
+  }
+  auto ep = server.LocalEndpoint();
+  std::string host = ep.address().is_v6() ? "[" + ep.address().to_string() + "]" : ep.address().to_string();
+  spdlog::info("warden {} listening on {}://{}:{}", WARDEN_VERSION, opts.server_tls ? "https" : "http",
+               host, ep.port());
+
+  asio::io_context control_loop{1};
+  asio::signal_set signals(control_loop, SIGINT, SIGTERM, SIGHUP);
+  asio::co_spawn(control_loop, HandleSignals(signals, server, control), asio::detached);
+  control_loop.run();
+  server.Wait();
+  spdlog::info("stopped");
+  return 0;
+}
+
+}  // namespace warden::app

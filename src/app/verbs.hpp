@@ -1,0 +1,30 @@
+// The CLI verbs. Each returns the process exit code (DESIGN §3 "CLI exit codes").
+// All verbs resolve config, secrets and the gateway token with the same functions as `serve`.
+#pragma once
+
+#include <optional>
+#include <string>
+
+namespace warden::app {
+
+struct CommonOptions {
+  std::optional<std::string> config_path;
+  std::optional<std::string> token;
+  std::string log_level = "info";
+};
+
+struct ServeOptions {
+  std::optional<std::string> bind;
+};
+
+struct ReportOptions {
+  bool check = false;
+  bool json = false;
+};
+
+int RunServe(const CommonOptions& common, const ServeOptions& options);
+int RunStatus(const CommonOptions& common, const ReportOptions& options);
+int RunSecretsAudit(const CommonOptions& common, const ReportOptions& options);
+int RunToken(const CommonOptions& common);
+
+}  // namespace warden::app

@@ -1,0 +1,98 @@
+#include "base/atomic_file.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <filesystem>
+
+#include "crypto/crypto.hpp"
+
+namespace warden {
+
+namespace {
+
+std::string DirName(const std::string& path) {
+  auto slash = path.rfind('/');
+  if (slash == std::string::npos) return ".";
+  if (slash == 0) return "/";
+  return path.substr(0, slash);
+}
+
+}  // namespace
+
+Result<void> EnsurePrivateDir(const std::string& path) {
+  std::error_code ec;
+  std::filesystem::path p(path);
+  if (p.has_parent_path() && !std::filesystem::exists(p.parent_path(), ec)) {
+    if (auto r = EnsurePrivateDir(p.parent_path().string()); !r) return r;
+  }
+  if (::mkdir(path.c_str(), 0700) != 0 && errno != EEXIST) return Error::Posix("mkdir", path, errno);
+  return Ok();
+}
+
+Result<void> WriteFileAtomically(const std::string& path, std::string_view content, unsigned mode) {
+  std::string dir = DirName(path);
+  std::string tmp = path + ".tmp-" + crypto::Hex(crypto::Sha256(crypto::RandomBytes(16))).substr(0, 12);
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode);
+  if (fd < 0) return Error::Posix("create", tmp, errno);
+  auto fail = [&](const char* op, int err) {
+    ::close(fd);
+    ::unlink(tmp.c_str());
+    return Error::Posix(op, tmp, err);
+  };
+  // The umask may have narrowed the mode; never widen, but make sure it is exactly `mode`.
+  if (::fchmod(fd, mode) != 0) return fail("chmod", errno);
+  std::size_t written = 0;
+  while (written < content.size()) {
+    ssize_t n = ::write(fd, content.data() + written, content.size() - written);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return fail("write", errno);
+    }
+    written += std::size_t(n);
+  }
+  if (::fsync(fd) != 0) return fail("fsync", errno);
+  if (::close(fd) != 0) {
+    ::unlink(tmp.c_str());
+    return Error::Posix("close", tmp, errno);
+  }
+  if (::rename(tmp.c_str(), path.c_str()) != 0) {
+    int err = errno;
+    ::unlink(tmp.c_str());
+    return Error::Posix("rename", path, err);
+  }
+  int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd >= 0) {
+    ::fsync(dfd);
+    ::close(dfd);
+  }
+  return Ok();
+}
+
+Result<std::string> ReadWholeFile(const std::string& path, std::size_t max_bytes) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return Error::Posix("open", path, errno);
+  std::string out;
+  char buf[8192];
+  for (;;) {
+    ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      int err = errno;
+      ::close(fd);
+      return Error::Posix("read", path, err);
+    }
+    if (n == 0) break;
+    out.append(buf, std::size_t(n));
+    if (out.size() > max_bytes) {
+      ::close(fd);
+      return Error::Make("IO_ERROR", path + " is larger than " + std::to_string(max_bytes) + " bytes", path);
+    }
+  }
+  ::close(fd);
+  return Result<std::string>(std::move(out));
+}
+
+}  // namespace warden

@@ -1,0 +1,22 @@
+// Atomic, private file writes for anything that holds a secret.
+//
+// WriteFileAtomically writes to a temp file in the same directory opened with O_EXCL and mode
+// 0600 from the start (never chmod-ed late), fsyncs it, renames it over the target and fsyncs
+// the directory; on any error the temp file is removed and the target is left untouched
+// (leveldb SetCurrentFile). EnsurePrivateDir creates a directory (and parents) with mode 0700.
+// Thread safety: functions are thread-safe; concurrent writers of one path: last rename wins.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "base/result.hpp"
+
+namespace warden {
+
+Result<void> WriteFileAtomically(const std::string& path, std::string_view content,
+                                 unsigned mode = 0600);
+Result<void> EnsurePrivateDir(const std::string& path);
+Result<std::string> ReadWholeFile(const std::string& path, std::size_t max_bytes);
+
+}  // namespace warden

@@ -1,0 +1,561 @@
+#include "config/loader.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdint>
+#include <limits>
+#include <optional>
+#include <utility>
+#include <vector>
+
+#include <toml++/toml.h>
+
+#include "config/duration.hpp"
+#include "config/problems.hpp"
+#include "config/validate.hpp"
+
+namespace warden::config {
+namespace {
+
+constexpr std::string_view kSecretRefInvalid = "SECRET_REF_INVALID";
+constexpr std::size_t kMaxConfigBytes = 4u << 20;
+
+std::string_view TypeName(const toml::node& node) {
+  switch (node.type()) {
+    case toml::node_type::string:
+      return "a string";
+    case toml::node_type::integer:
+      return "an integer";
+    case toml::node_type::floating_point:
+      return "a float";
+    case toml::node_type::boolean:
+      return "a boolean";
+    case toml::node_type::table:
+      return "a table";
+    case toml::node_type::array:
+      return "an array";
+    case toml::node_type::date:
+      return "a date";
+    case toml::node_type::time:
+      return "a time";
+    case toml::node_type::date_time:
+      return "a date-time";
+    default:
+      return "nothing";
+  }
+}
+
+// The entries of a table in file order. toml::table is sorted by key, but providers are kept in
+// the order the user wrote them (config.hpp promises it, and "first match" rules may rely on it).
+std::vector<std::pair<std::string, const toml::node*>> InFileOrder(const toml::table& table) {
+  std::vector<std::pair<std::string, const toml::node*>> out;
+  for (const auto& [key, node] : table) out.emplace_back(std::string(key.str()), &node);
+  std::stable_sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
+    const auto& x = a.second->source().begin;
+    const auto& y = b.second->source().begin;
+    return std::pair(x.line, x.column) < std::pair(y.line, y.column);
+  });
+  return out;
+}
+
+// Reads one TOML table into struct fields. Every key asked for becomes "known"; Finish() reports
+// the keys present but never asked for as unknown, with a suggestion among the known ones. Type
+// errors name the expected type and what was found, never the value (it might be a secret).
+class TableReader {
+ public:
+  TableReader(const toml::table& table, std::string path, Problems& problems,
+              std::string_view code = kConfigInvalid)
+      : table_(table), path_(std::move(path)), problems_(problems), code_(code) {}
+  TableReader(const TableReader&) = delete;
+  TableReader& operator=(const TableReader&) = delete;
+
+  const std::string& path() const { return path_; }
+  std::string PathOf(std::string_view key) const { return JoinKey(path_, key); }
+  bool Has(std::string_view key) const { return table_.contains(key); }
+
+  // Marks `key` known and returns its node, or nullptr when absent.
+  const toml::node* Get(std::string_view key) {
+    known_.emplace_back(key);
+    return table_.get(key);
+  }
+
+  void WrongType(std::string_view key, std::string_view expected, const toml::node& found) {
+    problems_.Add(PathOf(key),
+                  "expected " + std::string(expected) + ", got " + std::string(TypeName(found)),
+                  code_);
+  }
+
+  // Returns true when the key was present (even if refused).
+  bool String(std::string_view key, std::string& out) {
+    const toml::node* node = Get(key);
+    if (node == nullptr) return false;
+    if (const auto* v = node->as_string()) {
+      out = v->get();
+    } else {
+      WrongType(key, "a string", *node);
+    }
+    return true;
+  }
+
+  void Bool(std::string_view key, bool& out) {
+    std::optional<bool> value;
+    Bool(key, value);
+    if (value) out = *value;
+  }
+
+  void Bool(std::string_view key, std::optional<bool>& out) {
+    const toml::node* node = Get(key);
+    if (node == nullptr) return;
+    if (const auto* v = node->as_boolean()) {
+      out = v->get();
+    } else {
+      WrongType(key, "a boolean (true or false)", *node);
+    }
+  }
+
+  void Int(std::string_view key, int& out) {
+    std::int64_t value = out;
+    if (Integer(key, value, std::numeric_limits<int>::min(), std::numeric_limits<int>::max())) {
+      out = static_cast<int>(value);
+    }
+  }
+
+  // Byte counts and other sizes: a non-negative integer (0 is refused later where it matters).
+  void Size(std::string_view key, std::size_t& out) {
+    std::int64_t value = 0;
+    if (Integer(key, value, 0, std::numeric_limits<std::int64_t>::max())) {
+      out = static_cast<std::size_t>(value);
+    }
+  }
+
+  void Dur(std::string_view key, Duration& out) {
+    const toml::node* node = Get(key);
+    if (node == nullptr) return;
+    const auto* v = node->as_string();
+    if (v == nullptr) {
+      WrongType(key, "a duration string such as \"30s\", \"5m\" or \"250ms\"", *node);
+      return;
+    }
+    Result<Duration> parsed = ParseDuration(v->get());
+    if (parsed) {
+      out = *parsed;
+    } else {
+      problems_.Add(PathOf(key), parsed.error().message, code_);
+    }
+  }
+
+  void Strings(std::string_view key, std::vector<std::string>& out) {
+    const toml::node* node = Get(key);
+    if (node == nullptr) return;
+    const auto* array = node->as_array();
+    if (array == nullptr) {
+      WrongType(key, "an array of strings", *node);
+      return;
+    }
+    out.clear();
+    for (std::size_t i = 0; i < array->size(); ++i) {
+      if (const auto* v = (*array)[i].as_string()) {
+        out.push_back(v->get());
+      } else {
+        problems_.Add(JoinIndex(PathOf(key), i),
+                      "expected a string, got " + std::string(TypeName((*array)[i])), code_);
+      }
+    }
+  }
+
+  const toml::table* Table(std::string_view key) {
+    const toml::node* node = Get(key);
+    if (node == nullptr) return nullptr;
+    if (const auto* t = node->as_table()) return t;
+    WrongType(key, "a table", *node);
+    return nullptr;
+  }
+
+  void Finish() {
+    for (const auto& [key, node] : table_) {
+      if (std::find(known_.begin(), known_.end(), key.str()) == known_.end()) {
+        problems_.AddUnknownKey(path_, key.str(), known_, code_);
+      }
+    }
+  }
+
+ private:
+  bool Integer(std::string_view key, std::int64_t& out, std::int64_t min, std::int64_t max) {
+    const toml::node* node = Get(key);
+    if (node == nullptr) return false;
+    const auto* v = node->as_integer();
+    if (v == nullptr) {
+      WrongType(key, "an integer", *node);
+      return false;
+    }
+    if (v->get() < min || v->get() > max) {
+      problems_.Add(PathOf(key),
+                    "must be between " + std::to_string(min) + " and " + std::to_string(max) +
+                        ", got " + std::to_string(v->get()),
+                    code_);
+      return false;
+    }
+    out = v->get();
+    return true;
+  }
+
+  const toml::table& table_;
+  std::string path_;
+  Problems& problems_;
+  std::string_view code_;
+  std::vector<std::string> known_;
+};
+
+// A secret-holding value: a literal string, or a SecretRef table { source, provider?, id, prefix?
+// }. Shape problems of a ref are SECRET_REF_INVALID; what the fields mean is checked in Validate.
+std::optional<SecretInput> DecodeSecretInput(const toml::node& node, std::string path,
+                                             Problems& problems) {
+  SecretInput input;
+  input.key_path = std::move(path);
+  if (const auto* literal = node.as_string()) {
+    input.literal = Secret(literal->get());
+    return input;
+  }
+  const auto* table = node.as_table();
+  if (table == nullptr) {
+    problems.Add(input.key_path,
+                 "expected a string or a SecretRef table { source, provider?, id }, got " +
+                     std::string(TypeName(node)));
+    return std::nullopt;
+  }
+  TableReader r(*table, input.key_path, problems, kSecretRefInvalid);
+  SecretRef ref;
+  bool has_source = r.String("source", ref.source);
+  r.String("provider", ref.provider);
+  bool has_id = r.String("id", ref.id);
+  r.String("prefix", input.prefix);
+  r.Finish();
+  if (!has_source) {
+    problems.Add(r.PathOf("source"), "missing (a SecretRef needs source = env, file or exec)",
+                 kSecretRefInvalid);
+  }
+  if (!has_id) problems.Add(r.PathOf("id"), "missing (a SecretRef needs an id)", kSecretRefInvalid);
+  input.ref = std::move(ref);
+  return input;
+}
+
+void DecodeRateLimit(TableReader& r, RateLimitConfig& out) {
+  r.Int("max_attempts", out.max_attempts);
+  r.Dur("window", out.window);
+  r.Dur("lockout", out.lockout);
+  r.Bool("exempt_loopback", out.exempt_loopback);
+}
+
+void DecodeTrustedProxy(TableReader& r, TrustedProxyConfig& out) {
+  r.Strings("proxies", out.proxies);
+  r.String("user_header", out.user_header);
+  r.Strings("required_headers", out.required_headers);
+  r.Strings("allow_users", out.allow_users);
+}
+
+void DecodeJwt(TableReader& r, JwtAuthConfig& out) {
+  r.String("issuer", out.issuer);
+  r.String("audience", out.audience);
+  r.String("jwks_url", out.jwks_url);
+  r.String("jwks_file", out.jwks_file);
+  r.String("subject", out.subject);
+}
+
+void DecodeAuth(TableReader& r, AuthConfig& out, Problems& problems) {
+  std::string mode;
+  if (r.String("mode", mode) && !problems.Touches(r.PathOf("mode"))) {
+    if (mode == "none") {
+      out.mode = AuthMode::kNone;
+    } else if (mode == "token") {
+      out.mode = AuthMode::kToken;
+    } else if (mode == "trusted-proxy") {
+      out.mode = AuthMode::kTrustedProxy;
+    } else if (mode == "jwt") {
+      out.mode = AuthMode::kJwt;
+    } else {
+      problems.Add(r.PathOf("mode"), "unknown mode \"" + mode +
+                                         "\", expected one of none, token, trusted-proxy, jwt");
+    }
+  }
+  if (const toml::node* token = r.Get("token")) {
+    out.token = DecodeSecretInput(*token, r.PathOf("token"), problems);
+  }
+  if (const toml::table* t = r.Table("rate_limit")) {
+    TableReader sub(*t, r.PathOf("rate_limit"), problems);
+    DecodeRateLimit(sub, out.rate_limit);
+    sub.Finish();
+  }
+  if (const toml::table* t = r.Table("trusted_proxy")) {
+    TableReader sub(*t, r.PathOf("trusted_proxy"), problems);
+    DecodeTrustedProxy(sub, out.trusted_proxy);
+    sub.Finish();
+  }
+  if (const toml::table* t = r.Table("jwt")) {
+    TableReader sub(*t, r.PathOf("jwt"), problems);
+    DecodeJwt(sub, out.jwt);
+    sub.Finish();
+  }
+}
+
+void DecodeUpstream(TableReader& r, UpstreamConfig& out) {
+  r.Dur("connect_timeout", out.connect_timeout);
+  r.Dur("first_byte_timeout", out.first_byte_timeout);
+  r.Dur("idle_timeout", out.idle_timeout);
+  r.Int("max_connections_per_origin", out.max_connections_per_origin);
+  r.Dur("pool_idle_timeout", out.pool_idle_timeout);
+}
+
+void DecodeGateway(TableReader& r, GatewayConfig& out, Problems& problems) {
+  r.String("bind", out.bind);
+  r.Int("threads", out.threads);
+  r.Size("max_body_bytes", out.max_body_bytes);
+  r.Size("max_header_bytes", out.max_header_bytes);
+  r.Dur("header_timeout", out.header_timeout);
+  r.Dur("body_timeout", out.body_timeout);
+  r.Dur("idle_timeout", out.idle_timeout);
+  r.Dur("shutdown_grace", out.shutdown_grace);
+  if (const toml::table* t = r.Table("auth")) {
+    TableReader sub(*t, r.PathOf("auth"), problems);
+    DecodeAuth(sub, out.auth, problems);
+    sub.Finish();
+  }
+  if (const toml::table* t = r.Table("tls")) {
+    TableReader sub(*t, r.PathOf("tls"), problems);
+    TlsConfig& tls = out.tls.emplace();
+    sub.String("cert", tls.cert);
+    sub.String("key", tls.key);
+    sub.String("hsts", tls.hsts);
+    sub.Finish();
+  }
+  if (const toml::table* t = r.Table("upstream")) {
+    TableReader sub(*t, r.PathOf("upstream"), problems);
+    DecodeUpstream(sub, out.upstream);
+    sub.Finish();
+  }
+}
+
+// Keys of [secrets.providers.X] that only make sense for one source; a key for another source is
+// refused (a `path` on an exec provider is a mistake, not something to ignore).
+std::string_view SourceOfKey(std::string_view key) {
+  if (key == "allowlist") return "env";
+  if (key == "path" || key == "mode") return "file";
+  if (key == "source") return {};
+  return "exec";
+}
+
+void DecodeSecretProvider(TableReader& r, SecretProviderConfig& out, Problems& problems) {
+  r.String("source", out.source);
+  r.Strings("allowlist", out.allowlist);
+  r.String("path", out.path);
+  r.String("mode", out.mode);
+  r.String("command", out.command);
+  r.Strings("args", out.args);
+  r.Strings("pass_env", out.pass_env);
+  r.Strings("trusted_dirs", out.trusted_dirs);
+  r.Dur("timeout", out.timeout);
+  r.Bool("json_only", out.json_only);
+  r.Size("max_output_bytes", out.max_output_bytes);
+  if (out.source != "env" && out.source != "file" && out.source != "exec") return;
+  for (std::string_view key : {"allowlist", "path", "mode", "command", "args", "pass_env",
+                               "trusted_dirs", "timeout", "json_only", "max_output_bytes"}) {
+    if (r.Has(key) && SourceOfKey(key) != out.source) {
+      problems.Add(r.PathOf(key), "only valid with source = \"" + std::string(SourceOfKey(key)) +
+                                      "\", this provider has source = \"" + out.source + "\"");
+    }
+  }
+}
+
+void DecodeSecrets(TableReader& r, Config& out, Problems& problems) {
+  const toml::table* providers = r.Table("providers");
+  if (providers == nullptr) return;
+  for (const auto& [alias, node] : InFileOrder(*providers)) {
+    std::string path = JoinKey(r.PathOf("providers"), alias);
+    const auto* table = node->as_table();
+    if (table == nullptr) {
+      problems.Add(path, "expected a table, got " + std::string(TypeName(*node)));
+      continue;
+    }
+    TableReader sub(*table, path, problems);
+    SecretProviderConfig provider;
+    provider.alias = alias;
+    DecodeSecretProvider(sub, provider, problems);
+    sub.Finish();
+    out.secret_providers.emplace(alias, std::move(provider));
+  }
+}
+
+void DecodeFederated(TableReader& r, FederatedConfig& out, Problems& problems) {
+  if (const toml::node* token = r.Get("token")) {
+    out.token = DecodeSecretInput(*token, r.PathOf("token"), problems);
+  }
+  r.String("token_file", out.token_file);
+  r.Strings("refresh_command", out.refresh_command);
+  if (r.Has("refresh_command") && out.refresh_command.empty() &&
+      !problems.Touches(r.PathOf("refresh_command"))) {
+    problems.Add(r.PathOf("refresh_command"),
+                 "must not be empty (it is an argv: [\"/path\", ...])");
+  }
+  r.Dur("refresh_before", out.refresh_before);
+  r.Dur("refresh_timeout", out.refresh_timeout);
+  r.Strings("pass_env", out.pass_env);
+  r.Strings("trusted_dirs", out.trusted_dirs);
+}
+
+void DecodeOAuth(TableReader& r, OAuthConfig& out) {
+  r.String("authorize_url", out.authorize_url);
+  r.String("token_url", out.token_url);
+  r.String("client_id", out.client_id);
+  r.Strings("scopes", out.scopes);
+  r.String("redirect_uri", out.redirect_uri);
+}
+
+void DecodeProvider(TableReader& r, ProviderConfig& out, Problems& problems) {
+  std::string api;
+  if (r.String("api", api) && !problems.Touches(r.PathOf("api"))) {
+    if (api == "openai") {
+      out.api = Api::kOpenAi;
+    } else if (api == "anthropic") {
+      out.api = Api::kAnthropic;
+    } else {
+      problems.Add(r.PathOf("api"), "unknown api \"" + api + "\", expected openai or anthropic");
+    }
+  }
+  r.String("base_url", out.base_url);
+  r.Bool("enabled", out.enabled);
+  if (const toml::node* keys = r.Get("keys")) {
+    if (const auto* array = keys->as_array()) {
+      std::vector<SecretInput>& list = out.keys.emplace();
+      for (std::size_t i = 0; i < array->size(); ++i) {
+        auto input = DecodeSecretInput((*array)[i], JoinIndex(r.PathOf("keys"), i), problems);
+        if (input) list.push_back(std::move(*input));
+      }
+    } else {
+      r.WrongType("keys", "an array of keys (strings or SecretRef tables)", *keys);
+    }
+  }
+  r.String("env_prefix", out.env_prefix);
+  if (const toml::table* headers = r.Table("headers")) {
+    for (const auto& [name, node] : InFileOrder(*headers)) {
+      auto input = DecodeSecretInput(*node, JoinKey(r.PathOf("headers"), name), problems);
+      if (input) out.headers.emplace_back(name, std::move(*input));
+    }
+  }
+  if (const toml::table* t = r.Table("federated")) {
+    TableReader sub(*t, r.PathOf("federated"), problems);
+    DecodeFederated(sub, out.federated.emplace(), problems);
+    sub.Finish();
+  }
+  if (const toml::table* t = r.Table("oauth")) {
+    TableReader sub(*t, r.PathOf("oauth"), problems);
+    DecodeOAuth(sub, out.oauth.emplace());
+    sub.Finish();
+  }
+}
+
+void DecodeProviders(const toml::table& providers, Config& out, Problems& problems) {
+  for (const auto& [id, node] : InFileOrder(providers)) {
+    std::string path = JoinKey("providers", id);
+    const auto* table = node->as_table();
+    if (table == nullptr) {
+      problems.Add(path, "expected a table, got " + std::string(TypeName(*node)));
+      continue;
+    }
+    TableReader sub(*table, path, problems);
+    ProviderConfig provider;
+    provider.id = id;
+    DecodeProvider(sub, provider, problems);
+    sub.Finish();
+    out.providers.push_back(std::move(provider));
+  }
+}
+
+// Step 1: the TOML tree → structs. Sections are decoded in dependency order (secret providers
+// before the refs that name them), though cross-references are only checked in Validate.
+void Decode(const toml::table& root, Config& out, Problems& problems) {
+  TableReader r(root, "", problems);
+  if (const toml::table* t = r.Table("gateway")) {
+    TableReader sub(*t, "gateway", problems);
+    DecodeGateway(sub, out.gateway, problems);
+    sub.Finish();
+  }
+  if (const toml::table* t = r.Table("secrets")) {
+    TableReader sub(*t, "secrets", problems);
+    DecodeSecrets(sub, out, problems);
+    sub.Finish();
+  }
+  if (const toml::table* t = r.Table("providers")) DecodeProviders(*t, out, problems);
+  if (const toml::table* t = r.Table("reload")) {
+    TableReader sub(*t, "reload", problems);
+    sub.Bool("watch", out.reload.watch);
+    sub.Finish();
+  }
+  r.Finish();
+}
+
+}  // namespace
+
+std::string ExpandHome(std::string_view path, const Environment& env) {
+  if (path.empty() || path.front() != '~' || (path.size() > 1 && path[1] != '/')) {
+    return std::string(path);
+  }
+  std::optional<std::string> home = env.Get("HOME");
+  if (!home || home->empty()) return std::string(path);
+  std::string out = *home;
+  std::string_view rest = path.substr(1);  // "" or "/..."
+  if (!rest.empty() && out.back() == '/') rest.remove_prefix(1);
+  out += rest;
+  return out;
+}
+
+Result<Config> ParseConfig(std::string_view toml_text, std::string origin, const Environment& env) {
+  toml::table root;
+  try {
+    root = toml::parse(toml_text, std::string_view(origin));
+  } catch (const toml::parse_error& e) {
+    // toml++ descriptions name the construct, not the surrounding text, so no value leaks here.
+    const toml::source_position& at = e.source().begin;
+    return Error::Make(std::string(kConfigInvalid),
+                       origin + ":" + std::to_string(at.line) + ":" + std::to_string(at.column) +
+                           ": " + std::string(e.description()),
+                       origin);
+  }
+
+  Problems problems;
+  Config config;
+  config.origin = origin;
+  Decode(root, config, problems);
+  Normalize(config, env);
+  Validate(config, problems);
+  if (!problems.empty()) return problems.ToError(std::move(origin));
+  return config;
+}
+
+Result<Config> LoadConfigFile(const std::string& path, const Environment& env) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return Error::Posix("open", path, errno);
+  std::string text;
+  char buffer[64 * 1024];
+  for (;;) {
+    ssize_t n = ::read(fd, buffer, sizeof buffer);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      int err = errno;
+      ::close(fd);
+      return Error::Posix("read", path, err);
+    }
+    if (n == 0) break;
+    text.append(buffer, static_cast<std::size_t>(n));
+    if (text.size() > kMaxConfigBytes) {
+      ::close(fd);
+      return Error::InvalidConfig(path,
+                                  "config file is larger than 4 MiB (is this the right file?)");
+    }
+  }
+  ::close(fd);
+  return ParseConfig(text, path, env);
+}
+
+}  // namespace warden::config

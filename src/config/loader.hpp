@@ -1,0 +1,38 @@
+// The config loader: TOML text → Config, in three steps kept apart on purpose:
+//   1. decode  — walk the TOML tree into the plain structs of config/config.hpp, refusing unknown
+//                keys and wrong types (each named by its full key path);
+//   2. Normalize — the one place that rewrites values ("~" expansion, base_url's trailing "/",
+//                default env_prefix, relative TLS/JWKS paths against the config's directory);
+//   3. Validate — semantic checks on the normalised structs (bind, refs, URLs, headers, ...).
+// Every problem from every step is collected and returned as one Error (code CONFIG_INVALID or,
+// when all problems share it, a more specific SECRET_* code), with context = the origin.
+// No message ever contains a literal secret value, nor a value that failed a secret-shape check.
+// Nothing here resolves a secret: refs stay refs until the control plane builds a Snapshot.
+// Thread safety: all functions are reentrant; they read only their arguments.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "base/environment.hpp"
+#include "base/result.hpp"
+#include "config/config.hpp"
+
+namespace warden::config {
+
+// "~" → $HOME, "~/x" → $HOME/x; anything else (including "~user/x") is returned unchanged, as is
+// every path when HOME is unset or empty (the absolute-path check then reports it).
+std::string ExpandHome(std::string_view path, const Environment& env);
+
+// Parses and validates `toml_text`. `origin` names where the text came from (a file path, or
+// kEmbeddedDefaultOrigin): it becomes Config::origin, the prefix of parse errors
+// ("origin:line:col: ..."), and the context of the returned Error. When origin is a path, a
+// relative gateway.tls.cert/key or gateway.auth.jwt.jwks_file is taken relative to its directory.
+[[nodiscard]] Result<Config> ParseConfig(std::string_view toml_text, std::string origin,
+                                         const Environment& env);
+
+// Reads `path` and calls ParseConfig with origin = path. An unreadable file is IO_ERROR
+// (Error::Posix); a file over 4 MiB is CONFIG_INVALID (a config is never that large).
+[[nodiscard]] Result<Config> LoadConfigFile(const std::string& path, const Environment& env);
+
+}  // namespace warden::config

@@ -1,0 +1,569 @@
+#include "config/validate.hpp"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include <algorithm>
+#include <cctype>
+#include <filesystem>
+#include <iterator>
+#include <set>
+#include <string>
+#include <string_view>
+#include <tuple>
+
+#include <boost/url.hpp>
+
+#include "config/bind_address.hpp"
+#include "config/loader.hpp"
+
+namespace warden::config {
+namespace {
+
+constexpr std::string_view kSecretRefInvalid = "SECRET_REF_INVALID";
+constexpr std::string_view kSecretProviderNotConfigured = "SECRET_PROVIDER_NOT_CONFIGURED";
+constexpr std::string_view kSecretValueInvalid = "SECRET_VALUE_INVALID";
+constexpr std::size_t kMaxExecOutputBytes = 64u << 20;
+constexpr int kMaxThreads = 1024;
+
+// ---- character classes (hand-written: std::regex is slow to build and easy to get subtly wrong)
+
+bool IsLower(char c) { return c >= 'a' && c <= 'z'; }
+bool IsUpper(char c) { return c >= 'A' && c <= 'Z'; }
+bool IsDigit(char c) { return c >= '0' && c <= '9'; }
+bool IsControl(char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; }
+
+bool HasControl(std::string_view s) { return std::any_of(s.begin(), s.end(), IsControl); }
+
+template <typename First, typename Rest>
+bool Matches(std::string_view s, std::size_t max_len, First first, Rest rest) {
+  return !s.empty() && s.size() <= max_len && first(s.front()) &&
+         std::all_of(s.begin() + 1, s.end(), rest);
+}
+
+// ^[A-Z_][A-Z0-9_]{0,127}$
+bool IsEnvName(std::string_view s) {
+  return Matches(
+      s, 128, [](char c) { return IsUpper(c) || c == '_'; },
+      [](char c) { return IsUpper(c) || IsDigit(c) || c == '_'; });
+}
+
+// ^[a-z][a-z0-9_-]{0,63}$
+bool IsAlias(std::string_view s) {
+  return Matches(s, 64, IsLower,
+                 [](char c) { return IsLower(c) || IsDigit(c) || c == '_' || c == '-'; });
+}
+
+// ^[a-z0-9][a-z0-9_.-]{0,63}$
+bool IsProviderId(std::string_view s) {
+  return Matches(
+      s, 64, [](char c) { return IsLower(c) || IsDigit(c); },
+      [](char c) { return IsLower(c) || IsDigit(c) || c == '_' || c == '.' || c == '-'; });
+}
+
+// ^[A-Za-z0-9][A-Za-z0-9._:/#-]{0,255}$ with no "." or ".." path segment, so an exec resolver
+// that maps ids to paths can never be walked out of its tree.
+bool IsExecId(std::string_view s) {
+  auto alnum = [](char c) { return IsLower(c) || IsUpper(c) || IsDigit(c); };
+  if (!Matches(s, 256, alnum, [&](char c) {
+        return alnum(c) || c == '.' || c == '_' || c == ':' || c == '/' || c == '#' || c == '-';
+      })) {
+    return false;
+  }
+  std::size_t start = 0;
+  while (start <= s.size()) {
+    std::size_t end = s.find('/', start);
+    if (end == std::string_view::npos) end = s.size();
+    std::string_view segment = s.substr(start, end - start);
+    if (segment == "." || segment == "..") return false;
+    start = end + 1;
+  }
+  return true;
+}
+
+// RFC 6901: "" or "/"-prefixed reference tokens, where "~" only appears as "~0" or "~1". The
+// whole document ("") is refused: a secret is a string, not the file's object.
+bool IsJsonPointer(std::string_view s) {
+  if (s.empty() || s.front() != '/' || s.size() > 1024) return false;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '~' && (i + 1 >= s.size() || (s[i + 1] != '0' && s[i + 1] != '1'))) return false;
+    if (IsControl(s[i])) return false;
+  }
+  return true;
+}
+
+// RFC 9110 token: the grammar of a header field name.
+bool IsHttpToken(std::string_view s) {
+  constexpr std::string_view kExtra = "!#$%&'*+-.^_`|~";
+  return !s.empty() && std::all_of(s.begin(), s.end(), [&](char c) {
+    return IsLower(c) || IsUpper(c) || IsDigit(c) || kExtra.find(c) != std::string_view::npos;
+  });
+}
+
+std::string Lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+// Headers the proxy owns: hop-by-hop ones (RFC 9110 §7.6.1) and framing/routing ones. Letting a
+// config set them would corrupt the connection or the request framing.
+bool IsReservedHeader(std::string_view name) {
+  static const std::set<std::string, std::less<>> kReserved = {"connection",
+                                                               "content-length",
+                                                               "host",
+                                                               "keep-alive",
+                                                               "proxy-authenticate",
+                                                               "proxy-authorization",
+                                                               "proxy-connection",
+                                                               "te",
+                                                               "trailer",
+                                                               "transfer-encoding",
+                                                               "upgrade"};
+  return kReserved.count(Lower(name)) > 0;
+}
+
+bool IsAbsolute(std::string_view path) { return !path.empty() && path.front() == '/'; }
+
+// Lexical containment, after normalisation ("/a/b/../c" is not inside "/a/b"). The exec
+// resolver re-checks the real path at run time; this only catches mistakes early.
+bool IsInside(std::string_view path, std::string_view dir) {
+  std::filesystem::path p = std::filesystem::path(path).lexically_normal();
+  std::filesystem::path d = std::filesystem::path(dir).lexically_normal();
+  auto [d_end, p_it] = std::mismatch(d.begin(), d.end(), p.begin(), p.end());
+  if (d_end != d.end()) {
+    // A trailing "/" on dir yields an empty last element; treat it as matched.
+    return std::next(d_end) == d.end() && d_end->empty();
+  }
+  return p_it != p.end();
+}
+
+bool IsCidr(std::string_view text) {
+  std::string address(text.substr(0, text.find('/')));
+  int max_prefix = 0;
+  in_addr v4{};
+  in6_addr v6{};
+  if (inet_pton(AF_INET, address.c_str(), &v4) == 1) {
+    max_prefix = 32;
+  } else if (inet_pton(AF_INET6, address.c_str(), &v6) == 1) {
+    max_prefix = 128;
+  } else {
+    return false;
+  }
+  if (text.find('/') == std::string_view::npos) return true;
+  std::string_view prefix = text.substr(text.find('/') + 1);
+  if (prefix.empty() || prefix.size() > 3 || !std::all_of(prefix.begin(), prefix.end(), IsDigit)) {
+    return false;
+  }
+  return std::stoi(std::string(prefix)) <= max_prefix;
+}
+
+std::string JoinNames(const std::map<std::string, SecretProviderConfig>& providers) {
+  if (providers.empty()) return "none";
+  std::string out;
+  for (const auto& [alias, p] : providers) {
+    if (!out.empty()) out += ", ";
+    out += alias;
+  }
+  return out;
+}
+
+// Checks one config against the schema's semantic rules. Each check names its key path; a path
+// that already has a (decode) problem is skipped so one mistake yields one message.
+class Validator {
+ public:
+  Validator(const Config& config, Problems& problems) : config_(config), problems_(problems) {}
+
+  void Run() {
+    Gateway();
+    for (const auto& [alias, provider] : config_.secret_providers) SecretProvider(provider);
+    for (const ProviderConfig& provider : config_.providers) Provider(provider);
+  }
+
+ private:
+  void Fail(const std::string& path, std::string why, std::string_view code = kConfigInvalid) {
+    if (!problems_.Touches(path)) problems_.Add(path, std::move(why), code);
+  }
+
+  void Positive(const std::string& path, Duration d) {
+    if (d.count() <= 0) Fail(path, "must be a positive duration, e.g. \"30s\"");
+  }
+
+  // `url` is never echoed: a URL can carry a key in its userinfo or query.
+  void Url(const std::string& path, std::string_view url, bool is_base_url) {
+    if (problems_.Touches(path)) return;
+    auto parsed = boost::urls::parse_uri(url);
+    if (!parsed) {
+      Fail(path, "not an absolute URL (expected e.g. \"https://api.example.com/v1\")");
+      return;
+    }
+    const boost::urls::url_view& u = *parsed;
+    if (u.scheme_id() != boost::urls::scheme::http && u.scheme_id() != boost::urls::scheme::https) {
+      Fail(path, "must be an http:// or https:// URL");
+    } else if (!u.has_authority() || u.encoded_host().empty()) {
+      Fail(path, "URL has no host");
+    } else if (u.has_userinfo()) {
+      Fail(path, "must not contain user:password@ (put credentials in keys or headers)");
+    } else if (u.has_fragment()) {
+      Fail(path, "must not contain a #fragment");
+    } else if (is_base_url && u.has_query()) {
+      Fail(path, "must not contain a ?query (request paths are appended to it)");
+    }
+  }
+
+  void EnvNames(const std::string& path, const std::vector<std::string>& names) {
+    for (std::size_t i = 0; i < names.size(); ++i) {
+      if (!IsEnvName(names[i])) {
+        Fail(JoinIndex(path, i), "not an environment variable name (^[A-Z_][A-Z0-9_]{0,127}$)");
+      }
+    }
+  }
+
+  void AbsoluteDirs(const std::string& path, const std::vector<std::string>& dirs) {
+    for (std::size_t i = 0; i < dirs.size(); ++i) {
+      if (!IsAbsolute(dirs[i])) {
+        Fail(JoinIndex(path, i), "must be an absolute directory (\"~/\" is expanded)");
+      }
+    }
+  }
+
+  void InsideTrusted(const std::string& path, const std::string& command,
+                     const std::vector<std::string>& trusted_dirs) {
+    if (trusted_dirs.empty() || !IsAbsolute(command)) return;
+    bool inside = std::any_of(trusted_dirs.begin(), trusted_dirs.end(),
+                              [&](const std::string& dir) { return IsInside(command, dir); });
+    if (!inside) Fail(path, "is not inside any of trusted_dirs");
+  }
+
+  void Gateway() {
+    const GatewayConfig& g = config_.gateway;
+    if (!problems_.Touches("gateway.bind")) {
+      Result<BindAddress> bind = ParseBindAddress(g.bind);
+      if (!bind) {
+        Fail("gateway.bind", bind.error().message);
+      } else if (g.auth.mode == AuthMode::kNone && !bind->IsLoopback() &&
+                 !problems_.Touches("gateway.auth.mode")) {
+        // Anyone who can reach the port would spend the operator's provider keys.
+        Fail("gateway.bind",
+             "refusing non-loopback bind \"" + g.bind +
+                 "\" with gateway.auth.mode = \"none\" (set gateway.auth.mode to token, "
+                 "trusted-proxy or jwt, or bind to 127.0.0.1)");
+      }
+    }
+    if (g.threads < 0 || g.threads > kMaxThreads) {
+      Fail("gateway.threads", "must be between 0 (one per core) and " +
+                                  std::to_string(kMaxThreads) + ", got " +
+                                  std::to_string(g.threads));
+    }
+    if (g.max_body_bytes == 0) Fail("gateway.max_body_bytes", "must be greater than 0");
+    if (g.max_header_bytes == 0) Fail("gateway.max_header_bytes", "must be greater than 0");
+    Positive("gateway.header_timeout", g.header_timeout);
+    Positive("gateway.body_timeout", g.body_timeout);
+    Positive("gateway.idle_timeout", g.idle_timeout);
+    Positive("gateway.shutdown_grace", g.shutdown_grace);
+    Auth(g.auth);
+    if (g.tls) {
+      if (g.tls->cert.empty() != g.tls->key.empty()) {
+        Fail(g.tls->cert.empty() ? "gateway.tls.cert" : "gateway.tls.key",
+             "gateway.tls.cert and gateway.tls.key must be set together");
+      }
+      if (HasControl(g.tls->hsts)) Fail("gateway.tls.hsts", "contains a control character");
+    }
+    const UpstreamConfig& u = g.upstream;
+    Positive("gateway.upstream.connect_timeout", u.connect_timeout);
+    Positive("gateway.upstream.first_byte_timeout", u.first_byte_timeout);
+    Positive("gateway.upstream.idle_timeout", u.idle_timeout);
+    Positive("gateway.upstream.pool_idle_timeout", u.pool_idle_timeout);
+    if (u.max_connections_per_origin <= 0) {
+      Fail("gateway.upstream.max_connections_per_origin", "must be greater than 0");
+    }
+  }
+
+  void Auth(const AuthConfig& a) {
+    if (a.token) SecretInputCheck(*a.token);
+    if (a.rate_limit.max_attempts <= 0) {
+      Fail("gateway.auth.rate_limit.max_attempts", "must be greater than 0");
+    }
+    Positive("gateway.auth.rate_limit.window", a.rate_limit.window);
+    Positive("gateway.auth.rate_limit.lockout", a.rate_limit.lockout);
+
+    const TrustedProxyConfig& tp = a.trusted_proxy;
+    const std::string tp_path = "gateway.auth.trusted_proxy";
+    if (a.mode == AuthMode::kTrustedProxy && tp.proxies.empty()) {
+      Fail(tp_path + ".proxies",
+           "required with gateway.auth.mode = \"trusted-proxy\" (addresses or CIDRs of the proxy)");
+    }
+    for (std::size_t i = 0; i < tp.proxies.size(); ++i) {
+      if (!IsCidr(tp.proxies[i])) {
+        Fail(JoinIndex(tp_path + ".proxies", i),
+             "not an IP address or CIDR, e.g. \"127.0.0.1/32\" or \"::1\"");
+      }
+    }
+    if (!IsHttpToken(tp.user_header)) Fail(tp_path + ".user_header", "not a valid header name");
+    for (std::size_t i = 0; i < tp.required_headers.size(); ++i) {
+      if (!IsHttpToken(tp.required_headers[i])) {
+        Fail(JoinIndex(tp_path + ".required_headers", i), "not a valid header name");
+      }
+    }
+
+    const JwtAuthConfig& jwt = a.jwt;
+    const std::string jwt_path = "gateway.auth.jwt";
+    if (a.mode == AuthMode::kJwt) {
+      if (jwt.issuer.empty())
+        Fail(jwt_path + ".issuer", "required with gateway.auth.mode = \"jwt\"");
+      if (jwt.audience.empty()) {
+        Fail(jwt_path + ".audience", "required with gateway.auth.mode = \"jwt\"");
+      }
+      if (jwt.jwks_url.empty() && jwt.jwks_file.empty()) {
+        Fail(jwt_path + ".jwks_url", "set jwks_url or jwks_file with gateway.auth.mode = \"jwt\"");
+      }
+    }
+    if (!jwt.jwks_url.empty() && !jwt.jwks_file.empty()) {
+      Fail(jwt_path + ".jwks_file", "set jwks_url or jwks_file, not both");
+    }
+    if (!jwt.jwks_url.empty()) Url(jwt_path + ".jwks_url", jwt.jwks_url, false);
+  }
+
+  void SecretProvider(const SecretProviderConfig& p) {
+    const std::string path = JoinKey("secrets.providers", p.alias);
+    if (!IsAlias(p.alias)) {
+      Fail(path, "alias must match ^[a-z][a-z0-9_-]{0,63}$");
+    }
+    if (p.source == "env") {
+      EnvNames(path + ".allowlist", p.allowlist);
+    } else if (p.source == "file") {
+      if (p.path.empty()) {
+        Fail(path + ".path", "required with source = \"file\"");
+      } else if (!IsAbsolute(p.path)) {
+        Fail(path + ".path", "must be an absolute path (\"~/\" is expanded)");
+      }
+      if (p.mode != "json" && p.mode != "single_value") {
+        Fail(path + ".mode", "must be \"json\" or \"single_value\"");
+      }
+    } else if (p.source == "exec") {
+      if (p.command.empty()) {
+        Fail(path + ".command", "required with source = \"exec\"");
+      } else if (!IsAbsolute(p.command)) {
+        Fail(path + ".command", "must be an absolute path (no shell, no PATH lookup)");
+      }
+      EnvNames(path + ".pass_env", p.pass_env);
+      AbsoluteDirs(path + ".trusted_dirs", p.trusted_dirs);
+      InsideTrusted(path + ".command", p.command, p.trusted_dirs);
+      Positive(path + ".timeout", p.timeout);
+      if (p.max_output_bytes == 0 || p.max_output_bytes > kMaxExecOutputBytes) {
+        Fail(path + ".max_output_bytes",
+             "must be between 1 and " + std::to_string(kMaxExecOutputBytes));
+      }
+    } else if (p.source.empty()) {
+      Fail(path + ".source", "required: env, file or exec");
+    } else {
+      Fail(path + ".source", "must be env, file or exec");
+    }
+  }
+
+  // A literal or a ref. Messages never contain the literal, nor a ref id that failed its shape
+  // check: a malformed id is often a value pasted into the wrong field.
+  void SecretInputCheck(const SecretInput& input) {
+    const std::string& path = input.key_path;
+    if (problems_.Touches(path)) return;
+    if (input.IsLiteral()) {
+      if (input.literal.empty()) {
+        Fail(path, "must not be empty");
+      } else if (HasControl(input.literal.Reveal())) {
+        Fail(path, "literal value contains a control character (value not shown)",
+             kSecretValueInvalid);
+      }
+      return;
+    }
+    const SecretRef& ref = *input.ref;
+    if (HasControl(input.prefix)) Fail(path + ".prefix", "contains a control character");
+    if (ref.source != "env" && ref.source != "file" && ref.source != "exec") {
+      Fail(path + ".source", "must be env, file or exec", kSecretRefInvalid);
+      return;
+    }
+    if (!IsAlias(ref.provider)) {
+      Fail(path + ".provider", "alias must match ^[a-z][a-z0-9_-]{0,63}$", kSecretRefInvalid);
+      return;
+    }
+    const SecretProviderConfig* provider = nullptr;
+    if (auto it = config_.secret_providers.find(ref.provider);
+        it != config_.secret_providers.end()) {
+      provider = &it->second;
+    }
+    IdCheck(path + ".id", ref, provider);
+    if (provider == nullptr) {
+      if (ref.provider == "default" && ref.source == "env") return;  // the process environment
+      Fail(path + ".provider",
+           "secret provider \"" + ref.provider + "\" (source = \"" + ref.source +
+               "\") is not configured (configured: " + JoinNames(config_.secret_providers) +
+               "): add [secrets.providers." + ref.provider + "]",
+           kSecretProviderNotConfigured);
+    } else if (provider->source != ref.source) {
+      Fail(path + ".provider",
+           "secret provider \"" + ref.provider + "\" has source = \"" + provider->source +
+               "\" but this ref has source = \"" + ref.source +
+               "\" (configured: " + JoinNames(config_.secret_providers) + ")",
+           kSecretProviderNotConfigured);
+    }
+  }
+
+  void IdCheck(const std::string& path, const SecretRef& ref,
+               const SecretProviderConfig* provider) {
+    if (ref.source == "env") {
+      if (!IsEnvName(ref.id)) {
+        Fail(path, "env ids are variable names matching ^[A-Z_][A-Z0-9_]{0,127}$",
+             kSecretRefInvalid);
+      } else if (provider != nullptr && !provider->allowlist.empty() &&
+                 std::find(provider->allowlist.begin(), provider->allowlist.end(), ref.id) ==
+                     provider->allowlist.end()) {
+        Fail(path,
+             "\"" + ref.id + "\" is not in the allowlist of secrets.providers." + ref.provider,
+             kSecretRefInvalid);
+      }
+    } else if (ref.source == "file") {
+      bool single_value = provider != nullptr && provider->mode == "single_value";
+      bool json = provider != nullptr && provider->mode == "json";
+      if (single_value && ref.id != "value") {
+        Fail(path, "must be \"value\" for a single_value file provider", kSecretRefInvalid);
+      } else if (json && !IsJsonPointer(ref.id)) {
+        Fail(path, "must be an RFC 6901 JSON pointer such as \"/providers/openai/key\"",
+             kSecretRefInvalid);
+      } else if (!single_value && !json && ref.id != "value" && !IsJsonPointer(ref.id)) {
+        Fail(path, "must be an RFC 6901 JSON pointer (\"/a/b\") or \"value\"", kSecretRefInvalid);
+      }
+    } else if (!IsExecId(ref.id)) {
+      Fail(path,
+           "exec ids match ^[A-Za-z0-9][A-Za-z0-9._:/#-]{0,255}$ with no \".\" or \"..\" segment",
+           kSecretRefInvalid);
+    }
+  }
+
+  void Provider(const ProviderConfig& p) {
+    const std::string path = JoinKey("providers", p.id);
+    if (!IsProviderId(p.id)) Fail(path, "provider id must match ^[a-z0-9][a-z0-9_.-]{0,63}$");
+    if (p.base_url.empty()) {
+      Fail(path + ".base_url", "required, e.g. \"https://api.openai.com/v1\"");
+    } else {
+      Url(path + ".base_url", p.base_url, true);
+    }
+    if (!IsEnvName(p.env_prefix)) {
+      Fail(path + ".env_prefix", "must match ^[A-Z_][A-Z0-9_]{0,127}$ (it names variables)");
+    }
+    if (p.keys) {
+      for (const SecretInput& key : *p.keys) SecretInputCheck(key);
+    }
+    std::set<std::string> seen;
+    for (const auto& [name, value] : p.headers) {
+      const std::string header_path = JoinKey(path + ".headers", name);
+      if (!IsHttpToken(name)) {
+        Fail(header_path, "not a valid HTTP header name");
+      } else if (IsReservedHeader(name)) {
+        Fail(header_path, "is managed by the proxy and cannot be set");
+      } else if (!seen.insert(Lower(name)).second) {
+        Fail(header_path, "duplicate header (names are case-insensitive)");
+      }
+      SecretInputCheck(value);
+    }
+    if (p.federated) Federated(path + ".federated", *p.federated);
+    if (p.oauth) OAuth(path + ".oauth", *p.oauth);
+  }
+
+  void Federated(const std::string& path, const FederatedConfig& f) {
+    if (f.token) SecretInputCheck(*f.token);
+    if (!f.token && f.token_file.empty() && !problems_.Touches(path + ".token") &&
+        !problems_.Touches(path + ".token_file")) {
+      Fail(path, "set token (a SecretRef) and/or token_file");
+    }
+    if (!f.token_file.empty() && !IsAbsolute(f.token_file)) {
+      Fail(path + ".token_file", "must be an absolute path (\"~/\" is expanded)");
+    }
+    if (!f.refresh_command.empty()) {
+      if (!IsAbsolute(f.refresh_command.front())) {
+        Fail(JoinIndex(path + ".refresh_command", 0),
+             "must be an absolute path (no shell, no PATH lookup)");
+      }
+      InsideTrusted(JoinIndex(path + ".refresh_command", 0), f.refresh_command.front(),
+                    f.trusted_dirs);
+    }
+    Positive(path + ".refresh_before", f.refresh_before);
+    Positive(path + ".refresh_timeout", f.refresh_timeout);
+    EnvNames(path + ".pass_env", f.pass_env);
+    AbsoluteDirs(path + ".trusted_dirs", f.trusted_dirs);
+  }
+
+  void OAuth(const std::string& path, const OAuthConfig& o) {
+    for (const auto& [key, url, required] :
+         {std::tuple<const char*, const std::string&, bool>{"authorize_url", o.authorize_url, true},
+          {"token_url", o.token_url, true},
+          {"redirect_uri", o.redirect_uri, false}}) {
+      if (url.empty()) {
+        if (required) Fail(path + "." + key, "required");
+      } else {
+        Url(path + "." + key, url, false);
+      }
+    }
+    if (o.client_id.empty()) Fail(path + ".client_id", "required");
+    for (std::size_t i = 0; i < o.scopes.size(); ++i) {
+      const std::string& scope = o.scopes[i];
+      if (scope.empty() || std::any_of(scope.begin(), scope.end(), [](char c) {
+            return c == ' ' || c == '"' || c == '\\' || IsControl(c);
+          })) {
+        Fail(JoinIndex(path + ".scopes", i), "not a valid OAuth scope (one word per element)");
+      }
+    }
+  }
+
+  const Config& config_;
+  Problems& problems_;
+};
+
+}  // namespace
+
+void Normalize(Config& config, const Environment& env) {
+  auto expand = [&](std::string& path) { path = ExpandHome(path, env); };
+  // Relative TLS and JWKS paths follow the config file, like nginx's relative includes do for
+  // their prefix: the same file then works from any working directory.
+  std::filesystem::path base_dir;
+  if (!config.origin.empty() && config.origin.front() != '<') {
+    base_dir = std::filesystem::path(config.origin).parent_path();
+  }
+  auto relative_to_config = [&](std::string& path) {
+    expand(path);
+    if (!path.empty() && !IsAbsolute(path) && !base_dir.empty()) {
+      path = (base_dir / path).lexically_normal().string();
+    }
+  };
+
+  GatewayConfig& g = config.gateway;
+  if (g.tls && g.tls->cert.empty() && g.tls->key.empty() && g.tls->hsts.empty()) g.tls.reset();
+  if (g.tls) {
+    relative_to_config(g.tls->cert);
+    relative_to_config(g.tls->key);
+  }
+  relative_to_config(g.auth.jwt.jwks_file);
+
+  for (auto& [alias, p] : config.secret_providers) {
+    expand(p.path);
+    expand(p.command);
+    for (std::string& dir : p.trusted_dirs) expand(dir);
+  }
+
+  for (ProviderConfig& p : config.providers) {
+    while (!p.base_url.empty() && p.base_url.back() == '/') p.base_url.pop_back();
+    if (p.env_prefix.empty()) {
+      // EnvPrefixFor maps "-" only; an id may also hold "." (allowed by the id grammar), which
+      // no shell can put in a variable name, so it maps to "_" as well.
+      p.env_prefix = EnvPrefixFor(p.id);
+      std::replace(p.env_prefix.begin(), p.env_prefix.end(), '.', '_');
+    }
+    if (p.federated) {
+      expand(p.federated->token_file);
+      if (!p.federated->refresh_command.empty()) expand(p.federated->refresh_command.front());
+      for (std::string& dir : p.federated->trusted_dirs) expand(dir);
+    }
+  }
+}
+
+void Validate(const Config& config, Problems& problems) { Validator(config, problems).Run(); }
+
+}  // namespace warden::config

@@ -1,0 +1,55 @@
+// Server: the HTTP/1.1 front end. One event loop (io_context + thread) per core, each with its
+// own SO_REUSEPORT acceptor, its own upstream pool and its own sessions, so the request path
+// never crosses threads. Sessions are keep-alive and pipelining-safe (requests are answered one
+// at a time, in order; bytes read ahead stay in the session buffer).
+//
+// Limits per session: header_timeout for a request header, body_timeout for its body,
+// idle_timeout between requests, max_header_bytes (431), max_body_bytes (413).
+// Shutdown(): stop accepting, close idle sessions, let in-flight requests finish within
+// shutdown_grace, then close whatever is left.
+// Thread safety: Start/Shutdown/Wait from one control thread; everything else runs on the loops.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "base/result.hpp"
+#include "config/config.hpp"
+#include "http/net.hpp"
+#include "proxy/gateway_state.hpp"
+
+namespace warden::http {
+
+class Server {
+ public:
+  struct Options {
+    std::string bind = "127.0.0.1:8787";
+    int threads = 0;  // 0 = hardware concurrency
+    config::GatewayConfig limits;
+    std::shared_ptr<net::ssl::context> server_tls;  // set → HTTPS only
+  };
+
+  Server(Options options, proxy::GatewayState& gw);
+  ~Server();
+
+  Result<void> Start();            // binds and starts the loops
+  net::tcp::endpoint LocalEndpoint() const;
+  void Shutdown();                 // graceful; returns at once
+  void Wait();                     // joins the loops
+
+  struct Worker;  // one event loop; defined in server.cc
+
+ private:
+  Options options_;
+  proxy::GatewayState& gw_;
+  std::shared_ptr<net::ssl::context> client_tls_;
+  std::vector<std::unique_ptr<Worker>> workers_;
+  net::tcp::endpoint endpoint_;
+};
+
+// "127.0.0.1:8787", "[::1]:0", "localhost:9" → endpoint. Errors: CONFIG_INVALID.
+Result<net::tcp::endpoint> ParseBind(const std::string& bind);
+bool IsLoopback(const net::asio::ip::address& a);
+
+}  // namespace warden::http

@@ -1,0 +1,154 @@
+#include "http/upstream_pool.hpp"
+
+#include <sys/socket.h>
+
+#include <cerrno>
+
+#include <openssl/ssl.h>
+
+namespace warden::http {
+
+namespace asio = net::asio;
+namespace beast = net::beast;
+
+UpstreamPool::UpstreamPool(asio::any_io_executor executor, std::shared_ptr<net::ssl::context> tls,
+                           config::UpstreamConfig cfg)
+    : executor_(std::move(executor)), tls_(std::move(tls)), cfg_(cfg) {}
+
+UpstreamPool::~UpstreamPool() = default;
+
+bool UpstreamPool::IdleConnectionHealthy(UpstreamConnection& c) {
+  if (c.buffer.size() != 0) return false;
+  auto& sock = c.stream.Tcp().socket();
+  if (!sock.is_open()) return false;
+  char byte;
+  ssize_t n = ::recv(sock.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+  // EAGAIN: nothing to read, still open. 0: the peer closed. >0: unsolicited bytes (dirty).
+  return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
+}
+
+std::size_t UpstreamPool::IdleCountForTest(const std::string& origin_key) const {
+  auto it = origins_.find(origin_key);
+  return it == origins_.end() ? 0 : it->second.idle.size();
+}
+
+net::Task<Result<UpstreamConnectionPtr>> UpstreamPool::Acquire(const Origin& origin) {
+  OriginState& st = origins_[origin.key];
+  const auto now = std::chrono::steady_clock::now();
+  while (!st.idle.empty()) {
+    UpstreamConnectionPtr c = std::move(st.idle.back());
+    st.idle.pop_back();
+    if (now - c->idle_since < cfg_.pool_idle_timeout && IdleConnectionHealthy(*c)) {
+      c->reused = true;
+      co_return c;
+    }
+    c->stream.Close();
+    --st.open;
+  }
+  const auto deadline = now + cfg_.connect_timeout;
+  while (st.open >= cfg_.max_connections_per_origin) {
+    asio::steady_timer timer(executor_, deadline);
+    st.waiters.push_back(&timer);
+    auto [ec] = co_await timer.async_wait(net::kUseTuple);
+    // Woken by WakeOne (cancel → operation_aborted) or timed out; remove ourselves if still queued.
+    auto& w = origins_[origin.key].waiters;
+    if (auto it = std::find(w.begin(), w.end(), &timer); it != w.end()) w.erase(it);
+    if (!ec) {
+      co_return Error::Make("UPSTREAM_BUSY",
+                            "all " + std::to_string(cfg_.max_connections_per_origin) +
+                                " connections to " + origin.key + " are busy",
+                            origin.key);
+    }
+    OriginState& again = origins_[origin.key];
+    if (!again.idle.empty()) {
+      UpstreamConnectionPtr c = std::move(again.idle.back());
+      again.idle.pop_back();
+      if (IdleConnectionHealthy(*c)) {
+        c->reused = true;
+        co_return c;
+      }
+      c->stream.Close();
+      --again.open;
+    }
+  }
+  ++origins_[origin.key].open;
+  auto conn = co_await Connect(origin);
+  if (!conn) {
+    OriginState& s = origins_[origin.key];
+    --s.open;
+    WakeOne(s);
+  }
+  co_return conn;
+}
+
+net::Task<Result<UpstreamConnectionPtr>> UpstreamPool::Connect(const Origin& origin) {
+  beast::tcp_stream tcp(executor_);
+  asio::ip::tcp::resolver resolver(executor_);
+  auto flags = origin.HostIsIpLiteral() ? asio::ip::resolver_base::numeric_host
+                                        : asio::ip::resolver_base::flags();
+  tcp.expires_after(cfg_.connect_timeout);
+  auto [rec, endpoints] = co_await resolver.async_resolve(
+      origin.host, std::to_string(origin.port), flags, net::kUseTuple);
+  if (rec) {
+    co_return Error::Make("UPSTREAM_CONNECT",
+                          "cannot resolve " + origin.host + ": " + rec.message(), origin.key);
+  }
+  auto [cec, ep] = co_await tcp.async_connect(endpoints, net::kUseTuple);
+  if (cec) {
+    bool timeout = cec == beast::error::timeout;
+    co_return Error::Make(timeout ? "UPSTREAM_TIMEOUT" : "UPSTREAM_CONNECT",
+                          (timeout ? "timed out connecting to " : "cannot connect to ") +
+                              origin.key + (timeout ? "" : ": " + cec.message()),
+                          origin.key);
+  }
+  tcp.socket().set_option(asio::ip::tcp::no_delay(true));
+  UpstreamConnectionPtr conn;
+  if (!origin.tls) {
+    tcp.expires_never();
+    conn = std::make_unique<UpstreamConnection>(AnyStream(std::move(tcp)));
+  } else {
+    AnyStream::TlsStream tls(std::move(tcp), *tls_);
+    if (!origin.HostIsIpLiteral()) {
+      // SNI, so virtual-hosted providers present the right certificate.
+      SSL_set_tlsext_host_name(tls.native_handle(), origin.host.c_str());
+    }
+    tls.set_verify_callback(net::ssl::host_name_verification(origin.host));
+    auto [hec] = co_await tls.async_handshake(net::ssl::stream_base::client, net::kUseTuple);
+    if (hec) {
+      bool timeout = hec == beast::error::timeout;
+      co_return Error::Make(timeout ? "UPSTREAM_TIMEOUT" : "UPSTREAM_TLS",
+                            (timeout ? "timed out in the TLS handshake with " : "TLS handshake with ") +
+                                origin.key + (timeout ? "" : " failed: " + hec.message()),
+                            origin.key);
+    }
+    beast::get_lowest_layer(tls).expires_never();
+    conn = std::make_unique<UpstreamConnection>(AnyStream(std::move(tls)));
+  }
+  conn->origin_key = origin.key;
+  co_return conn;
+}
+
+void UpstreamPool::Release(UpstreamConnectionPtr conn) {
+  OriginState& st = origins_[conn->origin_key];
+  conn->idle_since = std::chrono::steady_clock::now();
+  conn->stream.Tcp().expires_never();
+  st.idle.push_back(std::move(conn));
+  WakeOne(st);
+}
+
+void UpstreamPool::Discard(UpstreamConnectionPtr conn) {
+  if (!conn) return;
+  OriginState& st = origins_[conn->origin_key];
+  conn->stream.Close();
+  --st.open;
+  WakeOne(st);
+}
+
+void UpstreamPool::WakeOne(OriginState& st) {
+  if (st.waiters.empty()) return;
+  asio::steady_timer* t = st.waiters.front();
+  st.waiters.pop_front();
+  t->cancel();
+}
+
+}  // namespace warden::http

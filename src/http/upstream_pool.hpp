@@ -1,0 +1,72 @@
+// UpstreamPool: keep-alive connections to provider origins, one pool per event loop.
+//
+// Acquire() returns an idle pooled connection when a healthy one exists (checked without
+// blocking: an idle socket that is readable has been closed or is dirty, and is dropped),
+// otherwise resolves, connects and — for https — does a TLS handshake with SNI and hostname
+// verification against the system CA store, all within connect_timeout. At most
+// max_connections_per_origin connections (idle + in use) exist per origin; beyond that Acquire
+// waits for a slot until connect_timeout, then fails with UPSTREAM_BUSY.
+// Release() returns a connection whose last exchange completed cleanly; Discard() closes one
+// that did not (cancelled, timed out, not keep-alive, body not fully read).
+//
+// Thread safety: NOT thread-safe. A pool belongs to one event loop (one thread) and is used only
+// from coroutines running on it, so it needs no locks. It must outlive those coroutines.
+#pragma once
+
+#include <chrono>
+#include <deque>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "base/result.hpp"
+#include "config/config.hpp"
+#include "http/any_stream.hpp"
+#include "http/net.hpp"
+#include "http/origin.hpp"
+
+namespace warden::http {
+
+struct UpstreamConnection {
+  explicit UpstreamConnection(AnyStream s) : stream(std::move(s)) {}
+  AnyStream stream;
+  net::beast::flat_buffer buffer;  // bytes read past the last response (must be empty to reuse)
+  std::string origin_key;
+  std::chrono::steady_clock::time_point idle_since;
+  bool reused = false;  // came from the idle list: a failure before any byte may be retried
+};
+using UpstreamConnectionPtr = std::unique_ptr<UpstreamConnection>;
+
+class UpstreamPool {
+ public:
+  UpstreamPool(net::asio::any_io_executor executor, std::shared_ptr<net::ssl::context> tls,
+               config::UpstreamConfig cfg);
+  ~UpstreamPool();
+
+  // Errors: UPSTREAM_CONNECT (refused/unreachable/DNS), UPSTREAM_TIMEOUT, UPSTREAM_TLS,
+  // UPSTREAM_BUSY. Messages name the origin, never a credential.
+  net::Task<Result<UpstreamConnectionPtr>> Acquire(const Origin& origin);
+  void Release(UpstreamConnectionPtr conn);
+  void Discard(UpstreamConnectionPtr conn);
+
+  const config::UpstreamConfig& config() const { return cfg_; }
+  std::size_t IdleCountForTest(const std::string& origin_key) const;
+
+ private:
+  struct OriginState {
+    std::vector<UpstreamConnectionPtr> idle;  // LIFO: the warmest connection first
+    int open = 0;                             // idle + in use
+    std::deque<net::asio::steady_timer*> waiters;
+  };
+  net::Task<Result<UpstreamConnectionPtr>> Connect(const Origin& origin);
+  void WakeOne(OriginState& st);
+  static bool IdleConnectionHealthy(UpstreamConnection& c);
+
+  net::asio::any_io_executor executor_;
+  std::shared_ptr<net::ssl::context> tls_;
+  config::UpstreamConfig cfg_;
+  std::unordered_map<std::string, OriginState> origins_;
+};
+
+}  // namespace warden::http

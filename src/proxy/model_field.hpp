@@ -1,0 +1,33 @@
+// Finding and rewriting the top-level "model" of a JSON request body in one pass.
+//
+// The body is validated by Boost.JSON's SAX parser (no DOM, no allocation per value); the
+// top-level "model" string is located by its byte span in the input so it can be replaced
+// without re-serialising the rest of the document (the upstream receives the caller's bytes).
+// Thread safety: pure functions.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+#include "base/result.hpp"
+
+namespace warden::proxy {
+
+struct ModelField {
+  std::string value;               // the decoded string
+  std::size_t span_begin = 0;      // byte offset of the opening quote in the body
+  std::size_t span_end = 0;        // one past the closing quote
+};
+
+// Errors (code → caller message):
+//   BODY_INVALID_JSON  — not a JSON document (message has the parser's reason and offset)
+//   BODY_NOT_OBJECT    — the document is not an object
+//   MODEL_MISSING      — no top-level "model"
+//   MODEL_NOT_STRING   — "model" is not a string
+Result<ModelField> FindModelField(std::string_view body);
+
+// body with the [span_begin, span_end) bytes replaced by the JSON string literal of `model`.
+std::string ReplaceModel(std::string_view body, const ModelField& field, std::string_view model);
+
+}  // namespace warden::proxy

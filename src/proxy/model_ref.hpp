@@ -1,0 +1,23 @@
+// ModelRef: "provider/model[@profile]" as written by callers.
+//
+// The provider is everything before the first "/"; the profile is introduced by the first "@"
+// after the last "/" — unless what follows it is an 8-digit date or a quantisation tag
+// ("q4_k_m", "iq4_xs", "8bit"), which stay part of the model (as OpenClaw does).
+// Thread safety: pure functions.
+#pragma once
+
+#include <optional>
+#include <string_view>
+
+namespace warden::proxy {
+
+struct ModelRef {
+  std::string_view provider;
+  std::string_view model;    // what the upstream receives
+  std::string_view profile;  // empty when none
+};
+
+// nullopt when there is no "/" or a part is empty.
+std::optional<ModelRef> ParseModelRef(std::string_view text);
+
+}  // namespace warden::proxy

@@ -1,0 +1,128 @@
+#include "secrets/file_resolver.hpp"
+
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <string>
+
+#include "secrets/test_util.hpp"
+
+namespace warden::secrets {
+namespace {
+
+using testing::TempDir;
+
+bool Contains(const std::string& haystack, const std::string& needle) {
+  return haystack.find(needle) != std::string::npos;
+}
+
+config::SecretRef FileRef(const std::string& id) { return config::SecretRef{"file", "fm", id}; }
+
+config::SecretProviderConfig FileProvider(const std::string& path, const std::string& mode) {
+  config::SecretProviderConfig p;
+  p.alias = "fm";
+  p.source = "file";
+  p.path = path;
+  p.mode = mode;
+  return p;
+}
+
+TEST(FileResolver, JsonModeResolvesPointers) {
+  TempDir dir;
+  auto path = dir.WriteFile("s.json", R"({"providers":{"openai":{"key":"sk-o"}},
+      "keys":["k0","k1"],"a/b":"slash","num":7,"empty":""})");
+  auto results = ResolveFileRefs(
+      "fm", FileProvider(path, "json"),
+      {FileRef("/providers/openai/key"), FileRef("/keys/1"), FileRef("/a~1b"), FileRef("/missing"),
+       FileRef("/num"), FileRef("/empty"), FileRef("/keys"), FileRef("nope"), FileRef("")});
+  ASSERT_EQ(results.size(), 9u);
+  ASSERT_TRUE(results[0]);
+  EXPECT_EQ(results[0]->Reveal(), "sk-o");
+  ASSERT_TRUE(results[1]);
+  EXPECT_EQ(results[1]->Reveal(), "k1");
+  ASSERT_TRUE(results[2]);
+  EXPECT_EQ(results[2]->Reveal(), "slash");
+
+  EXPECT_EQ(results[3].error().code, "SECRET_REF_NOT_FOUND");
+  EXPECT_TRUE(Contains(results[3].error().message, "/missing"));
+  EXPECT_EQ(results[3].error().context, "file:fm:/missing");
+  for (int i : {4, 5, 6}) {
+    EXPECT_EQ(results[i].error().code, "SECRET_REF_INVALID") << i;
+    EXPECT_TRUE(Contains(results[i].error().message, "must be a non-empty string"));
+  }
+  EXPECT_EQ(results[7].error().code, "SECRET_REF_INVALID");  // malformed pointer
+  EXPECT_EQ(results[8].error().code, "SECRET_REF_INVALID");  // "" = whole doc, an object
+}
+
+TEST(FileResolver, InvalidJsonIsProviderErrorForEveryRef) {
+  TempDir dir;
+  auto path = dir.WriteFile("s.json", R"({"key": "PLANTED-VALUE",)");
+  auto results =
+      ResolveFileRefs("fm", FileProvider(path, "json"), {FileRef("/key"), FileRef("/b")});
+  for (const auto& r : results) {
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().code, "SECRET_PROVIDER_ERROR");
+    EXPECT_TRUE(Contains(r.error().message, "not valid JSON"));
+    EXPECT_FALSE(Contains(r.error().ToString(), "PLANTED"));
+  }
+  EXPECT_EQ(results[1].error().context, "file:fm:/b");
+}
+
+TEST(FileResolver, SingleValueStripsOneLineEnding) {
+  TempDir dir;
+  struct Case {
+    std::string content;
+    std::string value;
+  };
+  const Case cases[] = {{"sk-1\n", "sk-1"},
+                        {"sk-1\r\n", "sk-1"},
+                        {"sk-1", "sk-1"},
+                        {"sk-1\n\n", "sk-1\n"},
+                        {" sk-1 \n", " sk-1 "}};
+  int n = 0;
+  for (const auto& c : cases) {
+    auto path = dir.WriteFile("v" + std::to_string(n++), c.content);
+    auto results = ResolveFileRefs("fm", FileProvider(path, "single_value"), {FileRef("value")});
+    ASSERT_TRUE(results[0]) << results[0].error().ToString();
+    EXPECT_EQ(results[0]->Reveal(), c.value);
+  }
+}
+
+TEST(FileResolver, SingleValueNeedsIdValueAndContent) {
+  TempDir dir;
+  auto path = dir.WriteFile("v", "sk-1\n");
+  auto wrong = ResolveFileRefs("fm", FileProvider(path, "single_value"), {FileRef("/key")});
+  ASSERT_FALSE(wrong[0]);
+  EXPECT_EQ(wrong[0].error().code, "SECRET_REF_INVALID");
+  EXPECT_TRUE(Contains(wrong[0].error().message, "\"value\""));
+
+  auto empty_path = dir.WriteFile("e", "\n");
+  auto empty = ResolveFileRefs("fm", FileProvider(empty_path, "single_value"), {FileRef("value")});
+  ASSERT_FALSE(empty[0]);
+  EXPECT_EQ(empty[0].error().code, "SECRET_REF_INVALID");
+}
+
+TEST(FileResolver, SecurityChecksApplyAndNameTheFix) {
+  TempDir dir;
+  auto path = dir.WriteFile("s.json", R"({"k":"PLANTED"})", 0644);
+  auto results = ResolveFileRefs("fm", FileProvider(path, "json"), {FileRef("/k")});
+  ASSERT_FALSE(results[0]);
+  EXPECT_EQ(results[0].error().code, "SECRET_FILE_INSECURE");
+  EXPECT_TRUE(Contains(results[0].error().message, "chmod 600 " + path));
+  EXPECT_EQ(results[0].error().context, "file:fm:/k");
+  EXPECT_FALSE(Contains(results[0].error().ToString(), "PLANTED"));
+}
+
+TEST(FileResolver, MissingFileAndUnknownMode) {
+  TempDir dir;
+  auto missing = ResolveFileRefs("fm", FileProvider(dir.Join("no.json"), "json"), {FileRef("/k")});
+  EXPECT_EQ(missing[0].error().code, "SECRET_PROVIDER_ERROR");
+  EXPECT_TRUE(Contains(missing[0].error().message, dir.Join("no.json")));
+
+  auto path = dir.WriteFile("s.json", "{}");
+  auto mode = ResolveFileRefs("fm", FileProvider(path, "yaml"), {FileRef("/k")});
+  EXPECT_EQ(mode[0].error().code, "SECRET_PROVIDER_ERROR");
+}
+
+}  // namespace
+}  // namespace warden::secrets

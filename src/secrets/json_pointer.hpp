@@ -1,0 +1,24 @@
+// RFC 6901 JSON Pointer lookup over a Boost.JSON document, used by file SecretRefs
+// (`{ source = "file", id = "/providers/openai/key" }`).
+//
+// Supported: "" (the whole document), "/a/b", the escapes "~0" → "~" and "~1" → "/", and
+// decimal array indices without leading zeros. "-" (the element after the last) names nothing
+// that can be read, so it is rejected.
+// Errors (context left empty; the caller sets it to the ref):
+//   SECRET_REF_INVALID   the pointer is malformed (no leading "/", bad "~" escape, bad index);
+//   SECRET_REF_NOT_FOUND a well-formed pointer names nothing in this document.
+// Messages name the pointer, never a value from the document.
+// Thread safety: stateless; the returned pointer borrows from `doc` and lives as long as it.
+#pragma once
+
+#include <boost/json/fwd.hpp>
+#include <string_view>
+
+#include "base/result.hpp"
+
+namespace warden::secrets {
+
+[[nodiscard]] Result<const boost::json::value*> ResolvePointer(const boost::json::value& doc,
+                                                               std::string_view pointer);
+
+}  // namespace warden::secrets

@@ -1,0 +1,151 @@
+#include "secrets/secure_file.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+
+namespace warden::secrets {
+namespace {
+
+constexpr char kInsecure[] = "SECRET_FILE_INSECURE";
+constexpr char kProviderError[] = "SECRET_PROVIDER_ERROR";
+
+std::string OctalMode(mode_t mode) {
+  char buf[8];
+  std::snprintf(buf, sizeof buf, "%04o", static_cast<unsigned>(mode & 07777));
+  return buf;
+}
+
+Error IoError(const std::string& op, const std::string& path, int err) {
+  return Error::Make(kProviderError,
+                     "cannot " + op + " secret file " + path + ": " + std::strerror(err), path);
+}
+
+// The ownership and permission checks, shared by the lstat pass and the fstat pass.
+Result<void> CheckStat(const struct stat& st, const std::string& path) {
+  if (S_ISLNK(st.st_mode)) {
+    return Error::Make(kInsecure,
+                       "secret file " + path +
+                           " is a symlink, which could be redirected to another file; replace "
+                           "the symlink with the file it points to",
+                       path);
+  }
+  if (!S_ISREG(st.st_mode)) {
+    return Error::Make(kInsecure, "secret file " + path + " is not a regular file", path);
+  }
+  const uid_t euid = geteuid();
+  if (st.st_uid != euid) {
+    return Error::Make(kInsecure,
+                       "secret file " + path + " is owned by uid " + std::to_string(st.st_uid) +
+                           ", not by the current user (uid " + std::to_string(euid) +
+                           "); run chown " + std::to_string(euid) + " " + path +
+                           " (or keep the secret in a file you own)",
+                       path);
+  }
+  if ((st.st_mode & 077) != 0) {
+    return Error::Make(kInsecure,
+                       "secret file " + path + " has mode " + OctalMode(st.st_mode) +
+                           ", which lets group or others access it; run chmod 600 " + path,
+                       path);
+  }
+  return Ok();
+}
+
+// Closes a descriptor on every path out of ReadSecureFile.
+class FdCloser {
+ public:
+  explicit FdCloser(int fd) : fd_(fd) {}
+  FdCloser(const FdCloser&) = delete;
+  FdCloser& operator=(const FdCloser&) = delete;
+  ~FdCloser() { ::close(fd_); }
+
+ private:
+  int fd_;
+};
+
+}  // namespace
+
+Result<std::string> ReadSecureFile(const std::string& path, std::size_t max_bytes) {
+  if (path.empty() || path.front() != '/') {
+    return Error::Make(kInsecure,
+                       "secret file path \"" + path +
+                           "\" must be absolute (\"~\" is expanded by the config loader)",
+                       path);
+  }
+
+  // First pass with lstat, for precise diagnostics (a symlink is reported as such rather than
+  // as the ELOOP that O_NOFOLLOW would give).
+  struct stat before {};
+  if (::lstat(path.c_str(), &before) != 0) {
+    int err = errno;
+    if (err == ENOENT) {
+      return Error::Make(kProviderError, "secret file " + path + " does not exist", path);
+    }
+    return IoError("stat", path, err);
+  }
+  if (auto ok = CheckStat(before, path); !ok) return ok.error();
+
+  // O_NOFOLLOW refuses a symlink swapped in after lstat; O_NONBLOCK keeps a FIFO swapped in
+  // from blocking the open. The fstat below then re-checks the object actually opened.
+  int fd = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+  if (fd < 0) {
+    int err = errno;
+    if (err == ELOOP) {
+      return Error::Make(
+          kInsecure,
+          "secret file " + path + " is a symlink; replace the symlink with the file it points to",
+          path);
+    }
+    if (err == ENOENT) {
+      return Error::Make(kProviderError, "secret file " + path + " does not exist", path);
+    }
+    return IoError("open", path, err);
+  }
+  FdCloser closer(fd);
+
+  struct stat after {};
+  if (::fstat(fd, &after) != 0) return IoError("stat", path, errno);
+  if (auto ok = CheckStat(after, path); !ok) return ok.error();
+  if (after.st_dev != before.st_dev || after.st_ino != before.st_ino) {
+    return Error::Make(kInsecure,
+                       "secret file " + path + " was replaced while being checked; retry", path);
+  }
+
+  std::string content;
+  // Reserve up front so the buffer holding the secret is not reallocated (leaving copies in
+  // freed memory) for any file that does not grow while being read.
+  if (after.st_size > 0) {
+    content.reserve(std::min(static_cast<std::size_t>(after.st_size), max_bytes) + 1);
+  }
+  char buf[16 * 1024];
+  while (true) {
+    ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      int err = errno;
+      explicit_bzero(buf, sizeof buf);
+      explicit_bzero(content.data(), content.size());
+      return IoError("read", path, err);
+    }
+    if (n == 0) break;
+    if (content.size() + static_cast<std::size_t>(n) > max_bytes) {
+      explicit_bzero(buf, sizeof buf);
+      explicit_bzero(content.data(), content.size());
+      return Error::Make(
+          kProviderError,
+          "secret file " + path + " is larger than " + std::to_string(max_bytes) + " bytes", path);
+    }
+    content.append(buf, static_cast<std::size_t>(n));
+  }
+  explicit_bzero(buf, sizeof buf);
+  // in_place_value: Error is an aggregate whose first member is a string, so a bare string
+  // converts to either side of the Result and the implicit constructor is ambiguous.
+  return Result<std::string>(boost::system::in_place_value, std::move(content));
+}
+
+}  // namespace warden::secrets

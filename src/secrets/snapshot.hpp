@@ -1,0 +1,67 @@
+// Snapshot: everything the data plane needs, resolved and immutable.
+//
+// The control plane (SnapshotBuilder) resolves config + secrets into a Snapshot and publishes it
+// through a SnapshotStore; each request loads one shared_ptr<const Snapshot> at its start and
+// keeps it, so a reload never changes a request midway. Mutable per-credential state (cooldowns,
+// federated tokens refreshed in the background) lives beside it in shared objects that survive
+// swaps (KeyState, FederatedToken).
+// Thread safety: Snapshot is immutable; SnapshotStore::Load/Store are thread-safe.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "config/config.hpp"
+#include "creds/federated_token.hpp"
+#include "creds/key_pool.hpp"
+#include "http/origin.hpp"
+#include "observe/secret.hpp"
+
+namespace warden::secrets {
+
+struct ProviderRuntime {
+  std::string id;
+  config::Api api = config::Api::kOpenAi;
+  http::Origin origin;
+  std::string base_path;  // "/v1"
+  bool enabled = false;
+  std::string disabled_reason;        // why not enabled (names only, never values)
+  std::vector<std::string> how_to_enable;  // env variables / config keys that would enable it
+  std::string source_kind;            // "env" | "config" | "federated" | "none"
+  creds::KeyPool keys;
+  std::vector<std::pair<std::string, Secret>> headers;  // extra headers, prefix applied
+  std::shared_ptr<creds::FederatedToken> federated;     // null when not configured
+};
+
+struct AccessPolicy {
+  config::AuthMode mode = config::AuthMode::kToken;
+  Secret token;              // token mode
+  std::string token_source;  // "--token flag" | "WARDEN_GATEWAY_TOKEN" | "gateway.auth.token" | path
+};
+
+struct Snapshot {
+  std::uint64_t generation = 0;
+  std::shared_ptr<const config::Config> config;
+  AccessPolicy access;
+  std::vector<ProviderRuntime> providers;  // config order
+  std::string enabled_names;               // "openai, anthropic" — for error messages
+
+  const ProviderRuntime* FindProvider(std::string_view id) const;
+};
+
+using SnapshotConstSharedPtr = std::shared_ptr<const Snapshot>;
+
+class SnapshotStore {
+ public:
+  SnapshotConstSharedPtr Load() const { return current_.load(std::memory_order_acquire); }
+  void Store(SnapshotConstSharedPtr s) { current_.store(std::move(s), std::memory_order_release); }
+
+ private:
+  std::atomic<SnapshotConstSharedPtr> current_;
+};
+
+}  // namespace warden::secrets

@@ -1,0 +1,233 @@
+#include "secrets/snapshot_builder.hpp"
+
+#include "access/gateway_token.hpp"
+#include "creds/env_key_chain.hpp"
+#include "crypto/jwt.hpp"
+#include "http/origin.hpp"
+#include "secrets/header_value.hpp"
+#include "secrets/secret_resolver.hpp"
+#include "secrets/secure_file.hpp"
+
+namespace warden::secrets {
+
+std::shared_ptr<creds::FederatedToken> FederatedTokenRegistry::Get(const std::string& provider) {
+  std::lock_guard lock(mu_);
+  auto& slot = tokens_[provider];
+  if (!slot) slot = std::make_shared<creds::FederatedToken>(provider);
+  return slot;
+}
+
+namespace {
+
+std::string Trimmed(std::string_view s) {
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
+  return std::string(s);
+}
+
+}  // namespace
+
+std::optional<creds::FederatedTokenValue> LoadFederatedToken(const config::FederatedConfig& fed,
+                                                             const config::Config& cfg,
+                                                             const Environment& env,
+                                                             std::int64_t now_ms, std::string& why) {
+  SecretResolver resolver(cfg.secret_providers, env);
+  if (fed.token) {
+    auto value = resolver.Resolve(*fed.token);
+    std::string where = fed.token->ref ? fed.token->ref->Describe() : fed.token->key_path;
+    if (value) {
+      auto claims = crypto::DecodeJwtClaims(Trimmed(value->Reveal()));
+      if (!claims) {
+        why += where + ": " + claims.error().message + "; ";
+      } else if (claims->exp * 1000 <= now_ms) {
+        why += where + ": token expired; ";
+      } else {
+        return creds::FederatedTokenValue{Secret(Trimmed(value->Reveal())), claims->exp * 1000,
+                                          fed.token->ref ? fed.token->ref->source + ":" + fed.token->ref->id
+                                                         : "config"};
+      }
+    } else {
+      why += where + ": " + value.error().code + "; ";
+    }
+  }
+  if (!fed.token_file.empty()) {
+    auto content = ReadSecureFile(fed.token_file, 64 * 1024);
+    if (!content) {
+      why += "token_file " + fed.token_file + ": " + content.error().message + "; ";
+    } else {
+      std::string token = Trimmed(*content);
+      auto claims = crypto::DecodeJwtClaims(token);
+      if (!claims) {
+        why += "token_file " + fed.token_file + ": " + claims.error().message + "; ";
+      } else if (claims->exp * 1000 <= now_ms) {
+        why += "token_file " + fed.token_file + ": token expired; ";
+      } else {
+        return creds::FederatedTokenValue{Secret(std::move(token)), claims->exp * 1000,
+                                          "file:" + fed.token_file};
+      }
+    }
+  }
+  if (!why.empty() && why.size() >= 2) why.resize(why.size() - 2);
+  return std::nullopt;
+}
+
+Result<BuildResult> BuildSnapshot(std::shared_ptr<const config::Config> cfg, const Environment& env,
+                                  creds::CredentialStateRegistry& key_states,
+                                  FederatedTokenRegistry& federated, const BuildOptions& options,
+                                  std::uint64_t generation) {
+  BuildResult out;
+  auto snap = std::make_shared<Snapshot>();
+  snap->generation = generation;
+  snap->config = cfg;
+  SecretResolver resolver(cfg->secret_providers, env);
+
+  // Gateway access.
+  const auto& auth = cfg->gateway.auth;
+  snap->access.mode = auth.mode;
+  if (auth.mode == config::AuthMode::kTrustedProxy || auth.mode == config::AuthMode::kJwt) {
+    return Error::Make("AUTH_MODE_UNSUPPORTED",
+                       std::string("gateway.auth.mode = \"") +
+                           (auth.mode == config::AuthMode::kJwt ? "jwt" : "trusted-proxy") +
+                           "\" is not implemented in this version; use \"token\"",
+                       "gateway.auth.mode");
+  }
+  if (auth.mode == config::AuthMode::kToken) {
+    std::optional<Secret> config_token;
+    if (auth.token) {
+      auto v = resolver.Resolve(*auth.token);
+      if (!v) {
+        // Env-first: an unresolvable config token only matters when nothing outranks it.
+        bool outranked = (options.flag_token && !options.flag_token->empty()) ||
+                         env.Get("WARDEN_GATEWAY_TOKEN").value_or("") != "";
+        if (!outranked) {
+          Error e = v.error();
+          e.message = "gateway.auth.token: " + e.message;
+          return e;
+        }
+      } else {
+        config_token = std::move(*v);
+      }
+    }
+    auto token = access::ResolveGatewayToken(options.flag_token, env, config_token, options.generate_token);
+    if (!token && !options.require_token) {
+      out.diagnostics.push_back(token.error().ToString());
+      token = access::GatewayToken{};
+    }
+    if (!token) return token.error();
+    snap->access.token = token->token;
+    snap->access.token_source = token->source;
+    out.token_generated = token->generated;
+    for (auto& w : token->warnings) out.diagnostics.push_back(std::move(w));
+  }
+
+  // Providers.
+  std::vector<std::string> enabled;
+  for (const auto& pc : cfg->providers) {
+    ProviderRuntime p;
+    p.id = pc.id;
+    p.api = pc.api;
+    auto url = http::ParseBaseUrl(pc.base_url);
+    if (!url) {
+      Error e = url.error();
+      e.context = "providers." + pc.id + ".base_url";
+      return e;
+    }
+    p.origin = url->origin;
+    p.base_path = url->path;
+    p.how_to_enable = creds::EnvKeyChainNames(pc.env_prefix);
+    if (pc.federated && pc.federated->token && pc.federated->token->ref &&
+        pc.federated->token->ref->source == "env")
+      p.how_to_enable.push_back(pc.federated->token->ref->id + " (federated token)");
+    if (pc.enabled && !*pc.enabled) {
+      p.disabled_reason = "enabled = false in the config";
+      p.how_to_enable = {"providers." + pc.id + ".enabled = true"};
+      p.source_kind = "none";
+      snap->providers.push_back(std::move(p));
+      continue;
+    }
+    const bool explicitly_enabled = pc.enabled.value_or(false);
+    auto fail = [&](Error e, const std::string& where) -> Result<BuildResult> {
+      e.message = "provider '" + pc.id + "' " + where + ": " + e.message;
+      return e;
+    };
+
+    // Static keys: config `keys`, else the env chain.
+    std::vector<creds::PooledKey> keys;
+    if (pc.keys) {
+      for (std::size_t i = 0; i < pc.keys->size(); ++i) {
+        const auto& input = (*pc.keys)[i];
+        auto v = resolver.Resolve(input);
+        std::string where = "keys[" + std::to_string(i) + "]";
+        if (!v) return fail(v.error(), where);
+        if (auto ok = CheckHeaderValue(v->Reveal(), "providers." + pc.id + "." + where); !ok)
+          return fail(ok.error(), where);
+        std::string fp = v->Fingerprint();
+        std::string source = "providers." + pc.id + "." + where +
+                             (input.ref ? " (" + input.ref->Describe() + ")" : " (literal)");
+        keys.push_back(creds::PooledKey{std::move(*v), fp, std::move(source), key_states.Get(pc.id, fp)});
+      }
+      p.source_kind = "config";
+    } else {
+      for (auto& k : creds::EnvKeyChain(pc.env_prefix, env)) {
+        if (auto ok = CheckHeaderValue(k.value.Reveal(), k.variable); !ok) return fail(ok.error(), k.variable);
+        std::string fp = k.value.Fingerprint();
+        keys.push_back(creds::PooledKey{std::move(k.value), fp, k.variable, key_states.Get(pc.id, fp)});
+      }
+      p.source_kind = "env";
+    }
+
+    // Extra headers, sent only to this provider.
+    for (const auto& [name, input] : pc.headers) {
+      auto v = resolver.Resolve(input);
+      std::string where = "headers." + name;
+      if (!v) return fail(v.error(), where);
+      if (auto ok = CheckHeaderValue(v->Reveal(), "providers." + pc.id + "." + where); !ok)
+        return fail(ok.error(), where);
+      p.headers.emplace_back(name, std::move(*v));
+    }
+
+    // Federated token (used when no static key resolves).
+    bool federated_possible = false;
+    if (pc.federated) {
+      p.federated = federated.Get(pc.id);
+      std::string why;
+      auto loaded = LoadFederatedToken(*pc.federated, *cfg, env, options.now_ms, why);
+      auto current = p.federated->Current();
+      if (loaded && (!current || loaded->exp_ms >= current->exp_ms)) {
+        p.federated->Publish(std::make_shared<creds::FederatedTokenValue>(std::move(*loaded)));
+      }
+      current = p.federated->Current();
+      federated_possible = (current && current->exp_ms > options.now_ms) ||
+                           !pc.federated->refresh_command.empty();
+      if (!current || current->exp_ms <= options.now_ms) {
+        if (!why.empty()) out.diagnostics.push_back("provider " + pc.id + " federated token: " + why);
+      }
+    }
+
+    p.keys = creds::KeyPool(std::move(keys));
+    if (!p.keys.empty() || federated_possible) {
+      p.enabled = true;
+      if (p.keys.empty()) p.source_kind = "federated";
+      enabled.push_back(p.id);
+    } else {
+      p.disabled_reason = "no credential resolved";
+      if (explicitly_enabled) {
+        std::string names;
+        for (const auto& n : p.how_to_enable) names += (names.empty() ? "" : ", ") + n;
+        return Error::Make("PROVIDER_NO_CREDENTIAL",
+                           "provider '" + pc.id + "' is enabled but has no credential; set " + names,
+                           "providers." + pc.id);
+      }
+      std::string names;
+      for (const auto& n : p.how_to_enable) names += (names.empty() ? "" : ", ") + n;
+      out.diagnostics.push_back("provider " + pc.id + " disabled: no credential (set " + names + ")");
+      p.source_kind = "none";
+    }
+    snap->providers.push_back(std::move(p));
+  }
+  for (const auto& n : enabled) snap->enabled_names += (snap->enabled_names.empty() ? "" : ", ") + n;
+  out.snapshot = std::move(snap);
+  return out;
+}
+
+}  // namespace warden::secrets
