@@ -283,7 +283,11 @@ note "warm-up: ${WARMUP}s at $CONNS conns per target"
 for t in "${TARGETS[@]}"; do run_wrk "$t" "$CONNS" "$WARMUP" warmup; done
 sleep 0.5
 RSS_IDLE_WARM=
-((SKIP_WARDEN)) || RSS_IDLE_WARM=$(rss_tree_kib "${PID[warden]}")
+WARDEN_THREADS=-
+if ((!SKIP_WARDEN)); then
+  RSS_IDLE_WARM=$(rss_tree_kib "${PID[warden]}")
+  WARDEN_THREADS=$(awk '/^Threads:/ {print $2}' "/proc/${PID[warden]}/status")
+fi
 
 for r in $(seq "$ROUNDS"); do
   for c in "$CONNS" 1; do
@@ -350,7 +354,7 @@ declare -A A_RPS A_P50 A_P99
 echo
 echo "== warden bench: $(nproc) cores, wrk ${DURATION}s per run, $WRK_THREADS wrk threads, $ROUNDS round(s) alternating targets"
 echo "== figures are the $AGG of the rounds ($([[ $AGG == best ]] && echo 'highest req/s, lowest latency' || echo 'per column; the mean of the middle two for an even count'))"
-echo "== nginx worker_processes = haproxy nbthread = $WORKERS (warden: one event loop per core)"
+echo "== nginx worker_processes = haproxy nbthread = $WORKERS (warden: one event loop per core; $WARDEN_THREADS OS threads in all)"
 if ((BUSY_BEFORE > 10)); then
   echo "!! other processes kept the CPUs ${BUSY_BEFORE}% busy just before the run: figures are unreliable"
 fi

@@ -68,6 +68,27 @@ let keyMap = opts.keys;           // key -> { status, retry_after, retry_after_m
 let keyHits = new Map();          // key -> number of requests seen (for `times`)
 let recorded = [];
 let seq = 0;
+// Connection outcomes of API requests (never reset by /__mock/reset; see /__mock/stats).
+const stats = { started: 0, finished: 0, aborted: 0, active: 0 };
+let statsWaiters = new Set(); // { field, min, resolve }
+function bumpStats() {
+  for (const w of statsWaiters) {
+    if (stats[w.field] >= w.min) { statsWaiters.delete(w); w.resolve(); }
+  }
+}
+// Counts an API request as active until its response ends: finished (fully written) or aborted
+// (the connection closed before the response was complete, e.g. the client went away).
+function trackOutcome(res) {
+  stats.started++;
+  stats.active++;
+  bumpStats();
+  res.once('close', () => {
+    stats.active--;
+    if (res.writableFinished) stats.finished++;
+    else stats.aborted++;
+    bumpStats();
+  });
+}
 const CREATED = Math.floor(Date.now() / 1000);
 const CREATED_ISO = new Date(CREATED * 1000).toISOString();
 
@@ -450,6 +471,23 @@ function handleControl(req, res, path, body) {
       return ok({ ok: true });
     }
   }
+  if (path === '/__mock/stats' && req.method === 'GET') {
+    // Optional long-poll: ?wait=FIELD>=N&timeout_ms=MS answers once stats[FIELD] >= N (or at the
+    // timeout, with "timed_out": true), so tests can await an event instead of polling.
+    const q = new URLSearchParams((req.url ?? '').split('?')[1] ?? '');
+    const wait = /^(started|finished|aborted|active)>=(\d+)$/.exec(q.get('wait') ?? '');
+    if (!wait) return ok({ ...stats });
+    const field = wait[1];
+    const min = Number(wait[2]);
+    if (stats[field] >= min) return ok({ ...stats, timed_out: false });
+    const timeoutMs = Math.min(600000, Math.max(0, Number(q.get('timeout_ms') ?? 10000) || 0));
+    let w;
+    const t = setTimeout(() => { statsWaiters.delete(w); ok({ ...stats, timed_out: true }); }, timeoutMs);
+    w = { field, min, resolve: () => { clearTimeout(t); ok({ ...stats, timed_out: false }); } };
+    statsWaiters.add(w);
+    res.once('close', () => { clearTimeout(t); statsWaiters.delete(w); });
+    return undefined;
+  }
   if (path === '/__mock/reset' && req.method === 'POST') {
     recorded = []; keyMap = {}; keyHits = new Map();
     return ok({ ok: true });
@@ -461,6 +499,7 @@ function handleControl(req, res, path, body) {
 // Main handler
 async function handleApi(req, res, path, route, bodyStr) {
   const api = route.api;
+  trackOutcome(res);
   const credential = credentialOf(req, api);
   if (opts.record) {
     record({

@@ -1,12 +1,109 @@
 #include "app/control_plane.hpp"
 
+#include <unistd.h>
+
 #include <spdlog/spdlog.h>
 
 namespace warden::app {
 
-ControlPlane::ControlPlane(EffectiveConfig config, const Environment& env, proxy::GatewayState& gw,
+ControlPlane::ControlPlane(net::asio::any_io_executor executor, EffectiveConfig config,
+                           const Environment& env, proxy::GatewayState& gw,
                            std::optional<std::string> flag_token)
-    : config_(std::move(config)), env_(env), gw_(gw), flag_token_(std::move(flag_token)) {}
+    : executor_(executor),
+      config_(std::move(config)),
+      env_(env),
+      gw_(gw),
+      flag_token_(std::move(flag_token)),
+      refresher_(executor, env, gw.metrics, [&gw] { return gw.NowMs(); }),
+      watch_(executor) {}
+
+ControlPlane::~ControlPlane() { Stop(); }
+
+void ControlPlane::Start() {
+  gw_.refresher = &refresher_;
+  ApplyBackground(*gw_.snapshots.Load());
+  if (config_.config->reload.watch && watch_.ok()) {
+    net::asio::co_spawn(executor_, WatchLoop(), [](std::exception_ptr e) {
+      if (e) spdlog::error("file watch stopped by an exception");
+    });
+  }
+}
+
+void ControlPlane::Stop() {
+  if (stopped_) return;
+  stopped_ = true;
+  refresher_.Stop();
+  watch_.Cancel();
+}
+
+void ControlPlane::ApplyBackground(const secrets::Snapshot& snap) {
+  std::map<std::string, std::pair<config::FederatedConfig, std::shared_ptr<creds::FederatedToken>>> fed;
+  for (const auto& pc : snap.config->providers) {
+    const auto* rt = snap.FindProvider(pc.id);
+    if (pc.federated && rt != nullptr && rt->enabled && rt->federated) fed[pc.id] = {*pc.federated, rt->federated};
+  }
+  refresher_.Configure(fed);
+  watch_.SetFiles(WatchedFiles());
+}
+
+std::vector<std::string> ControlPlane::WatchedFiles() const {
+  std::vector<std::string> files;
+  if (!config_.path.empty()) {
+    std::string p = config_.path;
+    if (!p.empty() && p.front() != '/') {
+      char cwd[4096];
+      if (::getcwd(cwd, sizeof cwd) != nullptr) p = std::string(cwd) + "/" + p;
+    }
+    files.push_back(p);
+  }
+  for (const auto& [alias, sp] : config_.config->secret_providers) {
+    if (sp.source == "file" && !sp.path.empty()) files.push_back(sp.path);
+  }
+  for (const auto& pc : config_.config->providers) {
+    if (pc.federated && !pc.federated->token_file.empty()) files.push_back(pc.federated->token_file);
+  }
+  return files;
+}
+
+bool IsTokenFile(const config::Config& cfg, const std::string& path) {
+  for (const auto& pc : cfg.providers) {
+    if (pc.federated && pc.federated->token_file == path) return true;
+  }
+  return false;
+}
+
+net::Task<void> ControlPlane::WatchLoop() {
+  while (!stopped_) {
+    auto changed = co_await watch_.Next();
+    if (stopped_) co_return;
+    if (changed.empty()) continue;
+    // Writers often produce several events (write, then rename); let them settle, then act once.
+    net::asio::steady_timer settle(executor_, std::chrono::milliseconds(100));
+    co_await settle.async_wait(net::kUseTuple);
+    bool full = false;
+    for (const auto& path : changed) full = full || !IsTokenFile(*config_.config, path);
+    if (full) {
+      Reload("file changed: " + changed.front());
+    } else {
+      ReloadTokenFiles();
+    }
+  }
+}
+
+void ControlPlane::ReloadTokenFiles() {
+  auto snap = gw_.snapshots.Load();
+  for (const auto& pc : snap->config->providers) {
+    const auto* rt = snap->FindProvider(pc.id);
+    if (!pc.federated || rt == nullptr || !rt->federated) continue;
+    std::string why;
+    auto loaded = secrets::LoadFederatedToken(*pc.federated, *snap->config, env_, gw_.NowMs(), why);
+    auto cur = rt->federated->Current();
+    if (loaded && (!cur || loaded->exp_ms > cur->exp_ms)) {
+      spdlog::info("picked up a newer federated token for {} from {}", pc.id, loaded->source);
+      rt->federated->Publish(std::make_shared<creds::FederatedTokenValue>(std::move(*loaded)));
+    }
+  }
+}
 
 Result<secrets::BuildResult> ControlPlane::Initial() {
   secrets::BuildOptions opts;
@@ -45,6 +142,7 @@ bool ControlPlane::Reload(const std::string& reason) {
   ++generation_;
   config_.config = *cfg;
   gw_.snapshots.Store(built->snapshot);
+  ApplyBackground(*built->snapshot);
   ++status_.reloads_ok;
   status_.last_error.clear();
   gw_.SetReloadStatus(status_);

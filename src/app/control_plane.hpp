@@ -17,7 +17,10 @@
 #include "app/effective_config.hpp"
 #include "base/environment.hpp"
 #include "base/result.hpp"
+#include "config/file_watch.hpp"
+#include "creds/federated_refresher.hpp"
 #include "creds/key_pool.hpp"
+#include "http/net.hpp"
 #include "proxy/gateway_state.hpp"
 #include "secrets/snapshot_builder.hpp"
 
@@ -25,11 +28,15 @@ namespace warden::app {
 
 class ControlPlane {
  public:
-  ControlPlane(EffectiveConfig config, const Environment& env, proxy::GatewayState& gw,
-               std::optional<std::string> flag_token);
+  ControlPlane(net::asio::any_io_executor executor, EffectiveConfig config, const Environment& env,
+               proxy::GatewayState& gw, std::optional<std::string> flag_token);
+  ~ControlPlane();
 
   // First build at start: fails start on an unresolvable active ref.
   Result<secrets::BuildResult> Initial();
+  // Starts the federated refresher and the file watch (after Initial succeeded).
+  void Start();
+  void Stop();
   // Rebuild and swap; false (and the old snapshot kept) on failure.
   bool Reload(const std::string& reason);
 
@@ -37,6 +44,12 @@ class ControlPlane {
   secrets::FederatedTokenRegistry& federated() { return federated_; }
 
  private:
+  void ApplyBackground(const secrets::Snapshot& snap);
+  std::vector<std::string> WatchedFiles() const;
+  net::Task<void> WatchLoop();
+  void ReloadTokenFiles();
+
+  net::asio::any_io_executor executor_;
   EffectiveConfig config_;
   const Environment& env_;
   proxy::GatewayState& gw_;
@@ -45,6 +58,9 @@ class ControlPlane {
   secrets::FederatedTokenRegistry federated_;
   std::uint64_t generation_ = 0;
   proxy::ReloadStatus status_;
+  creds::FederatedRefresher refresher_;
+  config::FileWatch watch_;
+  bool stopped_ = false;
 };
 
 }  // namespace warden::app

@@ -26,6 +26,7 @@ net::Task<void> HandleSignals(asio::signal_set& signals, http::Server& server, C
     }
     spdlog::info("received {}; draining in-flight requests", signo == SIGINT ? "SIGINT" : "SIGTERM");
     server.Shutdown();
+    control.Stop();
     signals.cancel();
     co_return;
   }
@@ -53,7 +54,8 @@ int RunServe(const CommonOptions& common, const ServeOptions& options) {
 
   proxy::GatewayState gw(cfg.gateway.auth.rate_limit, observe::Metrics::Global());
   gw.access_log = true;
-  ControlPlane control(*effective, env, gw, common.token);
+  asio::io_context control_loop{1};
+  ControlPlane control(control_loop.get_executor(), *effective, env, gw, common.token);
   auto built = control.Initial();
   if (!built) {
     spdlog::error("cannot start: {}", built.error().ToString());
@@ -103,11 +105,12 @@ int RunServe(const CommonOptions& common, const ServeOptions& options) {
   spdlog::info("warden {} listening on {}://{}:{}", WARDEN_VERSION, opts.server_tls ? "https" : "http",
                host, ep.port());
 
-  asio::io_context control_loop{1};
+  control.Start();
   asio::signal_set signals(control_loop, SIGINT, SIGTERM, SIGHUP);
   asio::co_spawn(control_loop, HandleSignals(signals, server, control), asio::detached);
   control_loop.run();
   server.Wait();
+  gw.refresher = nullptr;
   spdlog::info("stopped");
   return 0;
 }

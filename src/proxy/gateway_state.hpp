@@ -14,6 +14,7 @@
 #include <string>
 
 #include "access/failed_auth_limiter.hpp"
+#include "creds/federated_refresher.hpp"
 #include "observe/metrics.hpp"
 #include "secrets/snapshot.hpp"
 
@@ -57,9 +58,9 @@ class GatewayState {
   std::atomic<bool> draining{false};
   bool access_log = true;
   std::string hsts;  // Strict-Transport-Security value when serving TLS
-  // Called when a federated token is rejected (401): refresh it now (blocks the control plane,
-  // not the caller's loop); null until the refresher is wired.
-  std::function<void(const std::string& provider)> request_refresh;
+  // Refreshes federated tokens after an upstream 401; null when there is none (tests, CLI).
+  // Owned by the control plane, which outlives the event loops.
+  creds::FederatedRefresher* refresher = nullptr;
 
  private:
   Clock clock_;

@@ -166,6 +166,87 @@ struct Credential {
   }
 };
 
+// A rejection decided before any I/O. Built outside coroutines on purpose: g++ 12 miscompiles
+// conditional expressions with class temporaries inside co_await expressions (double free).
+struct Reply {
+  int status = 0;
+  std::string code;
+  std::string message;
+  ExtraHeaders extra;
+};
+
+struct ProxyPlan {
+  std::optional<Reply> reply;                        // set → answer this and stop
+  const secrets::ProviderRuntime* provider = nullptr;
+  std::string upstream_body;                         // the body with the bare model
+};
+
+std::string NoCredentialMessage(const secrets::ProviderRuntime& prov) {
+  std::string why = "no credential resolved";
+  if (prov.federated) {
+    why = "its federated token is missing or expired";
+    std::string last = prov.federated->LastError();
+    if (!last.empty()) why += " (last refresh: " + last + ")";
+  }
+  return "provider '" + prov.id + "' has no usable credential: " + why;
+}
+
+std::string EnabledList(const secrets::Snapshot& snap) {
+  return snap.enabled_names.empty() ? std::string("none") : snap.enabled_names;
+}
+
+ProxyPlan PlanProxy(const secrets::Snapshot& snap, const Route& route, Request& req) {
+  ProxyPlan plan;
+  auto reject = [&plan](int status, std::string code, std::string message, ExtraHeaders extra = {}) {
+    plan.reply = Reply{status, std::move(code), std::move(message), std::move(extra)};
+    return std::move(plan);
+  };
+  const std::string_view path = PathOf(req.target());
+  if (req.method() != bhttp::verb::post)
+    return reject(405, "method_not_allowed", "use POST for " + std::string(path), Header("allow", "POST"));
+  auto field = FindModelField(req.body());
+  if (!field) {
+    const std::string& ec = field.error().code;
+    std::string code = ec == "BODY_INVALID_JSON"  ? "invalid_json"
+                       : ec == "MODEL_MISSING"    ? "model_missing"
+                       : ec == "MODEL_NOT_STRING" ? "model_not_string"
+                       : ec == "MODEL_DUPLICATE"  ? "model_duplicate"
+                                                  : "invalid_body";
+    return reject(400, code, field.error().message);
+  }
+  auto ref = ParseModelRef(field->value);
+  if (!ref) {
+    return reject(400, "model_invalid",
+                  "model must be \"provider/model\" (e.g. \"openai/gpt-4o\"); enabled providers: " +
+                      EnabledList(snap));
+  }
+  plan.provider = snap.FindProvider(ref->provider);
+  if (plan.provider == nullptr) {
+    return reject(400, "unknown_provider",
+                  "unknown provider '" + std::string(ref->provider) + "'; enabled providers: " + EnabledList(snap));
+  }
+  const secrets::ProviderRuntime& prov = *plan.provider;
+  if (!ref->profile.empty()) {
+    return reject(400, "profiles_unsupported",
+                  "model profiles (\"@" + std::string(ref->profile) +
+                      "\") are not supported yet; drop the @ suffix");
+  }
+  if (!prov.enabled) {
+    std::string message = "provider '" + prov.id + "' is disabled: " + prov.disabled_reason;
+    if (!prov.how_to_enable.empty()) message += "; to enable it set " + JoinNames(prov.how_to_enable);
+    return reject(503, "provider_disabled", message);
+  }
+  const bool wants_anthropic = route.wire == WireFormat::kAnthropic;
+  if (wants_anthropic != (prov.api == config::Api::kAnthropic)) {
+    std::string message = "provider '" + prov.id + "' speaks the ";
+    message += prov.api == config::Api::kAnthropic ? "Anthropic API; use /v1/messages"
+                                                    : "OpenAI API; use /v1/chat/completions";
+    return reject(400, "wire_format_mismatch", message);
+  }
+  plan.upstream_body = ReplaceModel(req.body(), *field, ref->model);
+  return plan;
+}
+
 net::Task<bool> ServeReadyz(ClientContext& c, const secrets::Snapshot& snap, bool keep_alive) {
   boost::json::object providers;
   const std::int64_t now = c.gw.NowMs();
@@ -222,8 +303,9 @@ net::Task<bool> ServeReadyz(ClientContext& c, const secrets::Snapshot& snap, boo
   reload["failed"] = rs.reloads_failed;
   if (!rs.last_error.empty()) reload["last_error"] = rs.last_error;
   root["reload"] = std::move(reload);
-  co_return co_await WriteResponse(c, any_available ? 200 : 503, "application/json",
-                                   boost::json::serialize(root), keep_alive);
+  const int status = any_available ? 200 : 503;
+  std::string body = boost::json::serialize(root);
+  co_return co_await WriteResponse(c, status, "application/json", std::move(body), keep_alive);
 }
 
 net::Task<bool> ServeModels(ClientContext& c, const secrets::Snapshot& snap, bool keep_alive) {
@@ -297,21 +379,15 @@ net::Task<bool> ProxyRequest(ClientContext& c, const secrets::Snapshot& snap,
       if (!prov.keys.empty()) {
         std::int64_t wait_ms = prov.keys.MsUntilSoonestRecovery(now);
         log.status = 429;
-        co_return co_await WriteError(
-            c, path, 429, "all_keys_cooling",
-            "all " + std::to_string(prov.keys.keys().size()) + " keys of provider '" + prov.id +
-                "' are rate-limited or failing; the soonest recovers in " +
-                std::to_string(CeilSeconds(wait_ms)) + "s",
-            keep_alive, Header("retry-after", std::to_string(std::max<int64_t>(1, CeilSeconds(wait_ms)))));
+        std::string message = "all " + std::to_string(prov.keys.keys().size()) + " keys of provider '" +
+                              prov.id + "' are rate-limited or failing; the soonest recovers in " +
+                              std::to_string(CeilSeconds(wait_ms)) + "s";
+        ExtraHeaders retry = Header("retry-after", std::to_string(std::max<int64_t>(1, CeilSeconds(wait_ms))));
+        co_return co_await WriteError(c, path, 429, "all_keys_cooling", message, keep_alive, std::move(retry));
       }
       log.status = 503;
-      std::string why = prov.federated ? "its federated token is missing or expired" +
-                                             (prov.federated->LastError().empty()
-                                                  ? std::string()
-                                                  : " (last refresh: " + prov.federated->LastError() + ")")
-                                       : "no credential resolved";
-      co_return co_await WriteError(c, path, 503, "provider_unavailable",
-                                    "provider '" + prov.id + "' has no usable credential: " + why,
+      std::string message = NoCredentialMessage(prov);
+      co_return co_await WriteError(c, path, 503, "provider_unavailable", message,
                                     keep_alive);
     }
     ++log.attempts;
@@ -375,9 +451,8 @@ net::Task<bool> ProxyRequest(ClientContext& c, const secrets::Snapshot& snap,
                                                : busy ? "busy" : "protocol");
       spdlog::warn("upstream {}: {}", prov.id, failure->ToString());
       log.status = timeout ? 504 : busy ? 503 : 502;
-      co_return co_await WriteError(c, path, log.status,
-                                    timeout ? "upstream_timeout" : busy ? "upstream_busy" : "upstream_error",
-                                    failure->message, keep_alive);
+      std::string code = timeout ? "upstream_timeout" : busy ? "upstream_busy" : "upstream_error";
+      co_return co_await WriteError(c, path, log.status, code, failure->message, keep_alive);
     }
 
     const int status = hp->get().result_int();
@@ -418,10 +493,13 @@ net::Task<bool> ProxyRequest(ClientContext& c, const secrets::Snapshot& snap,
         spdlog::warn("provider {} key {} rejected with {}; marked failing for {}s", prov.id,
                      cred.key->fingerprint, status, CeilSeconds(cooldown));
       }
-      if (cred.federated && status == 401 && !federated_retried && c.gw.request_refresh) {
+      if (cred.federated && status == 401 && !federated_retried && c.gw.refresher != nullptr) {
+        // Refresh once (on the control plane, shared with concurrent callers), retry once.
         federated_retried = true;
         spdlog::warn("provider {} rejected its federated token; refreshing once", prov.id);
-        c.gw.request_refresh(prov.id);
+        co_await asio::co_spawn(c.gw.refresher->executor(),
+                                c.gw.refresher->RefreshNow(prov.id, cred.federated->token.Fingerprint()),
+                                asio::use_awaitable);
         continue;
       }
       log.status = status;
@@ -602,73 +680,18 @@ net::Task<bool> Handle(ClientContext& c, secrets::SnapshotConstSharedPtr snap, R
                                    keep_alive) && keep_alive;
       break;
     case RouteKind::kProxy: {
-      if (req.method() != bhttp::verb::post) {
-        log.status = 405;
-        result = co_await WriteError(c, path, 405, "method_not_allowed",
-                                     "use POST for " + std::string(path), keep_alive, Header("allow", "POST")) && keep_alive;
+      ProxyPlan plan = PlanProxy(*snap, route, req);
+      if (plan.reply) {
+        log.status = plan.reply->status;
+        if (plan.provider != nullptr) log.provider = plan.provider->id;
+        result = co_await WriteError(c, path, plan.reply->status, plan.reply->code,
+                                     plan.reply->message, keep_alive, std::move(plan.reply->extra));
+        result = result && keep_alive;
         break;
       }
-      std::string& body = req.body();
-      auto field = FindModelField(body);
-      if (!field) {
-        log.status = 400;
-        std::string code = field.error().code == "BODY_INVALID_JSON" ? "invalid_json"
-                           : field.error().code == "MODEL_MISSING"    ? "model_missing"
-                           : field.error().code == "MODEL_NOT_STRING" ? "model_not_string"
-                           : field.error().code == "MODEL_DUPLICATE"  ? "model_duplicate"
-                                                                      : "invalid_body";
-        result = co_await WriteError(c, path, 400, code, field.error().message, keep_alive) && keep_alive;
-        break;
-      }
-      auto ref = ParseModelRef(field->value);
-      if (!ref) {
-        log.status = 400;
-        result = co_await WriteError(c, path, 400, "model_invalid",
-                                     "model must be \"provider/model\" (e.g. \"openai/gpt-4o\"); enabled providers: " +
-                                         (snap->enabled_names.empty() ? std::string("none") : snap->enabled_names),
-                                     keep_alive) && keep_alive;
-        break;
-      }
-      const secrets::ProviderRuntime* prov = snap->FindProvider(ref->provider);
-      if (prov == nullptr) {
-        log.status = 400;
-        result = co_await WriteError(c, path, 400, "unknown_provider",
-                                     "unknown provider '" + std::string(ref->provider) + "'; enabled providers: " +
-                                         (snap->enabled_names.empty() ? std::string("none") : snap->enabled_names),
-                                     keep_alive) && keep_alive;
-        break;
-      }
-      log.provider = prov->id;
-      if (!ref->profile.empty()) {
-        log.status = 400;
-        result = co_await WriteError(c, path, 400, "profiles_unsupported",
-                                     "model profiles (\"@" + std::string(ref->profile) +
-                                         "\") are not supported yet; drop the @ suffix",
-                                     keep_alive) && keep_alive;
-        break;
-      }
-      if (!prov->enabled) {
-        log.status = 503;
-        result = co_await WriteError(c, path, 503, "provider_disabled",
-                                     "provider '" + prov->id + "' is disabled: " + prov->disabled_reason +
-                                         (prov->how_to_enable.empty() ? std::string()
-                                                                      : "; to enable it set " + JoinNames(prov->how_to_enable)),
-                                     keep_alive) && keep_alive;
-        break;
-      }
-      const bool wants_anthropic = route.wire == WireFormat::kAnthropic;
-      if (wants_anthropic != (prov->api == config::Api::kAnthropic)) {
-        log.status = 400;
-        result = co_await WriteError(
-            c, path, 400, "wire_format_mismatch",
-            "provider '" + prov->id + "' speaks the " +
-                (prov->api == config::Api::kAnthropic ? "Anthropic API; use /v1/messages"
-                                                      : "OpenAI API; use /v1/chat/completions") ,
-            keep_alive) && keep_alive;
-        break;
-      }
-      std::string upstream_body = ReplaceModel(body, *field, ref->model);
-      result = co_await ProxyRequest(c, *snap, *prov, route, req, upstream_body, keep_alive, log);
+      log.provider = plan.provider->id;
+      result = co_await ProxyRequest(c, *snap, *plan.provider, route, req, plan.upstream_body,
+                                     keep_alive, log);
       break;
     }
   }

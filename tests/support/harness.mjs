@@ -140,7 +140,8 @@ async function stopChild(child, w, signal, timeoutMs) {
 /**
  * Spawn tools/mock-upstream.mjs.
  * opts: { keys?: object, args?: string[], timeoutMs?: number, record?: boolean }
- * Returns { url, port, requests(), clearRequests(), setKeys(obj), reset(), output(), stop(), process }.
+ * Returns { url, port, requests(), clearRequests(), setKeys(obj), reset(), stats(), waitStats(field, min, ms),
+ *           output(), stop(), process }.
  */
 export async function startMock(opts = {}) {
   const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
@@ -189,6 +190,20 @@ export async function startMock(opts = {}) {
     setKeys: (obj) => control('POST', '/__mock/keys', obj ?? {}),
     /** Clear both the key map and the request log. */
     reset: () => control('POST', '/__mock/reset'),
+    /** Connection outcomes of API requests so far: {started, finished, aborted, active}. */
+    stats: () => control('GET', '/__mock/stats'),
+    /**
+     * Resolve with the stats once stats[field] >= min (field: started|finished|aborted|active);
+     * rejects after ms. The mock answers the long-poll when the event happens (no polling).
+     */
+    waitStats: async (field, min, ms = timeoutMs) => {
+      const r = await fetch(`${url}/__mock/stats?wait=${field}>=${min}&timeout_ms=${ms}`, {
+        signal: AbortSignal.timeout(ms + 2000),
+      });
+      const st = JSON.parse(await r.text());
+      if (st.timed_out) throw new Error(`timeout after ${ms} ms waiting for mock stats ${field} >= ${min}: ${JSON.stringify(st)}`);
+      return st;
+    },
     stop: (signal = 'SIGTERM') => stopChild(child, w, signal, timeoutMs),
   };
 }

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages warden needs, only those missing. Usage: scripts/deps.sh [build|test|bench]...
+set -euo pipefail
+build=(cmake ninja-build g++ pkg-config libssl-dev libboost1.81-dev libboost-json1.81-dev
+       libboost-url1.81-dev libtomlplusplus-dev libcli11-dev libspdlog-dev libfmt-dev)
+test=(libgtest-dev libgmock-dev)
+bench=(nginx-light haproxy wrk)
+want=("${build[@]}")
+for kind in "$@"; do
+  case "$kind" in
+    build) ;;
+    test) want+=("${test[@]}") ;;
+    bench) want+=("${bench[@]}") ;;
+    *) echo "deps.sh: unknown group $kind" >&2; exit 2 ;;
+  esac
+done
+missing=()
+for p in "${want[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+# Node.js runs the integration and SDK tests; use the machine's node when present.
+if [[ " $* " == *" test "* ]] && ! command -v node >/dev/null; then missing+=(nodejs npm); fi
+if ((${#missing[@]})); then
+  echo "installing: ${missing[*]}" >&2
+  sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  export DEBIAN_FRONTEND=noninteractive
+  $sudo apt-get update -qq
+  $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# The README's second command: install what is missing, build, and run the whole test suite —
+# unit tests, integration tests against the real binary and mock upstream, the SDK tests — in a
+# Release build and again under AddressSanitizer + UndefinedBehaviorSanitizer; then a smoke run
+# of the benchmark so it cannot rot. Set WARDEN_SKIP_ASAN=1 / WARDEN_SKIP_BENCH=1 to skip those.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/deps.sh build test bench
+if [ ! -d tests/sdk/node_modules ] || [ tests/sdk/package-lock.json -nt tests/sdk/node_modules ]; then
+  npm ci --prefix tests/sdk --no-audit --no-fund --loglevel=error
+fi
+jobs=$(nproc)
+run_suite() {
+  local preset=$1
+  cmake --preset "$preset" -DWARDEN_WERROR=ON >/dev/null
+  cmake --build --preset "$preset" -j "$jobs"
+  ctest --preset "$preset" -j "$jobs" --timeout 300
+}
+echo "== release build and tests"
+run_suite release
+if [ "${WARDEN_SKIP_ASAN:-0}" != 1 ]; then
+  echo "== asan+ubsan build and tests"
+  ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 run_suite asan
+fi
+if [ "${WARDEN_SKIP_BENCH:-0}" != 1 ]; then
+  echo "== benchmark smoke run"
+  WARDEN_BIN=build/release/warden bench/run.sh --smoke
+fi

@@ -1,0 +1,71 @@
+#include "proxy/model_ref.hpp"
+
+#include <optional>
+#include <string_view>
+
+#include <gtest/gtest.h>
+
+namespace warden::proxy {
+namespace {
+
+struct ValidCase {
+  std::string_view text;
+  std::string_view provider;
+  std::string_view model;
+  std::string_view profile;
+};
+
+TEST(ParseModelRef, SplitsProviderModelAndProfile) {
+  const ValidCase kCases[] = {
+      {"openai/gpt-4o", "openai", "gpt-4o", ""},
+      {"openrouter/meta/llama-3@work", "openrouter", "meta/llama-3", "work"},
+      {"openrouter/meta/llama-3", "openrouter", "meta/llama-3", ""},
+      {"a/m@work", "a", "m", "work"},
+      {"a/b/c/d", "a", "b/c/d", ""},
+      {"anthropic/claude-3-5-sonnet@personal", "anthropic", "claude-3-5-sonnet", "personal"},
+  };
+  for (const ValidCase& c : kCases) {
+    std::optional<ModelRef> r = ParseModelRef(c.text);
+    ASSERT_TRUE(r.has_value()) << c.text;
+    EXPECT_EQ(r->provider, c.provider) << c.text;
+    EXPECT_EQ(r->model, c.model) << c.text;
+    EXPECT_EQ(r->profile, c.profile) << c.text;
+  }
+}
+
+TEST(ParseModelRef, DateAndQuantisationSuffixesStayInTheModel) {
+  const ValidCase kCases[] = {
+      {"a/claude@20250101", "a", "claude@20250101", ""},
+      {"a/llama@q4_k_m", "a", "llama@q4_k_m", ""},
+      {"a/llama@q4", "a", "llama@q4", ""},
+      {"a/llama@iq4_xs", "a", "llama@iq4_xs", ""},
+      {"a/m@8bit", "a", "m@8bit", ""},
+      {"a/m@4bit", "a", "m@4bit", ""},
+      {"a/claude@20250101@work", "a", "claude@20250101", "work"},
+      {"a/llama@q4_k_m@work", "a", "llama@q4_k_m", "work"},
+      {"a/claude@2025010@x", "a", "claude", "2025010@x"},  // 7 digits is not a date
+      {"a/m@quick", "a", "m", "quick"},                     // "q" without a digit is a profile
+      {"a/m@bit", "a", "m", "bit"},
+  };
+  for (const ValidCase& c : kCases) {
+    std::optional<ModelRef> r = ParseModelRef(c.text);
+    ASSERT_TRUE(r.has_value()) << c.text;
+    EXPECT_EQ(r->provider, c.provider) << c.text;
+    EXPECT_EQ(r->model, c.model) << c.text;
+    EXPECT_EQ(r->profile, c.profile) << c.text;
+  }
+}
+
+TEST(ParseModelRef, RefusesInvalidRefs) {
+  const std::string_view kInvalid[] = {
+      "", "gpt-4o", "/gpt-4o", "openai/", "/", "openai/@work", "openai/gpt-4o@", "a/m@q4@",
+  };
+  for (std::string_view text : kInvalid) {
+    std::optional<ModelRef> r = ParseModelRef(text);
+    EXPECT_FALSE(r.has_value()) << text << " → provider=" << r->provider << " model=" << r->model
+                                << " profile=" << r->profile;
+  }
+}
+
+}  // namespace
+}  // namespace warden::proxy
