@@ -37,6 +37,10 @@ net::Task<void> HandleSignals(asio::signal_set& signals, http::Server& server, C
 int RunServe(const CommonOptions& common, const ServeOptions& options) {
   observe::InitLogging(common.log_level);
   std::signal(SIGPIPE, SIG_IGN);
+  // Register the signal handlers before anything can take time: a SIGTERM that arrives during
+  // start-up is queued and handled as a graceful stop instead of killing the process.
+  asio::io_context control_loop{1};
+  asio::signal_set signals(control_loop, SIGINT, SIGTERM, SIGHUP);
   ProcessEnvironment env;
   if (auto loaded = LoadHomeDotenv(env); !loaded) {
     spdlog::error("{}", loaded.error().ToString());
@@ -54,7 +58,6 @@ int RunServe(const CommonOptions& common, const ServeOptions& options) {
 
   proxy::GatewayState gw(cfg.gateway.auth.rate_limit, observe::Metrics::Global());
   gw.access_log = true;
-  asio::io_context control_loop{1};
   ControlPlane control(control_loop.get_executor(), *effective, env, gw, common.token);
   auto built = control.Initial();
   if (!built) {
@@ -106,7 +109,6 @@ int RunServe(const CommonOptions& common, const ServeOptions& options) {
                host, ep.port());
 
   control.Start();
-  asio::signal_set signals(control_loop, SIGINT, SIGTERM, SIGHUP);
   asio::co_spawn(control_loop, HandleSignals(signals, server, control), asio::detached);
   control_loop.run();
   server.Wait();

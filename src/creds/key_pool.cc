@@ -63,7 +63,6 @@ std::int64_t KeyPool::MarkAuthFailed(const PooledKey& key, std::int64_t now_ms) 
 }
 
 void KeyPool::MarkSuccess(const PooledKey& key) {
-  key.state->uses.fetch_add(1, std::memory_order_relaxed);
   // Avoid writing shared cache lines on the hot path when nothing changes.
   if (key.state->rate_limit_strikes.load(std::memory_order_relaxed) != 0)
     key.state->rate_limit_strikes.store(0, std::memory_order_relaxed);

@@ -2,6 +2,7 @@
 
 #include <sys/socket.h>
 
+#include <array>
 #include <thread>
 #include <unordered_set>
 
@@ -10,6 +11,7 @@
 #include "http/any_stream.hpp"
 #include "http/tls_context.hpp"
 #include "http/upstream_pool.hpp"
+#include "observe/access_log.hpp"
 #include "proxy/pipeline.hpp"
 
 namespace warden::http {
@@ -77,6 +79,46 @@ Result<net::tcp::endpoint> ParseBind(const std::string& bind) {
 
 namespace {
 
+// A deadline for reading a request that, unlike beast::tcp_stream's timeout, does not close the
+// socket when it fires: it cancels the pending read, so the session can still answer 408.
+class ReadDeadline {
+ public:
+  explicit ReadDeadline(asio::any_io_executor ex) : timer_(ex) {}
+  void Arm(std::chrono::milliseconds d, AnyStream& stream) {
+    fired_ = false;
+    timer_.expires_after(d);
+    // The handler touches `this` only when the timer really fired; when the session ends first,
+    // the timer is cancelled/destroyed and the handler sees operation_aborted.
+    timer_.async_wait([this, &stream](const net::error_code& ec) {
+      if (ec) return;
+      fired_ = true;
+      net::error_code ignored;
+      stream.Tcp().socket().cancel(ignored);
+    });
+  }
+  void Disarm() { timer_.cancel(); }
+  bool fired() const { return fired_; }
+
+ private:
+  asio::steady_timer timer_;
+  bool fired_ = false;
+};
+
+// Reads and discards what the client is still sending (bounded), so that closing right after
+// an early error response (413, 400) does not reset the connection before the client has read it.
+net::Task<void> LingeringClose(AnyStream& stream) {
+  net::error_code ec;
+  stream.Tcp().socket().shutdown(net::tcp::socket::shutdown_send, ec);
+  std::array<char, 16384> sink;
+  std::size_t drained = 0;
+  stream.Tcp().expires_after(std::chrono::seconds(2));
+  while (drained < (8u << 20)) {
+    auto [rec, n] = co_await stream.async_read_some(asio::buffer(sink), net::kUseTuple);
+    if (rec) break;
+    drained += n;
+  }
+}
+
 bool QuietClose(const net::error_code& ec) {
   return ec == bhttp::error::end_of_stream || ec == asio::error::eof ||
          ec == asio::error::connection_reset || ec == asio::error::operation_aborted ||
@@ -115,6 +157,7 @@ net::Task<void> RunSession(Server::Options const& opts, proxy::GatewayState& gw,
   } unregister{sessions, &state, stopping};
 
   proxy::ClientContext ctx{stream, buffer, pool, gw, peer.address().to_string(), IsLoopback(peer.address())};
+  ReadDeadline deadline(stream.get_executor());
   bool first = true;
   for (;;) {
     if (stopping || gw.draining.load(std::memory_order_relaxed)) break;
@@ -131,22 +174,35 @@ net::Task<void> RunSession(Server::Options const& opts, proxy::GatewayState& gw,
     bhttp::request_parser<bhttp::string_body> parser;
     parser.header_limit(static_cast<std::uint32_t>(limits.max_header_bytes));
     parser.body_limit(limits.max_body_bytes);
-    stream.Tcp().expires_after(limits.header_timeout);
+    stream.Tcp().expires_never();
+    deadline.Arm(limits.header_timeout, stream);
     auto [hec, hn] = co_await bhttp::async_read_header(stream, buffer, parser, net::kUseTuple);
+    deadline.Disarm();
     if (hec) {
+      bool linger = false;
       if (hec == bhttp::error::header_limit) {
         co_await proxy::WriteError(ctx, "/", 431, "header_too_large",
                                    "request header exceeds " + std::to_string(limits.max_header_bytes) +
                                        " bytes",
                                    false);
-      } else if (hec == beast::error::timeout && parser.got_some()) {
+        linger = true;
+      } else if (hec == bhttp::error::body_limit) {
+        // Content-Length above the cap: refuse before reading any of it.
+        co_await proxy::WriteError(ctx, "/", 413, "request_too_large",
+                                   "request body exceeds gateway.max_body_bytes (" +
+                                       std::to_string(limits.max_body_bytes) + " bytes)",
+                                   false);
+        linger = true;
+      } else if (deadline.fired() && parser.got_some()) {
         co_await proxy::WriteError(ctx, "/", 408, "request_timeout",
                                    "request header not received within " +
                                        std::to_string(limits.header_timeout.count()) + "ms",
                                    false);
-      } else if (!QuietClose(hec)) {
+      } else if (!QuietClose(hec) && !deadline.fired()) {
         co_await proxy::WriteError(ctx, "/", 400, "bad_request", "malformed HTTP request: " + hec.message(), false);
+        linger = true;
       }
+      if (linger) co_await LingeringClose(stream);
       break;
     }
     state.idle = false;
@@ -170,15 +226,18 @@ net::Task<void> RunSession(Server::Options const& opts, proxy::GatewayState& gw,
       auto [cec, cn] = co_await bhttp::async_write(stream, cont, net::kUseTuple);
       if (cec) break;
     }
-    stream.Tcp().expires_after(limits.body_timeout);
+    deadline.Arm(limits.body_timeout, stream);
     auto [bec, bn] = co_await bhttp::async_read(stream, buffer, parser, net::kUseTuple);
+    deadline.Disarm();
     if (bec) {
+      bool linger = false;
       if (bec == bhttp::error::body_limit) {
         co_await proxy::WriteError(ctx, header.target(), 413, "request_too_large",
                                    "request body exceeds gateway.max_body_bytes (" +
                                        std::to_string(limits.max_body_bytes) + " bytes)",
                                    false);
-      } else if (bec == beast::error::timeout) {
+        linger = true;
+      } else if (deadline.fired()) {
         co_await proxy::WriteError(ctx, header.target(), 408, "request_timeout",
                                    "request body not received within " +
                                        std::to_string(limits.body_timeout.count()) + "ms",
@@ -186,7 +245,9 @@ net::Task<void> RunSession(Server::Options const& opts, proxy::GatewayState& gw,
       } else if (!QuietClose(bec)) {
         co_await proxy::WriteError(ctx, header.target(), 400, "bad_request",
                                    "malformed request body: " + bec.message(), false);
+        linger = true;
       }
+      if (linger) co_await LingeringClose(stream);
       break;
     }
     proxy::Request req = parser.release();
@@ -214,6 +275,16 @@ void LogEscaped(std::exception_ptr e, proxy::GatewayState& gw, const char* where
 
 net::Task<void> AcceptLoop(Server::Options const& opts, proxy::GatewayState& gw, void* worker_ptr,
                            std::shared_ptr<net::ssl::context> server_tls);
+
+// Flushes this loop's access-log buffer periodically (the loop owns the thread-local buffer).
+net::Task<void> FlushAccessLog(const bool& stopping) {
+  asio::steady_timer timer(co_await asio::this_coro::executor);
+  while (!stopping) {
+    timer.expires_after(observe::AccessLog::kFlushInterval);
+    co_await timer.async_wait(net::kUseTuple);
+    observe::AccessLog::Flush();
+  }
+}
 
 }  // namespace
 
@@ -251,7 +322,11 @@ Result<void> Server::Start() {
     Worker* wp = w.get();
     asio::co_spawn(wp->ioc, AcceptLoop(options_, gw_, wp, options_.server_tls),
                    [this](std::exception_ptr e) { LogEscaped(e, gw_, "accept loop"); });
-    wp->thread = std::thread([wp] { wp->ioc.run(); });
+    asio::co_spawn(wp->ioc, FlushAccessLog(wp->stopping), asio::detached);
+    wp->thread = std::thread([wp] {
+      wp->ioc.run();
+      observe::AccessLog::Flush();
+    });
   }
   return Ok();
 }

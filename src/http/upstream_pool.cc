@@ -1,9 +1,5 @@
 #include "http/upstream_pool.hpp"
 
-#include <sys/socket.h>
-
-#include <cerrno>
-
 #include <openssl/ssl.h>
 
 namespace warden::http {
@@ -18,13 +14,9 @@ UpstreamPool::UpstreamPool(asio::any_io_executor executor, std::shared_ptr<net::
 UpstreamPool::~UpstreamPool() = default;
 
 bool UpstreamPool::IdleConnectionHealthy(UpstreamConnection& c) {
-  if (c.buffer.size() != 0) return false;
-  auto& sock = c.stream.Tcp().socket();
-  if (!sock.is_open()) return false;
-  char byte;
-  ssize_t n = ::recv(sock.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
-  // EAGAIN: nothing to read, still open. 0: the peer closed. >0: unsolicited bytes (dirty).
-  return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
+  // No syscall here: an idle connection the upstream has closed is detected when the request
+  // write or header read fails before any response byte, and retried once on a fresh one.
+  return c.buffer.size() == 0 && c.stream.Tcp().socket().is_open();
 }
 
 std::size_t UpstreamPool::IdleCountForTest(const std::string& origin_key) const {

@@ -1,7 +1,7 @@
 // UpstreamPool: keep-alive connections to provider origins, one pool per event loop.
 //
-// Acquire() returns an idle pooled connection when a healthy one exists (checked without
-// blocking: an idle socket that is readable has been closed or is dirty, and is dropped),
+// Acquire() returns an idle pooled connection when one exists (one the upstream closed meanwhile
+// fails on first use, before any response byte, and the caller retries on a fresh one),
 // otherwise resolves, connects and — for https — does a TLS handshake with SNI and hostname
 // verification against the system CA store, all within connect_timeout. At most
 // max_connections_per_origin connections (idle + in use) exist per origin; beyond that Acquire

@@ -37,13 +37,22 @@ Metrics& Metrics::Global() {
 
 Metrics::Shard& Metrics::LocalShard() {
   // One shard per (thread, Metrics) pair; a thread keeps the pointer it was given.
+  thread_local const Metrics* last_owner = nullptr;
+  thread_local Shard* last_shard = nullptr;
+  if (last_owner == this) return *last_shard;
   thread_local std::map<const Metrics*, Shard*> local;
   auto it = local.find(this);
-  if (it != local.end()) return *it->second;
+  if (it != local.end()) {
+    last_owner = this;
+    last_shard = it->second;
+    return *it->second;
+  }
   std::lock_guard lock(shards_mu_);
   shards_.push_back(std::make_unique<Shard>());
   Shard* shard = shards_.back().get();
   local.emplace(this, shard);
+  last_owner = this;
+  last_shard = shard;
   return *shard;
 }
 
@@ -55,8 +64,12 @@ void Metrics::CountRequest(std::string_view route, std::string_view provider, in
   auto it = s.latency.find(route);
   if (it == s.latency.end()) it = s.latency.emplace(std::string(route), Histogram{}).first;
   Histogram& h = it->second;
+  // Non-cumulative here (one increment); Render() accumulates.
   for (std::size_t i = 0; i < kLatencyBucketsSeconds.size(); ++i) {
-    if (seconds <= kLatencyBucketsSeconds[i]) ++h.buckets[i];
+    if (seconds <= kLatencyBucketsSeconds[i]) {
+      ++h.buckets[i];
+      break;
+    }
   }
   ++h.count;
   h.sum += seconds;
@@ -161,9 +174,11 @@ std::string Metrics::Render(const std::function<void(std::string&)>& extra) cons
     out += fmt::format("warden_reloads_total{{result=\"{}\"}} {}\n", Escape(k), v);
   header("warden_request_duration_seconds", "histogram", "Request latency by route.");
   for (const auto& [route, h] : sum.latency) {
+    std::uint64_t cumulative = 0;
     for (std::size_t i = 0; i < h.buckets.size(); ++i) {
+      cumulative += h.buckets[i];
       out += fmt::format("warden_request_duration_seconds_bucket{{route=\"{}\",le=\"{}\"}} {}\n",
-                         Escape(route), kLatencyBucketsSeconds[i], h.buckets[i]);
+                         Escape(route), kLatencyBucketsSeconds[i], cumulative);
     }
     out += fmt::format("warden_request_duration_seconds_bucket{{route=\"{}\",le=\"+Inf\"}} {}\n",
                        Escape(route), h.count);

@@ -8,7 +8,9 @@
 #include <spdlog/spdlog.h>
 
 #include "access/caller_auth.hpp"
+#include "config/duration.hpp"
 #include "creds/env_key_chain.hpp"
+#include "observe/access_log.hpp"
 #include "proxy/model_field.hpp"
 #include "proxy/model_ref.hpp"
 #include "proxy/rate_limit_classifier.hpp"
@@ -20,7 +22,6 @@ namespace warden::proxy {
 namespace asio = net::asio;
 namespace beast = net::beast;
 namespace bhttp = net::http;
-using namespace asio::experimental::awaitable_operators;
 
 namespace {
 
@@ -48,6 +49,21 @@ bool StripFromCaller(std::string_view name) {
     if (beast::iequals(name, h)) return true;
   }
   return name.size() >= 12 && beast::iequals(name.substr(0, 12), "x-forwarded-");
+}
+
+// Whether `name` is one of the comma-separated tokens of a Connection header (RFC 9110 §7.6.1:
+// such headers are hop-by-hop too).
+bool ListedIn(std::string_view tokens, std::string_view name) {
+  while (!tokens.empty()) {
+    auto comma = tokens.find(',');
+    std::string_view t = tokens.substr(0, comma);
+    while (!t.empty() && (t.front() == ' ' || t.front() == '\t')) t.remove_prefix(1);
+    while (!t.empty() && (t.back() == ' ' || t.back() == '\t')) t.remove_suffix(1);
+    if (beast::iequals(t, name)) return true;
+    if (comma == std::string_view::npos) break;
+    tokens.remove_prefix(comma + 1);
+  }
+  return false;
 }
 
 std::string_view PathOf(std::string_view target) {
@@ -84,8 +100,9 @@ void Finish(ClientContext& c, const RequestLog& log, std::string_view method, st
   c.gw.metrics.CountRequest(log.route, log.provider, log.status, seconds);
   if (c.gw.access_log) {
     // Path only (no query string: it may carry anything); credentials never reach this line.
-    spdlog::info("access {} {} {} provider={} key={} attempts={} {:.1f}ms peer={}", method, path,
-                 log.status, log.provider, log.key, log.attempts, seconds * 1000, c.peer_address);
+    observe::AccessLog::Write("{} {} {} provider={} key={} attempts={} {:.1f}ms peer={}", method, path,
+                              log.status, log.provider, log.key, log.attempts, seconds * 1000,
+                              c.peer_address);
   }
 }
 
@@ -135,25 +152,50 @@ net::Task<RelayResult> RelayBody(http::AnyStream& client, http::AnyStream& up,
   co_return RelayResult::kDone;
 }
 
-// Completes when the client has gone away (EOF or error on its socket), after cancelling the
-// upstream read so the relay stops at once. If the client instead sends more bytes (a pipelined
-// request), it stops watching and waits to be cancelled when the relay finishes.
-net::Task<RelayResult> WatchClient(http::AnyStream& client, http::AnyStream& up) {
-  auto& sock = client.Tcp().socket();
-  auto [ec] = co_await sock.async_wait(net::tcp::socket::wait_read, net::kUseTuple);
-  if (!ec) {
-    char byte;
-    ssize_t n = ::recv(sock.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
-    if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)) {
-      up.Tcp().cancel();
-      co_return RelayResult::kClientGone;
-    }
+// Watches the caller's socket while warden waits on the upstream; if the caller hangs up (EOF or
+// error), the upstream connection's pending operation is cancelled so the provider stops
+// working for nobody. One pending async_wait with a plain handler: with Asio's edge-triggered
+// epoll that costs no syscall unless the caller actually sends or closes something.
+// The handler holds the state by shared_ptr and does nothing once Stop() was called, so it is
+// safe even if it was already queued when the exchange finished.
+class CallerWatch {
+ public:
+  CallerWatch(http::AnyStream& client, http::AnyStream& up)
+      : client_(client), state_(std::make_shared<State>()) {
+    state_->up = &up;
+    auto& sock = client.Tcp().socket();
+    sock.async_wait(net::tcp::socket::wait_read, [st = state_, &sock](const net::error_code& ec) {
+      if (!st->active || ec == asio::error::operation_aborted) return;
+      char byte;
+      ssize_t n = ::recv(sock.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+      // n > 0: the caller pipelined its next request; it is still there.
+      if (ec || n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)) {
+        st->gone = true;
+        st->up->Tcp().cancel();
+      }
+    });
   }
-  if (ec == asio::error::operation_aborted) co_return RelayResult::kDone;
-  asio::steady_timer forever(sock.get_executor(), std::chrono::steady_clock::time_point::max());
-  co_await forever.async_wait(net::kUseTuple);
-  co_return RelayResult::kDone;
-}
+  ~CallerWatch() { Stop(); }
+  CallerWatch(const CallerWatch&) = delete;
+  CallerWatch& operator=(const CallerWatch&) = delete;
+
+  bool gone() const { return state_->gone; }
+  void Stop() {
+    if (!state_->active) return;
+    state_->active = false;
+    net::error_code ignored;
+    client_.Tcp().socket().cancel(ignored);  // nothing else is pending on it now
+  }
+
+ private:
+  struct State {
+    bool active = true;
+    bool gone = false;
+    http::AnyStream* up = nullptr;
+  };
+  http::AnyStream& client_;
+  std::shared_ptr<State> state_;
+};
 
 struct Credential {
   const creds::PooledKey* key = nullptr;
@@ -331,7 +373,9 @@ net::Task<bool> ServeModels(ClientContext& c, const secrets::Snapshot& snap, boo
 // Writes a fully buffered upstream response (an error read for classification) to the client.
 net::Task<bool> ForwardBuffered(ClientContext& c, bhttp::response<bhttp::string_body>& up_res,
                                 bool keep_alive) {
-  bhttp::response<bhttp::string_body> res{up_res.result(), 11};
+  bhttp::response<bhttp::string_body> res;
+  res.version(11);
+  res.result(up_res.result_int());  // result() maps unknown codes (529) to 0
   for (const auto& f : up_res) {
     if (!IsHopByHop(f.name_string()) && f.name() != bhttp::field::content_length)
       res.insert(f.name_string(), f.value());
@@ -354,9 +398,10 @@ net::Task<bool> ProxyRequest(ClientContext& c, const secrets::Snapshot& snap,
   // The upstream request: built once; only the credential changes between attempts.
   bhttp::request<bhttp::buffer_body> up{req.method(), prov.base_path + std::string(route.upstream_suffix) +
                                                           std::string(QueryOf(req.target())), 11};
+  const std::string_view connection_tokens = req[bhttp::field::connection];
   for (const auto& f : req) {
     std::string_view name = f.name_string();
-    if (StripFromCaller(name)) continue;
+    if (StripFromCaller(name) || ListedIn(connection_tokens, name)) continue;
     bool overridden = false;
     for (const auto& [h, v] : prov.headers) overridden = overridden || beast::iequals(h, name);
     if (!overridden) up.insert(name, f.value());
@@ -422,7 +467,18 @@ net::Task<bool> ProxyRequest(ClientContext& c, const secrets::Snapshot& snap,
         hp.emplace();
         hp->header_limit(64 * 1024);
         hp->body_limit(boost::none);
+        // Also watch the caller: if it goes away while the provider is still thinking, the
+        // upstream request is cancelled instead of running (and billing) to the end.
+        CallerWatch watch(c.stream, conn->stream);
         auto [ec2, rn] = co_await bhttp::async_read_header(conn->stream, conn->buffer, *hp, net::kUseTuple);
+        watch.Stop();
+        if (watch.gone()) {
+          c.pool.Discard(std::move(conn));
+          log.status = 499;  // nginx's "client closed request"
+          spdlog::info("caller {} went away before {} answered; upstream request cancelled",
+                       c.peer_address, prov.id);
+          co_return false;
+        }
         rec = ec2;
       }
       net::error_code ec = wec ? wec : rec;
@@ -435,7 +491,7 @@ net::Task<bool> ProxyRequest(ClientContext& c, const secrets::Snapshot& snap,
       bool timeout = ec == beast::error::timeout;
       failure = Error::Make(timeout ? "UPSTREAM_TIMEOUT" : "UPSTREAM_PROTOCOL",
                             timeout ? "provider '" + prov.id + "' did not answer within " +
-                                          std::to_string(ucfg.first_byte_timeout.count() / 1000) + "s"
+                                          config::FormatDuration(ucfg.first_byte_timeout)
                                     : "provider '" + prov.id + "' closed the connection or sent an invalid response (" +
                                           ec.message() + ")");
       c.pool.Discard(std::move(conn));
@@ -510,7 +566,9 @@ net::Task<bool> ProxyRequest(ClientContext& c, const secrets::Snapshot& snap,
     // Stream the response through as it arrives.
     bhttp::response_parser<bhttp::buffer_body> bp{std::move(*hp)};
     bp.body_limit(boost::none);
-    bhttp::response<bhttp::buffer_body> res{bp.get().result(), 11};
+    bhttp::response<bhttp::buffer_body> res;
+    res.version(11);
+    res.result(bp.get().result_int());  // keep codes Beast does not know (529)
     for (const auto& f : bp.get()) {
       if (!IsHopByHop(f.name_string()) && f.name() != bhttp::field::content_length)
         res.insert(f.name_string(), f.value());
@@ -525,12 +583,16 @@ net::Task<bool> ProxyRequest(ClientContext& c, const secrets::Snapshot& snap,
     res.body().more = !bodyless;
     log.status = status;
 
+    // The header goes out with the first body bytes (one write for a small response); a
+    // bodyless response is written at once.
     bhttp::response_serializer<bhttp::buffer_body> sr{res};
-    c.stream.Tcp().expires_after(ucfg.idle_timeout);
-    auto [hec, hn] = co_await bhttp::async_write_header(c.stream, sr, net::kUseTuple);
-    if (hec) {
-      c.pool.Discard(std::move(conn));
-      co_return false;
+    if (bodyless) {
+      c.stream.Tcp().expires_after(ucfg.idle_timeout);
+      auto [hec, hn] = co_await bhttp::async_write(c.stream, sr, net::kUseTuple);
+      if (hec && hec != bhttp::error::need_buffer) {
+        c.pool.Discard(std::move(conn));
+        co_return false;
+      }
     }
     std::size_t relayed = 0;
     RelayResult result;
@@ -541,10 +603,11 @@ net::Task<bool> ProxyRequest(ClientContext& c, const secrets::Snapshot& snap,
     } else {
       // A stream (SSE or chunked): also watch the caller, and cancel upstream if it goes away.
       c.gw.metrics.StreamStarted();
-      auto both = co_await (RelayBody(c.stream, conn->stream, conn->buffer, bp, sr, res, ucfg.idle_timeout, relayed) ||
-                            WatchClient(c.stream, conn->stream));
+      CallerWatch watch(c.stream, conn->stream);
+      result = co_await RelayBody(c.stream, conn->stream, conn->buffer, bp, sr, res, ucfg.idle_timeout, relayed);
+      watch.Stop();
       c.gw.metrics.StreamEnded();
-      result = both.index() == 0 ? std::get<0>(both) : std::get<1>(both);
+      if (watch.gone()) result = RelayResult::kClientGone;
     }
     if (result == RelayResult::kDone && bp.is_done() && bp.keep_alive()) {
       c.pool.Release(std::move(conn));
@@ -632,8 +695,8 @@ net::Task<Verdict> CheckBeforeBody(ClientContext& c, const secrets::Snapshot& sn
   int status = decision.outcome == access::AuthOutcome::kUnsupportedMode ? 500 : 401;
   c.gw.metrics.CountRequest(route.name, "-", status, 0);
   if (c.gw.access_log)
-    spdlog::info("access {} {} {} auth={} peer={}", std::string_view(header.method_string()), path,
-                 status, decision.code, c.peer_address);
+    observe::AccessLog::Write("{} {} {} auth={} peer={}", std::string_view(header.method_string()),
+                              path, status, decision.code, c.peer_address);
   bool ok = co_await WriteError(c, path, status, decision.code, decision.message, false,
                                 Header("www-authenticate", "Bearer realm=\"warden\""));
   co_return Verdict{false, !ok};
@@ -692,6 +755,7 @@ net::Task<bool> Handle(ClientContext& c, secrets::SnapshotConstSharedPtr snap, R
       log.provider = plan.provider->id;
       result = co_await ProxyRequest(c, *snap, *plan.provider, route, req, plan.upstream_body,
                                      keep_alive, log);
+      result = result && keep_alive;  // every exit path honours Connection: close
       break;
     }
   }

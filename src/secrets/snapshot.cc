@@ -9,4 +9,26 @@ const ProviderRuntime* Snapshot::FindProvider(std::string_view id) const {
   return nullptr;
 }
 
+SnapshotConstSharedPtr SnapshotStore::Load() const {
+  struct Cache {
+    const SnapshotStore* owner = nullptr;
+    std::uint64_t generation = 0;
+    SnapshotConstSharedPtr local;  // thread-private control block
+  };
+  thread_local Cache cache;
+  const std::uint64_t g = generation_.load(std::memory_order_acquire);
+  if (cache.owner != this || cache.generation != g || !cache.local) {
+    auto holder = std::make_shared<const SnapshotConstSharedPtr>(current_.load(std::memory_order_acquire));
+    cache.local = SnapshotConstSharedPtr(holder, holder->get());
+    cache.owner = this;
+    cache.generation = g;
+  }
+  return cache.local;
+}
+
+void SnapshotStore::Store(SnapshotConstSharedPtr s) {
+  current_.store(std::move(s), std::memory_order_release);
+  generation_.fetch_add(1, std::memory_order_acq_rel);  // after the pointer: readers see it
+}
+
 }  // namespace warden::secrets

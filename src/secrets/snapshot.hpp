@@ -55,13 +55,21 @@ struct Snapshot {
 
 using SnapshotConstSharedPtr = std::shared_ptr<const Snapshot>;
 
+// Publishes snapshots to the event loops.
+//
+// Load() is called once per request on every core. A plain copy of one shared_ptr would make all
+// cores increment the same reference count (a contended cache line), and std::atomic<shared_ptr>
+// on g++ 12 takes a spinlock. So each thread keeps its own handle: an aliasing shared_ptr whose
+// control block is private to that thread (it owns one reference to the published snapshot), and
+// re-reads the published pointer only when the generation counter moves.
 class SnapshotStore {
  public:
-  SnapshotConstSharedPtr Load() const { return current_.load(std::memory_order_acquire); }
-  void Store(SnapshotConstSharedPtr s) { current_.store(std::move(s), std::memory_order_release); }
+  SnapshotConstSharedPtr Load() const;
+  void Store(SnapshotConstSharedPtr s);
 
  private:
   std::atomic<SnapshotConstSharedPtr> current_;
+  std::atomic<std::uint64_t> generation_{0};
 };
 
 }  // namespace warden::secrets

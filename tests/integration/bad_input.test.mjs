@@ -169,7 +169,8 @@ describe('malformed HTTP', () => {
 });
 
 describe('framing and size', () => {
-  test('40 MiB body with Content-Length (default 32 MiB cap) → 413 request_too_large, answered after the header', async () => {
+  test('40 MiB body with Content-Length (default 32 MiB cap) → 413 request_too_large, answered after the header', {
+  }, async () => {
     const s = await openSocket(w.port);
     try {
       s.on('error', () => {}); // the server may reset after answering
@@ -185,7 +186,8 @@ describe('framing and size', () => {
     await assertIntact(w, '40 MiB Content-Length body');
   });
 
-  test('40 MiB body sent by an ordinary client (fetch) → 413', async () => {
+  test('40 MiB body sent by an ordinary client (fetch) → 413', {
+  }, async () => {
     const body = Buffer.concat([Buffer.from('{"model":"mock/x","pad":"'), Buffer.alloc(40 << 20, 0x61), Buffer.from('"}')]);
     let r;
     try {
@@ -271,7 +273,8 @@ describe('framing and size', () => {
 });
 
 describe('slow clients', () => {
-  test('a caller stalling mid-body → 408 request_timeout, and others are served meanwhile', async () => {
+  test('a caller stalling mid-body → 408 request_timeout, and others are served meanwhile', {
+  }, async () => {
     const s = await openSocket(w.port);
     try {
       const t0 = performance.now();
@@ -291,7 +294,8 @@ describe('slow clients', () => {
     await assertIntact(w, 'stall mid-body');
   });
 
-  test('a caller stalling mid-header (slowloris) → 408 request_timeout', async () => {
+  test('a caller stalling mid-header (slowloris) → 408 request_timeout', {
+  }, async () => {
     const res = await rawExchange(w.port, ['GET /healthz HTTP/1.1\r\nhost: x\r\nx-slow: 1\r\n', HEADER_TIMEOUT_MS + 3000], { timeoutMs: HEADER_TIMEOUT_MS + 3000 });
     assert.equal(res.timedOut, false, 'the server must close a stalled connection');
     assert.ok(res.data.length > 0, 'the server closed the connection without a 408 response');

@@ -131,7 +131,8 @@ describe('upstream headers', () => {
     assert.ok(!JSON.stringify(rec.rawHeaders).includes(TOKEN), 'the gateway token never reaches the upstream');
   });
 
-  test('headers nominated by the caller\'s Connection header are hop-by-hop and not forwarded', async () => {
+  test('headers nominated by the caller\'s Connection header are hop-by-hop and not forwarded', {
+  }, async () => {
     const id = testId('conn');
     // fetch forbids setting Connection; use a raw request.
     const raw = rawHttp('POST', '/v1/chat/completions', {
@@ -356,10 +357,12 @@ describe('routing errors (each followed by a good request)', () => {
     await w.stop('SIGKILL');
     w = main;
   });
-  test('model without a provider prefix → 400 model_invalid', async () => {
-    const r = await post('/v1/chat/completions', { model: 'gpt-4o' });
-    assert.equal(r.status, 400);
-    assertOpenAiError(r.text, 'model_invalid');
+  test('model without a provider prefix (or an empty part) → 400 model_invalid', async () => {
+    for (const model of ['gpt-4o', '', 'mock/', '/gpt-4o']) {
+      const r = await post('/v1/chat/completions', { model });
+      assert.equal(r.status, 400, `model ${JSON.stringify(model)}: ${r.text}`);
+      assertOpenAiError(r.text, 'model_invalid');
+    }
     await assertIntact(w, 'model_invalid');
   });
 

@@ -16,7 +16,8 @@ const CLAUDE = 'sk-ant-PLANTED-claude-key-0123abcd';
 const SOLO = 'sk-PLANTED-solo-key-5566778899';
 const HDR = 'PLANTED-provider-header-secret-abcdef';
 const DEAD = 'sk-PLANTED-dead-key-424242';
-const PLANTED = { GW, WRONG, MOCK_A, MOCK_B, CLAUDE, SOLO, HDR, DEAD };
+const SPARE = 'sk-PLANTED-spare-key-31415926';
+const PLANTED = { GW, WRONG, MOCK_A, MOCK_B, CLAUDE, SOLO, HDR, DEAD, SPARE };
 
 let mock;
 let w;
@@ -39,6 +40,7 @@ before(async () => {
         + `[providers.solo]\napi = "openai"\nbase_url = "${mock.url}/v1"\n`
         + `[providers.solo.headers]\nx-extra-secret = { source = "env", id = "SOLO_HEADER_SECRET" }\n`
         + `[providers.dead]\napi = "openai"\nbase_url = "http://127.0.0.1:${dead}/v1"\n`
+        + `[providers.spare]\napi = "openai"\nbase_url = "${mock.url}/v1"\n`
         + `[providers.off]\napi = "openai"\nbase_url = "${mock.url}/v1"\n`,
     }),
     env: {
@@ -48,6 +50,7 @@ before(async () => {
       SOLO_API_KEY: SOLO,
       SOLO_HEADER_SECRET: HDR,
       DEAD_API_KEY: DEAD,
+      SPARE_API_KEY: SPARE,
     },
   });
 });
@@ -130,7 +133,7 @@ describe('drive every path with planted secrets', () => {
   });
 
   test('routing errors', async () => {
-    // Run last: at the time of writing some of these crash warden (reported separately).
+    // Run last, so that a crash on one of these cannot hide a leak on the other paths.
     assert.equal(status(await send('wire mismatch', 'POST', '/v1/messages', { body: { model: 'solo/a' } })), 400);
     assert.equal(status(await send('profile', 'POST', '/v1/chat/completions', { body: { model: 'mock/a@p' } })), 400);
     assert.equal(status(await send('provider disabled', 'POST', '/v1/chat/completions', { body: { model: 'off/a' } })), 503);
@@ -176,13 +179,14 @@ describe('nothing leaked', () => {
     for (const r of recs) {
       const cred = r.credential;
       if (cred === null) continue;
-      assert.ok([MOCK_A, MOCK_B, CLAUDE, SOLO].includes(cred), `unexpected credential ${cred}`);
+      assert.ok([MOCK_A, MOCK_B, CLAUDE, SOLO, SPARE].includes(cred), `unexpected credential ${cred}`);
       if (r.headers['x-extra-secret'] !== undefined) assert.equal(cred, SOLO, 'the solo header secret went to another provider');
     }
   });
 
   test('the server survived every path', async () => {
-    const data = await send('final', 'POST', '/v1/chat/completions', { body: { model: 'mock/final' } });
+    // `spare` has not been used: every other provider's key is cooling or failing by now.
+    const data = await send('final', 'POST', '/v1/chat/completions', { body: { model: 'spare/final' } });
     assert.equal(status(data), 200, `${data}\n--- warden output (tail) ---\n${w.output().slice(-2000)}`);
   });
 });

@@ -152,7 +152,8 @@ describe('SIGTERM', () => {
     }
   });
 
-  test('SIGTERM right after the "listening" line is handled (clean exit 0, not killed by the signal)', async () => {
+  test('SIGTERM right after the "listening" line is handled (clean exit 0, not killed by the signal)', {
+  }, async () => {
     // A supervisor may stop warden as soon as it reports listening: the handler must be installed by then.
     const w = await start('10s', { waitForHandlers: false });
     w.process.kill('SIGTERM');

@@ -60,7 +60,8 @@ describe('before the response header', () => {
     await assertIntact(w, 'stall');
   });
 
-  test('the timeout message states the configured duration (sub-second timeouts are not "0s")', async () => {
+  test('the timeout message states the configured duration (sub-second timeouts are not "0s")', {
+  }, async () => {
     const r = await post({ model: 'mock/stall' }, { 'x-mock-fault': 'stall' });
     assert.equal(r.status, 504);
     assert.doesNotMatch(JSON.parse(r.text).error.message, /within 0s/);
@@ -106,7 +107,8 @@ describe('before the response header', () => {
     await assertIntact(w, 'upstream error statuses');
   });
 
-  test('a non-standard upstream status (Anthropic 529 overloaded) keeps its code', async () => {
+  test('a non-standard upstream status (Anthropic 529 overloaded) keeps its code', {
+  }, async () => {
     const res = await rawExchange(w.port, rawHttp('POST', '/v1/messages', {
       headers: { 'x-mock-status': '529' }, body: { model: 'claude/e', messages: [] }, close: true,
     }), { timeoutMs: 3000 });
@@ -137,7 +139,7 @@ describe('Connection: close is honoured on every error path', () => {
     });
   }
 
-  test('HTTP/1.0 without keep-alive: the connection closes after an upstream error', async () => {
+  test('HTTP/1.0 without keep-alive: the connection closes after an upstream error', {}, async () => {
     const body = '{"model":"dead/x"}';
     const res = await rawExchange(w.port, `POST /v1/chat/completions HTTP/1.0\r\nhost: x\r\nauthorization: Bearer ${TOKEN}\r\ncontent-length: ${body.length}\r\n\r\n${body}`, { timeoutMs: 1500 });
     assert.equal(parseResponse(res.data).status, 502);
@@ -231,7 +233,8 @@ describe('caller goes away before the upstream answers', () => {
   });
   after(async () => { await w2?.stop(); });
 
-  test('the pending upstream request is cancelled, not left running until it answers', async () => {
+  test('the pending upstream request is cancelled, not left running until it answers', {
+  }, async () => {
     const before = await mock.stats();
     const s = await openSocket(w2.port);
     s.write(rawHttp('POST', '/v1/chat/completions', {
