@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "app/effective_config.hpp"
+#include "app/live_readyz.hpp"
 #include "app/verbs.hpp"
 #include "creds/key_pool.hpp"
 #include "observe/log.hpp"
@@ -109,6 +110,27 @@ int RunStatus(const CommonOptions& common, const ReportOptions& options) {
     providers.push_back(std::move(o));
     text += line + "\n";
   }
+  // Live state (cooling keys, refreshed tokens) only the running gateway knows.
+  auto live = FetchLiveReadyz(snap.config->gateway.bind, std::chrono::milliseconds(1000));
+  if (live) {
+    text += "live gateway on " + snap.config->gateway.bind + ":\n";
+    const auto* lp = live->as_object().if_contains("providers");
+    if (lp && lp->is_object()) {
+      for (const auto& [id, pv] : lp->as_object()) {
+        if (!pv.is_object()) continue;
+        const auto& po = pv.as_object();
+        const auto* ks = po.if_contains("key_status");
+        if (ks == nullptr || !ks->is_array()) continue;
+        for (const auto& k : ks->as_array()) {
+          if (!k.is_object() || !k.as_object().contains("usable") || k.as_object().at("usable").as_bool()) continue;
+          text += fmt::format("  {:<10} key {} cooling ({}) for {}s\n", std::string(id),
+                              boost::json::value_to<std::string>(k.at("fingerprint")),
+                              boost::json::value_to<std::string>(k.at("reason")),
+                              k.at("retry_in_s").to_number<std::int64_t>());
+        }
+      }
+    }
+  }
   for (const auto& d : loaded->built.diagnostics) text += "note: " + d + "\n";
   if (options.json) {
     boost::json::object root;
@@ -119,6 +141,7 @@ int RunStatus(const CommonOptions& common, const ReportOptions& options) {
     boost::json::array notes;
     for (const auto& d : loaded->built.diagnostics) notes.push_back(boost::json::value(d));
     root["diagnostics"] = std::move(notes);
+    if (live) root["live"] = *live;
     std::puts(boost::json::serialize(root).c_str());
   } else {
     std::fputs(text.c_str(), stdout);
@@ -142,11 +165,6 @@ int RunToken(const CommonOptions& common) {
   std::printf("source: %s\nfingerprint: %s\n", access.token_source.c_str(), access.token.Fingerprint().c_str());
   for (const auto& d : loaded->built.diagnostics) std::printf("note: %s\n", d.c_str());
   return 0;
-}
-
-int RunSecretsAudit(const CommonOptions& common, const ReportOptions& options) {
-  std::fprintf(stderr, "warden secrets audit: not implemented yet\n");
-  return 2;
 }
 
 }  // namespace warden::app

@@ -41,6 +41,12 @@ std::size_t KeyPool::CoolingCount(std::int64_t now_ms) const {
                                    [&](const PooledKey& k) { return !Usable(k, now_ms); }));
 }
 
+bool KeyPool::AnyRateLimited(std::int64_t now_ms) const {
+  return std::any_of(keys_.begin(), keys_.end(), [&](const PooledKey& k) {
+    return k.state->cooldown_until_ms.load(std::memory_order_relaxed) > now_ms;
+  });
+}
+
 std::int64_t KeyPool::MarkRateLimited(const PooledKey& key, std::int64_t now_ms,
                                       std::optional<std::int64_t> retry_after_ms) {
   int strikes = key.state->rate_limit_strikes.fetch_add(1, std::memory_order_acq_rel);

@@ -67,6 +67,8 @@ class KeyPool {
   // Milliseconds until the soonest key becomes usable again (0 if one is usable now).
   std::int64_t MsUntilSoonestRecovery(std::int64_t now_ms) const;
   std::size_t CoolingCount(std::int64_t now_ms) const;
+  // Whether some key is unusable because of a rate limit (rather than an auth failure).
+  bool AnyRateLimited(std::int64_t now_ms) const;
 
   // Returns the cooldown applied, in ms.
   static std::int64_t MarkRateLimited(const PooledKey& key, std::int64_t now_ms,

@@ -233,6 +233,18 @@ std::string NoCredentialMessage(const secrets::ProviderRuntime& prov) {
   return "provider '" + prov.id + "' has no usable credential: " + why;
 }
 
+std::string AllKeysUnusableMessage(const secrets::ProviderRuntime& prov, bool rate_limited,
+                                   std::int64_t wait_ms) {
+  const std::string n = std::to_string(prov.keys.keys().size());
+  const std::string when = std::to_string((wait_ms + 999) / 1000) + "s";
+  if (rate_limited) {
+    return "all " + n + " keys of provider '" + prov.id +
+           "' are rate-limited; the soonest recovers in " + when;
+  }
+  return "provider '" + prov.id + "' rejected all " + n +
+         " of its keys (401/403); fix them and reload (SIGHUP), or wait " + when;
+}
+
 std::string EnabledList(const secrets::Snapshot& snap) {
   return snap.enabled_names.empty() ? std::string("none") : snap.enabled_names;
 }
@@ -423,12 +435,12 @@ net::Task<bool> ProxyRequest(ClientContext& c, const secrets::Snapshot& snap,
     if (cred.key == nullptr && !cred.federated) {
       if (!prov.keys.empty()) {
         std::int64_t wait_ms = prov.keys.MsUntilSoonestRecovery(now);
-        log.status = 429;
-        std::string message = "all " + std::to_string(prov.keys.keys().size()) + " keys of provider '" +
-                              prov.id + "' are rate-limited or failing; the soonest recovers in " +
-                              std::to_string(CeilSeconds(wait_ms)) + "s";
+        const bool rate_limited = prov.keys.AnyRateLimited(now);
+        std::string message = AllKeysUnusableMessage(prov, rate_limited, wait_ms);
         ExtraHeaders retry = Header("retry-after", std::to_string(std::max<int64_t>(1, CeilSeconds(wait_ms))));
-        co_return co_await WriteError(c, path, 429, "all_keys_cooling", message, keep_alive, std::move(retry));
+        log.status = rate_limited ? 429 : 503;
+        const std::string_view code = rate_limited ? "all_keys_cooling" : "provider_keys_rejected";
+        co_return co_await WriteError(c, path, log.status, code, message, keep_alive, std::move(retry));
       }
       log.status = 503;
       std::string message = NoCredentialMessage(prov);

@@ -304,6 +304,26 @@ async function defineTests() {
     await assertNothingUpstream();
   });
 
+  test('errors: unknown provider → BadRequestError listing the enabled providers', async () => {
+    const eo = await expectApiError(
+      openai.chat.completions.create({ model: 'nope/x', messages: USER }), OpenAI.BadRequestError, 400);
+    assert.equal(eo.type, 'invalid_request_error');
+    assert.match(eo.message, /unknown provider 'nope'.*enabled providers: .*\bmock\b/);
+    assert.match(eo.message, /enabled providers: .*\bclaude\b/);
+    assertWardenAlive();
+    const ea = await expectApiError(
+      anthropic.messages.create({ model: 'nope/x', max_tokens: 8, messages: USER }), Anthropic.BadRequestError, 400);
+    assert.equal(ea.error?.error?.type, 'invalid_request_error');
+    assert.match(ea.message, /unknown provider 'nope'.*enabled providers: .*\bmock\b/);
+    assert.match(ea.message, /enabled providers: .*\bclaude\b/);
+    assertWardenAlive();
+    await assertNothingUpstream();
+    // warden still serves normal traffic afterwards
+    const ok = await openai.chat.completions.create({ model: 'mock/gpt-4o', messages: USER });
+    assert.equal(ok.choices[0].message.content, 'chunk0 chunk1 chunk2');
+  });
+
+  // Last on purpose: it leaves both keys cooling for Retry-After (1 s).
   test('errors: provider key rate-limited on every attempt → RateLimitError (429) in both SDKs', async () => {
     await mock.setKeys({
       [MOCK_KEY]: { status: 429, retry_after: 1 },
@@ -330,25 +350,6 @@ async function defineTests() {
     } finally {
       await mock.setKeys({});
     }
-  });
-
-  test('errors: unknown provider → BadRequestError listing the enabled providers', async () => {
-    const eo = await expectApiError(
-      openai.chat.completions.create({ model: 'nope/x', messages: USER }), OpenAI.BadRequestError, 400);
-    assert.equal(eo.type, 'invalid_request_error');
-    assert.match(eo.message, /unknown provider 'nope'.*enabled providers: .*\bmock\b/);
-    assert.match(eo.message, /enabled providers: .*\bclaude\b/);
-    assertWardenAlive();
-    const ea = await expectApiError(
-      anthropic.messages.create({ model: 'nope/x', max_tokens: 8, messages: USER }), Anthropic.BadRequestError, 400);
-    assert.equal(ea.error?.error?.type, 'invalid_request_error');
-    assert.match(ea.message, /unknown provider 'nope'.*enabled providers: .*\bmock\b/);
-    assert.match(ea.message, /enabled providers: .*\bclaude\b/);
-    assertWardenAlive();
-    await assertNothingUpstream();
-    // warden still serves normal traffic afterwards
-    const ok = await openai.chat.completions.create({ model: 'mock/gpt-4o', messages: USER });
-    assert.equal(ok.choices[0].message.content, 'chunk0 chunk1 chunk2');
   });
 
   test('warden is still running after all SDK calls', async () => {

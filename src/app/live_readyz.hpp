@@ -1,0 +1,18 @@
+// Asks a running gateway (on this machine's loopback) for its /readyz, so `warden status` can
+// show live state that only the server knows: cooling keys, refreshed token expiry.
+// Bounded to `timeout`; returns nullopt when nothing answers. /readyz needs no credential and
+// never carries a secret.
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+
+#include <boost/json/value.hpp>
+
+namespace warden::app {
+
+std::optional<boost::json::value> FetchLiveReadyz(const std::string& bind,
+                                                  std::chrono::milliseconds timeout);
+
+}  // namespace warden::app

@@ -1,0 +1,158 @@
+// `warden secrets audit [--check] [--json]`: plaintext secrets in the config, insecure files
+// holding secrets, unresolved SecretRefs, and a shadowed gateway token.
+// Exit codes with --check (DESIGN §3): 0 clean · 1 findings · 2 unresolved refs.
+// Resolves refs exactly as `serve` does (SecretResolver); never prints a value.
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cctype>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include <boost/json.hpp>
+
+#include "access/gateway_token.hpp"
+#include "app/effective_config.hpp"
+#include "app/verbs.hpp"
+#include "observe/log.hpp"
+#include "secrets/header_value.hpp"
+#include "secrets/secret_resolver.hpp"
+#include "secrets/secure_file.hpp"
+
+namespace warden::app {
+
+namespace {
+
+struct Finding {
+  std::string code;     // PLAINTEXT_FOUND | FILE_INSECURE | REF_UNRESOLVED | TOKEN_SHADOWED
+  std::string path;     // config key path or file path
+  std::string message;  // names the fix; never a value
+};
+
+bool LooksLikeCredentialHeader(std::string_view name) {
+  std::string lower;
+  for (char c : name) lower += char(std::tolower(static_cast<unsigned char>(c)));
+  for (std::string_view w : {"auth", "key", "token", "secret", "password", "cookie"}) {
+    if (lower.find(w) != std::string::npos) return true;
+  }
+  return false;
+}
+
+// A file that holds secrets must be private: regular, ours, no group/world bits.
+void CheckPrivateFile(const std::string& path, const std::string& what, std::vector<Finding>& out) {
+  struct stat st {};
+  if (::lstat(path.c_str(), &st) != 0) return;  // absent: nothing to leak
+  std::string problem;
+  if (S_ISLNK(st.st_mode)) problem = "is a symlink; replace it with the file itself";
+  else if (!S_ISREG(st.st_mode)) problem = "is not a regular file";
+  else if (st.st_uid != ::geteuid()) problem = "is not owned by the current user; chown it";
+  else if ((st.st_mode & 077) != 0) problem = "is readable or writable by others; run: chmod 600 " + path;
+  if (!problem.empty()) out.push_back({"FILE_INSECURE", path, what + " " + path + " " + problem});
+}
+
+}  // namespace
+
+int RunSecretsAudit(const CommonOptions& common, const ReportOptions& options) {
+  observe::InitLogging("off");
+  ProcessEnvironment env;
+  if (auto d = LoadHomeDotenv(env); !d) {
+    std::fprintf(stderr, "warden secrets audit: %s\n", d.error().ToString().c_str());
+    return 2;
+  }
+  auto effective = LoadEffectiveConfig(common.config_path, env);
+  if (!effective) {
+    // A config that does not load is reported like an unresolved ref: nothing can be trusted.
+    if (options.json) {
+      boost::json::object o{{"clean", false}, {"error", {{"code", effective.error().code}, {"message", effective.error().message}}}};
+      std::puts(boost::json::serialize(o).c_str());
+    } else {
+      std::fprintf(stderr, "warden secrets audit: %s\n", effective.error().ToString().c_str());
+    }
+    return 2;
+  }
+  const config::Config& cfg = *effective->config;
+  std::vector<Finding> findings;
+  int unresolved = 0;
+  bool config_has_plaintext = false;
+  secrets::SecretResolver resolver(cfg.secret_providers, env);
+
+  auto audit_input = [&](const config::SecretInput& in, bool header_name_is_credential) {
+    if (in.IsLiteral()) {
+      if (header_name_is_credential) {
+        config_has_plaintext = true;
+        findings.push_back({"PLAINTEXT_FOUND", in.key_path,
+                            in.key_path + " holds a plaintext secret; use a SecretRef such as "
+                            "{ source = \"env\", id = \"NAME\" }"});
+      }
+      return;
+    }
+    auto v = resolver.Resolve(in);
+    if (!v) {
+      ++unresolved;
+      findings.push_back({"REF_UNRESOLVED", in.key_path,
+                          in.key_path + " (" + in.ref->Describe() + "): " + v.error().code + ": " + v.error().message});
+    }
+  };
+
+  if (cfg.gateway.auth.token) audit_input(*cfg.gateway.auth.token, true);
+  for (const auto& p : cfg.providers) {
+    if (p.keys) for (const auto& k : *p.keys) audit_input(k, true);
+    for (const auto& [name, in] : p.headers) audit_input(in, LooksLikeCredentialHeader(name));
+    if (p.federated) {
+      if (p.federated->token) {
+        // An absent env token is normal for federated providers (the token file or refresh covers
+        // it); only a literal or a broken non-env ref is a finding.
+        const auto& t = *p.federated->token;
+        if (t.IsLiteral() || t.ref->source != "env") audit_input(t, true);
+      }
+      if (!p.federated->token_file.empty()) CheckPrivateFile(p.federated->token_file, "token_file", findings);
+    }
+  }
+  for (const auto& [alias, sp] : cfg.secret_providers) {
+    if (sp.source == "file" && !sp.path.empty()) {
+      struct stat st {};
+      if (::lstat(sp.path.c_str(), &st) != 0) {
+        ++unresolved;
+        findings.push_back({"REF_UNRESOLVED", sp.path, "secrets.providers." + alias + ".path " + sp.path + " does not exist"});
+      } else {
+        CheckPrivateFile(sp.path, "secrets.providers." + alias + ".path", findings);
+      }
+    }
+  }
+  const std::string home = access::WardenHome(env);
+  CheckPrivateFile(home + "/gateway.token", "gateway token file", findings);
+  CheckPrivateFile(home + "/.env", "dotenv file", findings);
+  if (config_has_plaintext && !effective->path.empty()) {
+    CheckPrivateFile(effective->path, "config file with plaintext secrets", findings);
+  }
+  // The gateway token: env and config must not disagree (reference case 004).
+  if (cfg.gateway.auth.token) {
+    auto cv = resolver.Resolve(*cfg.gateway.auth.token);
+    auto ev = env.Get("WARDEN_GATEWAY_TOKEN");
+    if (cv && ev && !ev->empty() && !cv->ConstantTimeEquals(*ev)) {
+      findings.push_back({"TOKEN_SHADOWED", "gateway.auth.token",
+                          "WARDEN_GATEWAY_TOKEN and gateway.auth.token differ; the env value wins. "
+                          "Remove one so server and CLI agree"});
+    }
+  }
+
+  int exit_code = unresolved > 0 ? 2 : findings.empty() ? 0 : 1;
+  if (options.json) {
+    boost::json::array arr;
+    for (const auto& f : findings) arr.push_back({{"code", f.code}, {"path", f.path}, {"message", f.message}});
+    boost::json::object o;
+    o["config"] = cfg.origin;
+    o["clean"] = findings.empty();
+    o["unresolved"] = unresolved;
+    o["findings"] = std::move(arr);
+    std::puts(boost::json::serialize(o).c_str());
+  } else {
+    std::printf("config: %s\n", cfg.origin.c_str());
+    if (findings.empty()) std::printf("clean: no plaintext secrets, insecure files or unresolved refs\n");
+    for (const auto& f : findings) std::printf("%-16s %s\n", f.code.c_str(), f.message.c_str());
+  }
+  return options.check ? exit_code : 0;
+}
+
+}  // namespace warden::app
