@@ -44,6 +44,7 @@ std::optional<Loaded> LoadForReport(const CommonOptions& common, bool json, Erro
   secrets::BuildOptions opts;
   opts.flag_token = common.token;
   opts.require_token = false;
+  opts.report = true;
   opts.now_ms = NowMs();
   auto built = secrets::BuildSnapshot(effective->config, env, states, federated, opts, 1);
   if (!built) {
@@ -86,8 +87,14 @@ int RunStatus(const CommonOptions& common, const ReportOptions& options) {
     o["fingerprints"] = std::move(fps);
     std::string line = fmt::format("{:<12} ", p.id);
     if (!p.enabled) {
-      line += "disabled: " + p.disabled_reason;
+      line += (p.broken ? "error: " : "disabled: ") + p.disabled_reason;
       o["reason"] = p.disabled_reason;
+      // A credential that is configured but broken, or a federated token that was found expired,
+      // is "missing or expired" — not merely an unused provider.
+      if (p.broken || !p.federated_problem.empty()) {
+        o["problem"] = true;
+        exit_code = std::max(exit_code, 1);
+      }
     } else {
       line += fmt::format("{} key(s) from {}", p.keys.keys().size(), p.source_kind);
       for (const auto& k : p.keys.keys()) line += "\n             " + k.fingerprint + "  " + k.source;

@@ -88,7 +88,9 @@ int RunSecretsAudit(const CommonOptions& common, const ReportOptions& options) {
       return;
     }
     auto v = resolver.Resolve(in);
-    if (!v) {
+    // An insecure file is its own finding (FILE_INSECURE, reported below); the fix is chmod, not
+    // a missing secret, so it does not count as unresolved.
+    if (!v && v.error().code != "SECRET_FILE_INSECURE") {
       ++unresolved;
       findings.push_back({"REF_UNRESOLVED", in.key_path,
                           in.key_path + " (" + in.ref->Describe() + "): " + v.error().code + ": " + v.error().message});
@@ -97,6 +99,11 @@ int RunSecretsAudit(const CommonOptions& common, const ReportOptions& options) {
 
   if (cfg.gateway.auth.token) audit_input(*cfg.gateway.auth.token, true);
   for (const auto& p : cfg.providers) {
+    // `enabled = false` providers are never resolved by serve: only look for plaintext there.
+    if (p.enabled && !*p.enabled) {
+      if (p.keys) for (const auto& k : *p.keys) if (k.IsLiteral()) audit_input(k, true);
+      continue;
+    }
     if (p.keys) for (const auto& k : *p.keys) audit_input(k, true);
     for (const auto& [name, in] : p.headers) audit_input(in, LooksLikeCredentialHeader(name));
     if (p.federated) {

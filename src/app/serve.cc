@@ -104,7 +104,9 @@ int RunServe(const CommonOptions& common, const ServeOptions& options) {
     return 1;
   }
   auto ep = server.LocalEndpoint();
-  std::string host = ep.address().is_v6() ? "[" + ep.address().to_string() + "]" : ep.address().to_string();
+  // fmt rather than string concatenation: g++ 12 raises a false -Wrestrict on the latter.
+  std::string host = ep.address().is_v6() ? fmt::format("[{}]", ep.address().to_string())
+                                          : ep.address().to_string();
   spdlog::info("warden {} listening on {}://{}:{}", WARDEN_VERSION, opts.server_tls ? "https" : "http",
                host, ep.port());
 

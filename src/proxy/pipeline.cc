@@ -230,7 +230,9 @@ std::string NoCredentialMessage(const secrets::ProviderRuntime& prov) {
     std::string last = prov.federated->LastError();
     if (!last.empty()) why += " (last refresh: " + last + ")";
   }
-  return "provider '" + prov.id + "' has no usable credential: " + why;
+  std::string message = "provider '" + prov.id + "' has no usable credential: " + why;
+  if (!prov.how_to_enable.empty()) message += "; set " + JoinNames(prov.how_to_enable);
+  return message;
 }
 
 std::string AllKeysUnusableMessage(const secrets::ProviderRuntime& prov, bool rate_limited,

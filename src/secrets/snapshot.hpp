@@ -32,6 +32,8 @@ struct ProviderRuntime {
   std::string disabled_reason;        // why not enabled (names only, never values)
   std::vector<std::string> how_to_enable;  // env variables / config keys that would enable it
   std::string source_kind;            // "env" | "config" | "federated" | "none"
+  std::string federated_problem;      // a federated token was found but is expired/malformed
+  bool broken = false;                // report mode only: its credential config failed to resolve
   creds::KeyPool keys;
   std::vector<std::pair<std::string, Secret>> headers;  // extra headers, prefix applied
   std::shared_ptr<creds::FederatedToken> federated;     // null when not configured

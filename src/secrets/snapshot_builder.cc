@@ -71,6 +71,163 @@ std::optional<creds::FederatedTokenValue> LoadFederatedToken(const config::Feder
   return std::nullopt;
 }
 
+namespace {
+
+// Every SecretInput of one build, resolved with a single SecretResolver::ResolveAll call so that
+// each exec alias runs once with all its ids (batched) and each file alias is read once.
+class PreResolved {
+ public:
+  PreResolved(SecretResolver& resolver, const std::vector<const config::SecretInput*>& inputs) {
+    std::vector<config::SecretRef> refs;
+    std::vector<const config::SecretInput*> owners;
+    for (const auto* in : inputs) {
+      if (in->ref) {
+        refs.push_back(*in->ref);
+        owners.push_back(in);
+      }
+    }
+    auto results = resolver.ResolveAll(refs);
+    for (std::size_t i = 0; i < owners.size(); ++i) results_.emplace(owners[i], std::move(results[i]));
+  }
+
+  // Literal or resolved value, with the input's prefix applied.
+  Result<Secret> Get(const config::SecretInput& in) const {
+    if (!in.ref) return Secret(in.prefix + std::string(in.literal.Reveal()));
+    auto it = results_.find(&in);
+    if (it == results_.end()) return Error("SECRET_REF_INVALID", "ref was not resolved", in.ref->Describe());
+    if (!it->second) return it->second.error();
+    if (in.prefix.empty()) return *it->second;
+    return Secret(in.prefix + std::string(it->second->Reveal()));
+  }
+
+ private:
+  std::map<const config::SecretInput*, Result<Secret>> results_;
+};
+
+std::string JoinNames(const std::vector<std::string>& names) {
+  std::string out;
+  for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
+  return out;
+}
+
+struct ProviderBuild {
+  ProviderRuntime runtime;
+  std::vector<std::string> diagnostics;
+};
+
+// One provider's runtime. Errors are failures of an active surface (fail start, reject reload).
+Result<ProviderBuild> BuildProvider(const config::ProviderConfig& pc, const config::Config& cfg,
+                                    const Environment& env, const PreResolved& resolved,
+                                    creds::CredentialStateRegistry& key_states,
+                                    FederatedTokenRegistry& federated, const BuildOptions& options) {
+  ProviderBuild out;
+  ProviderRuntime& p = out.runtime;
+  p.id = pc.id;
+  p.api = pc.api;
+  auto url = http::ParseBaseUrl(pc.base_url);
+  if (!url) {
+    Error e = url.error();
+    e.context = "providers." + pc.id + ".base_url";
+    return e;
+  }
+  p.origin = url->origin;
+  p.base_path = url->path;
+  p.how_to_enable = creds::EnvKeyChainNames(pc.env_prefix);
+  if (pc.federated && pc.federated->token && pc.federated->token->ref &&
+      pc.federated->token->ref->source == "env")
+    p.how_to_enable.push_back(pc.federated->token->ref->id + " (federated token)");
+  if (pc.enabled && !*pc.enabled) {
+    p.disabled_reason = "enabled = false in the config";
+    p.how_to_enable = {"providers." + pc.id + ".enabled = true"};
+    p.source_kind = "none";
+    out.diagnostics.push_back("provider " + pc.id + " skipped: enabled = false");
+    return out;
+  }
+  auto at = [&pc](const Error& e, const std::string& where) {
+    Error out = e;
+    out.message = "providers." + pc.id + "." + where + ": " + e.message;
+    return out;
+  };
+
+  // Static keys: config `keys`, else the env chain.
+  std::vector<creds::PooledKey> keys;
+  if (pc.keys) {
+    for (std::size_t i = 0; i < pc.keys->size(); ++i) {
+      const auto& input = (*pc.keys)[i];
+      std::string where = "keys[" + std::to_string(i) + "]";
+      auto v = resolved.Get(input);
+      if (!v) return at(v.error(), where);
+      if (auto ok = CheckHeaderValue(v->Reveal(), "providers." + pc.id + "." + where); !ok)
+        return at(ok.error(), where);
+      std::string fp = v->Fingerprint();
+      std::string source = "providers." + pc.id + "." + where +
+                           (input.ref ? " (" + input.ref->Describe() + ")" : " (literal)");
+      keys.push_back(creds::PooledKey{std::move(*v), fp, std::move(source), key_states.Get(pc.id, fp)});
+    }
+    p.source_kind = "config";
+  } else {
+    for (auto& k : creds::EnvKeyChain(pc.env_prefix, env)) {
+      if (auto ok = CheckHeaderValue(k.value.Reveal(), k.variable); !ok) return at(ok.error(), k.variable);
+      std::string fp = k.value.Fingerprint();
+      keys.push_back(creds::PooledKey{std::move(k.value), fp, k.variable, key_states.Get(pc.id, fp)});
+    }
+    p.source_kind = "env";
+  }
+
+  // Extra headers, sent only to this provider.
+  for (const auto& [name, input] : pc.headers) {
+    std::string where = "headers." + name;
+    auto v = resolved.Get(input);
+    if (!v) return at(v.error(), where);
+    if (auto ok = CheckHeaderValue(v->Reveal(), "providers." + pc.id + "." + where); !ok)
+      return at(ok.error(), where);
+    p.headers.emplace_back(name, std::move(*v));
+  }
+
+  // Federated token (used when no static key resolves).
+  bool federated_possible = false;
+  if (pc.federated) {
+    p.federated = federated.Get(pc.id);
+    std::string why;
+    auto loaded = LoadFederatedToken(*pc.federated, cfg, env, options.now_ms, why);
+    auto current = p.federated->Current();
+    if (loaded && (!current || loaded->exp_ms >= current->exp_ms)) {
+      p.federated->Publish(std::make_shared<creds::FederatedTokenValue>(std::move(*loaded)));
+    }
+    current = p.federated->Current();
+    federated_possible = (current && current->exp_ms > options.now_ms) ||
+                         !pc.federated->refresh_command.empty();
+    if (!current || current->exp_ms <= options.now_ms) {
+      // A token that was found but is expired or malformed is a problem to report (status exits
+      // 1); an absent one just means this source is not in use.
+      p.federated_problem = why.find("expired") != std::string::npos || why.find("JWT") != std::string::npos
+                                ? why
+                                : std::string();
+      if (!why.empty()) out.diagnostics.push_back("provider " + pc.id + " federated token: " + why);
+    }
+  }
+
+  p.keys = creds::KeyPool(std::move(keys));
+  if (!p.keys.empty() || federated_possible) {
+    p.enabled = true;
+    if (p.keys.empty()) p.source_kind = "federated";
+    return out;
+  }
+  p.disabled_reason = p.federated_problem.empty() ? "no credential resolved"
+                                                  : "federated token unusable: " + p.federated_problem;
+  if (pc.enabled.value_or(false)) {
+    return Error("PROVIDER_NO_CREDENTIAL",
+                 "provider '" + pc.id + "' is enabled but has no credential; set " + JoinNames(p.how_to_enable),
+                 "providers." + pc.id);
+  }
+  out.diagnostics.push_back("provider " + pc.id + " disabled: " + p.disabled_reason + " (set " +
+                            JoinNames(p.how_to_enable) + ")");
+  p.source_kind = "none";
+  return out;
+}
+
+}  // namespace
+
 Result<BuildResult> BuildSnapshot(std::shared_ptr<const config::Config> cfg, const Environment& env,
                                   creds::CredentialStateRegistry& key_states,
                                   FederatedTokenRegistry& federated, const BuildOptions& options,
@@ -81,8 +238,18 @@ Result<BuildResult> BuildSnapshot(std::shared_ptr<const config::Config> cfg, con
   snap->config = cfg;
   SecretResolver resolver(cfg->secret_providers, env);
 
-  // Gateway access.
+  // Every active ref, resolved in one batch (one process per exec alias).
   const auto& auth = cfg->gateway.auth;
+  std::vector<const config::SecretInput*> inputs;
+  if (auth.mode == config::AuthMode::kToken && auth.token) inputs.push_back(&*auth.token);
+  for (const auto& pc : cfg->providers) {
+    if (pc.enabled && !*pc.enabled) continue;  // inactive surface: never resolved
+    if (pc.keys) for (const auto& k : *pc.keys) inputs.push_back(&k);
+    for (const auto& [name, in] : pc.headers) inputs.push_back(&in);
+  }
+  PreResolved resolved(resolver, inputs);
+
+  // Gateway access.
   snap->access.mode = auth.mode;
   if (auth.mode == config::AuthMode::kTrustedProxy || auth.mode == config::AuthMode::kJwt) {
     return Error::Make("AUTH_MODE_UNSUPPORTED",
@@ -94,7 +261,7 @@ Result<BuildResult> BuildSnapshot(std::shared_ptr<const config::Config> cfg, con
   if (auth.mode == config::AuthMode::kToken) {
     std::optional<Secret> config_token;
     if (auth.token) {
-      auto v = resolver.Resolve(*auth.token);
+      auto v = resolved.Get(*auth.token);
       if (!v) {
         // Env-first: an unresolvable config token only matters when nothing outranks it.
         bool outranked = (options.flag_token && !options.flag_token->empty()) ||
@@ -121,111 +288,26 @@ Result<BuildResult> BuildSnapshot(std::shared_ptr<const config::Config> cfg, con
   }
 
   // Providers.
-  std::vector<std::string> enabled;
   for (const auto& pc : cfg->providers) {
-    ProviderRuntime p;
-    p.id = pc.id;
-    p.api = pc.api;
-    auto url = http::ParseBaseUrl(pc.base_url);
-    if (!url) {
-      Error e = url.error();
-      e.context = "providers." + pc.id + ".base_url";
-      return e;
-    }
-    p.origin = url->origin;
-    p.base_path = url->path;
-    p.how_to_enable = creds::EnvKeyChainNames(pc.env_prefix);
-    if (pc.federated && pc.federated->token && pc.federated->token->ref &&
-        pc.federated->token->ref->source == "env")
-      p.how_to_enable.push_back(pc.federated->token->ref->id + " (federated token)");
-    if (pc.enabled && !*pc.enabled) {
-      p.disabled_reason = "enabled = false in the config";
-      p.how_to_enable = {"providers." + pc.id + ".enabled = true"};
-      p.source_kind = "none";
-      snap->providers.push_back(std::move(p));
+    auto built = BuildProvider(pc, *cfg, env, resolved, key_states, federated, options);
+    if (!built) {
+      if (!options.report) return built.error();
+      // Reports (status) show the broken provider instead of stopping at it.
+      ProviderRuntime broken;
+      broken.id = pc.id;
+      broken.api = pc.api;
+      broken.source_kind = "none";
+      broken.disabled_reason = built.error().ToString();
+      broken.broken = true;
+      out.diagnostics.push_back(built.error().ToString());
+      snap->providers.push_back(std::move(broken));
       continue;
     }
-    const bool explicitly_enabled = pc.enabled.value_or(false);
-    auto fail = [&](Error e, const std::string& where) -> Result<BuildResult> {
-      e.message = "provider '" + pc.id + "' " + where + ": " + e.message;
-      return e;
-    };
-
-    // Static keys: config `keys`, else the env chain.
-    std::vector<creds::PooledKey> keys;
-    if (pc.keys) {
-      for (std::size_t i = 0; i < pc.keys->size(); ++i) {
-        const auto& input = (*pc.keys)[i];
-        auto v = resolver.Resolve(input);
-        std::string where = "keys[" + std::to_string(i) + "]";
-        if (!v) return fail(v.error(), where);
-        if (auto ok = CheckHeaderValue(v->Reveal(), "providers." + pc.id + "." + where); !ok)
-          return fail(ok.error(), where);
-        std::string fp = v->Fingerprint();
-        std::string source = "providers." + pc.id + "." + where +
-                             (input.ref ? " (" + input.ref->Describe() + ")" : " (literal)");
-        keys.push_back(creds::PooledKey{std::move(*v), fp, std::move(source), key_states.Get(pc.id, fp)});
-      }
-      p.source_kind = "config";
-    } else {
-      for (auto& k : creds::EnvKeyChain(pc.env_prefix, env)) {
-        if (auto ok = CheckHeaderValue(k.value.Reveal(), k.variable); !ok) return fail(ok.error(), k.variable);
-        std::string fp = k.value.Fingerprint();
-        keys.push_back(creds::PooledKey{std::move(k.value), fp, k.variable, key_states.Get(pc.id, fp)});
-      }
-      p.source_kind = "env";
-    }
-
-    // Extra headers, sent only to this provider.
-    for (const auto& [name, input] : pc.headers) {
-      auto v = resolver.Resolve(input);
-      std::string where = "headers." + name;
-      if (!v) return fail(v.error(), where);
-      if (auto ok = CheckHeaderValue(v->Reveal(), "providers." + pc.id + "." + where); !ok)
-        return fail(ok.error(), where);
-      p.headers.emplace_back(name, std::move(*v));
-    }
-
-    // Federated token (used when no static key resolves).
-    bool federated_possible = false;
-    if (pc.federated) {
-      p.federated = federated.Get(pc.id);
-      std::string why;
-      auto loaded = LoadFederatedToken(*pc.federated, *cfg, env, options.now_ms, why);
-      auto current = p.federated->Current();
-      if (loaded && (!current || loaded->exp_ms >= current->exp_ms)) {
-        p.federated->Publish(std::make_shared<creds::FederatedTokenValue>(std::move(*loaded)));
-      }
-      current = p.federated->Current();
-      federated_possible = (current && current->exp_ms > options.now_ms) ||
-                           !pc.federated->refresh_command.empty();
-      if (!current || current->exp_ms <= options.now_ms) {
-        if (!why.empty()) out.diagnostics.push_back("provider " + pc.id + " federated token: " + why);
-      }
-    }
-
-    p.keys = creds::KeyPool(std::move(keys));
-    if (!p.keys.empty() || federated_possible) {
-      p.enabled = true;
-      if (p.keys.empty()) p.source_kind = "federated";
-      enabled.push_back(p.id);
-    } else {
-      p.disabled_reason = "no credential resolved";
-      if (explicitly_enabled) {
-        std::string names;
-        for (const auto& n : p.how_to_enable) names += (names.empty() ? "" : ", ") + n;
-        return Error::Make("PROVIDER_NO_CREDENTIAL",
-                           "provider '" + pc.id + "' is enabled but has no credential; set " + names,
-                           "providers." + pc.id);
-      }
-      std::string names;
-      for (const auto& n : p.how_to_enable) names += (names.empty() ? "" : ", ") + n;
-      out.diagnostics.push_back("provider " + pc.id + " disabled: no credential (set " + names + ")");
-      p.source_kind = "none";
-    }
-    snap->providers.push_back(std::move(p));
+    for (auto& d : built->diagnostics) out.diagnostics.push_back(std::move(d));
+    if (built->runtime.enabled)
+      snap->enabled_names += (snap->enabled_names.empty() ? "" : ", ") + built->runtime.id;
+    snap->providers.push_back(std::move(built->runtime));
   }
-  for (const auto& n : enabled) snap->enabled_names += (snap->enabled_names.empty() ? "" : ", ") + n;
   out.snapshot = std::move(snap);
   return out;
 }

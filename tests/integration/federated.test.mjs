@@ -289,9 +289,7 @@ describe('precedence, refresh and failures', () => {
     assert.deepEqual(r1.seen, [`Bearer ${T.iNew}`]);
   });
 
-  test('503 after the federated token expired names the sources tried and how to fix it', {
-    todo: 'warden: after expiry the 503 says only "provider \'ve\' has no usable credential: its federated token is missing or expired (last refresh: ...)" — no env var / token_file / key names (the start-time "disabled" message does name them)',
-  }, async () => {
+  test('503 after the federated token expired names the sources tried and how to fix it', async () => {
     await waitReadyz(w, (j) => j.providers.ve.available === false, 've unavailable after exp', 9000);
     const r = await chat(w, 've/gpt-x');
     assert.equal(r.status, 503);

