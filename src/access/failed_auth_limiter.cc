@@ -29,11 +29,13 @@ std::int64_t FailedAuthLimiter::RecordFailure(const std::string& address, std::i
   return 0;
 }
 
-void FailedAuthLimiter::RecordSuccess(const std::string& address) {
+void FailedAuthLimiter::RecordSuccess(const std::string& address, std::int64_t now_ms) {
   if (!has_entries_.load(std::memory_order_acquire)) return;
   std::lock_guard lock(mu_);
   auto it = entries_.find(address);
-  if (it != entries_.end() && it->second.locked_until_ms == 0) entries_.erase(it);
+  // A success proves the address knows the token: forget its failures, unless a lockout is
+  // still running (a success cannot happen then; the entry keeps the lockout).
+  if (it != entries_.end() && it->second.locked_until_ms <= now_ms) entries_.erase(it);
   if (entries_.empty()) has_entries_.store(false, std::memory_order_release);
 }
 

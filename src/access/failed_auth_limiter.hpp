@@ -30,7 +30,7 @@ class FailedAuthLimiter {
   std::int64_t LockedForMs(const std::string& address, std::int64_t now_ms);
   // Records a wrong credential; returns the lockout started (ms) or 0.
   std::int64_t RecordFailure(const std::string& address, std::int64_t now_ms);
-  void RecordSuccess(const std::string& address);
+  void RecordSuccess(const std::string& address, std::int64_t now_ms);
 
  private:
   struct Entry {

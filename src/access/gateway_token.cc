@@ -45,7 +45,8 @@ Result<GatewayToken> ResolveGatewayToken(const std::optional<std::string>& flag_
   GatewayToken out;
   auto env_token = env.Get("WARDEN_GATEWAY_TOKEN");
   if (env_token && env_token->empty()) env_token.reset();
-  if (env_token && config_token && !config_token->ConstantTimeEquals(*env_token)) {
+  if (env_token && config_token && !config_token->empty() &&
+      !config_token->ConstantTimeEquals(*env_token)) {
     out.warnings.push_back(
         "TOKEN_SHADOWED: WARDEN_GATEWAY_TOKEN and gateway.auth.token differ; "
         "WARDEN_GATEWAY_TOKEN wins (remove one so server and CLI agree)");

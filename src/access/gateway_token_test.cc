@@ -104,7 +104,7 @@ TEST(ResolveGatewayToken, NoWarningWhenEnvAndConfigAgree) {
 
 // BUG (minor): an empty gateway.auth.token is treated as "not configured" for precedence, but
 // still triggers TOKEN_SHADOWED against WARDEN_GATEWAY_TOKEN ("" differs from the env value).
-TEST(ResolveGatewayToken, DISABLED_EmptyConfigTokenIsNotShadowed) {
+TEST(ResolveGatewayToken, EmptyConfigTokenIsNotShadowed) {
   TempDir dir;
   MapEnvironment env = HomeEnv(dir.path());
   env.Set("WARDEN_GATEWAY_TOKEN", "env-value");

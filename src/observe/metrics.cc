@@ -28,7 +28,11 @@ std::string Escape(std::string_view v) {
 
 }  // namespace
 
-Metrics::Metrics() = default;
+namespace {
+std::atomic<std::uint64_t> next_metrics_id{1};
+}  // namespace
+
+Metrics::Metrics() : id_(next_metrics_id.fetch_add(1, std::memory_order_relaxed)) {}
 
 Metrics& Metrics::Global() {
   static Metrics* metrics = new Metrics();  // never destroyed: threads may outlive statics
@@ -36,24 +40,21 @@ Metrics& Metrics::Global() {
 }
 
 Metrics::Shard& Metrics::LocalShard() {
-  // One shard per (thread, Metrics) pair; a thread keeps the pointer it was given.
-  thread_local const Metrics* last_owner = nullptr;
+  // One shard per (thread, Metrics instance). Keyed by a process-unique instance id, not by
+  // address: a new instance built where a destroyed one lived must not inherit its freed shards.
+  thread_local std::uint64_t last_owner = 0;
   thread_local Shard* last_shard = nullptr;
-  if (last_owner == this) return *last_shard;
-  thread_local std::map<const Metrics*, Shard*> local;
-  auto it = local.find(this);
-  if (it != local.end()) {
-    last_owner = this;
-    last_shard = it->second;
-    return *it->second;
+  if (last_owner == id_) return *last_shard;
+  thread_local std::map<std::uint64_t, Shard*> local;
+  auto it = local.find(id_);
+  if (it == local.end()) {
+    std::lock_guard lock(shards_mu_);
+    shards_.push_back(std::make_unique<Shard>());
+    it = local.emplace(id_, shards_.back().get()).first;
   }
-  std::lock_guard lock(shards_mu_);
-  shards_.push_back(std::make_unique<Shard>());
-  Shard* shard = shards_.back().get();
-  local.emplace(this, shard);
-  last_owner = this;
-  last_shard = shard;
-  return *shard;
+  last_owner = id_;
+  last_shard = it->second;
+  return *it->second;
 }
 
 void Metrics::CountRequest(std::string_view route, std::string_view provider, int status,

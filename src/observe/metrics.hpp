@@ -72,6 +72,7 @@ class Metrics {
   };
   Shard& LocalShard();
 
+  const std::uint64_t id_;  // process-unique; keys the per-thread shard cache
   mutable std::mutex shards_mu_;
   std::vector<std::unique_ptr<Shard>> shards_;  // GUARDED_BY(shards_mu_); never shrinks
   std::atomic<std::int64_t> active_streams_{0};

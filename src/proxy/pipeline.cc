@@ -695,7 +695,7 @@ net::Task<Verdict> CheckBeforeBody(ClientContext& c, const secrets::Snapshot& sn
   auto decision = access::Authenticate(snap.access, header[bhttp::field::authorization],
                                        header["x-api-key"]);
   if (decision.outcome == access::AuthOutcome::kAllowed) {
-    if (!exempt) c.gw.limiter.RecordSuccess(c.peer_address);
+    if (!exempt) c.gw.limiter.RecordSuccess(c.peer_address, now);
     co_return Verdict{};
   }
   c.gw.metrics.CountAuthFailure(decision.code);

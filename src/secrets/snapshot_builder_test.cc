@@ -279,7 +279,7 @@ TEST(BuildSnapshot, KeyStateSurvivesASecondBuildWithTheSameRegistry) {
 
 // BUG (see http/origin_test.cc): a base_url with an out-of-range port passes config validation
 // and the snapshot's origin gets the port truncated to 16 bits (99999 → 34463).
-TEST(BuildSnapshot, DISABLED_OutOfRangePortInBaseUrlIsRefused) {
+TEST(BuildSnapshot, OutOfRangePortInBaseUrlIsRefused) {
   Fixture f;
   f.env.Set("MOCK_API_KEY", "sk-mock");
   Result<config::Config> c = config::ParseConfig(
