@@ -3,7 +3,7 @@
 # proxy_pass and haproxy run against the same upstream in the same script.
 #
 #   bench/run.sh            full run (DURATION=5 s per wrk run, ROUNDS=2, K=200, 1,000 idle conns)
-#   bench/run.sh --smoke    DURATION=1, ROUNDS=1, K=20, 100 idle conns: proves the script works (CI)
+#   bench/run.sh --smoke    DURATION=1, ROUNDS=1, K=20, 100 idle conns, ROT_N=5: proves the script works (CI)
 #
 # Prints figures and PASS/MISS per target, and exits 0 whatever the figures are. Exit 2: setup
 # failed (a tool is missing, a process does not start or answers a first request wrongly).
@@ -13,6 +13,7 @@
 # Environment (defaults in brackets):
 #   WARDEN_BIN [build/release/warden]  DURATION [5]  ROUNDS [2]  CONNS [32]  WRK_THREADS [2]
 #   K [200] streaming requests per target   MEM_CONNS [1000] idle connections for memory
+#   ROT_N [20] providers rot1..rotN whose first key is rate-limited: one rotation each (key rotation)
 #   AGG [median] how rounds are combined: median | best
 #   WORKERS [nproc] nginx worker_processes / haproxy nbthread (warden runs one loop per core)
 #   WARMUP [1] seconds of wrk warm-up per target before the measured rounds
@@ -28,7 +29,7 @@ set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(dirname "$HERE")
 
-usage() { sed -n '2,24p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,25p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
 
 SMOKE=0
 for arg in "$@"; do
@@ -46,6 +47,7 @@ CONNS=${CONNS:-32}
 WRK_THREADS=${WRK_THREADS:-2}
 K=${K:-200}
 MEM_CONNS=${MEM_CONNS:-1000}
+ROT_N=${ROT_N:-20}
 AGG=${AGG:-median}
 WORKERS=${WORKERS:-$(nproc)}
 WARMUP=${WARMUP:-1}
@@ -56,12 +58,14 @@ WARDEN_ARGS=${WARDEN_ARGS:-}
 read -r -a WARDEN_EXTRA <<<"$WARDEN_ARGS"
 FAILURES=()   # warden misbehaving during the run: reported at the end, exit 1
 if ((SMOKE)); then
-  DURATION=1 ROUNDS=1 K=20 MEM_CONNS=100 WARMUP=1
+  DURATION=1 ROUNDS=1 K=20 MEM_CONNS=100 WARMUP=1 ROT_N=5
 fi
+[[ "$ROT_N" =~ ^[1-9][0-9]{0,2}$ ]] || { echo "run.sh: ROT_N must be 1..999" >&2; exit 2; }
 case "$AGG" in median|best) ;; *) echo "run.sh: AGG must be median or best" >&2; exit 2 ;; esac
 
 GATEWAY_TOKEN=bench-token
 BODY='{"model":"bench/gpt-4o","messages":[{"role":"user","content":"hi"}]}'
+ROT_BODY='{"model":"rot/gpt-4o","messages":[{"role":"user","content":"hi"}]}'
 MIB_IDLE_TARGET=30
 MIB_CONNS_TARGET=60
 
@@ -133,11 +137,11 @@ wait_http() {
   die "$name did not answer $url within 10 s"
 }
 
-# check_post NAME URL AUTH: one real chat request must return 200 and a chat.completion.
+# check_post NAME URL AUTH [BODY]: one real chat request must return 200 and a chat.completion.
 check_post() {
-  local name=$1 url=$2 auth=$3 code
+  local name=$1 url=$2 auth=$3 body=${4:-$BODY} code
   code=$(curl -sS -o "$TMP/logs/$name.check" -w '%{http_code}' --max-time 5 -X POST \
-    -H 'Content-Type: application/json' ${auth:+-H "Authorization: $auth"} --data "$BODY" "$url" || true)
+    -H 'Content-Type: application/json' ${auth:+-H "Authorization: $auth"} --data "$body" "$url" || true)
   if [[ "$code" != 200 ]] || ! grep -q '"chat.completion"' "$TMP/logs/$name.check"; then
     echo "---- response from $name (HTTP $code) ----" >&2
     head -c 600 "$TMP/logs/$name.check" >&2 || true; echo >&2
@@ -177,6 +181,15 @@ render "$HERE/conf/upstream.nginx.conf.in" "$TMP/upstream/nginx.conf"
 render "$HERE/conf/proxy.nginx.conf.in" "$TMP/proxy/nginx.conf"
 render "$HERE/conf/haproxy.cfg.in" "$TMP/haproxy.cfg"
 render "$HERE/conf/warden.toml.in" "$TMP/warden.toml"
+# Key rotation: [providers.rot] (in the template) and rot1..rotN all have the keys
+# "sk-limited,sk-bench"; the upstream answers 429 (Retry-After: 3600) to sk-limited.
+ROT_ENV=("ROT_API_KEYS=sk-limited,sk-bench")
+ROT_MODELS=
+for i in $(seq "$ROT_N"); do
+  printf '\n[providers.rot%d]\napi = "openai"\nbase_url = "http://127.0.0.1:%s/v1"\n' "$i" "$UPSTREAM_PORT" >>"$TMP/warden.toml"
+  ROT_ENV+=("ROT${i}_API_KEYS=sk-limited,sk-bench")
+  ROT_MODELS+="${ROT_MODELS:+,}rot$i/gpt-4o"
+done
 
 # ---------------------------------------------------------------- start everything
 note "temp dir $TMP; ports: upstream $UPSTREAM_PORT warden $WARDEN_PORT nginx-proxy $PROXY_PORT haproxy $HAPROXY_PORT"
@@ -203,7 +216,7 @@ fi
 
 if ((!SKIP_WARDEN)); then
   start_bg warden env WARDEN_HOME="$TMP/home" WARDEN_GATEWAY_TOKEN="$GATEWAY_TOKEN" \
-    BENCH_API_KEY=sk-bench MOCK_API_KEY=sk-mock "$WARDEN_BIN" serve --config "$TMP/warden.toml" "${WARDEN_EXTRA[@]}"
+    BENCH_API_KEY=sk-bench MOCK_API_KEY=sk-mock "${ROT_ENV[@]}" "$WARDEN_BIN" serve --config "$TMP/warden.toml" "${WARDEN_EXTRA[@]}"
   wait_http warden "http://127.0.0.1:$WARDEN_PORT/healthz" "Bearer $GATEWAY_TOKEN"
 fi
 start_bg nginxproxy nginx -p "$TMP/proxy" -c "$TMP/proxy/nginx.conf" -e "$TMP/proxy/error.log"
@@ -222,6 +235,40 @@ declare -A LOGNAME_OF=( [direct]=upstream [warden]=warden [nginx-proxy]=nginxpro
 TARGETS+=(nginx-proxy haproxy)
 
 for t in "${TARGETS[@]}"; do check_post "${LOGNAME_OF[$t]}" "${URL[$t]}" "${AUTH[$t]}"; done
+
+# Key rotation, steady state: "warden-rot" is warden with model rot/gpt-4o, measured in the same
+# rounds right after "warden". Its provider's first key (sk-limited) is cooling for an hour after
+# the one warm-up request below, so every measured request skips it and uses sk-bench.
+# It is not in TARGETS: the main table and the targets stay as they were.
+declare -A BODY_OF=( [warden-rot]="$ROT_BODY" )
+URL[warden-rot]=${URL[warden]}
+AUTH[warden-rot]=${AUTH[warden]}
+LOGNAME_OF[warden-rot]=warden
+ROUND_TARGETS=()
+for t in "${TARGETS[@]}"; do
+  ROUND_TARGETS+=("$t")
+  [[ "$t" == warden ]] && ROUND_TARGETS+=(warden-rot)
+done
+
+# rotations_of FILE PROVIDER: warden_key_rotations_total{provider="PROVIDER"} in a /metrics dump.
+fetch_metrics() {
+  curl -fsS --max-time 5 -H "Authorization: Bearer $GATEWAY_TOKEN" "http://127.0.0.1:$WARDEN_PORT/metrics" >"$1" \
+    || { echo "run.sh: GET /metrics from warden failed" >&2; : >"$1"; }
+}
+rotations_of() {
+  awk -v key="warden_key_rotations_total{provider=\"$2\"}" '$1 == key { n = $2 } END { print n + 0 }' "$1"
+}
+ROT_WARM_ROTATIONS=nan
+if ((!SKIP_WARDEN)); then
+  # The warm-up request rotates (sk-limited -> 429 -> sk-bench) and must still answer 200.
+  check_post warden "${URL[warden]}" "${AUTH[warden]}" "$ROT_BODY"
+  fetch_metrics "$TMP/logs/metrics.rot-warm"
+  ROT_WARM_ROTATIONS=$(rotations_of "$TMP/logs/metrics.rot-warm" rot)
+  if [[ "$ROT_WARM_ROTATIONS" != 1 ]]; then
+    log_tail warden
+    die "the rot/gpt-4o warm-up request did not rotate keys exactly once (warden_key_rotations_total{provider=\"rot\"} = $ROT_WARM_ROTATIONS)"
+  fi
+fi
 
 warden_alive() {
   ((SKIP_WARDEN)) && return 0
@@ -245,7 +292,7 @@ run_wrk() {
   local t=$1 c=$2 secs=$3 label=$4 threads out rps p50 p99 non2xx sockerr
   threads=$WRK_THREADS; ((threads > c)) && threads=$c
   out="$TMP/wrk/$t-c$c-$label.txt"
-  BENCH_BODY="$BODY" BENCH_AUTH="${AUTH[$t]}" timeout $((secs + 20)) \
+  BENCH_BODY="${BODY_OF[$t]:-$BODY}" BENCH_AUTH="${AUTH[$t]}" timeout $((secs + 20)) \
     wrk -t"$threads" -c"$c" -d"${secs}s" --timeout 2s --latency -s "$HERE/post.lua" "${URL[$t]}" >"$out" 2>&1 || true
   warden_alive
   [[ "$label" == warmup ]] && return 0
@@ -280,7 +327,7 @@ cpu_sample() { awk '/^cpu / { idle = $5 + $6; t = 0; for (i = 2; i <= NF; i++) t
 read -r IDLE0 TOTAL0 < <(cpu_sample); sleep 1; read -r IDLE1 TOTAL1 < <(cpu_sample)
 BUSY_BEFORE=$(awk -v i=$((IDLE1 - IDLE0)) -v t=$((TOTAL1 - TOTAL0)) 'BEGIN{ printf "%.0f", t ? 100 * (1 - i / t) : 0 }')
 note "warm-up: ${WARMUP}s at $CONNS conns per target"
-for t in "${TARGETS[@]}"; do run_wrk "$t" "$CONNS" "$WARMUP" warmup; done
+for t in "${ROUND_TARGETS[@]}"; do run_wrk "$t" "$CONNS" "$WARMUP" warmup; done
 sleep 0.5
 RSS_IDLE_WARM=
 WARDEN_THREADS=-
@@ -291,12 +338,52 @@ fi
 
 for r in $(seq "$ROUNDS"); do
   for c in "$CONNS" 1; do
-    for t in "${TARGETS[@]}"; do
+    for t in "${ROUND_TARGETS[@]}"; do
       note "round $r/$ROUNDS: $t, $c conns, ${DURATION}s"
       run_wrk "$t" "$c" "$DURATION" "r$r"
     done
   done
 done
+
+# ---------------------------------------------------------------- key rotation: cost of one
+# rot1..rotN have never been used: each gets exactly one request, so each request performs
+# exactly one rotation (429 on sk-limited, retried at once with sk-bench), interleaved with as
+# many happy-path requests, sequentially on one keep-alive connection (rotate.mjs).
+ROT_OUT=''
+ROT_ERR=''
+ROT_STEADY_ROTATIONS=nan
+ROT_COST_ROTATIONS=nan
+if ((!SKIP_WARDEN)); then
+  fetch_metrics "$TMP/logs/metrics.rot-steady"
+  ROT_STEADY_ROTATIONS=$(( $(rotations_of "$TMP/logs/metrics.rot-steady" rot) - ROT_WARM_ROTATIONS ))
+  ((ROT_STEADY_ROTATIONS == 0)) \
+    || FAILURES+=("key rotation: $ROT_STEADY_ROTATIONS rotations for rot/gpt-4o under load, expected 0 (its first key is cooling)")
+  note "key rotation: $ROT_N sequential requests each rotating once, interleaved with $ROT_N happy-path ones"
+  if ! ROT_OUT=$(timeout 90 node "$HERE/rotate.mjs" --url "${URL[warden]}" --auth "${AUTH[warden]}" \
+                   --happy-model bench/gpt-4o --rot-models "$ROT_MODELS" --json --deadline-s 80 2>"$TMP/logs/rotate.err"); then
+    ROT_OUT=
+    ROT_ERR=$(tr '\n' ' ' <"$TMP/logs/rotate.err")
+    FAILURES+=("key rotation: ${ROT_ERR:-rotate.mjs failed}")
+  fi
+  warden_alive
+  fetch_metrics "$TMP/logs/metrics.rot-cost"
+  ROT_COST_ROTATIONS=0
+  ROT_NOT_ONCE=()
+  for i in $(seq "$ROT_N"); do
+    n=$(rotations_of "$TMP/logs/metrics.rot-cost" "rot$i")
+    ROT_COST_ROTATIONS=$((ROT_COST_ROTATIONS + n))
+    ((n == 1)) || ROT_NOT_ONCE+=("rot$i:$n")
+  done
+  if [[ -n "$ROT_OUT" ]]; then
+    rot_json=$(echo "$ROT_OUT" | sed -n 's/^ROT_JSON //p')
+    # shellcheck disable=SC2016  # JavaScript, not shell
+    rot_bad=$(node -e 'const r = JSON.parse(process.argv[1]);
+      for (const k of ["rotated", "happy"]) if (r[k].failures) console.log(`${r[k].failures}/${r[k].n} ${k} requests not 200 chat.completion; first: ${r[k].first_failure}`)' "$rot_json")
+    while IFS= read -r line; do [[ -z "$line" ]] || FAILURES+=("key rotation: $line"); done <<<"$rot_bad"
+    ((${#ROT_NOT_ONCE[@]} == 0)) \
+      || FAILURES+=("key rotation: expected exactly one rotation per provider, got ${ROT_NOT_ONCE[*]}")
+  fi
+fi
 
 # ---------------------------------------------------------------- streaming TTFE
 TTFE_OUT=''
@@ -389,6 +476,40 @@ echo "warden / haproxy     req/s at $CONNS conns: $(f3 "$R_HAPROXY")"
 echo "added latency at 1 conn (warden - direct):  p50 $(f3 "$ADDED_P50") ms, p99 $(f3 "$ADDED_P99") ms"
 echo "for reference, nginx-proxy adds p99 $(f3 "$(diff_ms "${A_P99[nginx-proxy|1]}" "${A_P99[direct|1]}")") ms, haproxy $(f3 "$(diff_ms "${A_P99[haproxy|1]}" "${A_P99[direct|1]}")") ms"
 
+echo
+echo "== key rotation (providers whose first key, sk-limited, gets 429 + Retry-After: 3600; then sk-bench)"
+if ((SKIP_WARDEN)); then
+  echo "skipped (SKIP_WARDEN=1)"
+else
+  echo "steady state: rot/gpt-4o after one warm-up request cooled sk-limited; every request skips it (wrk, same rounds as above)"
+  printf '%-12s %6s %11s %9s %9s %7s   %s\n' target conns "req/s" "p50 ms" "p99 ms" errors "per-round req/s"
+  for c in "$CONNS" 1; do
+    for t in warden warden-rot; do
+      key="$t|$c"
+      A_RPS[$key]=$(agg rate "${RPS[$key]}")
+      A_P50[$key]=$(agg lat "${P50[$key]}")
+      A_P99[$key]=$(agg lat "${P99[$key]}")
+      printf '%-12s %6s %11s %9s %9s %7s   %s\n' "$t" "$c" "$(f0 "${A_RPS[$key]}")" "$(f3 "${A_P50[$key]}")" \
+        "$(f3 "${A_P99[$key]}")" "$(sum_words "${ERRS[$key]}")" "${RPS[$key]}"
+    done
+  done
+  for c in "$CONNS" 1; do
+    printf 'rot / happy at %2s conn(s): req/s %s, p50 %s, p99 %s   (expect ~1.0: a cooling key costs nothing on the hot path)\n' "$c" \
+      "$(f3 "$(ratio "${A_RPS[warden-rot|$c]}" "${A_RPS[warden|$c]}")")" \
+      "$(f3 "$(ratio "${A_P50[warden-rot|$c]}" "${A_P50[warden|$c]}")")" \
+      "$(f3 "$(ratio "${A_P99[warden-rot|$c]}" "${A_P99[warden|$c]}")")"
+  done
+  echo "rotations counted by warden for rot: $ROT_WARM_ROTATIONS at warm-up, $ROT_STEADY_ROTATIONS under load (expected 1, 0)"
+  echo
+  echo "cost of one rotation: rot1..rot$ROT_N, one request each (429 on sk-limited, retried with sk-bench)"
+  if [[ -n "$ROT_OUT" ]]; then
+    echo "$ROT_OUT" | grep -v '^ROT_JSON '
+    echo "rotations counted by warden for rot1..rot$ROT_N: $ROT_COST_ROTATIONS (expected $ROT_N, one each)"
+  else
+    echo "!! failed: ${ROT_ERR:-rotate.mjs failed}"
+  fi
+fi
+
 TTFE_EXTRA_P50=nan
 echo
 echo "== streaming (mock upstream, keep-alive, sequential)"
@@ -441,6 +562,8 @@ if ((!SKIP_WARDEN)); then
   for c in "$CONNS" 1; do
     n=$(sum_words "${ERRS[warden|$c]}")
     ((n == 0)) || FAILURES+=("$n non-2xx responses or socket errors from warden at $c conns")
+    n=$(sum_words "${ERRS[warden-rot|$c]}")
+    ((n == 0)) || FAILURES+=("$n non-2xx responses or socket errors from warden (rot/gpt-4o, one key cooling) at $c conns")
   done
 fi
 if ((${#FAILURES[@]})); then

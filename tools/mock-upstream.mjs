@@ -69,8 +69,11 @@ let keyHits = new Map();          // key -> number of requests seen (for `times`
 let recorded = [];
 let seq = 0;
 // Connection outcomes of API requests (never reset by /__mock/reset; see /__mock/stats).
-const stats = { started: 0, finished: 0, aborted: 0, active: 0 };
+// maxActive = the most API requests ever in flight at once; connections = TCP connections that
+// carried an API request, openConnections / maxOpenConnections = of those, open now / at most at once.
+const stats = { started: 0, finished: 0, aborted: 0, active: 0, maxActive: 0, connections: 0, openConnections: 0, maxOpenConnections: 0 };
 let statsWaiters = new Set(); // { field, min, resolve }
+const apiSockets = new WeakSet(); // sockets already counted in stats.connections
 function bumpStats() {
   for (const w of statsWaiters) {
     if (stats[w.field] >= w.min) { statsWaiters.delete(w); w.resolve(); }
@@ -81,6 +84,15 @@ function bumpStats() {
 function trackOutcome(res) {
   stats.started++;
   stats.active++;
+  if (stats.active > stats.maxActive) stats.maxActive = stats.active;
+  const socket = res.socket;
+  if (socket && !apiSockets.has(socket)) {
+    apiSockets.add(socket);
+    stats.connections++;
+    stats.openConnections++;
+    if (stats.openConnections > stats.maxOpenConnections) stats.maxOpenConnections = stats.openConnections;
+    socket.once('close', () => { stats.openConnections--; });
+  }
   bumpStats();
   res.once('close', () => {
     stats.active--;

@@ -17,6 +17,7 @@ namespace warden {
 Result<void> WriteFileAtomically(const std::string& path, std::string_view content,
                                  unsigned mode = 0600);
 Result<void> EnsurePrivateDir(const std::string& path);
+// The whole file; IO_ERROR (with errno) or FILE_TOO_LARGE past max_bytes.
 Result<std::string> ReadWholeFile(const std::string& path, std::size_t max_bytes);
 
 }  // namespace warden

@@ -1,8 +1,5 @@
 #include "config/loader.hpp"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <cerrno>
 #include <cstdint>
@@ -13,6 +10,7 @@
 
 #include <toml++/toml.h>
 
+#include "base/atomic_file.hpp"
 #include "config/duration.hpp"
 #include "config/problems.hpp"
 #include "config/validate.hpp"
@@ -534,28 +532,13 @@ Result<Config> ParseConfig(std::string_view toml_text, std::string origin, const
 }
 
 Result<Config> LoadConfigFile(const std::string& path, const Environment& env) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return Error::Posix("open", path, errno);
-  std::string text;
-  char buffer[64 * 1024];
-  for (;;) {
-    ssize_t n = ::read(fd, buffer, sizeof buffer);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      int err = errno;
-      ::close(fd);
-      return Error::Posix("read", path, err);
-    }
-    if (n == 0) break;
-    text.append(buffer, static_cast<std::size_t>(n));
-    if (text.size() > kMaxConfigBytes) {
-      ::close(fd);
-      return Error::InvalidConfig(path,
-                                  "config file is larger than 4 MiB (is this the right file?)");
-    }
+  auto text = ReadWholeFile(path, kMaxConfigBytes);
+  if (!text) {
+    if (text.error().code == "FILE_TOO_LARGE")
+      return Error::InvalidConfig(path, "config file is larger than 4 MiB (is this the right file?)");
+    return text.error();
   }
-  ::close(fd);
-  return ParseConfig(text, path, env);
+  return ParseConfig(*text, path, env);
 }
 
 }  // namespace warden::config

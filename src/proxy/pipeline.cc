@@ -303,7 +303,9 @@ ProxyPlan PlanProxy(const secrets::Snapshot& snap, const Route& route, Request& 
   return plan;
 }
 
-net::Task<bool> ServeReadyz(ClientContext& c, const secrets::Snapshot& snap, bool keep_alive) {
+// `status` receives the HTTP status written (for the access log and metrics).
+net::Task<bool> ServeReadyz(ClientContext& c, const secrets::Snapshot& snap, bool keep_alive,
+                            int& status) {
   boost::json::object providers;
   const std::int64_t now = c.gw.NowMs();
   bool any_available = false;
@@ -359,7 +361,7 @@ net::Task<bool> ServeReadyz(ClientContext& c, const secrets::Snapshot& snap, boo
   reload["failed"] = rs.reloads_failed;
   if (!rs.last_error.empty()) reload["last_error"] = rs.last_error;
   root["reload"] = std::move(reload);
-  const int status = any_available ? 200 : 503;
+  status = any_available ? 200 : 503;
   std::string body = boost::json::serialize(root);
   co_return co_await WriteResponse(c, status, "application/json", std::move(body), keep_alive);
 }
@@ -730,8 +732,8 @@ net::Task<bool> Handle(ClientContext& c, secrets::SnapshotConstSharedPtr snap, R
       result = co_await WriteResponse(c, 200, "application/json", R"({"status":"ok"})", keep_alive) && keep_alive;
       break;
     case RouteKind::kReadyz:
-      log.status = 200;
-      result = co_await ServeReadyz(c, *snap, keep_alive) && keep_alive;
+      result = co_await ServeReadyz(c, *snap, keep_alive, log.status);
+      result = result && keep_alive;
       break;
     case RouteKind::kMetrics: {
       log.status = 200;
