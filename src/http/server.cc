@@ -9,6 +9,7 @@
 #include <spdlog/spdlog.h>
 
 #include "http/any_stream.hpp"
+#include "http/deadline.hpp"
 #include "http/tls_context.hpp"
 #include "http/upstream_pool.hpp"
 #include "observe/access_log.hpp"
@@ -79,30 +80,13 @@ Result<net::tcp::endpoint> ParseBind(const std::string& bind) {
 
 namespace {
 
-// A deadline for reading a request that, unlike beast::tcp_stream's timeout, does not close the
-// socket when it fires: it cancels the pending read, so the session can still answer 408.
-class ReadDeadline {
- public:
-  explicit ReadDeadline(asio::any_io_executor ex) : timer_(ex) {}
-  void Arm(std::chrono::milliseconds d, AnyStream& stream) {
-    fired_ = false;
-    timer_.expires_after(d);
-    // The handler touches `this` only when the timer really fired; when the session ends first,
-    // the timer is cancelled/destroyed and the handler sees operation_aborted.
-    timer_.async_wait([this, &stream](const net::error_code& ec) {
-      if (ec) return;
-      fired_ = true;
-      net::error_code ignored;
-      stream.Tcp().socket().cancel(ignored);
-    });
-  }
-  void Disarm() { timer_.cancel(); }
-  bool fired() const { return fired_; }
-
- private:
-  asio::steady_timer timer_;
-  bool fired_ = false;
-};
+// Whether the bytes read ahead already hold a complete request header: then reading it needs no
+// I/O and no deadline.
+bool HeaderBuffered(const net::beast::flat_buffer& buffer) {
+  auto data = buffer.data();
+  std::string_view bytes(static_cast<const char*>(data.data()), data.size());
+  return bytes.find("\r\n\r\n") != std::string_view::npos;
+}
 
 // Reads and discards what the client is still sending (bounded), so that closing right after
 // an early error response (413, 400) does not reset the connection before the client has read it.
@@ -157,7 +141,7 @@ net::Task<void> RunSession(Server::Options const& opts, proxy::GatewayState& gw,
   } unregister{sessions, &state, stopping};
 
   proxy::ClientContext ctx{stream, buffer, pool, gw, peer.address().to_string(), IsLoopback(peer.address())};
-  ReadDeadline deadline(stream.get_executor());
+  Deadline deadline(stream.get_executor());
   bool first = true;
   for (;;) {
     if (stopping || gw.draining.load(std::memory_order_relaxed)) break;
@@ -175,7 +159,7 @@ net::Task<void> RunSession(Server::Options const& opts, proxy::GatewayState& gw,
     parser.header_limit(static_cast<std::uint32_t>(limits.max_header_bytes));
     parser.body_limit(limits.max_body_bytes);
     stream.Tcp().expires_never();
-    deadline.Arm(limits.header_timeout, stream);
+    if (!HeaderBuffered(buffer)) deadline.Arm(limits.header_timeout, stream);
     auto [hec, hn] = co_await bhttp::async_read_header(stream, buffer, parser, net::kUseTuple);
     deadline.Disarm();
     if (hec) {
@@ -226,7 +210,10 @@ net::Task<void> RunSession(Server::Options const& opts, proxy::GatewayState& gw,
       auto [cec, cn] = co_await bhttp::async_write(stream, cont, net::kUseTuple);
       if (cec) break;
     }
-    deadline.Arm(limits.body_timeout, stream);
+    // Usually the body arrived with the header: then no deadline is needed to read it.
+    const auto remaining = parser.content_length();
+    if (!parser.is_done() && !(remaining && buffer.size() >= *remaining))
+      deadline.Arm(limits.body_timeout, stream);
     auto [bec, bn] = co_await bhttp::async_read(stream, buffer, parser, net::kUseTuple);
     deadline.Disarm();
     if (bec) {

@@ -9,6 +9,7 @@
 
 #include "access/caller_auth.hpp"
 #include "config/duration.hpp"
+#include "http/deadline.hpp"
 #include "creds/env_key_chain.hpp"
 #include "observe/access_log.hpp"
 #include "proxy/model_field.hpp"
@@ -476,7 +477,10 @@ net::Task<bool> ProxyRequest(ClientContext& c, const secrets::Snapshot& snap,
       up.body().data = body.data();
       up.body().size = body.size();
       up.body().more = false;
-      conn->stream.Tcp().expires_after(ucfg.first_byte_timeout);
+      // One deadline for sending the request and receiving the response header.
+      http::Deadline first_byte(c.stream.get_executor());
+      conn->stream.Tcp().expires_never();
+      first_byte.Arm(ucfg.first_byte_timeout, conn->stream);
       auto [wec, wn] = co_await bhttp::async_write(conn->stream, up, net::kUseTuple);
       net::error_code rec;
       if (!wec) {
@@ -497,6 +501,7 @@ net::Task<bool> ProxyRequest(ClientContext& c, const secrets::Snapshot& snap,
         }
         rec = ec2;
       }
+      first_byte.Disarm();
       net::error_code ec = wec ? wec : rec;
       if (!ec) {
         failure.reset();
@@ -504,7 +509,7 @@ net::Task<bool> ProxyRequest(ClientContext& c, const secrets::Snapshot& snap,
       }
       bool stale = conn->reused && (ec == bhttp::error::end_of_stream || ec == asio::error::eof ||
                                     ec == asio::error::connection_reset || ec == asio::error::broken_pipe);
-      bool timeout = ec == beast::error::timeout;
+      bool timeout = first_byte.fired() || ec == beast::error::timeout;
       failure = Error::Make(timeout ? "UPSTREAM_TIMEOUT" : "UPSTREAM_PROTOCOL",
                             timeout ? "provider '" + prov.id + "' did not answer within " +
                                           config::FormatDuration(ucfg.first_byte_timeout)
