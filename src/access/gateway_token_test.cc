@@ -17,14 +17,9 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::Not;
 using ::testing::StartsWith;
+using secrets::testing::ModeOf;
 using secrets::testing::ReadAll;
 using secrets::testing::TempDir;
-
-mode_t ModeOf(const std::string& path) {
-  struct stat st {};
-  EXPECT_EQ(::stat(path.c_str(), &st), 0) << path;
-  return st.st_mode & 07777;
-}
 
 // A MapEnvironment whose WARDEN_HOME is `home` (inside a temp dir).
 MapEnvironment HomeEnv(const std::string& home) {

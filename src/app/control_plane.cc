@@ -65,12 +65,16 @@ std::vector<std::string> ControlPlane::WatchedFiles() const {
   return files;
 }
 
+namespace {
+
 bool IsTokenFile(const config::Config& cfg, const std::string& path) {
   for (const auto& pc : cfg.providers) {
     if (pc.federated && pc.federated->token_file == path) return true;
   }
   return false;
 }
+
+}  // namespace
 
 net::Task<void> ControlPlane::WatchLoop() {
   while (!stopped_) {

@@ -17,14 +17,9 @@ namespace {
 
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
+using secrets::testing::ModeOf;
 using secrets::testing::ReadAll;
 using secrets::testing::TempDir;
-
-mode_t ModeOf(const std::string& path) {
-  struct stat st {};
-  EXPECT_EQ(::stat(path.c_str(), &st), 0) << path;
-  return st.st_mode & 07777;
-}
 
 std::vector<std::string> Entries(const std::string& dir) {
   std::vector<std::string> out;

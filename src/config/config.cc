@@ -17,7 +17,7 @@ std::string EnvPrefixFor(std::string_view provider_id) {
   std::string out;
   out.reserve(provider_id.size());
   for (char c : provider_id) {
-    out += c == '-' ? '_' : char(std::toupper(static_cast<unsigned char>(c)));
+    out += (c == '-' || c == '.') ? '_' : char(std::toupper(static_cast<unsigned char>(c)));
   }
   return out;
 }

@@ -167,7 +167,7 @@ struct Config {
   const ProviderConfig* FindProvider(std::string_view id) const;
 };
 
-// "OPENAI" for "openai", "MY_PROV" for "my-prov".
+// "OPENAI" for "openai", "MY_PROV" for "my-prov" and "my.prov".
 std::string EnvPrefixFor(std::string_view provider_id);
 
 }  // namespace warden::config

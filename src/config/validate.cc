@@ -551,10 +551,7 @@ void Normalize(Config& config, const Environment& env) {
   for (ProviderConfig& p : config.providers) {
     while (!p.base_url.empty() && p.base_url.back() == '/') p.base_url.pop_back();
     if (p.env_prefix.empty()) {
-      // EnvPrefixFor maps "-" only; an id may also hold "." (allowed by the id grammar), which
-      // no shell can put in a variable name, so it maps to "_" as well.
       p.env_prefix = EnvPrefixFor(p.id);
-      std::replace(p.env_prefix.begin(), p.env_prefix.end(), '.', '_');
     }
     if (p.federated) {
       expand(p.federated->token_file);

@@ -111,7 +111,7 @@ bool QuietClose(const net::error_code& ec) {
 
 net::Task<void> RunSession(Server::Options const& opts, proxy::GatewayState& gw, UpstreamPool& pool,
                            std::unordered_set<SessionState*>& sessions, bool& stopping,
-                           asio::steady_timer* grace_timer_if_stopping, net::tcp::socket socket,
+                           net::tcp::socket socket,
                            std::shared_ptr<net::ssl::context> server_tls) {
   net::error_code ec;
   auto peer = socket.remote_endpoint(ec);
@@ -136,9 +136,8 @@ net::Task<void> RunSession(Server::Options const& opts, proxy::GatewayState& gw,
   struct Unregister {
     std::unordered_set<SessionState*>& set;
     SessionState* s;
-    bool& stopping;
     ~Unregister() { set.erase(s); }
-  } unregister{sessions, &state, stopping};
+  } unregister{sessions, &state};
 
   proxy::ClientContext ctx{stream, buffer, pool, gw, peer.address().to_string(), IsLoopback(peer.address())};
   Deadline deadline(stream.get_executor());
@@ -245,7 +244,6 @@ net::Task<void> RunSession(Server::Options const& opts, proxy::GatewayState& gw,
   // Half-close so a response in flight is not cut by an RST, then close.
   stream.Tcp().socket().shutdown(net::tcp::socket::shutdown_send, ec);
   stream.Tcp().close();
-  if (stopping && sessions.size() == 1 && grace_timer_if_stopping != nullptr) grace_timer_if_stopping->cancel();
 }
 
 void LogEscaped(std::exception_ptr e, proxy::GatewayState& gw, const char* where) {
@@ -368,7 +366,7 @@ net::Task<void> AcceptLoop(Server::Options const& opts, proxy::GatewayState& gw,
       continue;
     }
     asio::co_spawn(w.ioc,
-                   RunSession(opts, gw, *w.pool, w.sessions, w.stopping, nullptr, std::move(socket), server_tls),
+                   RunSession(opts, gw, *w.pool, w.sessions, w.stopping, std::move(socket), server_tls),
                    [&gw, &w](std::exception_ptr e) {
                      LogEscaped(e, gw, "session");
                      if (w.stopping && w.sessions.empty() && w.grace_timer) w.grace_timer->cancel();

@@ -19,11 +19,6 @@ bool UpstreamPool::IdleConnectionHealthy(UpstreamConnection& c) {
   return c.buffer.size() == 0 && c.stream.Tcp().socket().is_open();
 }
 
-std::size_t UpstreamPool::IdleCountForTest(const std::string& origin_key) const {
-  auto it = origins_.find(origin_key);
-  return it == origins_.end() ? 0 : it->second.idle.size();
-}
-
 net::Task<Result<UpstreamConnectionPtr>> UpstreamPool::Acquire(const Origin& origin) {
   OriginState& st = origins_[origin.key];
   const auto now = std::chrono::steady_clock::now();

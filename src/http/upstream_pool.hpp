@@ -51,7 +51,6 @@ class UpstreamPool {
   void Discard(UpstreamConnectionPtr conn);
 
   const config::UpstreamConfig& config() const { return cfg_; }
-  std::size_t IdleCountForTest(const std::string& origin_key) const;
 
  private:
   struct OriginState {

@@ -59,64 +59,55 @@ Metrics::Shard& Metrics::LocalShard() {
 
 void Metrics::CountRequest(std::string_view route, std::string_view provider, int status,
                            double seconds) {
-  Shard& s = LocalShard();
-  std::lock_guard lock(s.mu);
-  Bump(s.requests, std::tuple<std::string_view, std::string_view, int>(route, provider, status));
-  auto it = s.latency.find(route);
-  if (it == s.latency.end()) it = s.latency.emplace(std::string(route), Histogram{}).first;
-  Histogram& h = it->second;
-  // Non-cumulative here (one increment); Render() accumulates.
-  for (std::size_t i = 0; i < kLatencyBucketsSeconds.size(); ++i) {
-    if (seconds <= kLatencyBucketsSeconds[i]) {
-      ++h.buckets[i];
-      break;
+  WithLocalShard([&](Shard& s) {
+    Bump(s.requests, std::tuple<std::string_view, std::string_view, int>(route, provider, status));
+    auto it = s.latency.find(route);
+    if (it == s.latency.end()) it = s.latency.emplace(std::string(route), Histogram{}).first;
+    Histogram& h = it->second;
+    // Non-cumulative here (one increment); Render() accumulates.
+    for (std::size_t i = 0; i < kLatencyBucketsSeconds.size(); ++i) {
+      if (seconds <= kLatencyBucketsSeconds[i]) {
+        ++h.buckets[i];
+        break;
+      }
     }
-  }
-  ++h.count;
-  h.sum += seconds;
+    ++h.count;
+    h.sum += seconds;
+  });
 }
 
 void Metrics::CountUpstreamError(std::string_view provider, std::string_view kind) {
-  Shard& s = LocalShard();
-  std::lock_guard lock(s.mu);
-  Bump(s.upstream_errors, std::tuple<std::string_view, std::string_view>(provider, kind));
+  WithLocalShard([&](Shard& s) {
+    Bump(s.upstream_errors, std::tuple<std::string_view, std::string_view>(provider, kind));
+  });
 }
 
 void Metrics::CountRotation(std::string_view provider) {
-  Shard& s = LocalShard();
-  std::lock_guard lock(s.mu);
-  Bump(s.rotations, provider);
+  WithLocalShard([&](Shard& s) { Bump(s.rotations, provider); });
 }
 
 void Metrics::CountCooldown(std::string_view provider, std::string_view key_fingerprint) {
-  Shard& s = LocalShard();
-  std::lock_guard lock(s.mu);
-  Bump(s.cooldowns, std::tuple<std::string_view, std::string_view>(provider, key_fingerprint));
+  WithLocalShard([&](Shard& s) {
+    Bump(s.cooldowns, std::tuple<std::string_view, std::string_view>(provider, key_fingerprint));
+  });
 }
 
 void Metrics::CountAuthFailure(std::string_view reason) {
-  Shard& s = LocalShard();
-  std::lock_guard lock(s.mu);
-  Bump(s.auth_failures, reason);
+  WithLocalShard([&](Shard& s) { Bump(s.auth_failures, reason); });
 }
 
 void Metrics::CountReload(bool ok) {
-  Shard& s = LocalShard();
-  std::lock_guard lock(s.mu);
-  Bump(s.reloads, std::string_view(ok ? "ok" : "failed"));
+  WithLocalShard([&](Shard& s) { Bump(s.reloads, std::string_view(ok ? "ok" : "failed")); });
 }
 
 void Metrics::CountRefresh(std::string_view provider, bool ok) {
-  Shard& s = LocalShard();
-  std::lock_guard lock(s.mu);
-  Bump(s.refreshes,
-       std::tuple<std::string_view, std::string_view>(provider, ok ? "ok" : "failed"));
+  WithLocalShard([&](Shard& s) {
+    Bump(s.refreshes, std::tuple<std::string_view, std::string_view>(provider, ok ? "ok" : "failed"));
+  });
 }
 
 void Metrics::CountEscapedException(std::string_view where) {
-  Shard& s = LocalShard();
-  std::lock_guard lock(s.mu);
-  Bump(s.exceptions, where);
+  WithLocalShard([&](Shard& s) { Bump(s.exceptions, where); });
 }
 
 std::uint64_t Metrics::TotalRequests() const {

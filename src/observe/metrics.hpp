@@ -71,6 +71,13 @@ class Metrics {
     std::map<std::string, std::uint64_t, std::less<>> exceptions;     // where
   };
   Shard& LocalShard();
+  // Runs `update` on this thread's shard under its (uncontended) lock.
+  template <typename F>
+  void WithLocalShard(F&& update) {
+    Shard& s = LocalShard();
+    std::lock_guard lock(s.mu);
+    update(s);
+  }
 
   const std::uint64_t id_;  // process-unique; keys the per-thread shard cache
   mutable std::mutex shards_mu_;

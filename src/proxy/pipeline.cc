@@ -77,15 +77,6 @@ std::string_view QueryOf(std::string_view target) {
   return q == std::string_view::npos ? std::string_view{} : target.substr(q);
 }
 
-std::string JoinNames(const std::vector<std::string>& names) {
-  std::string out;
-  for (const auto& n : names) {
-    if (!out.empty()) out += ", ";
-    out += n;
-  }
-  return out;
-}
-
 // The log/metric line of one request, filled in as the pipeline goes.
 struct RequestLog {
   std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
@@ -232,7 +223,7 @@ std::string NoCredentialMessage(const secrets::ProviderRuntime& prov) {
     if (!last.empty()) why += " (last refresh: " + last + ")";
   }
   std::string message = "provider '" + prov.id + "' has no usable credential: " + why;
-  if (!prov.how_to_enable.empty()) message += "; set " + JoinNames(prov.how_to_enable);
+  if (!prov.how_to_enable.empty()) message += "; set " + prov.HowToEnable();
   return message;
 }
 
@@ -290,7 +281,7 @@ ProxyPlan PlanProxy(const secrets::Snapshot& snap, const Route& route, Request& 
   }
   if (!prov.enabled) {
     std::string message = "provider '" + prov.id + "' is disabled: " + prov.disabled_reason;
-    if (!prov.how_to_enable.empty()) message += "; to enable it set " + JoinNames(prov.how_to_enable);
+    if (!prov.how_to_enable.empty()) message += "; to enable it set " + prov.HowToEnable();
     return reject(503, "provider_disabled", message);
   }
   const bool wants_anthropic = route.wire == WireFormat::kAnthropic;
@@ -559,11 +550,10 @@ net::Task<bool> ProxyRequest(ClientContext& c, const secrets::Snapshot& snap,
         tried.push_back(cred.key);
         spdlog::warn("provider {} key {} rate-limited (status {}); cooling down {}s", prov.id,
                      cred.key->fingerprint, status, CeilSeconds(cooldown));
-        if (prov.keys.Pick(c.gw.NowMs(), tried) != nullptr) {
-          c.gw.metrics.CountRotation(prov.id);
-          continue;  // nothing has been sent to the caller yet: retry at once with the next key
-        }
-        continue;  // no key left: the loop answers 429 with the soonest recovery
+        // Nothing has been sent to the caller yet: retry at once with the next key; with none
+        // left, the loop answers 429 with the soonest recovery.
+        if (prov.keys.Pick(c.gw.NowMs(), tried) != nullptr) c.gw.metrics.CountRotation(prov.id);
+        continue;
       }
       if (cred.key != nullptr && (status == 401 || status == 403)) {
         std::int64_t cooldown = creds::KeyPool::MarkAuthFailed(*cred.key, c.gw.NowMs());
@@ -693,10 +683,10 @@ net::Task<Verdict> CheckBeforeBody(ClientContext& c, const secrets::Snapshot& sn
     if (std::int64_t locked = c.gw.limiter.LockedForMs(c.peer_address, now); locked > 0) {
       c.gw.metrics.CountAuthFailure("locked_out");
       c.gw.metrics.CountRequest(route.name, "-", 429, 0);
-      bool ok = co_await WriteError(c, path, 429, "auth_locked_out",
+      co_await WriteError(c, path, 429, "auth_locked_out",
                                     "too many invalid gateway tokens from this address; retry later",
                                     false, Header("retry-after", std::to_string(CeilSeconds(locked))));
-      co_return Verdict{false, !ok};
+      co_return Verdict{false};
     }
   }
   auto decision = access::Authenticate(snap.access, header[bhttp::field::authorization],
@@ -718,9 +708,9 @@ net::Task<Verdict> CheckBeforeBody(ClientContext& c, const secrets::Snapshot& sn
   if (c.gw.access_log)
     observe::AccessLog::Write("{} {} {} auth={} peer={}", std::string_view(header.method_string()),
                               path, status, decision.code, c.peer_address);
-  bool ok = co_await WriteError(c, path, status, decision.code, decision.message, false,
+  co_await WriteError(c, path, status, decision.code, decision.message, false,
                                 Header("www-authenticate", "Bearer realm=\"warden\""));
-  co_return Verdict{false, !ok};
+  co_return Verdict{false};
 }
 
 net::Task<bool> Handle(ClientContext& c, secrets::SnapshotConstSharedPtr snap, Request& req) {

@@ -37,8 +37,7 @@ struct ClientContext {
 };
 
 struct Verdict {
-  bool proceed = true;     // false: a response was written; close the connection
-  bool write_failed = false;
+  bool proceed = true;  // false: a response was written (or failed); close the connection
 };
 
 // Authentication and limits that need only the header. Writes the rejection when !proceed.

@@ -2,6 +2,12 @@
 
 namespace warden::secrets {
 
+std::string ProviderRuntime::HowToEnable() const {
+  std::string out;
+  for (const auto& n : how_to_enable) out += (out.empty() ? "" : ", ") + n;
+  return out;
+}
+
 const ProviderRuntime* Snapshot::FindProvider(std::string_view id) const {
   for (const auto& p : providers) {
     if (p.id == id) return &p;

@@ -37,6 +37,9 @@ struct ProviderRuntime {
   creds::KeyPool keys;
   std::vector<std::pair<std::string, Secret>> headers;  // extra headers, prefix applied
   std::shared_ptr<creds::FederatedToken> federated;     // null when not configured
+
+  // how_to_enable as one comma-separated list, for messages.
+  std::string HowToEnable() const;
 };
 
 struct AccessPolicy {

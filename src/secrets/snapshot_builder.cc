@@ -104,12 +104,6 @@ class PreResolved {
   std::map<const config::SecretInput*, Result<Secret>> results_;
 };
 
-std::string JoinNames(const std::vector<std::string>& names) {
-  std::string out;
-  for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
-  return out;
-}
-
 struct ProviderBuild {
   ProviderRuntime runtime;
   std::vector<std::string> diagnostics;
@@ -217,11 +211,11 @@ Result<ProviderBuild> BuildProvider(const config::ProviderConfig& pc, const conf
                                                   : "federated token unusable: " + p.federated_problem;
   if (pc.enabled.value_or(false)) {
     return Error("PROVIDER_NO_CREDENTIAL",
-                 "provider '" + pc.id + "' is enabled but has no credential; set " + JoinNames(p.how_to_enable),
+                 "provider '" + pc.id + "' is enabled but has no credential; set " + p.HowToEnable(),
                  "providers." + pc.id);
   }
   out.diagnostics.push_back("provider " + pc.id + " disabled: " + p.disabled_reason + " (set " +
-                            JoinNames(p.how_to_enable) + ")");
+                            p.HowToEnable() + ")");
   p.source_kind = "none";
   return out;
 }

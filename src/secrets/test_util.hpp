@@ -73,6 +73,13 @@ class TempDir {
   std::string path_;
 };
 
+// Permission bits of `path` (07777), failing the test if it cannot be stat-ed.
+inline mode_t ModeOf(const std::string& path) {
+  struct stat st {};
+  EXPECT_EQ(::stat(path.c_str(), &st), 0) << path;
+  return st.st_mode & 07777;
+}
+
 inline std::string ReadAll(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
