@@ -17,7 +17,7 @@ std::string_view BearerToken(std::string_view authorization) {
   return rest;
 }
 
-AuthDecision Authenticate(const secrets::AccessPolicy& policy, std::string_view authorization,
+AuthDecision Authenticate(const access::AccessPolicy& policy, std::string_view authorization,
                           std::string_view api_key) {
   switch (policy.mode) {
     case config::AuthMode::kNone:

@@ -8,7 +8,7 @@
 
 #include <string_view>
 
-#include "secrets/snapshot.hpp"
+#include "access/access_policy.hpp"
 
 namespace warden::access {
 
@@ -21,7 +21,7 @@ struct AuthDecision {
 };
 
 // `authorization` and `api_key` are the raw header values (empty when absent).
-AuthDecision Authenticate(const secrets::AccessPolicy& policy, std::string_view authorization,
+AuthDecision Authenticate(const access::AccessPolicy& policy, std::string_view authorization,
                           std::string_view api_key);
 
 // The token carried by an Authorization header ("Bearer T", case-insensitive scheme), or "".

@@ -13,8 +13,8 @@ using ::testing::Not;
 
 constexpr std::string_view kToken = "wdn_s3cret-Token";
 
-secrets::AccessPolicy TokenPolicy() {
-  secrets::AccessPolicy p;
+access::AccessPolicy TokenPolicy() {
+  access::AccessPolicy p;
   p.mode = config::AuthMode::kToken;
   p.token = Secret(std::string(kToken));
   return p;
@@ -60,7 +60,7 @@ TEST(Authenticate, AcceptsBearerOrApiKey) {
       {"Basic Zm9vOmJhcg==", "wdn_s3cret-Token"},  // not a bearer → x-api-key is used
       {"Bearer ", "wdn_s3cret-Token"},
   };
-  secrets::AccessPolicy policy = TokenPolicy();
+  access::AccessPolicy policy = TokenPolicy();
   for (const Case& c : kCases) {
     AuthDecision d = Authenticate(policy, c.authorization, c.api_key);
     EXPECT_EQ(d.outcome, AuthOutcome::kAllowed) << c.authorization << " | " << c.api_key;
@@ -68,7 +68,7 @@ TEST(Authenticate, AcceptsBearerOrApiKey) {
 }
 
 TEST(Authenticate, MissingCredential) {
-  secrets::AccessPolicy policy = TokenPolicy();
+  access::AccessPolicy policy = TokenPolicy();
   for (auto [authz, key] : {std::pair<std::string_view, std::string_view>{"", ""},
                             {"Bearer", ""},
                             {"Bearer   ", ""},
@@ -80,7 +80,7 @@ TEST(Authenticate, MissingCredential) {
 }
 
 TEST(Authenticate, WrongCredential) {
-  secrets::AccessPolicy policy = TokenPolicy();
+  access::AccessPolicy policy = TokenPolicy();
   for (auto [authz, key] : {std::pair<std::string_view, std::string_view>{"Bearer nope", ""},
                             {"", "nope"},
                             {"Bearer wdn_s3cret-Toke", ""},
@@ -96,7 +96,7 @@ TEST(Authenticate, WrongCredential) {
 }
 
 TEST(Authenticate, ModeNoneAllowsEverything) {
-  secrets::AccessPolicy policy;
+  access::AccessPolicy policy;
   policy.mode = config::AuthMode::kNone;
   EXPECT_EQ(Authenticate(policy, "", "").outcome, AuthOutcome::kAllowed);
   EXPECT_EQ(Authenticate(policy, "Bearer whatever", "").outcome, AuthOutcome::kAllowed);
@@ -104,7 +104,7 @@ TEST(Authenticate, ModeNoneAllowsEverything) {
 
 TEST(Authenticate, UnimplementedModesAreRefused) {
   for (config::AuthMode mode : {config::AuthMode::kJwt, config::AuthMode::kTrustedProxy}) {
-    secrets::AccessPolicy policy = TokenPolicy();
+    access::AccessPolicy policy = TokenPolicy();
     policy.mode = mode;
     AuthDecision d = Authenticate(policy, "Bearer wdn_s3cret-Token", "");
     EXPECT_EQ(d.outcome, AuthOutcome::kUnsupportedMode);

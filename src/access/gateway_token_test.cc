@@ -9,7 +9,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "secrets/test_util.hpp"
+#include "base/test_util.hpp"
 
 namespace warden::access {
 namespace {
@@ -17,9 +17,9 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::Not;
 using ::testing::StartsWith;
-using secrets::testing::ModeOf;
-using secrets::testing::ReadAll;
-using secrets::testing::TempDir;
+using warden::test_util::ModeOf;
+using warden::test_util::ReadAll;
+using warden::test_util::TempDir;
 
 // A MapEnvironment whose WARDEN_HOME is `home` (inside a temp dir).
 MapEnvironment HomeEnv(const std::string& home) {

@@ -5,12 +5,12 @@
 #include <boost/json.hpp>
 #include <fmt/format.h>
 
-#include "app/effective_config.hpp"
+#include "control/effective_config.hpp"
 #include "app/live_readyz.hpp"
 #include "app/verbs.hpp"
 #include "creds/key_pool.hpp"
 #include "observe/log.hpp"
-#include "secrets/snapshot_builder.hpp"
+#include "snapshot/snapshot_builder.hpp"
 
 namespace warden::app {
 
@@ -23,30 +23,30 @@ std::int64_t NowMs() {
 }
 
 struct Loaded {
-  EffectiveConfig effective;
-  secrets::BuildResult built;
+  control::EffectiveConfig effective;
+  snapshot::BuildResult built;
 };
 
 // Loads config + secrets like `serve` (without generating a token). Prints errors itself.
 std::optional<Loaded> LoadForReport(const CommonOptions& common, bool json, Error* error_out) {
   ProcessEnvironment env;
-  if (auto d = LoadHomeDotenv(env); !d) {
+  if (auto d = control::LoadHomeDotenv(env); !d) {
     *error_out = d.error();
     return std::nullopt;
   }
-  auto effective = LoadEffectiveConfig(common.config_path, env);
+  auto effective = control::LoadEffectiveConfig(common.config_path, env);
   if (!effective) {
     *error_out = effective.error();
     return std::nullopt;
   }
   creds::CredentialStateRegistry states;
-  secrets::FederatedTokenRegistry federated;
-  secrets::BuildOptions opts;
+  snapshot::FederatedTokenRegistry federated;
+  snapshot::BuildOptions opts;
   opts.flag_token = common.token;
   opts.require_token = false;
   opts.report = true;
   opts.now_ms = NowMs();
-  auto built = secrets::BuildSnapshot(effective->config, env, states, federated, opts, 1);
+  auto built = snapshot::BuildSnapshot(effective->config, env, states, federated, opts, 1);
   if (!built) {
     *error_out = built.error();
     return std::nullopt;

@@ -13,12 +13,12 @@
 #include <boost/json.hpp>
 
 #include "access/gateway_token.hpp"
-#include "app/effective_config.hpp"
+#include "control/effective_config.hpp"
 #include "app/verbs.hpp"
 #include "observe/log.hpp"
 #include "secrets/header_value.hpp"
 #include "secrets/secret_resolver.hpp"
-#include "secrets/secure_file.hpp"
+#include "base/private_file.hpp"
 
 namespace warden::app {
 
@@ -56,11 +56,11 @@ void CheckPrivateFile(const std::string& path, const std::string& what, std::vec
 int RunSecretsAudit(const CommonOptions& common, const ReportOptions& options) {
   observe::InitLogging("off");
   ProcessEnvironment env;
-  if (auto d = LoadHomeDotenv(env); !d) {
+  if (auto d = control::LoadHomeDotenv(env); !d) {
     std::fprintf(stderr, "warden secrets audit: %s\n", d.error().ToString().c_str());
     return 2;
   }
-  auto effective = LoadEffectiveConfig(common.config_path, env);
+  auto effective = control::LoadEffectiveConfig(common.config_path, env);
   if (!effective) {
     // A config that does not load is reported like an unresolved ref: nothing can be trusted.
     if (options.json) {

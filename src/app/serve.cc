@@ -2,12 +2,13 @@
 
 #include <spdlog/spdlog.h>
 
-#include "app/control_plane.hpp"
-#include "app/effective_config.hpp"
+#include "control/control_plane.hpp"
+#include "control/effective_config.hpp"
 #include "app/verbs.hpp"
 #include "http/net.hpp"
 #include "http/server.hpp"
 #include "http/tls_context.hpp"
+#include "proxy/gateway_handler.hpp"
 #include "observe/log.hpp"
 
 namespace warden::app {
@@ -16,17 +17,17 @@ namespace asio = net::asio;
 
 namespace {
 
-net::Task<void> HandleSignals(asio::signal_set& signals, http::Server& server, ControlPlane& control) {
+net::Task<void> HandleSignals(asio::signal_set& signals, http::Server& server, control::ControlPlane& plane) {
   for (;;) {
     auto [ec, signo] = co_await signals.async_wait(net::kUseTuple);
     if (ec) co_return;
     if (signo == SIGHUP) {
-      control.Reload("SIGHUP");
+      plane.Reload("SIGHUP");
       continue;
     }
     spdlog::info("received {}; draining in-flight requests", signo == SIGINT ? "SIGINT" : "SIGTERM");
     server.Shutdown();
-    control.Stop();
+    plane.Stop();
     signals.cancel();
     co_return;
   }
@@ -42,13 +43,13 @@ int RunServe(const CommonOptions& common, const ServeOptions& options) {
   asio::io_context control_loop{1};
   asio::signal_set signals(control_loop, SIGINT, SIGTERM, SIGHUP);
   ProcessEnvironment env;
-  if (auto loaded = LoadHomeDotenv(env); !loaded) {
+  if (auto loaded = control::LoadHomeDotenv(env); !loaded) {
     spdlog::error("{}", loaded.error().ToString());
     return 1;
   } else if (*loaded > 0) {
     spdlog::info("loaded {} variable(s) from $WARDEN_HOME/.env", *loaded);
   }
-  auto effective = LoadEffectiveConfig(common.config_path, env);
+  auto effective = control::LoadEffectiveConfig(common.config_path, env);
   if (!effective) {
     spdlog::error("cannot start: {}", effective.error().ToString());
     return 1;
@@ -56,10 +57,12 @@ int RunServe(const CommonOptions& common, const ServeOptions& options) {
   const config::Config& cfg = *effective->config;
   spdlog::info("config: {}", cfg.origin);
 
-  proxy::GatewayState gw(cfg.gateway.auth.rate_limit, observe::Metrics::Global());
-  gw.access_log = true;
-  ControlPlane control(control_loop.get_executor(), *effective, env, gw, common.token);
-  auto built = control.Initial();
+  proxy::GatewayState::Options gw_options;
+  gw_options.access_log = true;
+  if (cfg.gateway.tls) gw_options.hsts = cfg.gateway.tls->hsts;
+  proxy::GatewayState gw(cfg.gateway.auth.rate_limit, observe::Metrics::Global(), gw_options);
+  control::ControlPlane plane(control_loop.get_executor(), *effective, env, gw, common.token);
+  auto built = plane.Initial();
   if (!built) {
     spdlog::error("cannot start: {}", built.error().ToString());
     return 1;
@@ -89,7 +92,6 @@ int RunServe(const CommonOptions& common, const ServeOptions& options) {
       return 1;
     }
     opts.server_tls = *tls;
-    gw.hsts = cfg.gateway.tls->hsts;
   }
   if (snap.access.mode == config::AuthMode::kNone) {
     auto ep = http::ParseBind(opts.bind);
@@ -98,7 +100,8 @@ int RunServe(const CommonOptions& common, const ServeOptions& options) {
       return 1;
     }
   }
-  http::Server server(opts, gw);
+  proxy::GatewayHandler handler(gw);
+  http::Server server(opts, handler, gw.metrics);
   if (auto started = server.Start(); !started) {
     spdlog::error("cannot start: {}", started.error().ToString());
     return 1;
@@ -110,11 +113,11 @@ int RunServe(const CommonOptions& common, const ServeOptions& options) {
   spdlog::info("warden {} listening on {}://{}:{}", WARDEN_VERSION, opts.server_tls ? "https" : "http",
                host, ep.port());
 
-  control.Start();
-  asio::co_spawn(control_loop, HandleSignals(signals, server, control), asio::detached);
+  plane.Start();
+  asio::co_spawn(control_loop, HandleSignals(signals, server, plane), asio::detached);
   control_loop.run();
   server.Wait();
-  gw.refresher = nullptr;
+  gw.SetRefresher(nullptr);
   spdlog::info("stopped");
   return 0;
 }

@@ -4,10 +4,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <stdlib.h>
+
 #include <cerrno>
 #include <filesystem>
-
-#include "crypto/crypto.hpp"
 
 namespace warden {
 
@@ -34,15 +34,16 @@ Result<void> EnsurePrivateDir(const std::string& path) {
 
 Result<void> WriteFileAtomically(const std::string& path, std::string_view content, unsigned mode) {
   std::string dir = DirName(path);
-  std::string tmp = path + ".tmp-" + crypto::Hex(crypto::Sha256(crypto::RandomBytes(16))).substr(0, 12);
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode);
+  // mkostemp picks a fresh name and creates it with O_EXCL and mode 0600 from the start.
+  std::string tmp = path + ".tmp-XXXXXX";
+  int fd = ::mkostemp(tmp.data(), O_CLOEXEC);
   if (fd < 0) return Error::Posix("create", tmp, errno);
   auto fail = [&](const char* op, int err) {
     ::close(fd);
     ::unlink(tmp.c_str());
     return Error::Posix(op, tmp, err);
   };
-  // The umask may have narrowed the mode; never widen, but make sure it is exactly `mode`.
+  // Exactly `mode` (0600 unless the caller asks otherwise), whatever the umask.
   if (::fchmod(fd, mode) != 0) return fail("chmod", errno);
   std::size_t written = 0;
   while (written < content.size()) {

@@ -10,16 +10,16 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "secrets/test_util.hpp"
+#include "base/test_util.hpp"
 
 namespace warden {
 namespace {
 
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
-using secrets::testing::ModeOf;
-using secrets::testing::ReadAll;
-using secrets::testing::TempDir;
+using warden::test_util::ModeOf;
+using warden::test_util::ReadAll;
+using warden::test_util::TempDir;
 
 std::vector<std::string> Entries(const std::string& dir) {
   std::vector<std::string> out;

@@ -37,4 +37,17 @@ std::vector<std::string> MapEnvironment::Names() const {
   return out;
 }
 
+std::string ExpandHome(std::string_view path, const Environment& env) {
+  if (path.empty() || path.front() != '~' || (path.size() > 1 && path[1] != '/')) {
+    return std::string(path);
+  }
+  std::optional<std::string> home = env.Get("HOME");
+  if (!home || home->empty()) return std::string(path);
+  std::string out = *home;
+  std::string_view rest = path.substr(1);  // "" or "/..."
+  if (!rest.empty() && out.back() == '/') rest.remove_prefix(1);
+  out += rest;
+  return out;
+}
+
 }  // namespace warden

@@ -40,4 +40,8 @@ class MapEnvironment final : public Environment {
   std::map<std::string, std::string, std::less<>> vars_;
 };
 
+// "~" → $HOME, "~/x" → $HOME/x; anything else (including "~user/x") is returned unchanged, as is
+// every path when HOME is unset or empty (the absolute-path check then reports it).
+std::string ExpandHome(std::string_view path, const Environment& env);
+
 }  // namespace warden

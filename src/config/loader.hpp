@@ -20,9 +20,6 @@
 
 namespace warden::config {
 
-// "~" → $HOME, "~/x" → $HOME/x; anything else (including "~user/x") is returned unchanged, as is
-// every path when HOME is unset or empty (the absolute-path check then reports it).
-std::string ExpandHome(std::string_view path, const Environment& env);
 
 // Parses and validates `toml_text`. `origin` names where the text came from (a file path, or
 // kEmbeddedDefaultOrigin): it becomes Config::origin, the prefix of parse errors

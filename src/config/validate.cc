@@ -15,7 +15,7 @@
 #include <boost/url.hpp>
 
 #include "config/bind_address.hpp"
-#include "config/loader.hpp"
+#include "base/environment.hpp"
 
 namespace warden::config {
 namespace {

@@ -8,12 +8,12 @@
 
 #include <spdlog/spdlog.h>
 
+#include "config/bind_address.hpp"
 #include "http/any_stream.hpp"
 #include "http/deadline.hpp"
 #include "http/tls_context.hpp"
 #include "http/upstream_pool.hpp"
 #include "observe/access_log.hpp"
-#include "proxy/pipeline.hpp"
 
 namespace warden::http {
 
@@ -32,6 +32,14 @@ struct SessionState {
 }  // namespace
 
 struct Server::Worker {
+  Worker(const Options& options, Handler& handler, observe::Metrics& metrics,
+         const std::atomic<bool>& draining)
+      : options(options), handler(handler), metrics(metrics), draining(draining) {}
+
+  const Options& options;  // owned by the Server, which outlives its workers
+  Handler& handler;
+  observe::Metrics& metrics;
+  const std::atomic<bool>& draining;
   asio::io_context ioc{1};
   asio::ip::tcp::acceptor acceptor{ioc};
   std::unique_ptr<UpstreamPool> pool;
@@ -42,43 +50,23 @@ struct Server::Worker {
 };
 
 bool IsLoopback(const asio::ip::address& a) {
-  if (a.is_v4()) return (a.to_v4().to_uint() >> 24) == 127;
-  if (a.is_v6()) {
-    const auto v6 = a.to_v6();
-    if (v6.is_loopback()) return true;
-    if (v6.is_v4_mapped()) return (asio::ip::make_address_v4(asio::ip::v4_mapped, v6).to_uint() >> 24) == 127;
-  }
-  return false;
+  // One definition of "loopback" for binds and peers: config::BindAddress's.
+  return config::BindAddress{a.to_string(), 0}.IsLoopback();
 }
 
 Result<net::tcp::endpoint> ParseBind(const std::string& bind) {
-  std::string host;
-  std::string port;
-  if (!bind.empty() && bind.front() == '[') {
-    auto close = bind.find(']');
-    if (close == std::string::npos || close + 1 >= bind.size() || bind[close + 1] != ':')
-      return Error::InvalidConfig("gateway.bind", "expected [v6-address]:port, got \"" + bind + "\"");
-    host = bind.substr(1, close - 1);
-    port = bind.substr(close + 2);
-  } else {
-    auto colon = bind.rfind(':');
-    if (colon == std::string::npos)
-      return Error::InvalidConfig("gateway.bind", "expected host:port, got \"" + bind + "\"");
-    host = bind.substr(0, colon);
-    port = bind.substr(colon + 1);
-  }
-  if (host == "localhost") host = "127.0.0.1";
+  auto parsed = config::ParseBindAddress(bind);
+  if (!parsed) return Error::InvalidConfig("gateway.bind", parsed.error().message);
+  std::string host = beast::iequals(parsed->host, "localhost") ? "127.0.0.1" : parsed->host;
   net::error_code ec;
   auto addr = asio::ip::make_address(host, ec);
   if (ec) return Error::InvalidConfig("gateway.bind", "\"" + host + "\" is not an IP address");
-  char* end = nullptr;
-  long p = std::strtol(port.c_str(), &end, 10);
-  if (port.empty() || *end != '\0' || p < 0 || p > 65535)
-    return Error::InvalidConfig("gateway.bind", "\"" + port + "\" is not a port number");
-  return net::tcp::endpoint(addr, static_cast<unsigned short>(p));
+  return net::tcp::endpoint(addr, parsed->port);
 }
 
 namespace {
+
+using Worker = Server::Worker;
 
 // Whether the bytes read ahead already hold a complete request header: then reading it needs no
 // I/O and no deadline.
@@ -109,146 +97,176 @@ bool QuietClose(const net::error_code& ec) {
          ec == beast::error::timeout || ec == asio::error::bad_descriptor;
 }
 
-net::Task<void> RunSession(Server::Options const& opts, proxy::GatewayState& gw, UpstreamPool& pool,
-                           std::unordered_set<SessionState*>& sessions, bool& stopping,
-                           net::tcp::socket socket,
-                           std::shared_ptr<net::ssl::context> server_tls) {
+std::string BodyTooLarge(const config::GatewayConfig& limits) {
+  return "request body exceeds gateway.max_body_bytes (" + std::to_string(limits.max_body_bytes) +
+         " bytes)";
+}
+
+// How a failed header read is answered; nullopt = close quietly (the caller went away or
+// idled out). `linger` is set when the client may still be sending.
+std::optional<FramingError> HeaderReadError(const net::error_code& ec,
+                                            const config::GatewayConfig& limits, bool timed_out,
+                                            bool got_some, bool& linger) {
+  linger = true;
+  if (ec == bhttp::error::header_limit) {
+    return FramingError{431, "header_too_large",
+                        "request header exceeds " + std::to_string(limits.max_header_bytes) +
+                            " bytes"};
+  }
+  // Content-Length above the cap: refused before any of the body is read.
+  if (ec == bhttp::error::body_limit) return FramingError{413, "request_too_large", BodyTooLarge(limits)};
+  linger = false;
+  if (timed_out && got_some) {
+    return FramingError{408, "request_timeout",
+                        "request header not received within " +
+                            std::to_string(limits.header_timeout.count()) + "ms"};
+  }
+  if (QuietClose(ec) || timed_out) return std::nullopt;
+  linger = true;
+  return FramingError{400, "bad_request", "malformed HTTP request: " + ec.message()};
+}
+
+std::optional<FramingError> BodyReadError(const net::error_code& ec,
+                                          const config::GatewayConfig& limits, bool timed_out,
+                                          bool& linger) {
+  linger = true;
+  if (ec == bhttp::error::body_limit) return FramingError{413, "request_too_large", BodyTooLarge(limits)};
+  linger = false;
+  if (timed_out) {
+    return FramingError{408, "request_timeout",
+                        "request body not received within " +
+                            std::to_string(limits.body_timeout.count()) + "ms"};
+  }
+  if (QuietClose(ec)) return std::nullopt;
+  linger = true;
+  return FramingError{400, "bad_request", "malformed request body: " + ec.message()};
+}
+
+// Framing the header alone decides: the version and request smuggling (RFC 9112 §6.3: a
+// message must not carry both framings).
+std::optional<FramingError> CheckFraming(const RequestHeader& header) {
+  if (header.version() != 11 && header.version() != 10) {
+    return FramingError{505, "http_version_not_supported", "use HTTP/1.1"};
+  }
+  if (header.find(bhttp::field::transfer_encoding) != header.end() &&
+      header.find(bhttp::field::content_length) != header.end()) {
+    return FramingError{400, "bad_request", "both Content-Length and Transfer-Encoding are present"};
+  }
+  return std::nullopt;
+}
+
+// Registers a session with its worker for the session's lifetime.
+class SessionRegistration {
+ public:
+  SessionRegistration(Worker& w, SessionState& s) : w_(w), s_(s) { w_.sessions.insert(&s_); }
+  ~SessionRegistration() { w_.sessions.erase(&s_); }
+  SessionRegistration(const SessionRegistration&) = delete;
+  SessionRegistration& operator=(const SessionRegistration&) = delete;
+
+ private:
+  Worker& w_;
+  SessionState& s_;
+};
+
+// The TLS handshake when serving HTTPS; the plain stream otherwise. nullopt: handshake failed.
+net::Task<std::optional<AnyStream>> OpenStream(Worker& w, net::tcp::socket socket) {
+  beast::tcp_stream tcp(std::move(socket));
+  if (!w.options.server_tls) co_return std::optional<AnyStream>(std::in_place, std::move(tcp));
+  AnyStream::TlsStream tls(std::move(tcp), *w.options.server_tls);
+  beast::get_lowest_layer(tls).expires_after(w.options.limits.header_timeout);
+  auto [ec] = co_await tls.async_handshake(net::ssl::stream_base::server, net::kUseTuple);
+  if (ec) co_return std::nullopt;
+  co_return std::optional<AnyStream>(std::in_place, std::move(tls));
+}
+
+// Keep-alive idle wait: the first byte of the next request may take idle_timeout, then the
+// header must be complete within header_timeout (a slow client cannot hold the session).
+net::Task<bool> AwaitNextRequest(AnyStream& stream, beast::flat_buffer& buffer,
+                                 std::chrono::milliseconds idle_timeout) {
+  stream.Tcp().expires_after(idle_timeout);
+  auto prepared = buffer.prepare(4096);
+  auto [ec, n] = co_await stream.async_read_some(prepared, net::kUseTuple);
+  if (ec) co_return false;
+  buffer.commit(n);
+  co_return true;
+}
+
+// Reads one request (header, handler's OnHeader, body) and hands it to OnRequest. Returns
+// whether the session may read the next request.
+net::Task<bool> ServeOneRequest(Worker& w, AnyStream& stream, beast::flat_buffer& buffer,
+                                Deadline& deadline, ConnectionHandler& handler,
+                                SessionState& state) {
+  const auto& limits = w.options.limits;
+  bhttp::request_parser<bhttp::string_body> parser;
+  parser.header_limit(static_cast<std::uint32_t>(limits.max_header_bytes));
+  parser.body_limit(limits.max_body_bytes);
+  stream.Tcp().expires_never();
+  if (!HeaderBuffered(buffer)) deadline.Arm(limits.header_timeout, stream);
+  auto [hec, hn] = co_await bhttp::async_read_header(stream, buffer, parser, net::kUseTuple);
+  deadline.Disarm();
+  bool linger = false;
+  if (hec) {
+    auto error = HeaderReadError(hec, limits, deadline.fired(), parser.got_some(), linger);
+    if (error) co_await handler.OnFramingError("/", std::move(*error));
+    if (linger) co_await LingeringClose(stream);
+    co_return false;
+  }
+  state.idle = false;
+  const auto& header = parser.get();
+  if (auto error = CheckFraming(header)) {
+    co_await handler.OnFramingError(header.target(), std::move(*error));
+    co_return false;
+  }
+  if (!co_await handler.OnHeader(header)) co_return false;
+  // Usually the body arrived with the header: then no deadline is needed to read it.
+  const auto remaining = parser.content_length();
+  if (!parser.is_done() && !(remaining && buffer.size() >= *remaining)) {
+    deadline.Arm(limits.body_timeout, stream);
+  }
+  auto [bec, bn] = co_await bhttp::async_read(stream, buffer, parser, net::kUseTuple);
+  deadline.Disarm();
+  if (bec) {
+    auto error = BodyReadError(bec, limits, deadline.fired(), linger);
+    if (error) co_await handler.OnFramingError(header.target(), std::move(*error));
+    if (linger) co_await LingeringClose(stream);
+    co_return false;
+  }
+  Request request = parser.release();
+  co_return co_await handler.OnRequest(request);
+}
+
+net::Task<void> RunSession(Worker& w, net::tcp::socket socket) {
   net::error_code ec;
   auto peer = socket.remote_endpoint(ec);
   if (ec) co_return;
   socket.set_option(net::tcp::no_delay(true), ec);
-  beast::tcp_stream tcp(std::move(socket));
-  const auto& limits = opts.limits;
-  std::optional<AnyStream> stream_holder;
-  if (server_tls) {
-    AnyStream::TlsStream tls(std::move(tcp), *server_tls);
-    beast::get_lowest_layer(tls).expires_after(limits.header_timeout);
-    auto [hec] = co_await tls.async_handshake(net::ssl::stream_base::server, net::kUseTuple);
-    if (hec) co_return;
-    stream_holder.emplace(std::move(tls));
-  } else {
-    stream_holder.emplace(std::move(tcp));
-  }
-  AnyStream& stream = *stream_holder;
+  std::optional<AnyStream> opened = co_await OpenStream(w, std::move(socket));
+  if (!opened) co_return;
+  AnyStream& stream = *opened;
   beast::flat_buffer buffer;
   SessionState state{&stream, true};
-  sessions.insert(&state);
-  struct Unregister {
-    std::unordered_set<SessionState*>& set;
-    SessionState* s;
-    ~Unregister() { set.erase(s); }
-  } unregister{sessions, &state};
-
-  proxy::ClientContext ctx{stream, buffer, pool, gw, peer.address().to_string(), IsLoopback(peer.address())};
+  SessionRegistration registration(w, state);
+  Connection connection{stream, buffer, *w.pool, peer.address().to_string(),
+                        IsLoopback(peer.address()), w.draining};
+  std::unique_ptr<ConnectionHandler> handler = w.handler.Open(connection);
   Deadline deadline(stream.get_executor());
-  bool first = true;
-  for (;;) {
-    if (stopping || gw.draining.load(std::memory_order_relaxed)) break;
+  for (bool first = true;; first = false) {
+    if (w.stopping || w.draining.load(std::memory_order_relaxed)) break;
     state.idle = true;
-    if (!first && buffer.size() == 0) {
-      // Keep-alive idle wait: the first byte of the next request may take idle_timeout, then the
-      // header must be complete within header_timeout (a slow client cannot hold the session).
-      stream.Tcp().expires_after(limits.idle_timeout);
-      auto prepared = buffer.prepare(4096);
-      auto [rec, rn] = co_await stream.async_read_some(prepared, net::kUseTuple);
-      if (rec) break;
-      buffer.commit(rn);
-    }
-    bhttp::request_parser<bhttp::string_body> parser;
-    parser.header_limit(static_cast<std::uint32_t>(limits.max_header_bytes));
-    parser.body_limit(limits.max_body_bytes);
-    stream.Tcp().expires_never();
-    if (!HeaderBuffered(buffer)) deadline.Arm(limits.header_timeout, stream);
-    auto [hec, hn] = co_await bhttp::async_read_header(stream, buffer, parser, net::kUseTuple);
-    deadline.Disarm();
-    if (hec) {
-      bool linger = false;
-      if (hec == bhttp::error::header_limit) {
-        co_await proxy::WriteError(ctx, "/", 431, "header_too_large",
-                                   "request header exceeds " + std::to_string(limits.max_header_bytes) +
-                                       " bytes",
-                                   false);
-        linger = true;
-      } else if (hec == bhttp::error::body_limit) {
-        // Content-Length above the cap: refuse before reading any of it.
-        co_await proxy::WriteError(ctx, "/", 413, "request_too_large",
-                                   "request body exceeds gateway.max_body_bytes (" +
-                                       std::to_string(limits.max_body_bytes) + " bytes)",
-                                   false);
-        linger = true;
-      } else if (deadline.fired() && parser.got_some()) {
-        co_await proxy::WriteError(ctx, "/", 408, "request_timeout",
-                                   "request header not received within " +
-                                       std::to_string(limits.header_timeout.count()) + "ms",
-                                   false);
-      } else if (!QuietClose(hec) && !deadline.fired()) {
-        co_await proxy::WriteError(ctx, "/", 400, "bad_request", "malformed HTTP request: " + hec.message(), false);
-        linger = true;
-      }
-      if (linger) co_await LingeringClose(stream);
+    if (!first && buffer.size() == 0 &&
+        !co_await AwaitNextRequest(stream, buffer, w.options.limits.idle_timeout)) {
       break;
     }
-    state.idle = false;
-    const auto& header = parser.get();
-    if (header.version() != 11 && header.version() != 10) {
-      co_await proxy::WriteError(ctx, "/", 505, "http_version_not_supported", "use HTTP/1.1", false);
-      break;
-    }
-    // Request smuggling: a message must not carry both framings (RFC 9112 §6.3).
-    if (header.find(bhttp::field::transfer_encoding) != header.end() &&
-        header.find(bhttp::field::content_length) != header.end()) {
-      co_await proxy::WriteError(ctx, header.target(), 400, "bad_request",
-                                 "both Content-Length and Transfer-Encoding are present", false);
-      break;
-    }
-    auto snap = gw.snapshots.Load();
-    auto verdict = co_await proxy::CheckBeforeBody(ctx, *snap, header);
-    if (!verdict.proceed) break;
-    if (beast::iequals(header[bhttp::field::expect], "100-continue")) {
-      bhttp::response<bhttp::empty_body> cont{bhttp::status::continue_, 11};
-      auto [cec, cn] = co_await bhttp::async_write(stream, cont, net::kUseTuple);
-      if (cec) break;
-    }
-    // Usually the body arrived with the header: then no deadline is needed to read it.
-    const auto remaining = parser.content_length();
-    if (!parser.is_done() && !(remaining && buffer.size() >= *remaining))
-      deadline.Arm(limits.body_timeout, stream);
-    auto [bec, bn] = co_await bhttp::async_read(stream, buffer, parser, net::kUseTuple);
-    deadline.Disarm();
-    if (bec) {
-      bool linger = false;
-      if (bec == bhttp::error::body_limit) {
-        co_await proxy::WriteError(ctx, header.target(), 413, "request_too_large",
-                                   "request body exceeds gateway.max_body_bytes (" +
-                                       std::to_string(limits.max_body_bytes) + " bytes)",
-                                   false);
-        linger = true;
-      } else if (deadline.fired()) {
-        co_await proxy::WriteError(ctx, header.target(), 408, "request_timeout",
-                                   "request body not received within " +
-                                       std::to_string(limits.body_timeout.count()) + "ms",
-                                   false);
-      } else if (!QuietClose(bec)) {
-        co_await proxy::WriteError(ctx, header.target(), 400, "bad_request",
-                                   "malformed request body: " + bec.message(), false);
-        linger = true;
-      }
-      if (linger) co_await LingeringClose(stream);
-      break;
-    }
-    proxy::Request req = parser.release();
-    bool keep = co_await proxy::Handle(ctx, std::move(snap), req);
-    if (!keep) break;
-    first = false;
+    if (!co_await ServeOneRequest(w, stream, buffer, deadline, *handler, state)) break;
   }
   // Half-close so a response in flight is not cut by an RST, then close.
   stream.Tcp().socket().shutdown(net::tcp::socket::shutdown_send, ec);
   stream.Tcp().close();
 }
 
-void LogEscaped(std::exception_ptr e, proxy::GatewayState& gw, const char* where) {
+void LogEscaped(std::exception_ptr e, observe::Metrics& metrics, const char* where) {
   if (!e) return;
-  gw.metrics.CountEscapedException(where);
+  metrics.CountEscapedException(where);
   try {
     std::rethrow_exception(e);
   } catch (const std::exception& ex) {
@@ -258,8 +276,23 @@ void LogEscaped(std::exception_ptr e, proxy::GatewayState& gw, const char* where
   }
 }
 
-net::Task<void> AcceptLoop(Server::Options const& opts, proxy::GatewayState& gw, void* worker_ptr,
-                           std::shared_ptr<net::ssl::context> server_tls);
+net::Task<void> AcceptLoop(Worker& w) {
+  for (;;) {
+    auto [ec, socket] = co_await w.acceptor.async_accept(net::kUseTuple);
+    if (ec) {
+      if (w.stopping || ec == asio::error::operation_aborted) co_return;
+      // Out of descriptors or a transient error: back off briefly instead of spinning.
+      spdlog::warn("accept failed: {}", ec.message());
+      asio::steady_timer backoff(w.ioc, std::chrono::milliseconds(50));
+      co_await backoff.async_wait(net::kUseTuple);
+      continue;
+    }
+    asio::co_spawn(w.ioc, RunSession(w, std::move(socket)), [&w](std::exception_ptr e) {
+      LogEscaped(e, w.metrics, "session");
+      if (w.stopping && w.sessions.empty() && w.grace_timer) w.grace_timer->cancel();
+    });
+  }
+}
 
 // Flushes this loop's access-log buffer periodically (the loop owns the thread-local buffer).
 net::Task<void> FlushAccessLog(const bool& stopping) {
@@ -273,8 +306,11 @@ net::Task<void> FlushAccessLog(const bool& stopping) {
 
 }  // namespace
 
-Server::Server(Options options, proxy::GatewayState& gw)
-    : options_(std::move(options)), gw_(gw), client_tls_(MakeClientTlsContext()) {}
+Server::Server(Options options, Handler& handler, observe::Metrics& metrics)
+    : options_(std::move(options)),
+      handler_(handler),
+      metrics_(metrics),
+      client_tls_(MakeClientTlsContext()) {}
 
 Server::~Server() {
   Shutdown();
@@ -284,10 +320,11 @@ Server::~Server() {
 Result<void> Server::Start() {
   auto ep = ParseBind(options_.bind);
   if (!ep) return ep.error();
-  int threads = options_.threads > 0 ? options_.threads : int(std::max(1u, std::thread::hardware_concurrency()));
+  int threads = options_.threads > 0 ? options_.threads
+                                     : int(std::max(1u, std::thread::hardware_concurrency()));
   endpoint_ = *ep;
   for (int i = 0; i < threads; ++i) {
-    auto w = std::make_unique<Worker>();
+    auto w = std::make_unique<Worker>(options_, handler_, metrics_, draining_);
     net::error_code ec;
     w->acceptor.open(endpoint_.protocol(), ec);
     if (!ec) w->acceptor.set_option(asio::socket_base::reuse_address(true), ec);
@@ -305,8 +342,8 @@ Result<void> Server::Start() {
   }
   for (auto& w : workers_) {
     Worker* wp = w.get();
-    asio::co_spawn(wp->ioc, AcceptLoop(options_, gw_, wp, options_.server_tls),
-                   [this](std::exception_ptr e) { LogEscaped(e, gw_, "accept loop"); });
+    asio::co_spawn(wp->ioc, AcceptLoop(*wp),
+                   [this](std::exception_ptr e) { LogEscaped(e, metrics_, "accept loop"); });
     asio::co_spawn(wp->ioc, FlushAccessLog(wp->stopping), asio::detached);
     wp->thread = std::thread([wp] {
       wp->ioc.run();
@@ -319,7 +356,7 @@ Result<void> Server::Start() {
 net::tcp::endpoint Server::LocalEndpoint() const { return endpoint_; }
 
 void Server::Shutdown() {
-  gw_.draining.store(true);
+  draining_.store(true);
   for (auto& w : workers_) {
     Worker* wp = w.get();
     asio::post(wp->ioc, [wp, grace = options_.limits.shutdown_grace] {
@@ -349,31 +386,5 @@ void Server::Wait() {
     if (w->thread.joinable()) w->thread.join();
   }
 }
-
-namespace {
-
-net::Task<void> AcceptLoop(Server::Options const& opts, proxy::GatewayState& gw, void* worker_ptr,
-                           std::shared_ptr<net::ssl::context> server_tls) {
-  auto& w = *static_cast<Server::Worker*>(worker_ptr);
-  for (;;) {
-    auto [ec, socket] = co_await w.acceptor.async_accept(net::kUseTuple);
-    if (ec) {
-      if (w.stopping || ec == asio::error::operation_aborted) co_return;
-      // Out of descriptors or a transient error: back off briefly instead of spinning.
-      spdlog::warn("accept failed: {}", ec.message());
-      asio::steady_timer backoff(w.ioc, std::chrono::milliseconds(50));
-      co_await backoff.async_wait(net::kUseTuple);
-      continue;
-    }
-    asio::co_spawn(w.ioc,
-                   RunSession(opts, gw, *w.pool, w.sessions, w.stopping, std::move(socket), server_tls),
-                   [&gw, &w](std::exception_ptr e) {
-                     LogEscaped(e, gw, "session");
-                     if (w.stopping && w.sessions.empty() && w.grace_timer) w.grace_timer->cancel();
-                   });
-  }
-}
-
-}  // namespace
 
 }  // namespace warden::http

@@ -7,9 +7,13 @@
 // idle_timeout between requests, max_header_bytes (431), max_body_bytes (413).
 // Shutdown(): stop accepting, close idle sessions, let in-flight requests finish within
 // shutdown_grace, then close whatever is left.
+// Each request is handed to a Handler (http/request_handler.hpp); the server itself answers
+// nothing but asks the handler to word the framing errors it detects.
 // Thread safety: Start/Shutdown/Wait from one control thread; everything else runs on the loops.
+// Ownership: the Handler and Metrics are borrowed and must outlive the server.
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <string>
 #include <vector>
@@ -17,7 +21,8 @@
 #include "base/result.hpp"
 #include "config/config.hpp"
 #include "http/net.hpp"
-#include "proxy/gateway_state.hpp"
+#include "http/request_handler.hpp"
+#include "observe/metrics.hpp"
 
 namespace warden::http {
 
@@ -30,7 +35,7 @@ class Server {
     std::shared_ptr<net::ssl::context> server_tls;  // set → HTTPS only
   };
 
-  Server(Options options, proxy::GatewayState& gw);
+  Server(Options options, Handler& handler, observe::Metrics& metrics);
   ~Server();
 
   Result<void> Start();            // binds and starts the loops
@@ -42,14 +47,18 @@ class Server {
 
  private:
   Options options_;
-  proxy::GatewayState& gw_;
+  Handler& handler_;
+  observe::Metrics& metrics_;
+  std::atomic<bool> draining_{false};
   std::shared_ptr<net::ssl::context> client_tls_;
   std::vector<std::unique_ptr<Worker>> workers_;
   net::tcp::endpoint endpoint_;
 };
 
-// "127.0.0.1:8787", "[::1]:0", "localhost:9" → endpoint. Errors: CONFIG_INVALID.
+// "127.0.0.1:8787", "[::1]:0", "localhost:9" → endpoint (parsed by config::ParseBindAddress).
+// Errors: CONFIG_INVALID.
 Result<net::tcp::endpoint> ParseBind(const std::string& bind);
+// 127.0.0.0/8, ::1 and IPv4-mapped loopback (config::BindAddress::IsLoopback).
 bool IsLoopback(const net::asio::ip::address& a);
 
 }  // namespace warden::http

@@ -1,7 +1,7 @@
 // GatewayState: what every event loop shares — the snapshot store, the failed-auth limiter,
-// metrics, the clock, and process-wide flags (draining, last reload error).
+// metrics, the clock, and the last reload status.
 //
-// Thread safety: SnapshotStore, limiter and metrics are thread-safe; `draining` is atomic;
+// Thread safety: SnapshotStore, limiter and metrics are thread-safe;
 // reload status is mutex-guarded (read by /readyz, written by the control plane).
 #pragma once
 
@@ -16,7 +16,7 @@
 #include "access/failed_auth_limiter.hpp"
 #include "creds/federated_refresher.hpp"
 #include "observe/metrics.hpp"
-#include "secrets/snapshot.hpp"
+#include "snapshot/snapshot.hpp"
 
 namespace warden::proxy {
 
@@ -31,8 +31,18 @@ class GatewayState {
  public:
   using Clock = std::function<std::int64_t()>;  // milliseconds since the epoch
 
-  GatewayState(config::RateLimitConfig rate_limit, observe::Metrics& metrics, Clock clock = {})
-      : limiter(rate_limit), metrics(metrics), clock_(clock ? std::move(clock) : SystemClock()) {}
+  struct Options {
+    bool access_log = true;
+    std::string hsts;  // Strict-Transport-Security value when serving TLS; empty = none
+  };
+
+  GatewayState(config::RateLimitConfig rate_limit, observe::Metrics& metrics, Options options,
+               Clock clock = {})
+      : limiter(rate_limit),
+        metrics(metrics),
+        access_log(options.access_log),
+        hsts(std::move(options.hsts)),
+        clock_(clock ? std::move(clock) : SystemClock()) {}
 
   std::int64_t NowMs() const { return clock_(); }
   static Clock SystemClock() {
@@ -52,18 +62,21 @@ class GatewayState {
     return reload_;
   }
 
-  secrets::SnapshotStore snapshots;
+  // Refreshes federated tokens after an upstream 401; null when there is none (tests, CLI).
+  // Owned by the control plane, which outlives the event loops; published with release order
+  // so a loop that sees the pointer sees the refresher constructed.
+  void SetRefresher(creds::FederatedRefresher* r) { refresher_.store(r, std::memory_order_release); }
+  creds::FederatedRefresher* Refresher() const { return refresher_.load(std::memory_order_acquire); }
+
+  snapshot::SnapshotStore snapshots;
   access::FailedAuthLimiter limiter;
   observe::Metrics& metrics;
-  std::atomic<bool> draining{false};
-  bool access_log = true;
-  std::string hsts;  // Strict-Transport-Security value when serving TLS
-  // Refreshes federated tokens after an upstream 401; null when there is none (tests, CLI).
-  // Owned by the control plane, which outlives the event loops.
-  creds::FederatedRefresher* refresher = nullptr;
+  const bool access_log;
+  const std::string hsts;
 
  private:
   Clock clock_;
+  std::atomic<creds::FederatedRefresher*> refresher_{nullptr};
   mutable std::mutex mu_;
   ReloadStatus reload_;  // GUARDED_BY(mu_)
 };

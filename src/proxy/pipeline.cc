@@ -211,11 +211,11 @@ struct Reply {
 
 struct ProxyPlan {
   std::optional<Reply> reply;                        // set → answer this and stop
-  const secrets::ProviderRuntime* provider = nullptr;
+  const snapshot::ProviderRuntime* provider = nullptr;
   std::string upstream_body;                         // the body with the bare model
 };
 
-std::string NoCredentialMessage(const secrets::ProviderRuntime& prov) {
+std::string NoCredentialMessage(const snapshot::ProviderRuntime& prov) {
   std::string why = "no credential resolved";
   if (prov.federated) {
     why = "its federated token is missing or expired";
@@ -227,7 +227,7 @@ std::string NoCredentialMessage(const secrets::ProviderRuntime& prov) {
   return message;
 }
 
-std::string AllKeysUnusableMessage(const secrets::ProviderRuntime& prov, bool rate_limited,
+std::string AllKeysUnusableMessage(const snapshot::ProviderRuntime& prov, bool rate_limited,
                                    std::int64_t wait_ms) {
   const std::string n = std::to_string(prov.keys.keys().size());
   const std::string when = std::to_string((wait_ms + 999) / 1000) + "s";
@@ -239,11 +239,11 @@ std::string AllKeysUnusableMessage(const secrets::ProviderRuntime& prov, bool ra
          " of its keys (401/403); fix them and reload (SIGHUP), or wait " + when;
 }
 
-std::string EnabledList(const secrets::Snapshot& snap) {
+std::string EnabledList(const snapshot::Snapshot& snap) {
   return snap.enabled_names.empty() ? std::string("none") : snap.enabled_names;
 }
 
-ProxyPlan PlanProxy(const secrets::Snapshot& snap, const Route& route, Request& req) {
+ProxyPlan PlanProxy(const snapshot::Snapshot& snap, const Route& route, Request& req) {
   ProxyPlan plan;
   auto reject = [&plan](int status, std::string code, std::string message, ExtraHeaders extra = {}) {
     plan.reply = Reply{status, std::move(code), std::move(message), std::move(extra)};
@@ -273,7 +273,7 @@ ProxyPlan PlanProxy(const secrets::Snapshot& snap, const Route& route, Request& 
     return reject(400, "unknown_provider",
                   "unknown provider '" + std::string(ref->provider) + "'; enabled providers: " + EnabledList(snap));
   }
-  const secrets::ProviderRuntime& prov = *plan.provider;
+  const snapshot::ProviderRuntime& prov = *plan.provider;
   if (!ref->profile.empty()) {
     return reject(400, "profiles_unsupported",
                   "model profiles (\"@" + std::string(ref->profile) +
@@ -296,7 +296,7 @@ ProxyPlan PlanProxy(const secrets::Snapshot& snap, const Route& route, Request& 
 }
 
 // `status` receives the HTTP status written (for the access log and metrics).
-net::Task<bool> ServeReadyz(ClientContext& c, const secrets::Snapshot& snap, bool keep_alive,
+net::Task<bool> ServeReadyz(ClientContext& c, const snapshot::Snapshot& snap, bool keep_alive,
                             int& status) {
   boost::json::object providers;
   const std::int64_t now = c.gw.NowMs();
@@ -358,7 +358,7 @@ net::Task<bool> ServeReadyz(ClientContext& c, const secrets::Snapshot& snap, boo
   co_return co_await WriteResponse(c, status, "application/json", std::move(body), keep_alive);
 }
 
-net::Task<bool> ServeModels(ClientContext& c, const secrets::Snapshot& snap, bool keep_alive) {
+net::Task<bool> ServeModels(ClientContext& c, const snapshot::Snapshot& snap, bool keep_alive) {
   // The providers a caller may use, as "provider/*" entries plus the provider list; listing each
   // provider's own models would need an upstream call per provider on this path.
   boost::json::array data;
@@ -397,8 +397,8 @@ net::Task<bool> ForwardBuffered(ClientContext& c, bhttp::response<bhttp::string_
   co_return !ec;
 }
 
-net::Task<bool> ProxyRequest(ClientContext& c, const secrets::Snapshot& snap,
-                             const secrets::ProviderRuntime& prov, const Route& route,
+net::Task<bool> ProxyRequest(ClientContext& c, const snapshot::Snapshot& snap,
+                             const snapshot::ProviderRuntime& prov, const Route& route,
                              Request& req, std::string& body, bool keep_alive, RequestLog& log) {
   const std::string_view path = PathOf(req.target());
   const auto& ucfg = snap.config->gateway.upstream;
@@ -560,12 +560,13 @@ net::Task<bool> ProxyRequest(ClientContext& c, const secrets::Snapshot& snap,
         spdlog::warn("provider {} key {} rejected with {}; marked failing for {}s", prov.id,
                      cred.key->fingerprint, status, CeilSeconds(cooldown));
       }
-      if (cred.federated && status == 401 && !federated_retried && c.gw.refresher != nullptr) {
+      creds::FederatedRefresher* refresher = c.gw.Refresher();
+      if (cred.federated && status == 401 && !federated_retried && refresher != nullptr) {
         // Refresh once (on the control plane, shared with concurrent callers), retry once.
         federated_retried = true;
         spdlog::warn("provider {} rejected its federated token; refreshing once", prov.id);
-        co_await asio::co_spawn(c.gw.refresher->executor(),
-                                c.gw.refresher->RefreshNow(prov.id, cred.federated->token.Fingerprint()),
+        co_await asio::co_spawn(refresher->executor(),
+                                refresher->RefreshNow(prov.id, cred.federated->token.Fingerprint()),
                                 asio::use_awaitable);
         continue;
       }
@@ -672,7 +673,7 @@ net::Task<bool> WriteError(ClientContext& c, std::string_view path, int status,
                                    ErrorBody(route.wire, status, code, message), keep_alive, extra);
 }
 
-net::Task<Verdict> CheckBeforeBody(ClientContext& c, const secrets::Snapshot& snap,
+net::Task<Verdict> CheckBeforeBody(ClientContext& c, const snapshot::Snapshot& snap,
                                    const RequestHeader& header) {
   const std::string_view path = PathOf(header.target());
   const Route route = MatchRoute(path);
@@ -713,10 +714,10 @@ net::Task<Verdict> CheckBeforeBody(ClientContext& c, const secrets::Snapshot& sn
   co_return Verdict{false};
 }
 
-net::Task<bool> Handle(ClientContext& c, secrets::SnapshotConstSharedPtr snap, Request& req) {
+net::Task<bool> Handle(ClientContext& c, snapshot::SnapshotConstSharedPtr snap, Request& req) {
   const std::string_view path = PathOf(req.target());
   const Route route = MatchRoute(path);
-  const bool keep_alive = req.keep_alive() && !c.gw.draining.load(std::memory_order_relaxed);
+  const bool keep_alive = req.keep_alive() && !c.draining.load(std::memory_order_relaxed);
   RequestLog log;
   log.route = route.name;
   bool result = false;

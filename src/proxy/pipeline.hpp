@@ -13,14 +13,15 @@
 
 #include "http/any_stream.hpp"
 #include "http/net.hpp"
+#include "http/request_handler.hpp"
 #include "http/upstream_pool.hpp"
 #include "proxy/gateway_state.hpp"
-#include "secrets/snapshot.hpp"
+#include "snapshot/snapshot.hpp"
 
 namespace warden::proxy {
 
-using Request = net::http::request<net::http::string_body>;
-using RequestHeader = net::http::request_header<>;
+using Request = http::Request;
+using RequestHeader = http::RequestHeader;
 
 // Extra response headers. A vector, not an initializer_list: g++ 12 miscompiles
 // initializer_list temporaries inside co_await expressions ("array used as initializer").
@@ -34,6 +35,7 @@ struct ClientContext {
   GatewayState& gw;
   std::string peer_address;
   bool peer_loopback = false;
+  const std::atomic<bool>& draining;  // the server is shutting down: do not keep alive
 };
 
 struct Verdict {
@@ -41,11 +43,11 @@ struct Verdict {
 };
 
 // Authentication and limits that need only the header. Writes the rejection when !proceed.
-net::Task<Verdict> CheckBeforeBody(ClientContext& c, const secrets::Snapshot& snap,
+net::Task<Verdict> CheckBeforeBody(ClientContext& c, const snapshot::Snapshot& snap,
                                    const RequestHeader& header);
 
 // Handles a complete request. Returns whether the connection may be kept alive.
-net::Task<bool> Handle(ClientContext& c, secrets::SnapshotConstSharedPtr snap, Request& req);
+net::Task<bool> Handle(ClientContext& c, snapshot::SnapshotConstSharedPtr snap, Request& req);
 
 // Writes a complete response with the standard headers. Returns false if the write failed.
 net::Task<bool> WriteResponse(ClientContext& c, int status, std::string_view content_type,

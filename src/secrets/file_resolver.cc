@@ -6,7 +6,7 @@
 #include <string>
 
 #include "secrets/json_pointer.hpp"
-#include "secrets/secure_file.hpp"
+#include "base/private_file.hpp"
 
 namespace warden::secrets {
 namespace {
@@ -80,7 +80,7 @@ std::vector<Result<Secret>> ResolveFileRefs(std::string_view alias,
                                                             "; use \"json\" or \"single_value\""),
                    refs);
   }
-  auto content = ReadSecureFile(provider.path);
+  auto content = warden::ReadSecureFile(provider.path);
   if (!content) {
     Error e = content.error();
     e.message = "file provider " + Quoted(alias) + ": " + e.message;

@@ -5,12 +5,12 @@
 
 #include <string>
 
-#include "secrets/test_util.hpp"
+#include "base/test_util.hpp"
 
 namespace warden::secrets {
 namespace {
 
-using testing::TempDir;
+using warden::test_util::TempDir;
 
 bool Contains(const std::string& haystack, const std::string& needle) {
   return haystack.find(needle) != std::string::npos;

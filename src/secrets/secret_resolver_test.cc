@@ -6,7 +6,7 @@
 #include <chrono>
 #include <string>
 
-#include "secrets/test_util.hpp"
+#include "base/test_util.hpp"
 
 namespace warden::secrets {
 namespace {
@@ -14,8 +14,8 @@ namespace {
 using Vars = std::map<std::string, std::string>;
 
 using namespace std::chrono_literals;
-using testing::ReadAll;
-using testing::TempDir;
+using warden::test_util::ReadAll;
+using warden::test_util::TempDir;
 
 bool Contains(const std::string& haystack, const std::string& needle) {
   return haystack.find(needle) != std::string::npos;

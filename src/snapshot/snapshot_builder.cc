@@ -1,4 +1,4 @@
-#include "secrets/snapshot_builder.hpp"
+#include "snapshot/snapshot_builder.hpp"
 
 #include "access/gateway_token.hpp"
 #include "creds/env_key_chain.hpp"
@@ -6,9 +6,9 @@
 #include "http/origin.hpp"
 #include "secrets/header_value.hpp"
 #include "secrets/secret_resolver.hpp"
-#include "secrets/secure_file.hpp"
+#include "base/private_file.hpp"
 
-namespace warden::secrets {
+namespace warden::snapshot {
 
 std::shared_ptr<creds::FederatedToken> FederatedTokenRegistry::Get(const std::string& provider) {
   std::lock_guard lock(mu_);
@@ -31,7 +31,7 @@ std::optional<creds::FederatedTokenValue> LoadFederatedToken(const config::Feder
                                                              const config::Config& cfg,
                                                              const Environment& env,
                                                              std::int64_t now_ms, std::string& why) {
-  SecretResolver resolver(cfg.secret_providers, env);
+  secrets::SecretResolver resolver(cfg.secret_providers, env);
   if (fed.token) {
     auto value = resolver.Resolve(*fed.token);
     std::string where = fed.token->ref ? fed.token->ref->Describe() : fed.token->key_path;
@@ -51,7 +51,7 @@ std::optional<creds::FederatedTokenValue> LoadFederatedToken(const config::Feder
     }
   }
   if (!fed.token_file.empty()) {
-    auto content = ReadSecureFile(fed.token_file, 64 * 1024);
+    auto content = warden::ReadSecureFile(fed.token_file, 64 * 1024);
     if (!content) {
       why += "token_file " + fed.token_file + ": " + content.error().message + "; ";
     } else {
@@ -73,11 +73,11 @@ std::optional<creds::FederatedTokenValue> LoadFederatedToken(const config::Feder
 
 namespace {
 
-// Every SecretInput of one build, resolved with a single SecretResolver::ResolveAll call so that
+// Every SecretInput of one build, resolved with a single secrets::SecretResolver::ResolveAll call so that
 // each exec alias runs once with all its ids (batched) and each file alias is read once.
 class PreResolved {
  public:
-  PreResolved(SecretResolver& resolver, const std::vector<const config::SecretInput*>& inputs) {
+  PreResolved(secrets::SecretResolver& resolver, const std::vector<const config::SecretInput*>& inputs) {
     std::vector<config::SecretRef> refs;
     std::vector<const config::SecretInput*> owners;
     for (const auto* in : inputs) {
@@ -151,7 +151,7 @@ Result<ProviderBuild> BuildProvider(const config::ProviderConfig& pc, const conf
       std::string where = "keys[" + std::to_string(i) + "]";
       auto v = resolved.Get(input);
       if (!v) return at(v.error(), where);
-      if (auto ok = CheckHeaderValue(v->Reveal(), "providers." + pc.id + "." + where); !ok)
+      if (auto ok = secrets::CheckHeaderValue(v->Reveal(), "providers." + pc.id + "." + where); !ok)
         return at(ok.error(), where);
       std::string fp = v->Fingerprint();
       std::string source = "providers." + pc.id + "." + where +
@@ -161,7 +161,7 @@ Result<ProviderBuild> BuildProvider(const config::ProviderConfig& pc, const conf
     p.source_kind = "config";
   } else {
     for (auto& k : creds::EnvKeyChain(pc.env_prefix, env)) {
-      if (auto ok = CheckHeaderValue(k.value.Reveal(), k.variable); !ok) return at(ok.error(), k.variable);
+      if (auto ok = secrets::CheckHeaderValue(k.value.Reveal(), k.variable); !ok) return at(ok.error(), k.variable);
       std::string fp = k.value.Fingerprint();
       keys.push_back(creds::PooledKey{std::move(k.value), fp, k.variable, key_states.Get(pc.id, fp)});
     }
@@ -173,7 +173,7 @@ Result<ProviderBuild> BuildProvider(const config::ProviderConfig& pc, const conf
     std::string where = "headers." + name;
     auto v = resolved.Get(input);
     if (!v) return at(v.error(), where);
-    if (auto ok = CheckHeaderValue(v->Reveal(), "providers." + pc.id + "." + where); !ok)
+    if (auto ok = secrets::CheckHeaderValue(v->Reveal(), "providers." + pc.id + "." + where); !ok)
       return at(ok.error(), where);
     p.headers.emplace_back(name, std::move(*v));
   }
@@ -230,7 +230,7 @@ Result<BuildResult> BuildSnapshot(std::shared_ptr<const config::Config> cfg, con
   auto snap = std::make_shared<Snapshot>();
   snap->generation = generation;
   snap->config = cfg;
-  SecretResolver resolver(cfg->secret_providers, env);
+  secrets::SecretResolver resolver(cfg->secret_providers, env);
 
   // Every active ref, resolved in one batch (one process per exec alias).
   const auto& auth = cfg->gateway.auth;
@@ -306,4 +306,4 @@ Result<BuildResult> BuildSnapshot(std::shared_ptr<const config::Config> cfg, con
   return out;
 }
 
-}  // namespace warden::secrets
+}  // namespace warden::snapshot

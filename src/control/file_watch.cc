@@ -1,4 +1,4 @@
-#include "config/file_watch.hpp"
+#include "control/file_watch.hpp"
 
 #include <sys/inotify.h>
 #include <unistd.h>
@@ -7,7 +7,7 @@
 
 #include <spdlog/spdlog.h>
 
-namespace warden::config {
+namespace warden::control {
 
 FileWatch::FileWatch(net::asio::any_io_executor executor) : stream_(executor) {
   fd_ = ::inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
@@ -71,4 +71,4 @@ net::Task<std::vector<std::string>> FileWatch::Next() {
   co_return changed;
 }
 
-}  // namespace warden::config
+}  // namespace warden::control

@@ -15,13 +15,14 @@
 #include <string>
 #include <vector>
 
+#include "access/access_policy.hpp"
 #include "config/config.hpp"
 #include "creds/federated_token.hpp"
 #include "creds/key_pool.hpp"
 #include "http/origin.hpp"
 #include "observe/secret.hpp"
 
-namespace warden::secrets {
+namespace warden::snapshot {
 
 struct ProviderRuntime {
   std::string id;
@@ -42,16 +43,10 @@ struct ProviderRuntime {
   std::string HowToEnable() const;
 };
 
-struct AccessPolicy {
-  config::AuthMode mode = config::AuthMode::kToken;
-  Secret token;              // token mode
-  std::string token_source;  // "--token flag" | "WARDEN_GATEWAY_TOKEN" | "gateway.auth.token" | path
-};
-
 struct Snapshot {
   std::uint64_t generation = 0;
   std::shared_ptr<const config::Config> config;
-  AccessPolicy access;
+  access::AccessPolicy access;
   std::vector<ProviderRuntime> providers;  // config order
   std::string enabled_names;               // "openai, anthropic" — for error messages
 
@@ -77,4 +72,4 @@ class SnapshotStore {
   std::atomic<std::uint64_t> generation_{0};
 };
 
-}  // namespace warden::secrets
+}  // namespace warden::snapshot

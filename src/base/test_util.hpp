@@ -1,4 +1,4 @@
-// Test-only helpers for the secrets tests: a private temporary directory under /tmp, files with
+// Test-only helpers for tests that need real files: a private temporary directory under /tmp, files with
 // exact permission bits, and bash helper scripts. Real files, real modes, real processes.
 // Thread safety: not thread-safe; one TempDir per test.
 #pragma once
@@ -14,7 +14,7 @@
 #include <stdexcept>
 #include <string>
 
-namespace warden::secrets::testing {
+namespace warden::test_util {
 
 // mkdtemp'd 0700 directory, removed with its contents on destruction.
 class TempDir {
@@ -85,4 +85,4 @@ inline std::string ReadAll(const std::string& path) {
   return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
 }
 
-}  // namespace warden::secrets::testing
+}  // namespace warden::test_util

@@ -18,9 +18,9 @@
 
 #include "base/result.hpp"
 
-namespace warden::secrets {
+namespace warden {
 
 [[nodiscard]] Result<std::string> ReadSecureFile(const std::string& path,
                                                  std::size_t max_bytes = 1 << 20);
 
-}  // namespace warden::secrets
+}  // namespace warden

@@ -1,4 +1,4 @@
-#include "secrets/snapshot_builder.hpp"
+#include "snapshot/snapshot_builder.hpp"
 
 #include <cstdint>
 #include <memory>
@@ -11,7 +11,7 @@
 #include "config/loader.hpp"
 #include "crypto/crypto.hpp"
 
-namespace warden::secrets {
+namespace warden::snapshot {
 namespace {
 
 using ::testing::AllOf;
@@ -311,4 +311,4 @@ TEST(BuildSnapshot, TokenModeUsesTheEnvToken) {
 }
 
 }  // namespace
-}  // namespace warden::secrets
+}  // namespace warden::snapshot

@@ -1,4 +1,4 @@
-#include "secrets/secure_file.hpp"
+#include "base/private_file.hpp"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -9,7 +9,7 @@
 #include <cstdio>
 #include <cstring>
 
-namespace warden::secrets {
+namespace warden {
 namespace {
 
 constexpr char kInsecure[] = "SECRET_FILE_INSECURE";
@@ -148,4 +148,4 @@ Result<std::string> ReadSecureFile(const std::string& path, std::size_t max_byte
   return Result<std::string>(boost::system::in_place_value, std::move(content));
 }
 
-}  // namespace warden::secrets
+}  // namespace warden

@@ -1,4 +1,4 @@
-#include "secrets/secure_file.hpp"
+#include "base/private_file.hpp"
 
 #include <gtest/gtest.h>
 #include <sys/stat.h>
@@ -6,12 +6,12 @@
 
 #include <string>
 
-#include "secrets/test_util.hpp"
+#include "base/test_util.hpp"
 
 namespace warden::secrets {
 namespace {
 
-using testing::TempDir;
+using warden::test_util::TempDir;
 
 bool Contains(const std::string& haystack, const std::string& needle) {
   return haystack.find(needle) != std::string::npos;

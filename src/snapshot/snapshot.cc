@@ -1,6 +1,6 @@
-#include "secrets/snapshot.hpp"
+#include "snapshot/snapshot.hpp"
 
-namespace warden::secrets {
+namespace warden::snapshot {
 
 std::string ProviderRuntime::HowToEnable() const {
   std::string out;
@@ -37,4 +37,4 @@ void SnapshotStore::Store(SnapshotConstSharedPtr s) {
   generation_.fetch_add(1, std::memory_order_acq_rel);  // after the pointer: readers see it
 }
 
-}  // namespace warden::secrets
+}  // namespace warden::snapshot

@@ -23,9 +23,9 @@
 #include "config/config.hpp"
 #include "creds/federated_token.hpp"
 #include "creds/key_pool.hpp"
-#include "secrets/snapshot.hpp"
+#include "snapshot/snapshot.hpp"
 
-namespace warden::secrets {
+namespace warden::snapshot {
 
 class FederatedTokenRegistry {
  public:
@@ -63,4 +63,4 @@ std::optional<creds::FederatedTokenValue> LoadFederatedToken(const config::Feder
                                                              const Environment& env,
                                                              std::int64_t now_ms, std::string& why);
 
-}  // namespace warden::secrets
+}  // namespace warden::snapshot

@@ -1,4 +1,4 @@
-#include "app/effective_config.hpp"
+#include "control/effective_config.hpp"
 
 #include <sys/stat.h>
 
@@ -7,7 +7,7 @@
 #include "config/dotenv.hpp"
 #include "config/loader.hpp"
 
-namespace warden::app {
+namespace warden::control {
 
 Result<int> LoadHomeDotenv(const Environment& env) {
   return config::LoadDotenvInto(access::WardenHome(env) + "/.env");
@@ -42,4 +42,4 @@ Result<std::shared_ptr<const config::Config>> ReloadConfig(const EffectiveConfig
   return std::make_shared<const config::Config>(std::move(*cfg));
 }
 
-}  // namespace warden::app
+}  // namespace warden::control

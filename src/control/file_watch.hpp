@@ -13,7 +13,7 @@
 
 #include "http/net.hpp"
 
-namespace warden::config {
+namespace warden::control {
 
 class FileWatch {
  public:
@@ -34,4 +34,4 @@ class FileWatch {
   std::map<std::string, std::set<std::string>> files_;  // directory → watched names
 };
 
-}  // namespace warden::config
+}  // namespace warden::control

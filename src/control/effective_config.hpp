@@ -11,7 +11,7 @@
 #include "base/result.hpp"
 #include "config/config.hpp"
 
-namespace warden::app {
+namespace warden::control {
 
 struct EffectiveConfig {
   std::shared_ptr<const config::Config> config;
@@ -28,4 +28,4 @@ Result<EffectiveConfig> LoadEffectiveConfig(const std::optional<std::string>& fl
 Result<std::shared_ptr<const config::Config>> ReloadConfig(const EffectiveConfig& current,
                                                            const Environment& env);
 
-}  // namespace warden::app
+}  // namespace warden::control

@@ -14,17 +14,17 @@
 #include <optional>
 #include <string>
 
-#include "app/effective_config.hpp"
+#include "control/effective_config.hpp"
 #include "base/environment.hpp"
 #include "base/result.hpp"
-#include "config/file_watch.hpp"
+#include "control/file_watch.hpp"
 #include "creds/federated_refresher.hpp"
 #include "creds/key_pool.hpp"
 #include "http/net.hpp"
 #include "proxy/gateway_state.hpp"
-#include "secrets/snapshot_builder.hpp"
+#include "snapshot/snapshot_builder.hpp"
 
-namespace warden::app {
+namespace warden::control {
 
 class ControlPlane {
  public:
@@ -33,7 +33,7 @@ class ControlPlane {
   ~ControlPlane();
 
   // First build at start: fails start on an unresolvable active ref.
-  Result<secrets::BuildResult> Initial();
+  Result<snapshot::BuildResult> Initial();
   // Starts the federated refresher and the file watch (after Initial succeeded).
   void Start();
   void Stop();
@@ -41,10 +41,10 @@ class ControlPlane {
   bool Reload(const std::string& reason);
 
   const EffectiveConfig& effective() const { return config_; }
-  secrets::FederatedTokenRegistry& federated() { return federated_; }
+  snapshot::FederatedTokenRegistry& federated() { return federated_; }
 
  private:
-  void ApplyBackground(const secrets::Snapshot& snap);
+  void ApplyBackground(const snapshot::Snapshot& snap);
   std::vector<std::string> WatchedFiles() const;
   net::Task<void> WatchLoop();
   void ReloadTokenFiles();
@@ -55,12 +55,12 @@ class ControlPlane {
   proxy::GatewayState& gw_;
   std::optional<std::string> flag_token_;
   creds::CredentialStateRegistry key_states_;
-  secrets::FederatedTokenRegistry federated_;
+  snapshot::FederatedTokenRegistry federated_;
   std::uint64_t generation_ = 0;
   proxy::ReloadStatus status_;
   creds::FederatedRefresher refresher_;
-  config::FileWatch watch_;
+  control::FileWatch watch_;
   bool stopped_ = false;
 };
 
-}  // namespace warden::app
+}  // namespace warden::control

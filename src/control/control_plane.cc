@@ -1,10 +1,10 @@
-#include "app/control_plane.hpp"
+#include "control/control_plane.hpp"
 
 #include <unistd.h>
 
 #include <spdlog/spdlog.h>
 
-namespace warden::app {
+namespace warden::control {
 
 ControlPlane::ControlPlane(net::asio::any_io_executor executor, EffectiveConfig config,
                            const Environment& env, proxy::GatewayState& gw,
@@ -20,7 +20,7 @@ ControlPlane::ControlPlane(net::asio::any_io_executor executor, EffectiveConfig 
 ControlPlane::~ControlPlane() { Stop(); }
 
 void ControlPlane::Start() {
-  gw_.refresher = &refresher_;
+  gw_.SetRefresher(&refresher_);
   ApplyBackground(*gw_.snapshots.Load());
   if (config_.config->reload.watch && watch_.ok()) {
     net::asio::co_spawn(executor_, WatchLoop(), [](std::exception_ptr e) {
@@ -36,7 +36,7 @@ void ControlPlane::Stop() {
   watch_.Cancel();
 }
 
-void ControlPlane::ApplyBackground(const secrets::Snapshot& snap) {
+void ControlPlane::ApplyBackground(const snapshot::Snapshot& snap) {
   std::map<std::string, std::pair<config::FederatedConfig, std::shared_ptr<creds::FederatedToken>>> fed;
   for (const auto& pc : snap.config->providers) {
     const auto* rt = snap.FindProvider(pc.id);
@@ -100,7 +100,7 @@ void ControlPlane::ReloadTokenFiles() {
     const auto* rt = snap->FindProvider(pc.id);
     if (!pc.federated || rt == nullptr || !rt->federated) continue;
     std::string why;
-    auto loaded = secrets::LoadFederatedToken(*pc.federated, *snap->config, env_, gw_.NowMs(), why);
+    auto loaded = snapshot::LoadFederatedToken(*pc.federated, *snap->config, env_, gw_.NowMs(), why);
     auto cur = rt->federated->Current();
     if (loaded && (!cur || loaded->exp_ms > cur->exp_ms)) {
       spdlog::info("picked up a newer federated token for {} from {}", pc.id, loaded->source);
@@ -109,12 +109,12 @@ void ControlPlane::ReloadTokenFiles() {
   }
 }
 
-Result<secrets::BuildResult> ControlPlane::Initial() {
-  secrets::BuildOptions opts;
+Result<snapshot::BuildResult> ControlPlane::Initial() {
+  snapshot::BuildOptions opts;
   opts.flag_token = flag_token_;
   opts.generate_token = true;
   opts.now_ms = gw_.NowMs();
-  auto built = secrets::BuildSnapshot(config_.config, env_, key_states_, federated_, opts, ++generation_);
+  auto built = snapshot::BuildSnapshot(config_.config, env_, key_states_, federated_, opts, ++generation_);
   if (!built) return built.error();
   gw_.snapshots.Store(built->snapshot);
   return built;
@@ -137,11 +137,11 @@ bool ControlPlane::Reload(const std::string& reason) {
       (*cfg)->gateway.threads != config_.config->gateway.threads) {
     spdlog::warn("reload: gateway.bind/threads changed; that takes effect on restart");
   }
-  secrets::BuildOptions opts;
+  snapshot::BuildOptions opts;
   opts.flag_token = flag_token_;
   opts.generate_token = false;
   opts.now_ms = gw_.NowMs();
-  auto built = secrets::BuildSnapshot(*cfg, env_, key_states_, federated_, opts, generation_ + 1);
+  auto built = snapshot::BuildSnapshot(*cfg, env_, key_states_, federated_, opts, generation_ + 1);
   if (!built) return fail(built.error());
   ++generation_;
   config_.config = *cfg;
@@ -157,4 +157,4 @@ bool ControlPlane::Reload(const std::string& reason) {
   return true;
 }
 
-}  // namespace warden::app
+}  // namespace warden::control

@@ -1,0 +1,48 @@
+#include "proxy/gateway_handler.hpp"
+
+#include "proxy/pipeline.hpp"
+
+namespace warden::proxy {
+
+namespace bhttp = net::http;
+
+namespace {
+
+class GatewayConnection final : public http::ConnectionHandler {
+ public:
+  GatewayConnection(http::Connection& conn, GatewayState& gw)
+      : ctx_{conn.stream, conn.buffer, conn.pool, gw, conn.peer_address, conn.peer_loopback,
+             conn.draining} {}
+
+  net::Task<bool> OnHeader(const http::RequestHeader& header) override {
+    snapshot_ = ctx_.gw.snapshots.Load();
+    auto verdict = co_await CheckBeforeBody(ctx_, *snapshot_, header);
+    if (!verdict.proceed) co_return false;
+    if (net::beast::iequals(header[bhttp::field::expect], "100-continue")) {
+      bhttp::response<bhttp::empty_body> cont{bhttp::status::continue_, 11};
+      auto [ec, n] = co_await bhttp::async_write(ctx_.stream, cont, net::kUseTuple);
+      if (ec) co_return false;
+    }
+    co_return true;
+  }
+
+  net::Task<bool> OnRequest(http::Request& request) override {
+    co_return co_await Handle(ctx_, std::move(snapshot_), request);
+  }
+
+  net::Task<void> OnFramingError(std::string_view target, http::FramingError error) override {
+    co_await WriteError(ctx_, target, error.status, error.code, error.message, false);
+  }
+
+ private:
+  ClientContext ctx_;
+  snapshot::SnapshotConstSharedPtr snapshot_;  // loaded at the header, kept for the request
+};
+
+}  // namespace
+
+std::unique_ptr<http::ConnectionHandler> GatewayHandler::Open(http::Connection& connection) {
+  return std::make_unique<GatewayConnection>(connection, gw_);
+}
+
+}  // namespace warden::proxy
