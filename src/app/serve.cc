@@ -1,4 +1,9 @@
+#include <sys/prctl.h>
+#include <sys/resource.h>
+
+#include <cerrno>
 #include <csignal>
+#include <cstring>
 
 #include <spdlog/spdlog.h>
 
@@ -33,6 +38,28 @@ net::Task<void> HandleSignals(asio::signal_set& signals, http::Server& server, c
   }
 }
 
+// Raises the descriptor limit to the hard limit: every caller connection and its upstream
+// connection take one each, and the default soft limit (often 1024) is below what a gateway
+// needs. The connection caps are derived from the result.
+void RaiseDescriptorLimit() {
+  rlimit nofile{};
+  if (::getrlimit(RLIMIT_NOFILE, &nofile) != 0 || nofile.rlim_cur >= nofile.rlim_max) return;
+  const rlim_t before = nofile.rlim_cur;
+  nofile.rlim_cur = nofile.rlim_max;
+  if (::setrlimit(RLIMIT_NOFILE, &nofile) != 0) {
+    spdlog::warn("cannot raise the descriptor limit from {}: {}", before, std::strerror(errno));
+  }
+}
+
+// A core dump of this process would hold every provider key in clear text: none, and no
+// ptrace by other processes of the user, unless WARDEN_ALLOW_CORE_DUMPS=1 (for debugging).
+void DisableCoreDumps(const Environment& env) {
+  if (env.Get("WARDEN_ALLOW_CORE_DUMPS").value_or("") == "1") return;
+  rlimit none{0, 0};
+  ::setrlimit(RLIMIT_CORE, &none);
+  ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+}
+
 }  // namespace
 
 int RunServe(const CommonOptions& common, const ServeOptions& options) {
@@ -43,6 +70,8 @@ int RunServe(const CommonOptions& common, const ServeOptions& options) {
   asio::io_context control_loop{1};
   asio::signal_set signals(control_loop, SIGINT, SIGTERM, SIGHUP);
   ProcessEnvironment env;
+  DisableCoreDumps(env);
+  RaiseDescriptorLimit();
   if (auto loaded = control::LoadHomeDotenv(env); !loaded) {
     spdlog::error("{}", loaded.error().ToString());
     return 1;

@@ -148,6 +148,11 @@ struct GatewayConfig {
   Duration body_timeout{60 * 1000};     // and its body within this
   Duration idle_timeout{75 * 1000};     // keep-alive idle between requests
   Duration shutdown_grace{10 * 1000};   // in-flight requests may finish within this on SIGTERM
+  // Caller connections open at once, in all; 0 = derived from the descriptor limit (half of
+  // RLIMIT_NOFILE less a reserve, at most 16384): each proxied request may also hold an
+  // upstream connection. Near the cap, idle keep-alive connections are closed first.
+  std::size_t max_connections = 0;
+  std::size_t max_connections_per_client = 512;  // per client address (IPv6: per /64)
   AuthConfig auth;
   std::optional<TlsConfig> tls;
   UpstreamConfig upstream;

@@ -315,6 +315,8 @@ void DecodeGateway(TableReader& r, GatewayConfig& out, Problems& problems) {
   r.Dur("body_timeout", out.body_timeout);
   r.Dur("idle_timeout", out.idle_timeout);
   r.Dur("shutdown_grace", out.shutdown_grace);
+  r.Size("max_connections", out.max_connections);
+  r.Size("max_connections_per_client", out.max_connections_per_client);
   if (const toml::table* t = r.Table("auth")) {
     TableReader sub(*t, r.PathOf("auth"), problems);
     DecodeAuth(sub, out.auth, problems);

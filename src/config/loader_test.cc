@@ -549,6 +549,8 @@ TEST(ParseConfig, RefusesOutOfRangeGatewayValues) {
       {"[gateway]\nthreads = -1", "gateway.threads"},
       {"[gateway]\nmax_body_bytes = 0", "gateway.max_body_bytes"},
       {"[gateway]\nmax_header_bytes = 0", "gateway.max_header_bytes"},
+      {"[gateway]\nmax_header_bytes = 4294967297", "gateway.max_header_bytes"},
+      {"[gateway]\nmax_connections_per_client = 0", "gateway.max_connections_per_client"},
       {"[gateway]\nheader_timeout = \"0s\"", "gateway.header_timeout"},
       {"[gateway]\nshutdown_grace = \"-1s\"", "gateway.shutdown_grace"},
       {"[gateway.upstream]\nconnect_timeout = \"0ms\"", "gateway.upstream.connect_timeout"},

@@ -25,6 +25,7 @@ constexpr std::string_view kSecretProviderNotConfigured = "SECRET_PROVIDER_NOT_C
 constexpr std::string_view kSecretValueInvalid = "SECRET_VALUE_INVALID";
 constexpr std::size_t kMaxExecOutputBytes = 64u << 20;
 constexpr int kMaxThreads = 1024;
+constexpr std::size_t kMaxHeaderBytes = 1u << 20;  // Beast keeps the header limit in 32 bits
 
 // ---- character classes (hand-written: std::regex is slow to build and easy to get subtly wrong)
 
@@ -256,7 +257,13 @@ class Validator {
                                   std::to_string(g.threads));
     }
     if (g.max_body_bytes == 0) Fail("gateway.max_body_bytes", "must be greater than 0");
-    if (g.max_header_bytes == 0) Fail("gateway.max_header_bytes", "must be greater than 0");
+    if (g.max_header_bytes == 0 || g.max_header_bytes > kMaxHeaderBytes) {
+      Fail("gateway.max_header_bytes",
+           "must be between 1 and " + std::to_string(kMaxHeaderBytes) + " (1 MiB)");
+    }
+    if (g.max_connections_per_client == 0) {
+      Fail("gateway.max_connections_per_client", "must be greater than 0");
+    }
     Positive("gateway.header_timeout", g.header_timeout);
     Positive("gateway.body_timeout", g.body_timeout);
     Positive("gateway.idle_timeout", g.idle_timeout);

@@ -59,6 +59,9 @@ class Handler {
  public:
   virtual ~Handler() = default;
   virtual std::unique_ptr<ConnectionHandler> Open(Connection& connection) = 0;
+  // A complete HTTP/1.1 response (with "Connection: close") refusing a connection before any
+  // request was read (connection caps). Written without waiting, so it must be small.
+  virtual std::string ConnectionRefusal(const FramingError& error) = 0;
 };
 
 }  // namespace warden::http

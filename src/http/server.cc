@@ -1,5 +1,6 @@
 #include "http/server.hpp"
 
+#include <sys/resource.h>
 #include <sys/socket.h>
 
 #include <array>
@@ -10,7 +11,9 @@
 
 #include "config/bind_address.hpp"
 #include "http/any_stream.hpp"
+#include "http/connection_limiter.hpp"
 #include "http/deadline.hpp"
+#include "http/framing.hpp"
 #include "http/tls_context.hpp"
 #include "http/upstream_pool.hpp"
 #include "observe/access_log.hpp"
@@ -26,7 +29,8 @@ namespace {
 // What Shutdown() needs to know about a live session.
 struct SessionState {
   AnyStream* stream = nullptr;
-  bool idle = true;  // waiting for (or reading) a request header: safe to close on shutdown
+  bool idle = true;       // waiting for (or reading) a request header: safe to close on shutdown
+  bool keep_alive = false;  // idle between two requests: the first to shed near the cap
 };
 
 }  // namespace
@@ -38,6 +42,7 @@ struct Server::Worker {
 
   const Options& options;  // owned by the Server, which outlives its workers
   Handler& handler;
+  ConnectionLimiter* connections = nullptr;  // owned by the Server
   observe::Metrics& metrics;
   const std::atomic<bool>& draining;
   asio::io_context ioc{1};
@@ -47,6 +52,8 @@ struct Server::Worker {
   std::unordered_set<SessionState*> sessions;
   std::unique_ptr<asio::steady_timer> grace_timer;
   bool stopping = false;
+  std::chrono::steady_clock::time_point last_accept_warning;
+  std::size_t accept_warnings_suppressed = 0;
 };
 
 bool IsLoopback(const asio::ip::address& a) {
@@ -89,70 +96,6 @@ net::Task<void> LingeringClose(AnyStream& stream) {
     if (rec) break;
     drained += n;
   }
-}
-
-bool QuietClose(const net::error_code& ec) {
-  return ec == bhttp::error::end_of_stream || ec == asio::error::eof ||
-         ec == asio::error::connection_reset || ec == asio::error::operation_aborted ||
-         ec == beast::error::timeout || ec == asio::error::bad_descriptor;
-}
-
-std::string BodyTooLarge(const config::GatewayConfig& limits) {
-  return "request body exceeds gateway.max_body_bytes (" + std::to_string(limits.max_body_bytes) +
-         " bytes)";
-}
-
-// How a failed header read is answered; nullopt = close quietly (the caller went away or
-// idled out). `linger` is set when the client may still be sending.
-std::optional<FramingError> HeaderReadError(const net::error_code& ec,
-                                            const config::GatewayConfig& limits, bool timed_out,
-                                            bool got_some, bool& linger) {
-  linger = true;
-  if (ec == bhttp::error::header_limit) {
-    return FramingError{431, "header_too_large",
-                        "request header exceeds " + std::to_string(limits.max_header_bytes) +
-                            " bytes"};
-  }
-  // Content-Length above the cap: refused before any of the body is read.
-  if (ec == bhttp::error::body_limit) return FramingError{413, "request_too_large", BodyTooLarge(limits)};
-  linger = false;
-  if (timed_out && got_some) {
-    return FramingError{408, "request_timeout",
-                        "request header not received within " +
-                            std::to_string(limits.header_timeout.count()) + "ms"};
-  }
-  if (QuietClose(ec) || timed_out) return std::nullopt;
-  linger = true;
-  return FramingError{400, "bad_request", "malformed HTTP request: " + ec.message()};
-}
-
-std::optional<FramingError> BodyReadError(const net::error_code& ec,
-                                          const config::GatewayConfig& limits, bool timed_out,
-                                          bool& linger) {
-  linger = true;
-  if (ec == bhttp::error::body_limit) return FramingError{413, "request_too_large", BodyTooLarge(limits)};
-  linger = false;
-  if (timed_out) {
-    return FramingError{408, "request_timeout",
-                        "request body not received within " +
-                            std::to_string(limits.body_timeout.count()) + "ms"};
-  }
-  if (QuietClose(ec)) return std::nullopt;
-  linger = true;
-  return FramingError{400, "bad_request", "malformed request body: " + ec.message()};
-}
-
-// Framing the header alone decides: the version and request smuggling (RFC 9112 §6.3: a
-// message must not carry both framings).
-std::optional<FramingError> CheckFraming(const RequestHeader& header) {
-  if (header.version() != 11 && header.version() != 10) {
-    return FramingError{505, "http_version_not_supported", "use HTTP/1.1"};
-  }
-  if (header.find(bhttp::field::transfer_encoding) != header.end() &&
-      header.find(bhttp::field::content_length) != header.end()) {
-    return FramingError{400, "bad_request", "both Content-Length and Transfer-Encoding are present"};
-  }
-  return std::nullopt;
 }
 
 // Registers a session with its worker for the session's lifetime.
@@ -215,9 +158,15 @@ net::Task<bool> ServeOneRequest(Worker& w, AnyStream& stream, beast::flat_buffer
   const auto& header = parser.get();
   if (auto error = CheckFraming(header)) {
     co_await handler.OnFramingError(header.target(), std::move(*error));
+    co_await LingeringClose(stream);
     co_return false;
   }
-  if (!co_await handler.OnHeader(header)) co_return false;
+  if (!co_await handler.OnHeader(header)) {
+    // Refused before the body was read (401, 429...): drain what the caller is still sending
+    // (bounded) so closing does not reset the connection before it reads the refusal.
+    if (!parser.is_done()) co_await LingeringClose(stream);
+    co_return false;
+  }
   // Usually the body arrived with the header: then no deadline is needed to read it.
   const auto remaining = parser.content_length();
   if (!parser.is_done() && !(remaining && buffer.size() >= *remaining)) {
@@ -235,7 +184,22 @@ net::Task<bool> ServeOneRequest(Worker& w, AnyStream& stream, beast::flat_buffer
   co_return co_await handler.OnRequest(request);
 }
 
-net::Task<void> RunSession(Worker& w, net::tcp::socket socket) {
+// Holds a connection slot of the ConnectionLimiter until the session ends.
+class ConnectionSlot {
+ public:
+  ConnectionSlot(ConnectionLimiter& limiter, std::string client)
+      : limiter_(limiter), client_(std::move(client)) {}
+  ~ConnectionSlot() { limiter_.Release(client_); }
+  ConnectionSlot(const ConnectionSlot&) = delete;
+  ConnectionSlot& operator=(const ConnectionSlot&) = delete;
+
+ private:
+  ConnectionLimiter& limiter_;
+  std::string client_;
+};
+
+net::Task<void> RunSession(Worker& w, net::tcp::socket socket, std::string client) {
+  ConnectionSlot slot(*w.connections, std::move(client));
   net::error_code ec;
   auto peer = socket.remote_endpoint(ec);
   if (ec) co_return;
@@ -253,9 +217,11 @@ net::Task<void> RunSession(Worker& w, net::tcp::socket socket) {
   for (bool first = true;; first = false) {
     if (w.stopping || w.draining.load(std::memory_order_relaxed)) break;
     state.idle = true;
-    if (!first && buffer.size() == 0 &&
-        !co_await AwaitNextRequest(stream, buffer, w.options.limits.idle_timeout)) {
-      break;
+    if (!first && buffer.size() == 0) {
+      state.keep_alive = true;
+      const bool next = co_await AwaitNextRequest(stream, buffer, w.options.limits.idle_timeout);
+      state.keep_alive = false;
+      if (!next) break;
     }
     if (!co_await ServeOneRequest(w, stream, buffer, deadline, *handler, state)) break;
   }
@@ -276,18 +242,80 @@ void LogEscaped(std::exception_ptr e, observe::Metrics& metrics, const char* whe
   }
 }
 
+// Logs at most one warning per second, with the number of those left out (an accept loop that
+// fails on every connection must not flood the log).
+void WarnRateLimited(Worker& w, const std::string& what) {
+  const auto now = std::chrono::steady_clock::now();
+  if (now - w.last_accept_warning < std::chrono::seconds(1)) {
+    ++w.accept_warnings_suppressed;
+    return;
+  }
+  if (w.accept_warnings_suppressed > 0) {
+    spdlog::warn("{} (and {} more since the last warning)", what, w.accept_warnings_suppressed);
+  } else {
+    spdlog::warn("{}", what);
+  }
+  w.last_accept_warning = now;
+  w.accept_warnings_suppressed = 0;
+}
+
+// Closes one connection of this loop that sits idle between two requests. Returns whether one
+// was found; its session gives its slot back as it ends.
+bool ShedIdleConnection(Worker& w) {
+  for (SessionState* s : w.sessions) {
+    if (s->keep_alive) {
+      s->keep_alive = false;
+      s->stream->Close();
+      return true;
+    }
+  }
+  return false;
+}
+
+// Admits a freshly accepted connection or refuses it with a short response written without
+// waiting (the socket is new: its send buffer is empty). Returns the client key when admitted.
+std::optional<std::string> AdmitConnection(Worker& w, net::tcp::socket& socket) {
+  net::error_code ec;
+  auto peer = socket.remote_endpoint(ec);
+  if (ec) return std::nullopt;
+  std::string client = ClientKey(peer.address());
+  auto verdict = w.connections->Admit(client);
+  if (verdict == ConnectionLimiter::Verdict::kTotalFull && ShedIdleConnection(w)) {
+    verdict = w.connections->Admit(client, /*over_total=*/true);
+  }
+  if (verdict == ConnectionLimiter::Verdict::kAdmitted) return client;
+  const bool total = verdict == ConnectionLimiter::Verdict::kTotalFull;
+  FramingError refusal =
+      total ? FramingError{503, "too_many_connections",
+                           "the gateway is at its connection limit (gateway.max_connections = " +
+                               std::to_string(w.connections->max_total()) + "); retry shortly"}
+            : FramingError{429, "too_many_connections",
+                           "too many connections from this address "
+                           "(gateway.max_connections_per_client); reuse keep-alive connections"};
+  WarnRateLimited(w, total ? "refusing a connection: gateway.max_connections reached"
+                           : "refusing a connection from " + client +
+                                 ": gateway.max_connections_per_client reached");
+  const std::string response = w.handler.ConnectionRefusal(refusal);
+  ::send(socket.native_handle(), response.data(), response.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+  socket.shutdown(net::tcp::socket::shutdown_both, ec);
+  socket.close(ec);
+  return std::nullopt;
+}
+
 net::Task<void> AcceptLoop(Worker& w) {
   for (;;) {
     auto [ec, socket] = co_await w.acceptor.async_accept(net::kUseTuple);
     if (ec) {
       if (w.stopping || ec == asio::error::operation_aborted) co_return;
       // Out of descriptors or a transient error: back off briefly instead of spinning.
-      spdlog::warn("accept failed: {}", ec.message());
+      WarnRateLimited(w, "accept failed: " + ec.message());
       asio::steady_timer backoff(w.ioc, std::chrono::milliseconds(50));
       co_await backoff.async_wait(net::kUseTuple);
       continue;
     }
-    asio::co_spawn(w.ioc, RunSession(w, std::move(socket)), [&w](std::exception_ptr e) {
+    std::optional<std::string> client = AdmitConnection(w, socket);
+    if (!client) continue;
+    asio::co_spawn(w.ioc, RunSession(w, std::move(socket), std::move(*client)), [&w](std::exception_ptr e) {
       LogEscaped(e, w.metrics, "session");
       if (w.stopping && w.sessions.empty() && w.grace_timer) w.grace_timer->cancel();
     });
@@ -302,6 +330,23 @@ net::Task<void> FlushAccessLog(const bool& stopping) {
     co_await timer.async_wait(net::kUseTuple);
     observe::AccessLog::Flush();
   }
+}
+
+// gateway.max_connections, or when 0 half the descriptors this process may open less a reserve
+// for the upstream pool's spare, logs, config files and exec helpers (each caller connection
+// may hold one upstream connection too).
+std::size_t MaxConnections(const config::GatewayConfig& limits) {
+  if (limits.max_connections > 0) return limits.max_connections;
+  rlimit nofile{};
+  std::size_t descriptors = 1024;
+  if (::getrlimit(RLIMIT_NOFILE, &nofile) == 0 && nofile.rlim_cur != RLIM_INFINITY) {
+    descriptors = static_cast<std::size_t>(nofile.rlim_cur);
+  } else if (nofile.rlim_cur == RLIM_INFINITY) {
+    descriptors = 1u << 20;
+  }
+  constexpr std::size_t kReserve = 256;
+  const std::size_t usable = descriptors > 2 * kReserve ? descriptors - kReserve : kReserve;
+  return std::clamp<std::size_t>(usable / 2, 64, 16384);
 }
 
 }  // namespace
@@ -323,8 +368,11 @@ Result<void> Server::Start() {
   int threads = options_.threads > 0 ? options_.threads
                                      : int(std::max(1u, std::thread::hardware_concurrency()));
   endpoint_ = *ep;
+  connections_ = std::make_unique<ConnectionLimiter>(MaxConnections(options_.limits),
+                                                     options_.limits.max_connections_per_client);
   for (int i = 0; i < threads; ++i) {
     auto w = std::make_unique<Worker>(options_, handler_, metrics_, draining_);
+    w->connections = connections_.get();
     net::error_code ec;
     w->acceptor.open(endpoint_.protocol(), ec);
     if (!ec) w->acceptor.set_option(asio::socket_base::reuse_address(true), ec);

@@ -4,7 +4,9 @@
 // at a time, in order; bytes read ahead stay in the session buffer).
 //
 // Limits per session: header_timeout for a request header, body_timeout for its body,
-// idle_timeout between requests, max_header_bytes (431), max_body_bytes (413).
+// idle_timeout between requests, max_header_bytes (431), max_body_bytes (413). Connections are
+// capped in all (max_connections; near it idle keep-alive connections are shed first) and per
+// client address (max_connections_per_client): over a cap a connection gets a short 503/429.
 // Shutdown(): stop accepting, close idle sessions, let in-flight requests finish within
 // shutdown_grace, then close whatever is left.
 // Each request is handed to a Handler (http/request_handler.hpp); the server itself answers
@@ -20,6 +22,7 @@
 
 #include "base/result.hpp"
 #include "config/config.hpp"
+#include "http/connection_limiter.hpp"
 #include "http/net.hpp"
 #include "http/request_handler.hpp"
 #include "observe/metrics.hpp"
@@ -50,6 +53,7 @@ class Server {
   Handler& handler_;
   observe::Metrics& metrics_;
   std::atomic<bool> draining_{false};
+  std::unique_ptr<ConnectionLimiter> connections_;
   std::shared_ptr<net::ssl::context> client_tls_;
   std::vector<std::unique_ptr<Worker>> workers_;
   net::tcp::endpoint endpoint_;

@@ -1,6 +1,9 @@
 #include "proxy/gateway_handler.hpp"
 
+#include <sstream>
+
 #include "proxy/pipeline.hpp"
+#include "proxy/wire_format.hpp"
 
 namespace warden::proxy {
 
@@ -18,7 +21,8 @@ class GatewayConnection final : public http::ConnectionHandler {
     snapshot_ = ctx_.gw.snapshots.Load();
     auto verdict = co_await CheckBeforeBody(ctx_, *snapshot_, header);
     if (!verdict.proceed) co_return false;
-    if (net::beast::iequals(header[bhttp::field::expect], "100-continue")) {
+    // An HTTP/1.0 client does not know interim responses (RFC 9110 §10.1.1).
+    if (header.version() >= 11 && net::beast::iequals(header[bhttp::field::expect], "100-continue")) {
       bhttp::response<bhttp::empty_body> cont{bhttp::status::continue_, 11};
       auto [ec, n] = co_await bhttp::async_write(ctx_.stream, cont, net::kUseTuple);
       if (ec) co_return false;
@@ -40,6 +44,21 @@ class GatewayConnection final : public http::ConnectionHandler {
 };
 
 }  // namespace
+
+std::string GatewayHandler::ConnectionRefusal(const http::FramingError& error) {
+  // No request was read, so the caller's wire format is unknown: the OpenAI shape, which both
+  // SDKs report readably.
+  bhttp::response<bhttp::string_body> res{static_cast<bhttp::status>(error.status), 11};
+  res.set(bhttp::field::content_type, "application/json");
+  res.set("x-content-type-options", "nosniff");
+  if (error.status == 429 || error.status == 503) res.set(bhttp::field::retry_after, "1");
+  res.keep_alive(false);
+  res.body() = ErrorBody(WireFormat::kOpenAi, error.status, error.code, error.message);
+  res.prepare_payload();
+  std::ostringstream out;
+  out << res;
+  return std::move(out).str();
+}
 
 std::unique_ptr<http::ConnectionHandler> GatewayHandler::Open(http::Connection& connection) {
   return std::make_unique<GatewayConnection>(connection, gw_);

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <memory>
+#include <string>
 
 #include "http/request_handler.hpp"
 #include "proxy/gateway_state.hpp"
@@ -17,6 +18,7 @@ class GatewayHandler final : public http::Handler {
  public:
   explicit GatewayHandler(GatewayState& gw) : gw_(gw) {}
   std::unique_ptr<http::ConnectionHandler> Open(http::Connection& connection) override;
+  std::string ConnectionRefusal(const http::FramingError& error) override;
 
  private:
   GatewayState& gw_;
