@@ -90,7 +90,9 @@ int RunServe(const CommonOptions& common, const ServeOptions& options) {
   gw_options.access_log = true;
   if (cfg.gateway.tls) gw_options.hsts = cfg.gateway.tls->hsts;
   proxy::GatewayState gw(cfg.gateway.auth.rate_limit, observe::Metrics::Global(), gw_options);
-  control::ControlPlane plane(control_loop.get_executor(), *effective, env, gw, common.token);
+  const std::string listen_bind = options.bind.value_or(cfg.gateway.bind);
+  control::ControlPlane plane(control_loop.get_executor(), *effective, env, gw, common.token,
+                              listen_bind);
   auto built = plane.Initial();
   if (!built) {
     spdlog::error("cannot start: {}", built.error().ToString());
@@ -111,7 +113,7 @@ int RunServe(const CommonOptions& common, const ServeOptions& options) {
   spdlog::info("providers enabled: {}", snap.enabled_names.empty() ? "none" : snap.enabled_names);
 
   http::Server::Options opts;
-  opts.bind = options.bind.value_or(cfg.gateway.bind);
+  opts.bind = listen_bind;
   opts.threads = cfg.gateway.threads;
   opts.limits = cfg.gateway;
   if (cfg.gateway.tls) {

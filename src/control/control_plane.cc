@@ -4,16 +4,19 @@
 
 #include <spdlog/spdlog.h>
 
+#include "control/reload_guard.hpp"
+
 namespace warden::control {
 
 ControlPlane::ControlPlane(net::asio::any_io_executor executor, EffectiveConfig config,
                            const Environment& env, proxy::GatewayState& gw,
-                           std::optional<std::string> flag_token)
+                           std::optional<std::string> flag_token, std::string listen_bind)
     : executor_(executor),
       config_(std::move(config)),
       env_(env),
       gw_(gw),
       flag_token_(std::move(flag_token)),
+      listen_bind_(std::move(listen_bind)),
       refresher_(executor, env, gw.metrics, [&gw] { return gw.NowMs(); }),
       watch_(executor) {}
 
@@ -133,9 +136,9 @@ bool ControlPlane::Reload(const std::string& reason) {
   };
   auto cfg = ReloadConfig(config_, env_);
   if (!cfg) return fail(cfg.error());
-  if ((*cfg)->gateway.bind != config_.config->gateway.bind ||
-      (*cfg)->gateway.threads != config_.config->gateway.threads) {
-    spdlog::warn("reload: gateway.bind/threads changed; that takes effect on restart");
+  if (auto ok = CheckReloadable(*config_.config, **cfg, listen_bind_); !ok) return fail(ok.error());
+  if ((*cfg)->gateway.threads != config_.config->gateway.threads) {
+    spdlog::warn("reload: gateway.threads changed; that takes effect on restart");
   }
   snapshot::BuildOptions opts;
   opts.flag_token = flag_token_;

@@ -29,7 +29,8 @@ namespace warden::control {
 class ControlPlane {
  public:
   ControlPlane(net::asio::any_io_executor executor, EffectiveConfig config, const Environment& env,
-               proxy::GatewayState& gw, std::optional<std::string> flag_token);
+               proxy::GatewayState& gw, std::optional<std::string> flag_token,
+               std::string listen_bind);
   ~ControlPlane();
 
   // First build at start: fails start on an unresolvable active ref.
@@ -54,6 +55,7 @@ class ControlPlane {
   const Environment& env_;
   proxy::GatewayState& gw_;
   std::optional<std::string> flag_token_;
+  std::string listen_bind_;  // the address actually listened on (--bind or the config at start)
   creds::CredentialStateRegistry key_states_;
   snapshot::FederatedTokenRegistry federated_;
   std::uint64_t generation_ = 0;

@@ -55,8 +55,8 @@ std::optional<std::string> Base64UrlDecode(std::string_view data) {
     if (c >= 'A' && c <= 'Z') return c - 'A';
     if (c >= 'a' && c <= 'z') return c - 'a' + 26;
     if (c >= '0' && c <= '9') return c - '0' + 52;
-    if (c == '-' || c == '+') return 62;
-    if (c == '_' || c == '/') return 63;
+    if (c == '-') return 62;  // base64url only: '+' and '/' are plain base64's, refused
+    if (c == '_') return 63;
     return -1;
   };
   if (data.size() % 4 == 1) return std::nullopt;

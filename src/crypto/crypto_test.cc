@@ -74,6 +74,7 @@ TEST(Base64Url, AcceptsPaddedInput) {
 TEST(Base64Url, RefusesInvalidInput) {
   const std::string_view kInvalid[] = {
       "Zm9v!", "Zm 9v", "Zm9v\n", "Z", "Zm9vY", "Zg=a", "=Zg", "Zm9v.", "Zm9v*", "\xc3\xa9",
+      "-_+/", "ab+c", "ab/c",  // plain base64's alphabet is not base64url
       std::string_view("Zm\0v", 4),
   };
   for (std::string_view s : kInvalid) {

@@ -1,10 +1,37 @@
 #include "crypto/jwt.hpp"
 
+#include <cmath>
+#include <optional>
+#include <string>
+
 #include <boost/json.hpp>
 
 #include "crypto/crypto.hpp"
 
 namespace warden::crypto {
+
+namespace {
+
+// A NumericDate (RFC 7519 §2) within 0 .. kMaxNumericDate, so that exp * 1000 (milliseconds)
+// can never overflow; fractions are truncated. Anything else (negative, NaN, 1e300, 2^64-1) is
+// not a date warden will act on.
+std::optional<std::int64_t> NumericDate(const boost::json::value& v) {
+  if (v.is_int64()) {
+    const std::int64_t n = v.get_int64();
+    if (n >= 0 && n <= kMaxNumericDate) return n;
+  } else if (v.is_uint64()) {
+    const std::uint64_t n = v.get_uint64();
+    if (n <= static_cast<std::uint64_t>(kMaxNumericDate)) return static_cast<std::int64_t>(n);
+  } else if (v.is_double()) {
+    const double d = v.get_double();
+    if (std::isfinite(d) && d >= 0 && d <= static_cast<double>(kMaxNumericDate)) {
+      return static_cast<std::int64_t>(d);
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace
 
 Result<JwtClaims> DecodeJwtClaims(std::string_view token) {
   auto first = token.find('.');
@@ -20,17 +47,17 @@ Result<JwtClaims> DecodeJwtClaims(std::string_view token) {
   if (ec || !doc.is_object()) return Error::Make("JWT_MALFORMED", "JWT payload is not a JSON object");
   const auto& obj = doc.get_object();
   JwtClaims claims;
-  auto number = [](const boost::json::value& v) -> std::optional<std::int64_t> {
-    if (v.is_int64()) return v.get_int64();
-    if (v.is_uint64()) return std::int64_t(v.get_uint64());
-    if (v.is_double()) return std::int64_t(v.get_double());
-    return std::nullopt;
-  };
   const auto* exp = obj.if_contains("exp");
-  auto exp_value = exp ? number(*exp) : std::nullopt;
-  if (!exp_value) return Error::Make("JWT_NO_EXP", "JWT has no numeric exp claim");
+  auto exp_value = exp ? NumericDate(*exp) : std::nullopt;
+  if (!exp_value) {
+    if (exp != nullptr && (exp->is_number())) {
+      return Error::Make("JWT_MALFORMED", "JWT exp is out of range (0 to " +
+                                              std::to_string(kMaxNumericDate) + ")");
+    }
+    return Error::Make("JWT_NO_EXP", "JWT has no numeric exp claim");
+  }
   claims.exp = *exp_value;
-  if (const auto* iat = obj.if_contains("iat"); iat) claims.iat = number(*iat).value_or(0);
+  if (const auto* iat = obj.if_contains("iat"); iat) claims.iat = NumericDate(*iat).value_or(0);
   return claims;
 }
 

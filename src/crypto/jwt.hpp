@@ -10,13 +10,16 @@
 
 namespace warden::crypto {
 
+// The latest date warden accepts in a token: 9999-12-31T23:59:59Z, in seconds.
+inline constexpr std::int64_t kMaxNumericDate = 253402300799;
+
 struct JwtClaims {
   std::int64_t exp = 0;  // seconds since the epoch
   std::int64_t iat = 0;  // 0 when absent
 };
 
-// Errors: JWT_MALFORMED (not three base64url parts / payload not a JSON object),
-// JWT_NO_EXP (no numeric `exp`).
+// Errors: JWT_MALFORMED (not three base64url parts / payload not a JSON object / exp outside
+// 0..kMaxNumericDate), JWT_NO_EXP (no numeric `exp`).
 Result<JwtClaims> DecodeJwtClaims(std::string_view token);
 
 }  // namespace warden::crypto

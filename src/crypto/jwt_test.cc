@@ -93,5 +93,25 @@ TEST(DecodeJwtClaims, NonNumericIatIsZero) {
   EXPECT_EQ(c->iat, 0);
 }
 
+TEST(DecodeJwtClaims, RefusesExpOutsideTheDatesItCanRepresent) {
+  // Each would overflow exp * 1000 (or, for doubles, the conversion) without the range check.
+  const char* kPayloads[] = {
+      R"({"exp":9223372036854775807})", R"({"exp":18446744073709551615})", R"({"exp":1e300})",
+      R"({"exp":-1e300})", R"({"exp":-5})", R"({"exp":253402300800})",
+  };
+  for (const char* payload : kPayloads) {
+    Result<JwtClaims> c = DecodeJwtClaims(Jwt(payload));
+    ASSERT_FALSE(c) << payload;
+    EXPECT_EQ(c.error().code, "JWT_MALFORMED") << payload;
+  }
+  EXPECT_TRUE(DecodeJwtClaims(Jwt(R"({"exp":253402300799})")));
+}
+
+TEST(DecodeJwtClaims, IgnoresAnIatOutOfRange) {
+  Result<JwtClaims> c = DecodeJwtClaims(Jwt(R"({"exp":1700003600,"iat":1e300})"));
+  ASSERT_TRUE(c);
+  EXPECT_EQ(c->iat, 0);
+}
+
 }  // namespace
 }  // namespace warden::crypto

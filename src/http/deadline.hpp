@@ -4,11 +4,13 @@
 // closing the socket, so the caller can still answer (e.g. 408) or classify the failure.
 //
 // The timer handler touches `this` only when the deadline really fired; if the owner finishes
-// first it calls Disarm() (or is destroyed), and the handler then sees operation_aborted.
+// first it calls Disarm() (or is destroyed), and the handler then sees operation_aborted, or,
+// when it was already queued, a stale generation.
 // Thread safety: like the stream it guards — use from the stream's executor only.
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 
 #include "http/any_stream.hpp"
 #include "http/net.hpp"
@@ -24,9 +26,13 @@ class Deadline {
   void Arm(std::chrono::milliseconds duration, AnyStream& stream) {
     fired_ = false;
     armed_ = true;
+    const std::uint64_t generation = ++generation_;
     timer_.expires_after(duration);
-    timer_.async_wait([this, &stream](const net::error_code& ec) {
-      if (ec) return;
+    timer_.async_wait([this, &stream, generation](const net::error_code& ec) {
+      // A timer that expired just as its operations completed has its handler queued already;
+      // cancel() cannot recall it. The generation tells it apart from a later Arm(), whose
+      // operations it must not cancel.
+      if (ec || !armed_ || generation != generation_) return;
       fired_ = true;
       net::error_code ignored;
       stream.Tcp().socket().cancel(ignored);
@@ -43,6 +49,7 @@ class Deadline {
   net::asio::steady_timer timer_;
   bool armed_ = false;
   bool fired_ = false;
+  std::uint64_t generation_ = 0;
 };
 
 }  // namespace warden::http

@@ -73,9 +73,21 @@ net::Task<Result<UpstreamConnectionPtr>> UpstreamPool::Connect(const Origin& ori
   asio::ip::tcp::resolver resolver(executor_);
   auto flags = origin.HostIsIpLiteral() ? asio::ip::resolver_base::numeric_host
                                         : asio::ip::resolver_base::flags();
+  // connect_timeout covers name resolution too: a resolver that hangs must not hold the request
+  // (getaddrinfo itself cannot be interrupted; cancelling abandons its answer).
   tcp.expires_after(cfg_.connect_timeout);
+  auto resolving = std::make_shared<bool>(true);
+  asio::steady_timer dns_deadline(executor_, cfg_.connect_timeout);
+  dns_deadline.async_wait([resolving, &resolver](const net::error_code& ec) {
+    if (!ec && *resolving) resolver.cancel();  // the flag: the resolver may be gone otherwise
+  });
   auto [rec, endpoints] = co_await resolver.async_resolve(
       origin.host, std::to_string(origin.port), flags, net::kUseTuple);
+  *resolving = false;
+  dns_deadline.cancel();
+  if (rec == asio::error::operation_aborted) {
+    co_return Error::Make("UPSTREAM_TIMEOUT", "timed out resolving " + origin.host, origin.key);
+  }
   if (rec) {
     co_return Error::Make("UPSTREAM_CONNECT",
                           "cannot resolve " + origin.host + ": " + rec.message(), origin.key);

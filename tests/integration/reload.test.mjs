@@ -17,8 +17,9 @@ before(async () => { mock = await startMock(); });
 after(async () => { await mock?.stop(); });
 
 /** A config whose provider `rl` uses the given literal keys. */
-function cfg(keys, { watch = true, extra = '' } = {}) {
+function cfg(keys, { watch = true, extra = '', gateway = '' } = {}) {
   return config(mock.url, {
+    gateway,
     tail: `[reload]\nwatch = ${watch}\n`
       + `[providers.rl]\napi = "openai"\nbase_url = "${mock.url}/v1"\nkeys = [${keys.map((k) => `"${k}"`).join(', ')}]\n${extra}`,
   });
@@ -232,5 +233,35 @@ describe('reload under load', () => {
     const rz = await readyz(w);
     assert.ok(rz.reload.ok >= SWAPS, JSON.stringify(rz.reload));
     assert.equal(rz.reload.failed ?? 0, 0);
+  });
+});
+
+describe('what a reload may not change', () => {
+  let w;
+  before(async () => {
+    w = await startWarden({ config: cfg([KEY_A], { watch: false }), env });
+  });
+  after(async () => { await w?.stop(); });
+
+  test('auth mode token → none is refused on reload; callers still need the token', async () => {
+    const r0 = await readyz(w);
+    fs.writeFileSync(w.configPath, cfg([KEY_A], { watch: false, gateway: '[gateway.auth]\nmode = "none"' }), { mode: 0o600 });
+    w.process.kill('SIGHUP');
+    const r1 = await waitReadyz(w, (j) => j.reload.failed > r0.reload.failed, 'the reload to be refused');
+    assert.match(r1.reload.last_error, /gateway\.auth\.mode/);
+    assert.match(r1.reload.last_error, /restart/);
+    assert.equal(r1.generation, r0.generation, 'the old snapshot stays');
+    const anon = await request(`${w.url}/v1/chat/completions`, { body: { model: 'rl/gpt-x' } });
+    assert.equal(anon.status, 401, 'a request without the token must still be refused');
+  });
+
+  test('a changed bind is refused on reload with a message naming the restart', async () => {
+    const r0 = await readyz(w);
+    fs.writeFileSync(w.configPath, cfg([KEY_A], { watch: false }).replace('bind = "127.0.0.1:0"', 'bind = "127.0.0.1:1"'), { mode: 0o600 });
+    w.process.kill('SIGHUP');
+    const r1 = await waitReadyz(w, (j) => j.reload.failed > r0.reload.failed, 'the reload to be refused');
+    assert.match(r1.reload.last_error, /gateway\.bind/);
+    assert.match(r1.reload.last_error, /restart/);
+    assert.equal((await upstreamKey(w)).length, 1, 'still serving on the old address');
   });
 });

@@ -1,0 +1,55 @@
+#include "control/reload_guard.hpp"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+namespace warden::control {
+namespace {
+
+config::Config With(config::AuthMode mode, std::string bind = "127.0.0.1:8787") {
+  config::Config c;
+  c.gateway.auth.mode = mode;
+  c.gateway.bind = std::move(bind);
+  return c;
+}
+
+TEST(CheckReloadable, AcceptsAReloadThatKeepsModeAndBind) {
+  auto running = With(config::AuthMode::kToken);
+  auto next = With(config::AuthMode::kToken);
+  next.gateway.idle_timeout = config::Duration(5000);
+  EXPECT_TRUE(CheckReloadable(running, next, "127.0.0.1:8787"));
+}
+
+TEST(CheckReloadable, RefusesAnAuthModeChange) {
+  struct Case {
+    config::AuthMode from, to;
+  } const kCases[] = {
+      {config::AuthMode::kToken, config::AuthMode::kNone},
+      {config::AuthMode::kNone, config::AuthMode::kToken},
+      {config::AuthMode::kToken, config::AuthMode::kJwt},
+  };
+  for (const auto& c : kCases) {
+    auto r = CheckReloadable(With(c.from), With(c.to), "127.0.0.1:8787");
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().context, "gateway.auth.mode");
+    EXPECT_THAT(r.error().message, ::testing::HasSubstr("restart"));
+  }
+}
+
+TEST(CheckReloadable, RefusesABindChange) {
+  auto r = CheckReloadable(With(config::AuthMode::kToken, "127.0.0.1:8787"),
+                           With(config::AuthMode::kToken, "127.0.0.1:9999"), "127.0.0.1:8787");
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().context, "gateway.bind");
+}
+
+TEST(CheckReloadable, JudgesModeNoneByTheAddressActuallyListenedOn) {
+  // Started with --bind on a network address: the config's loopback bind does not matter.
+  auto running = With(config::AuthMode::kNone);
+  EXPECT_FALSE(CheckReloadable(running, With(config::AuthMode::kNone), "0.0.0.0:8787"));
+  EXPECT_FALSE(CheckReloadable(running, With(config::AuthMode::kNone), "[::]:8787"));
+  EXPECT_TRUE(CheckReloadable(running, With(config::AuthMode::kNone), "127.0.0.1:8787"));
+}
+
+}  // namespace
+}  // namespace warden::control
