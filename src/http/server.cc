@@ -75,6 +75,9 @@ namespace {
 
 using Worker = Server::Worker;
 
+// Room in a session's read buffer beyond the header cap: body bytes in flight and one chunk line.
+constexpr std::size_t kReadAheadBytes = 64 * 1024;
+
 // Whether the bytes read ahead already hold a complete request header: then reading it needs no
 // I/O and no deadline.
 bool HeaderBuffered(const net::beast::flat_buffer& buffer) {
@@ -207,7 +210,9 @@ net::Task<void> RunSession(Worker& w, net::tcp::socket socket, std::string clien
   std::optional<AnyStream> opened = co_await OpenStream(w, std::move(socket));
   if (!opened) co_return;
   AnyStream& stream = *opened;
-  beast::flat_buffer buffer;
+  // Bounded: a header is capped by max_header_bytes, but a chunk-size line (with extensions) or
+  // a trailer must fit here whole, so this limit is what stops them from growing without end.
+  beast::flat_buffer buffer(w.options.limits.max_header_bytes + kReadAheadBytes);
   SessionState state{&stream, true};
   SessionRegistration registration(w, state);
   Connection connection{stream, buffer, *w.pool, peer.address().to_string(),

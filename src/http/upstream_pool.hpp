@@ -28,10 +28,14 @@
 
 namespace warden::http {
 
+inline constexpr std::size_t kUpstreamReadBufferBytes = 128 * 1024;
+
 struct UpstreamConnection {
   explicit UpstreamConnection(AnyStream s) : stream(std::move(s)) {}
   AnyStream stream;
-  net::beast::flat_buffer buffer;  // bytes read past the last response (must be empty to reuse)
+  // Bytes read past the parsed part of a response (must be empty to reuse). Bounded: a provider's
+  // header is capped at 64 KiB by the parser, and a chunk line or trailer must fit here whole.
+  net::beast::flat_buffer buffer{kUpstreamReadBufferBytes};
   std::string origin_key;
   std::chrono::steady_clock::time_point idle_since;
   bool reused = false;  // came from the idle list: a failure before any byte may be retried

@@ -1,5 +1,8 @@
 #include "proxy/model_field.hpp"
 
+#include <tuple>
+#include <utility>
+
 #include <boost/json.hpp>
 #include <boost/json/basic_parser_impl.hpp>
 
@@ -102,6 +105,102 @@ struct ModelHandler {
   }
 };
 
+// Raw scanning of a body the SAX pass has already validated, to find the byte span of the
+// top-level "model" value when the parser could not point at it (an escaped key or value). Only
+// valid JSON reaches these functions, so they need no error handling beyond staying in bounds.
+std::size_t SkipSpace(std::string_view body, std::size_t i) {
+  while (i < body.size() &&
+         (body[i] == ' ' || body[i] == '\t' || body[i] == '\n' || body[i] == '\r')) {
+    ++i;
+  }
+  return i;
+}
+
+// `i` at an opening quote; returns the index one past the closing quote.
+std::size_t EndOfString(std::string_view body, std::size_t i) {
+  for (++i; i < body.size(); ++i) {
+    if (body[i] == '\\') {
+      ++i;
+    } else if (body[i] == '"') {
+      return i + 1;
+    }
+  }
+  return body.size();
+}
+
+// `i` at the first byte of a value; returns the index one past its end.
+std::size_t EndOfValue(std::string_view body, std::size_t i) {
+  if (i >= body.size()) return i;
+  if (body[i] == '"') return EndOfString(body, i);
+  if (body[i] != '{' && body[i] != '[') {
+    while (i < body.size() && body[i] != ',' && body[i] != '}' && body[i] != ']' &&
+           body[i] != ' ' && body[i] != '\t' && body[i] != '\n' && body[i] != '\r') {
+      ++i;
+    }
+    return i;
+  }
+  int depth = 0;
+  while (i < body.size()) {
+    const char c = body[i];
+    if (c == '"') {
+      i = EndOfString(body, i);
+      continue;
+    }
+    if (c == '{' || c == '[') ++depth;
+    if ((c == '}' || c == ']') && --depth == 0) return i + 1;
+    ++i;
+  }
+  return i;
+}
+
+// Whether the raw key literal (without its quotes) decodes to "model". Any escape that does not
+// decode to an ASCII letter of "model" makes it another key.
+bool KeyIsModel(std::string_view raw) {
+  constexpr std::string_view kModel = "model";
+  std::size_t matched = 0;
+  for (std::size_t i = 0; i < raw.size(); ++i) {
+    char c = raw[i];
+    if (c == '\\') {
+      if (i + 1 >= raw.size()) return false;
+      const char e = raw[++i];
+      if (e != 'u' || i + 4 >= raw.size()) return false;  // \n, \" ... are not in "model"
+      unsigned value = 0;
+      for (int k = 1; k <= 4; ++k) {
+        const char h = raw[i + k];
+        const int digit = h >= '0' && h <= '9'   ? h - '0'
+                          : h >= 'a' && h <= 'f' ? h - 'a' + 10
+                          : h >= 'A' && h <= 'F' ? h - 'A' + 10
+                                                 : -1;
+        if (digit < 0) return false;
+        value = value * 16 + unsigned(digit);
+      }
+      i += 4;
+      if (value >= 0x80) return false;
+      c = static_cast<char>(value);
+    }
+    if (matched >= kModel.size() || c != kModel[matched]) return false;
+    ++matched;
+  }
+  return matched == kModel.size();
+}
+
+// [begin, end) of the top-level "model" value's literal, or {0, 0} when there is none.
+std::pair<std::size_t, std::size_t> ScanModelSpan(std::string_view body) {
+  std::size_t i = SkipSpace(body, 0);
+  if (i >= body.size() || body[i] != '{') return {0, 0};
+  i = SkipSpace(body, i + 1);
+  while (i < body.size() && body[i] == '"') {
+    const std::size_t key_end = EndOfString(body, i);
+    const bool is_model = KeyIsModel(body.substr(i + 1, key_end - i - 2));
+    i = SkipSpace(body, SkipSpace(body, key_end) + 1);  // past the ':'
+    const std::size_t value_end = EndOfValue(body, i);
+    if (is_model) return {i, value_end};
+    i = SkipSpace(body, value_end);
+    if (i < body.size() && body[i] == ',') i = SkipSpace(body, i + 1);
+  }
+  return {0, 0};
+}
+
 }  // namespace
 
 Result<ModelField> FindModelField(std::string_view body) {
@@ -125,27 +224,21 @@ Result<ModelField> FindModelField(std::string_view body) {
     field.span_begin = std::size_t(h.model_ptr - body.data()) - 1;
     field.span_end = field.span_begin + h.model.size() + 2;
   } else {
-    // Escaped or split value: find the raw literal by re-scanning is not needed — fall back to
-    // locating the value via a DOM round-trip marker (span 0/0 means "re-serialise").
-    field.span_begin = field.span_end = 0;
+    // An escaped value (or key): the parser decoded it into its own buffer, so find the raw
+    // literal by scanning the (already validated) body once more — never a DOM parse.
+    std::tie(field.span_begin, field.span_end) = ScanModelSpan(body);
   }
   return field;
 }
 
 std::string ReplaceModel(std::string_view body, const ModelField& field, std::string_view model) {
   std::string literal = boost::json::serialize(boost::json::string(model));
-  if (field.span_end > field.span_begin) {
-    std::string out;
-    out.reserve(body.size() - (field.span_end - field.span_begin) + literal.size());
-    out.append(body.substr(0, field.span_begin));
-    out.append(literal);
-    out.append(body.substr(field.span_end));
-    return out;
-  }
-  // The original value had escapes; re-serialise the document (rare path).
-  boost::json::value doc = boost::json::parse(body);
-  doc.as_object()["model"] = model;
-  return boost::json::serialize(doc);
+  std::string out;
+  out.reserve(body.size() - (field.span_end - field.span_begin) + literal.size());
+  out.append(body.substr(0, field.span_begin));
+  out.append(literal);
+  out.append(body.substr(field.span_end));
+  return out;
 }
 
 }  // namespace warden::proxy

@@ -95,6 +95,28 @@ describe('header framing', () => {
   });
 });
 
+describe('read buffers are bounded', () => {
+  const head = `POST /v1/chat/completions HTTP/1.1\r\nhost: x\r\nauthorization: Bearer ${TOKEN}\r\ntransfer-encoding: chunked\r\n\r\n`;
+  test('a 1 MiB chunk extension → 400, the server stays small and intact', async () => {
+    const ext = `;x=${'e'.repeat(1 << 20)}`;
+    const res = await rawExchange(w.port, [head, `5${ext}\r\n`, 'hello\r\n0\r\n\r\n'], { timeoutMs: 6000 });
+    const r = parseResponse(res.data);
+    assert.equal(r.status, 400, res.data.slice(0, 300));
+    assertOpenAiError(r.body, 'bad_request');
+    await assertIntact(w, 'chunk extension flood');
+  });
+
+  test('a 1 MiB trailer → 4xx, the request is not forwarded', async () => {
+    const id = testId('trailer');
+    const body = '{"model":"mock/trailer"}';
+    const res = await rawExchange(w.port, [head.replace('\r\n\r\n', `\r\nx-test-id: ${id}\r\n\r\n`), `${body.length.toString(16)}\r\n${body}\r\n0\r\n`, `x-trailer: ${'t'.repeat(1 << 20)}\r\n\r\n`], { timeoutMs: 6000 });
+    const r = parseResponse(res.data);
+    assert.ok(r.status === 400 || r.status === 431, `status ${r.status}`);
+    assert.deepEqual(await recordedFor(mock, id), []);
+    await assertIntact(w, 'trailer flood');
+  });
+});
+
 describe('refusals reach a caller that is still sending', () => {
   test('a wrong token with a 4 MiB body: the client reads the 401, not a reset', async () => {
     const body = Buffer.alloc(4 << 20, 0x61);
