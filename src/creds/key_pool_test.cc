@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -90,13 +91,51 @@ TEST(KeyPool, MarkRateLimitedCapsRetryAfterAt24Hours) {
 }
 
 TEST(KeyPool, MarkRateLimitedWithoutRetryAfterDoublesFrom30Seconds) {
+  // Each strike is a 429 for a request sent after the previous cooldown ended.
   CredentialStateRegistry registry;
   KeyPool pool = MakePool(registry, 1);
   const std::int64_t kWant[] = {30'000, 60'000, 120'000, 240'000, 480'000};
+  std::int64_t now = kNow;
   for (std::int64_t want : kWant) {
-    EXPECT_EQ(KeyPool::MarkRateLimited(pool.keys()[0], kNow, std::nullopt), want);
-    EXPECT_EQ(pool.keys()[0].state->cooldown_until_ms.load(), kNow + want);
+    EXPECT_EQ(KeyPool::MarkRateLimited(pool.keys()[0], now, std::nullopt), want);
+    EXPECT_EQ(pool.keys()[0].state->cooldown_until_ms.load(), now + want);
+    now += want;
   }
+}
+
+TEST(KeyPool, ABurstOfConcurrent429sIsOneStrike) {
+  CredentialStateRegistry registry;
+  KeyPool pool = MakePool(registry, 1);
+  for (int i = 0; i < 12; ++i) {
+    EXPECT_EQ(KeyPool::MarkRateLimited(pool.keys()[0], kNow + i, std::nullopt), 30'000 - i);
+  }
+  EXPECT_EQ(pool.keys()[0].state->cooldown_until_ms.load(), kNow + 30'000);
+  EXPECT_EQ(pool.keys()[0].state->rate_limit_strikes.load(), 1);
+  // The next strike, after the cooldown, doubles once.
+  EXPECT_EQ(KeyPool::MarkRateLimited(pool.keys()[0], kNow + 30'000, std::nullopt), 60'000);
+}
+
+TEST(KeyPool, ABurstFromManyThreadsIsOneStrike) {
+  CredentialStateRegistry registry;
+  KeyPool pool = MakePool(registry, 1);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&pool] {
+      for (int i = 0; i < 100; ++i) KeyPool::MarkRateLimited(pool.keys()[0], kNow, std::nullopt);
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(pool.keys()[0].state->rate_limit_strikes.load(), 1);
+  EXPECT_EQ(pool.keys()[0].state->cooldown_until_ms.load(), kNow + 30'000);
+}
+
+TEST(KeyPool, RetryAfterDuringACooldownExtendsItWithoutAStrike) {
+  CredentialStateRegistry registry;
+  KeyPool pool = MakePool(registry, 1);
+  KeyPool::MarkRateLimited(pool.keys()[0], kNow, std::nullopt);
+  EXPECT_EQ(KeyPool::MarkRateLimited(pool.keys()[0], kNow + 1'000, 90'000), 90'000);
+  EXPECT_EQ(pool.keys()[0].state->cooldown_until_ms.load(), kNow + 91'000);
+  EXPECT_EQ(pool.keys()[0].state->rate_limit_strikes.load(), 1);
 }
 
 TEST(KeyPool, ZeroRetryAfterFallsBackToBackoff) {
@@ -109,7 +148,11 @@ TEST(KeyPool, RateLimitBackoffIsCappedAt24Hours) {
   CredentialStateRegistry registry;
   KeyPool pool = MakePool(registry, 1);
   std::int64_t last = 0;
-  for (int i = 0; i < 100; ++i) last = KeyPool::MarkRateLimited(pool.keys()[0], kNow, std::nullopt);
+  std::int64_t now = kNow;
+  for (int i = 0; i < 100; ++i) {
+    last = KeyPool::MarkRateLimited(pool.keys()[0], now, std::nullopt);
+    now += last;
+  }
   EXPECT_EQ(last, KeyPool::kMaxCooldownMs);
   EXPECT_EQ(KeyPool::kMaxCooldownMs, 24 * kHour);
 }
@@ -117,12 +160,19 @@ TEST(KeyPool, RateLimitBackoffIsCappedAt24Hours) {
 TEST(KeyPool, MarkAuthFailedDoublesFrom10MinutesCappedAt24Hours) {
   CredentialStateRegistry registry;
   KeyPool pool = MakePool(registry, 1);
-  EXPECT_EQ(KeyPool::MarkAuthFailed(pool.keys()[0], kNow), 10 * 60'000);
-  EXPECT_EQ(pool.keys()[0].state->failing_until_ms.load(), kNow + 10 * 60'000);
-  EXPECT_EQ(KeyPool::MarkAuthFailed(pool.keys()[0], kNow), 20 * 60'000);
-  EXPECT_EQ(KeyPool::MarkAuthFailed(pool.keys()[0], kNow), 40 * 60'000);
+  std::int64_t now = kNow;
+  EXPECT_EQ(KeyPool::MarkAuthFailed(pool.keys()[0], now), 10 * 60'000);
+  EXPECT_EQ(pool.keys()[0].state->failing_until_ms.load(), now + 10 * 60'000);
+  EXPECT_EQ(KeyPool::MarkAuthFailed(pool.keys()[0], now), 10 * 60'000);  // same burst
+  now += 10 * 60'000;
+  EXPECT_EQ(KeyPool::MarkAuthFailed(pool.keys()[0], now), 20 * 60'000);
+  now += 20 * 60'000;
+  EXPECT_EQ(KeyPool::MarkAuthFailed(pool.keys()[0], now), 40 * 60'000);
   std::int64_t last = 0;
-  for (int i = 0; i < 50; ++i) last = KeyPool::MarkAuthFailed(pool.keys()[0], kNow);
+  for (int i = 0; i < 50; ++i) {
+    now += 40 * 60'000 + last;
+    last = KeyPool::MarkAuthFailed(pool.keys()[0], now);
+  }
   EXPECT_EQ(last, KeyPool::kMaxCooldownMs);
   EXPECT_EQ(pool.keys()[0].state->cooldown_until_ms.load(), 0);  // not a rate limit
 }

@@ -18,7 +18,8 @@ const FIV = [K('fiv1'), K('fiv2')];                   // 500 → as is, no rotat
 const AUT = [K('aut1'), K('aut2'), K('aut3')];        // 401 → as is, marked failing, next key next time
 const STM = [K('stm1'), K('stm2'), K('stm3')];        // every key 429 → all_keys_cooling
 const ANT = [K('ant1'), K('ant2')];                   // config keys = [...], Anthropic wire
-const ALL_KEYS = [...ROT, ...QUO, ...RLB, ...FIV, ...AUT, ...STM, ...ANT];
+const BST = [K('bst1'), K('bst2')];                   // 12 concurrent 429s without Retry-After on k1
+const ALL_KEYS = [...ROT, ...QUO, ...RLB, ...FIV, ...AUT, ...STM, ...ANT, ...BST];
 
 let mock;
 let w;
@@ -38,12 +39,13 @@ before(async () => {
       [STM[1]]: { status: 429, retry_after: 7 },
       [STM[2]]: { status: 429, retry_after: 9 },
       [ANT[0]]: { status: 429, retry_after: 30 },
+      [BST[0]]: { status: 429 },
     },
   });
   w = await startWarden({
     config: config(mock.url, {
       tail: provider('rot') + provider('quo') + provider('rlb') + provider('fiv') + provider('aut')
-        + provider('stm')
+        + provider('stm') + provider('bst')
         + provider('ant', 'anthropic', `keys = [${ANT.map((k) => `"${k}"`).join(', ')}]\n`),
     }),
     env: {
@@ -56,6 +58,7 @@ before(async () => {
       FIV_API_KEYS: FIV.join(','),
       AUT_API_KEYS: AUT.join(','),
       STM_API_KEYS: STM.join(','),
+      BST_API_KEYS: BST.join(','),
     },
   });
 });
@@ -247,6 +250,20 @@ describe('429 storm: every key rate-limited', () => {
   test('the server is intact and other providers are unaffected', async () => {
     await assertIntact(w, '429 storm');
     assert.equal((await chat('rot/gpt-x')).status, 200);
+  });
+});
+
+describe('a burst of concurrent 429s', () => {
+  test('12 requests refused at once without Retry-After cool the key once (30 s), not 12 times', async () => {
+    // The mock holds each request 300 ms, so all 12 are sent with k1 before the first 429 returns.
+    const rs = await Promise.all(Array.from({ length: 12 }, () => request(`${w.url}/v1/chat/completions`, {
+      headers: { ...AUTH, 'x-mock-first-byte-delay-ms': '300' },
+      body: { model: 'bst/gpt-x', messages: [{ role: 'user', content: 'hi' }] },
+    })));
+    for (const r of rs) assert.equal(r.status, 200, r.text);
+    const k1 = (await readyz()).json.providers.bst.key_status[0];
+    assert.equal(k1.usable, false);
+    assert.ok(k1.retry_in_s <= 30, `a burst counted as several strikes: retry_in_s = ${k1.retry_in_s}`);
   });
 });
 
