@@ -1,12 +1,20 @@
 #include "proxy/gateway_handler.hpp"
 
+#include "proxy/admission.hpp"
 #include "proxy/pipeline.hpp"
+#include "proxy/reply.hpp"
+#include "proxy/request_context.hpp"
+#include "proxy/response_writer.hpp"
 
 namespace warden::proxy {
 
 namespace bhttp = net::http;
 
 namespace {
+
+Reply FramingReply(http::FramingError error) {
+  return Reply{error.status, std::string(error.code), std::move(error.message), {}};
+}
 
 class GatewayConnection final : public http::ConnectionHandler {
  public:
@@ -16,7 +24,7 @@ class GatewayConnection final : public http::ConnectionHandler {
 
   net::Task<bool> OnHeader(const http::RequestHeader& header) override {
     snapshot_ = ctx_.gw.snapshots.Load();
-    auto verdict = co_await CheckBeforeBody(ctx_, *snapshot_, header);
+    auto verdict = co_await Admit(ctx_, *snapshot_, header);
     if (!verdict.proceed) co_return false;
     if (net::beast::iequals(header[bhttp::field::expect], "100-continue")) {
       bhttp::response<bhttp::empty_body> cont{bhttp::status::continue_, 11};
@@ -31,7 +39,8 @@ class GatewayConnection final : public http::ConnectionHandler {
   }
 
   net::Task<void> OnFramingError(std::string_view target, http::FramingError error) override {
-    co_await WriteError(ctx_, target, error.status, error.code, error.message, false);
+    Reply reply = FramingReply(std::move(error));
+    co_await WriteError(ctx_, target, std::move(reply), false);
   }
 
  private:
