@@ -2,7 +2,11 @@
 
 #include <sstream>
 
+#include "proxy/admission.hpp"
 #include "proxy/pipeline.hpp"
+#include "proxy/reply.hpp"
+#include "proxy/request_context.hpp"
+#include "proxy/response_writer.hpp"
 #include "proxy/wire_format.hpp"
 
 namespace warden::proxy {
@@ -10,6 +14,10 @@ namespace warden::proxy {
 namespace bhttp = net::http;
 
 namespace {
+
+Reply FramingReply(http::FramingError error) {
+  return Reply{error.status, std::string(error.code), std::move(error.message), {}};
+}
 
 class GatewayConnection final : public http::ConnectionHandler {
  public:
@@ -19,7 +27,7 @@ class GatewayConnection final : public http::ConnectionHandler {
 
   net::Task<bool> OnHeader(const http::RequestHeader& header) override {
     snapshot_ = ctx_.gw.snapshots.Load();
-    auto verdict = co_await CheckBeforeBody(ctx_, *snapshot_, header);
+    auto verdict = co_await Admit(ctx_, *snapshot_, header);
     if (!verdict.proceed) co_return false;
     // An HTTP/1.0 client does not know interim responses (RFC 9110 §10.1.1).
     if (header.version() >= 11 && net::beast::iequals(header[bhttp::field::expect], "100-continue")) {
@@ -35,7 +43,8 @@ class GatewayConnection final : public http::ConnectionHandler {
   }
 
   net::Task<void> OnFramingError(std::string_view target, http::FramingError error) override {
-    co_await WriteError(ctx_, target, error.status, error.code, error.message, false);
+    Reply reply = FramingReply(std::move(error));
+    co_await WriteError(ctx_, target, std::move(reply), false);
   }
 
  private:

@@ -44,4 +44,14 @@ Route MatchRoute(std::string_view path) {
   return r;
 }
 
+std::string_view PathOf(std::string_view target) {
+  auto q = target.find('?');
+  return q == std::string_view::npos ? target : target.substr(0, q);
+}
+
+std::string_view QueryOf(std::string_view target) {
+  auto q = target.find('?');
+  return q == std::string_view::npos ? std::string_view{} : target.substr(q);
+}
+
 }  // namespace warden::proxy

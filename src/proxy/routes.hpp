@@ -28,4 +28,8 @@ struct Route {
 // `path` without the query string.
 Route MatchRoute(std::string_view path);
 
+// A request target split at the '?': the path, and the query with its '?' ("" when none).
+std::string_view PathOf(std::string_view target);
+std::string_view QueryOf(std::string_view target);
+
 }  // namespace warden::proxy

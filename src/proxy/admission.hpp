@@ -1,0 +1,23 @@
+// Admission: what is decided from a request header alone, before a possibly large body is
+// read — the failed-auth limiter (lockout) and caller authentication. /healthz and /readyz are
+// admitted without either. A refused request gets its error response here and its connection
+// closes.
+// Thread safety: runs on the connection's event loop; the limiter and metrics it updates in
+// GatewayState are thread-safe. Ownership: borrows everything; the snapshot is the one the
+// request keeps (loaded when its header arrived).
+#pragma once
+
+#include "http/net.hpp"
+#include "proxy/request_context.hpp"
+#include "snapshot/snapshot.hpp"
+
+namespace warden::proxy {
+
+struct Verdict {
+  bool proceed = true;  // false: a response was written (or failed); close the connection
+};
+
+net::Task<Verdict> Admit(ClientContext& c, const snapshot::Snapshot& snap,
+                         const RequestHeader& header);
+
+}  // namespace warden::proxy

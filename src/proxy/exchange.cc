@@ -1,0 +1,284 @@
+#include "proxy/exchange.hpp"
+
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+#include <spdlog/spdlog.h>
+
+#include "creds/federated_refresher.hpp"
+#include "http/deadline.hpp"
+#include "proxy/caller_watch.hpp"
+#include "proxy/credential.hpp"
+#include "proxy/rate_limit_classifier.hpp"
+#include "proxy/relay.hpp"
+#include "proxy/reply.hpp"
+#include "proxy/response_writer.hpp"
+#include "proxy/upstream_outcome.hpp"
+#include "proxy/upstream_request.hpp"
+
+namespace warden::proxy {
+
+namespace asio = net::asio;
+namespace beast = net::beast;
+namespace bhttp = net::http;
+
+namespace {
+
+constexpr std::size_t kErrorBodyLimit = 256 * 1024;
+constexpr std::uint32_t kUpstreamHeaderLimit = 64 * 1024;
+
+using HeaderParser = bhttp::response_parser<bhttp::empty_body>;
+
+// The state of one request's exchange, in ExchangeWithProvider's frame.
+struct ExchangeState {
+  RequestContext& r;
+  const snapshot::ProviderRuntime& prov;
+  const config::UpstreamConfig& cfg;  // of the request's snapshot
+  UpstreamRequest request;            // only the credential changes between attempts
+  std::string body;
+  std::vector<const creds::PooledKey*> tried = {};  // rate-limited during this request
+  bool federated_retried = false;
+};
+
+// One attempt: the connection and the response header read on it, or why there is none.
+struct Attempt {
+  http::UpstreamConnectionPtr conn;
+  std::optional<HeaderParser> header;
+  std::optional<Error> failure;
+  bool caller_gone = false;
+};
+
+struct SendResult {
+  net::error_code ec;
+  bool timed_out = false;
+  bool caller_gone = false;
+};
+
+// What to do after an error response was handled.
+struct Step {
+  bool retry = false;
+  bool keep_alive = false;  // when !retry: the request's result
+};
+
+// A pooled connection the provider closed while idle fails like this before any response byte.
+bool StaleConnectionError(const net::error_code& ec) {
+  return ec == bhttp::error::end_of_stream || ec == asio::error::eof ||
+         ec == asio::error::connection_reset || ec == asio::error::broken_pipe;
+}
+
+// Sends the request on `conn` and reads the response header into `header`, under one deadline
+// (first_byte_timeout) and while watching the caller: if it goes away while the provider is still
+// thinking, the upstream request is cancelled instead of running (and billing) to the end.
+net::Task<SendResult> SendOnce(ExchangeState& x, http::UpstreamConnection& conn,
+                               std::optional<HeaderParser>& header) {
+  x.request.body().data = x.body.data();
+  x.request.body().size = x.body.size();
+  x.request.body().more = false;
+  http::Deadline first_byte(x.r.client.stream.get_executor());
+  conn.stream.Tcp().expires_never();
+  first_byte.Arm(x.cfg.first_byte_timeout, conn.stream);
+  SendResult result;
+  auto [wec, wn] = co_await bhttp::async_write(conn.stream, x.request, net::kUseTuple);
+  result.ec = wec;
+  if (!wec) {
+    header.emplace();
+    header->header_limit(kUpstreamHeaderLimit);
+    header->body_limit(boost::none);
+    CallerWatch watch(x.r.client.stream, conn.stream);
+    auto [rec, rn] = co_await bhttp::async_read_header(conn.stream, conn.buffer, *header, net::kUseTuple);
+    watch.Stop();
+    result.caller_gone = watch.gone();
+    result.ec = rec;
+  }
+  first_byte.Disarm();
+  result.timed_out = first_byte.fired() || result.ec == beast::error::timeout;
+  co_return result;
+}
+
+net::Task<void> SendAndReadHeader(ExchangeState& x, Attempt& a) {
+  http::UpstreamPool& pool = x.r.client.pool;
+  for (int connect_try = 0; connect_try < 2; ++connect_try) {
+    auto acquired = co_await pool.Acquire(x.prov.origin);
+    if (!acquired) {
+      a.failure = acquired.error();
+      co_return;
+    }
+    a.conn = std::move(*acquired);
+    const SendResult sent = co_await SendOnce(x, *a.conn, a.header);
+    if (sent.caller_gone) {
+      pool.Discard(std::move(a.conn));
+      a.caller_gone = true;
+      co_return;
+    }
+    if (!sent.ec) {
+      a.failure.reset();
+      co_return;
+    }
+    const bool stale = a.conn->reused && StaleConnectionError(sent.ec);
+    a.failure = FirstByteFailure(x.prov.id, sent.timed_out, x.cfg.first_byte_timeout, sent.ec.message());
+    pool.Discard(std::move(a.conn));
+    a.header.reset();
+    if (!stale) co_return;  // else: once more, on a fresh connection
+  }
+}
+
+Reply FailureReply(const Error& failure) {
+  const UpstreamFailureKind kind = DescribeUpstreamFailure(failure);
+  return Reply{kind.status, std::string(kind.wire_code), failure.message, {}};
+}
+
+net::Task<bool> AnswerFailure(ExchangeState& x, const Error& failure) {
+  x.r.client.gw.metrics.CountUpstreamError(x.prov.id, DescribeUpstreamFailure(failure).metric_label);
+  spdlog::warn("upstream {}: {}", x.prov.id, failure.ToString());
+  Reply reply = FailureReply(failure);
+  co_return co_await Answer(x.r, std::move(reply));
+}
+
+Reply UnreadableErrorReply(const snapshot::ProviderRuntime& prov, const net::error_code& ec) {
+  return Reply{502, "upstream_error",
+               "provider '" + prov.id + "' sent an unreadable error response (" + ec.message() + ")",
+               {}};
+}
+
+// Rate-limited: the key cools down and the request moves on to the next key, if any (with none
+// left, the next attempt answers 429 with the soonest recovery).
+void CoolDownKey(ExchangeState& x, const creds::PooledKey& key, int status,
+                 std::string_view retry_after) {
+  GatewayState& gw = x.r.client.gw;
+  const std::int64_t cooldown =
+      creds::KeyPool::MarkRateLimited(key, gw.NowMs(), ParseRetryAfterMs(retry_after));
+  gw.metrics.CountCooldown(x.prov.id, key.fingerprint);
+  x.tried.push_back(&key);
+  spdlog::warn("provider {} key {} rate-limited (status {}); cooling down {}s", x.prov.id,
+               key.fingerprint, status, CeilSeconds(cooldown));
+  if (x.prov.keys.Pick(gw.NowMs(), x.tried) != nullptr) gw.metrics.CountRotation(x.prov.id);
+}
+
+void MarkKeyRejected(ExchangeState& x, const creds::PooledKey& key, int status) {
+  const std::int64_t failing = creds::KeyPool::MarkAuthFailed(key, x.r.client.gw.NowMs());
+  spdlog::warn("provider {} key {} rejected with {}; marked failing for {}s", x.prov.id,
+               key.fingerprint, status, CeilSeconds(failing));
+}
+
+// Refreshes the federated token once (on the control plane, shared with concurrent callers).
+net::Task<void> RefreshFederated(ExchangeState& x, creds::FederatedRefresher& refresher,
+                                 const Credential& cred) {
+  x.federated_retried = true;
+  spdlog::warn("provider {} rejected its federated token; refreshing once", x.prov.id);
+  std::string seen = cred.federated->token.Fingerprint();
+  co_await asio::co_spawn(refresher.executor(), refresher.RefreshNow(x.prov.id, std::move(seen)),
+                          asio::use_awaitable);
+}
+
+// Acts on the classification of an error response read whole; nothing has reached the caller.
+net::Task<Step> ActOnError(ExchangeState& x, const Credential& cred,
+                           bhttp::response<bhttp::string_body>& res) {
+  const int status = static_cast<int>(res.result_int());
+  creds::FederatedRefresher* refresher = x.r.client.gw.Refresher();
+  const bool may_refresh = !x.federated_retried && refresher != nullptr;
+  switch (ClassifyErrorResponse(status, res.body(), cred.kind(), may_refresh)) {
+    case ErrorVerdict::kRotateKey:
+      CoolDownKey(x, *cred.key, status, res[bhttp::field::retry_after]);
+      co_return Step{true};
+    case ErrorVerdict::kRefreshAndRetry:
+      co_await RefreshFederated(x, *refresher, cred);
+      co_return Step{true};
+    case ErrorVerdict::kKeyRejected:
+      MarkKeyRejected(x, *cred.key, status);
+      break;
+    case ErrorVerdict::kPassThrough:
+      break;
+  }
+  x.r.log.status = status;
+  const bool written = co_await ForwardBuffered(x.r.client, res, x.r.keep_alive);
+  co_return Step{false, written && x.r.keep_alive};
+}
+
+// Reads an error response whole (bounded) so it can be classified before anything is relayed.
+net::Task<Step> HandleErrorResponse(ExchangeState& x, Attempt& a, const Credential& cred) {
+  bhttp::response_parser<bhttp::string_body> parser{std::move(*a.header)};
+  parser.body_limit(kErrorBodyLimit);
+  a.conn->stream.Tcp().expires_after(x.cfg.idle_timeout);
+  auto [ec, n] = co_await bhttp::async_read(a.conn->stream, a.conn->buffer, parser, net::kUseTuple);
+  if (ec) {
+    x.r.client.pool.Discard(std::move(a.conn));
+    x.r.client.gw.metrics.CountUpstreamError(x.prov.id, "protocol");
+    Reply reply = UnreadableErrorReply(x.prov, ec);
+    const bool written = co_await Answer(x.r, std::move(reply));
+    co_return Step{false, written};
+  }
+  bhttp::response<bhttp::string_body> res = parser.release();
+  if (res.keep_alive()) x.r.client.pool.Release(std::move(a.conn));
+  else x.r.client.pool.Discard(std::move(a.conn));
+  co_return co_await ActOnError(x, cred, res);
+}
+
+// Streams a response that needs no classification through to the caller.
+net::Task<bool> Relay(ExchangeState& x, Attempt& a) {
+  ClientContext& c = x.r.client;
+  x.r.log.status = static_cast<int>(a.header->get().result_int());
+  const RelayOutcome out =
+      co_await StreamResponse(c, *a.conn, *a.header, x.cfg.idle_timeout, x.r.keep_alive);
+  if (out.upstream_reusable) c.pool.Release(std::move(a.conn));
+  else c.pool.Discard(std::move(a.conn));
+  switch (out.result) {
+    case RelayResult::kUpstreamFailed:
+      c.gw.metrics.CountUpstreamError(x.prov.id, "closed");
+      spdlog::warn("upstream {} failed mid-response after {} bytes; terminating the caller's stream",
+                   x.prov.id, out.relayed);
+      c.stream.Close();  // the caller sees a truncated message, never a falsely complete one
+      co_return false;
+    case RelayResult::kClientGone:
+      spdlog::info("caller {} went away mid-response; upstream request to {} cancelled",
+                   c.peer_address, x.prov.id);
+      co_return false;
+    case RelayResult::kClientWriteFailed:
+      co_return false;
+    case RelayResult::kDone:
+      break;
+  }
+  co_return x.r.keep_alive;
+}
+
+net::Task<bool> RunExchange(ExchangeState& x) {
+  for (;;) {
+    const std::int64_t now = x.r.client.gw.NowMs();
+    const Credential cred = PickCredential(x.prov, now, x.tried);
+    if (cred.kind() == CredentialKind::kNone) {
+      Reply reply = NoCredentialReply(x.prov, now);
+      co_return co_await Answer(x.r, std::move(reply));
+    }
+    ++x.r.log.attempts;
+    x.r.log.key = cred.Fingerprint();
+    SetCredential(x.request, x.prov.api, cred);
+    Attempt a;
+    co_await SendAndReadHeader(x, a);
+    if (a.caller_gone) {
+      x.r.log.status = 499;  // nginx's "client closed request"
+      spdlog::info("caller {} went away before {} answered; upstream request cancelled",
+                   x.r.client.peer_address, x.prov.id);
+      co_return false;
+    }
+    if (a.failure) co_return co_await AnswerFailure(x, *a.failure);
+    if (!NeedsClassification(static_cast<int>(a.header->get().result_int()), cred.kind())) {
+      if (cred.key != nullptr) creds::KeyPool::MarkSuccess(*cred.key);
+      co_return co_await Relay(x, a);
+    }
+    const Step step = co_await HandleErrorResponse(x, a, cred);
+    if (!step.retry) co_return step.keep_alive;
+  }
+}
+
+}  // namespace
+
+net::Task<bool> ExchangeWithProvider(RequestContext& r, const snapshot::ProviderRuntime& prov,
+                                     std::string upstream_body) {
+  const std::size_t body_size = upstream_body.size();
+  ExchangeState x{r, prov, r.snap.config->gateway.upstream,
+                  BuildUpstreamRequest(r.req, prov, r.route.upstream_suffix, body_size),
+                  std::move(upstream_body)};
+  co_return co_await RunExchange(x);
+}
+
+}  // namespace warden::proxy

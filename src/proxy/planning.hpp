@@ -1,0 +1,36 @@
+// Planning: from a proxied request to what to do with it — the provider to forward it to and
+// the body it receives (with the bare model name), or the rejection to answer instead. Checks,
+// in order: method (POST), the body's top-level "model" (valid JSON, present, a string, once),
+// the "provider/model[@profile]" reference, a known provider, no profile (not supported yet),
+// an enabled provider, and the route's wire format matching the provider's API.
+// Thread safety: pure functions over the immutable snapshot; no I/O.
+// Ownership: the plan points at a provider of the snapshot the request holds.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "base/result.hpp"
+#include "http/request_handler.hpp"
+#include "proxy/reply.hpp"
+#include "proxy/routes.hpp"
+#include "snapshot/snapshot.hpp"
+
+namespace warden::proxy {
+
+struct ProxyPlan {
+  std::optional<Reply> reply;  // set → answer this and stop
+  // The provider named by the model (also set with some rejections, for the log line).
+  const snapshot::ProviderRuntime* provider = nullptr;
+  std::string upstream_body;  // the body with the bare model
+};
+
+ProxyPlan PlanProxy(const snapshot::Snapshot& snap, const Route& route, const http::Request& req);
+
+// The wire code for an Error of FindModelField (model_field.hpp): "invalid_json",
+// "model_missing", "model_not_string", "model_duplicate", else "invalid_body". The one place
+// that reads those error codes.
+std::string_view WireCodeForBodyError(const Error& error);
+
+}  // namespace warden::proxy

@@ -1,0 +1,168 @@
+#include "proxy/planning.hpp"
+
+#include <string>
+#include <string_view>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+namespace warden::proxy {
+namespace {
+
+using ::testing::HasSubstr;
+namespace bhttp = net::http;
+
+snapshot::ProviderRuntime Provider(std::string id, config::Api api, bool enabled) {
+  snapshot::ProviderRuntime p;
+  p.id = std::move(id);
+  p.api = api;
+  p.enabled = enabled;
+  if (!enabled) {
+    p.disabled_reason = "no credential resolved";
+    p.how_to_enable = {"OFF_API_KEY", "OFF_API_KEYS"};
+  }
+  return p;
+}
+
+snapshot::Snapshot TestSnapshot() {
+  snapshot::Snapshot snap;
+  snap.providers.push_back(Provider("openai", config::Api::kOpenAi, true));
+  snap.providers.push_back(Provider("anthropic", config::Api::kAnthropic, true));
+  snap.providers.push_back(Provider("off", config::Api::kOpenAi, false));
+  snap.enabled_names = "openai, anthropic";
+  return snap;
+}
+
+http::Request MakeRequest(bhttp::verb method, std::string_view target, std::string_view body) {
+  http::Request req{method, target, 11};
+  req.body() = std::string(body);
+  return req;
+}
+
+struct Rejection {
+  std::string_view what;
+  bhttp::verb method;
+  std::string_view target;
+  std::string_view body;
+  int status;
+  std::string_view code;
+  std::string_view message_part;
+  std::string_view provider;  // the plan's provider for the log line; "" = none
+};
+
+TEST(PlanProxy, RejectsWithOneCodePerReason) {
+  const Rejection kCases[] = {
+      {"method", bhttp::verb::get, "/v1/chat/completions", R"({"model":"openai/gpt-4o"})", 405,
+       "method_not_allowed", "use POST for /v1/chat/completions", ""},
+      {"method, query dropped from the message", bhttp::verb::put, "/v1/messages?beta=1",
+       R"({"model":"anthropic/claude"})", 405, "method_not_allowed", "use POST for /v1/messages",
+       ""},
+      {"invalid json", bhttp::verb::post, "/v1/chat/completions", R"({"model":)", 400,
+       "invalid_json", "not valid JSON", ""},
+      {"not an object", bhttp::verb::post, "/v1/chat/completions", "[1,2]", 400, "invalid_body",
+       "must be a JSON object", ""},
+      {"model missing", bhttp::verb::post, "/v1/chat/completions", R"({"messages":[]})", 400,
+       "model_missing", "no \"model\" field", ""},
+      {"model not a string", bhttp::verb::post, "/v1/chat/completions", R"({"model":42})", 400,
+       "model_not_string", "must be a string", ""},
+      {"model twice", bhttp::verb::post, "/v1/chat/completions",
+       R"({"model":"openai/a","model":"openai/b"})", 400, "model_duplicate", "more than one", ""},
+      {"model without provider", bhttp::verb::post, "/v1/chat/completions",
+       R"({"model":"gpt-4o"})", 400, "model_invalid", "enabled providers: openai, anthropic", ""},
+      {"model with empty part", bhttp::verb::post, "/v1/chat/completions",
+       R"({"model":"openai/"})", 400, "model_invalid", "\"provider/model\"", ""},
+      {"unknown provider", bhttp::verb::post, "/v1/chat/completions", R"({"model":"nope/x"})",
+       400, "unknown_provider", "unknown provider 'nope'; enabled providers: openai, anthropic",
+       ""},
+      {"profile", bhttp::verb::post, "/v1/chat/completions", R"({"model":"openai/gpt-4o@work"})",
+       400, "profiles_unsupported", "(\"@work\") are not supported yet", "openai"},
+      {"disabled provider", bhttp::verb::post, "/v1/chat/completions", R"({"model":"off/x"})",
+       503, "provider_disabled",
+       "provider 'off' is disabled: no credential resolved; to enable it set OFF_API_KEY, "
+       "OFF_API_KEYS",
+       "off"},
+      {"anthropic provider on an OpenAI route", bhttp::verb::post, "/v1/chat/completions",
+       R"({"model":"anthropic/claude"})", 400, "wire_format_mismatch",
+       "provider 'anthropic' speaks the Anthropic API; use /v1/messages", "anthropic"},
+      {"openai provider on an Anthropic route", bhttp::verb::post, "/v1/messages",
+       R"({"model":"openai/gpt-4o"})", 400, "wire_format_mismatch",
+       "provider 'openai' speaks the OpenAI API; use /v1/chat/completions", "openai"},
+  };
+  const snapshot::Snapshot snap = TestSnapshot();
+  for (const Rejection& c : kCases) {
+    const http::Request req = MakeRequest(c.method, c.target, c.body);
+    const ProxyPlan plan = PlanProxy(snap, MatchRoute(PathOf(c.target)), req);
+    ASSERT_TRUE(plan.reply.has_value()) << c.what;
+    EXPECT_EQ(plan.reply->status, c.status) << c.what;
+    EXPECT_EQ(plan.reply->code, c.code) << c.what;
+    EXPECT_THAT(plan.reply->message, HasSubstr(std::string(c.message_part))) << c.what;
+    EXPECT_EQ(plan.provider != nullptr ? plan.provider->id : "", c.provider) << c.what;
+    EXPECT_TRUE(plan.upstream_body.empty()) << c.what;
+  }
+}
+
+TEST(PlanProxy, MethodRejectionSaysWhichMethodIsAllowed) {
+  const http::Request req = MakeRequest(bhttp::verb::get, "/v1/embeddings", "");
+  const ProxyPlan plan = PlanProxy(TestSnapshot(), MatchRoute("/v1/embeddings"), req);
+  ASSERT_TRUE(plan.reply.has_value());
+  ASSERT_EQ(plan.reply->extra.size(), 1u);
+  EXPECT_EQ(plan.reply->extra[0].first, "allow");
+  EXPECT_EQ(plan.reply->extra[0].second, "POST");
+}
+
+TEST(PlanProxy, NoEnabledProviderIsNamedNone) {
+  snapshot::Snapshot snap;
+  const http::Request req =
+      MakeRequest(bhttp::verb::post, "/v1/chat/completions", R"({"model":"x/y"})");
+  const ProxyPlan plan = PlanProxy(snap, MatchRoute("/v1/chat/completions"), req);
+  ASSERT_TRUE(plan.reply.has_value());
+  EXPECT_EQ(plan.reply->code, "unknown_provider");
+  EXPECT_THAT(plan.reply->message, HasSubstr("enabled providers: none"));
+}
+
+TEST(PlanProxy, PlansTheProviderAndRewritesOnlyTheModel) {
+  struct Case {
+    std::string_view target;
+    std::string_view body;
+    std::string_view provider;
+    std::string_view upstream_body;
+  };
+  const Case kCases[] = {
+      {"/v1/chat/completions", R"({"model":"openai/gpt-4o","stream":true})", "openai",
+       R"({"model":"gpt-4o","stream":true})"},
+      {"/v1/responses?x=1", "{ \"input\" : \"hi\",\n \"model\" : \"openai/o3\" }\n", "openai",
+       "{ \"input\" : \"hi\",\n \"model\" : \"o3\" }\n"},
+      {"/v1/messages", R"({"model":"anthropic/claude-sonnet-4-5@20250929","max_tokens":1})",
+       "anthropic", R"({"model":"claude-sonnet-4-5@20250929","max_tokens":1})"},
+      {"/v1/messages/count_tokens", R"({"messages":[{"model":"keep"}],"model":"anthropic/a/b"})",
+       "anthropic", R"({"messages":[{"model":"keep"}],"model":"a/b"})"},
+  };
+  const snapshot::Snapshot snap = TestSnapshot();
+  for (const Case& c : kCases) {
+    const http::Request req = MakeRequest(bhttp::verb::post, c.target, c.body);
+    const ProxyPlan plan = PlanProxy(snap, MatchRoute(PathOf(c.target)), req);
+    ASSERT_FALSE(plan.reply.has_value()) << c.body << ": " << plan.reply->code;
+    ASSERT_NE(plan.provider, nullptr) << c.body;
+    EXPECT_EQ(plan.provider->id, c.provider) << c.body;
+    EXPECT_EQ(plan.upstream_body, c.upstream_body) << c.body;
+  }
+}
+
+TEST(WireCodeForBodyError, MapsEachModelFieldCode) {
+  struct Case {
+    std::string_view error_code;
+    std::string_view wire_code;
+  };
+  const Case kCases[] = {
+      {"BODY_INVALID_JSON", "invalid_json"}, {"MODEL_MISSING", "model_missing"},
+      {"MODEL_NOT_STRING", "model_not_string"}, {"MODEL_DUPLICATE", "model_duplicate"},
+      {"BODY_NOT_OBJECT", "invalid_body"},     {"SOMETHING_NEW", "invalid_body"},
+  };
+  for (const Case& c : kCases) {
+    EXPECT_EQ(WireCodeForBodyError(Error::Make(std::string(c.error_code), "m")), c.wire_code)
+        << c.error_code;
+  }
+}
+
+}  // namespace
+}  // namespace warden::proxy

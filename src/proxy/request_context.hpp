@@ -1,0 +1,51 @@
+// ClientContext and RequestContext: what the steps of the request path share.
+//
+// ClientContext is one caller connection as the proxy sees it. RequestContext is one request on
+// it: Handle() builds it in the session coroutine's frame and passes it by reference to every
+// step it awaits (admission runs earlier, on the header alone, with the ClientContext).
+// Thread safety: both live on one event loop and are used by one coroutine at a time.
+// Ownership: ClientContext refers to the session's stream and buffer, the loop's upstream pool
+// and the process-wide GatewayState, which all outlive it. RequestContext refers to the
+// ClientContext, the request and the snapshot that Handle() holds for the whole request; it
+// owns the request's log line.
+#pragma once
+
+#include <atomic>
+#include <string>
+#include <string_view>
+
+#include "http/any_stream.hpp"
+#include "http/net.hpp"
+#include "http/request_handler.hpp"
+#include "http/upstream_pool.hpp"
+#include "proxy/gateway_state.hpp"
+#include "proxy/request_log.hpp"
+#include "proxy/routes.hpp"
+#include "snapshot/snapshot.hpp"
+
+namespace warden::proxy {
+
+using Request = http::Request;
+using RequestHeader = http::RequestHeader;
+
+struct ClientContext {
+  http::AnyStream& stream;
+  net::beast::flat_buffer& buffer;  // bytes the session read past the current request
+  http::UpstreamPool& pool;
+  GatewayState& gw;
+  std::string peer_address;
+  bool peer_loopback = false;
+  const std::atomic<bool>& draining;  // the server is shutting down: do not keep alive
+};
+
+struct RequestContext {
+  ClientContext& client;
+  const snapshot::Snapshot& snap;  // loaded once when the header arrived
+  const Request& req;
+  std::string_view path;  // the target without its query string
+  Route route;
+  bool keep_alive = false;  // the caller allows it and the server is not draining
+  RequestLog log;
+};
+
+}  // namespace warden::proxy

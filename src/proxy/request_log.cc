@@ -1,0 +1,32 @@
+#include "proxy/request_log.hpp"
+
+#include "observe/access_log.hpp"
+#include "proxy/request_context.hpp"
+
+namespace warden::proxy {
+
+void LogRequest(const RequestContext& r) {
+  const RequestLog& log = r.log;
+  const ClientContext& c = r.client;
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - log.start).count();
+  c.gw.metrics.CountRequest(log.route, log.provider, log.status, seconds);
+  if (c.gw.access_log) {
+    // Path only (no query string: it may carry anything); credentials never reach this line.
+    observe::AccessLog::Write("{} {} {} provider={} key={} attempts={} {:.1f}ms peer={}",
+                              std::string_view(r.req.method_string()), r.path, log.status,
+                              log.provider, log.key, log.attempts, seconds * 1000, c.peer_address);
+  }
+}
+
+void CountAdmissionRejection(const ClientContext& c, std::string_view route_name, int status) {
+  c.gw.metrics.CountRequest(route_name, "-", status, 0);
+}
+
+void LogAuthRejection(const ClientContext& c, std::string_view method, std::string_view path,
+                      int status, std::string_view auth_code) {
+  if (!c.gw.access_log) return;
+  observe::AccessLog::Write("{} {} {} auth={} peer={}", method, path, status, auth_code,
+                            c.peer_address);
+}
+
+}  // namespace warden::proxy

@@ -1,0 +1,38 @@
+// RequestLog: the access-log line and the request metric of one request, filled in as the
+// request path goes (route, provider, key fingerprint, status, attempts) and written once at the
+// end. Requests refused at admission get their own shorter lines here as well, so every
+// access-log format lives in this one file. Lines carry the path without the query string and
+// never a credential: keys appear as fingerprints.
+// Thread safety: a RequestLog belongs to one request; the writers use the thread-safe metrics
+// and the per-thread access-log buffer.
+#pragma once
+
+#include <chrono>
+#include <string>
+#include <string_view>
+
+namespace warden::proxy {
+
+struct ClientContext;
+struct RequestContext;
+
+struct RequestLog {
+  std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
+  std::string_view route = "unknown";  // metric label, from the route table (static storage)
+  std::string provider = "-";
+  std::string key = "-";  // fingerprint of the last credential tried
+  int status = 0;         // what the caller got (499: it went away first)
+  int attempts = 0;       // upstream attempts, key rotations and refresh retries included
+};
+
+// Counts the request and writes its access-log line.
+void LogRequest(const RequestContext& r);
+
+// A request refused before its body was read: counted with zero latency, no access-log line.
+void CountAdmissionRejection(const ClientContext& c, std::string_view route_name, int status);
+
+// The access-log line of a request refused by caller authentication.
+void LogAuthRejection(const ClientContext& c, std::string_view method, std::string_view path,
+                      int status, std::string_view auth_code);
+
+}  // namespace warden::proxy

@@ -1,0 +1,57 @@
+#include "proxy/response_writer.hpp"
+
+#include <chrono>
+
+#include "proxy/routes.hpp"
+#include "proxy/wire_format.hpp"
+
+namespace warden::proxy {
+
+namespace bhttp = net::http;
+
+void AddStandardHeaders(const ClientContext& c, bhttp::fields& fields) {
+  fields.set("x-content-type-options", "nosniff");
+  if (!c.gw.hsts.empty()) fields.set(bhttp::field::strict_transport_security, c.gw.hsts);
+}
+
+net::Task<bool> WriteResponse(ClientContext& c, Response response, bool keep_alive) {
+  bhttp::response<bhttp::string_body> res{static_cast<bhttp::status>(response.status), 11};
+  res.set(bhttp::field::content_type, response.content_type);
+  for (const auto& [k, v] : response.extra) res.set(k, v);
+  AddStandardHeaders(c, res.base());
+  res.keep_alive(keep_alive);
+  res.body() = std::move(response.body);
+  res.prepare_payload();
+  c.stream.Tcp().expires_after(std::chrono::seconds(30));
+  auto [ec, n] = co_await bhttp::async_write(c.stream, res, net::kUseTuple);
+  co_return !ec;
+}
+
+namespace {
+
+Response ErrorResponse(std::string_view target, Reply reply) {
+  const Route route = MatchRoute(target);
+  return Response{reply.status, "application/json",
+                  ErrorBody(route.wire, reply.status, reply.code, reply.message),
+                  std::move(reply.extra)};
+}
+
+}  // namespace
+
+net::Task<bool> WriteError(ClientContext& c, std::string_view target, Reply reply,
+                           bool keep_alive) {
+  Response response = ErrorResponse(target, std::move(reply));
+  co_return co_await WriteResponse(c, std::move(response), keep_alive);
+}
+
+net::Task<bool> Send(RequestContext& r, Response response) {
+  r.log.status = response.status;
+  co_return co_await WriteResponse(r.client, std::move(response), r.keep_alive);
+}
+
+net::Task<bool> Answer(RequestContext& r, Reply reply) {
+  r.log.status = reply.status;
+  co_return co_await WriteError(r.client, r.path, std::move(reply), r.keep_alive);
+}
+
+}  // namespace warden::proxy

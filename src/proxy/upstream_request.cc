@@ -1,0 +1,126 @@
+#include "proxy/upstream_request.hpp"
+
+#include <array>
+#include <string>
+
+#include "proxy/routes.hpp"
+
+namespace warden::proxy {
+
+namespace beast = net::beast;
+namespace bhttp = net::http;
+
+namespace {
+
+// Which direction a header is dropped in.
+enum Drop : unsigned {
+  kFromCaller = 1u,    // not sent upstream
+  kFromProvider = 2u,  // not relayed to the caller
+  kBoth = kFromCaller | kFromProvider,
+};
+
+struct HeaderRule {
+  std::string_view name;  // lower case
+  unsigned drop;
+};
+
+// The header policy. Everything not listed here (nor matched by the prefix below) is forwarded.
+constexpr std::array kHeaderPolicy = {
+    // Hop-by-hop: describe one connection, not the message (RFC 9110 §7.6.1).
+    HeaderRule{"connection", kBoth},
+    HeaderRule{"keep-alive", kBoth},
+    HeaderRule{"proxy-connection", kBoth},
+    HeaderRule{"te", kBoth},
+    HeaderRule{"trailer", kBoth},
+    HeaderRule{"transfer-encoding", kBoth},
+    HeaderRule{"upgrade", kBoth},
+    HeaderRule{"proxy-authorization", kBoth},
+    HeaderRule{"proxy-authenticate", kBoth},
+    // Framing: warden sets its own length, or chunks, on each side.
+    HeaderRule{"content-length", kBoth},
+    // Owned by warden towards the provider.
+    HeaderRule{"host", kFromCaller},
+    HeaderRule{"authorization", kFromCaller},  // the caller's gateway credential
+    HeaderRule{"x-api-key", kFromCaller},      // likewise (Anthropic SDKs)
+    HeaderRule{"cookie", kFromCaller},
+    HeaderRule{"accept-encoding", kFromCaller},
+    HeaderRule{"expect", kFromCaller},  // answered by warden itself (100-continue)
+    HeaderRule{"forwarded", kFromCaller},
+    HeaderRule{"x-real-ip", kFromCaller},
+};
+// Client-address claims a caller could forge: never forwarded.
+constexpr std::string_view kCallerPrefix = "x-forwarded-";
+
+bool Dropped(std::string_view name, Drop direction) {
+  for (const HeaderRule& rule : kHeaderPolicy) {
+    if ((rule.drop & direction) != 0 && beast::iequals(name, rule.name)) return true;
+  }
+  return false;
+}
+
+// Whether `name` is one of the comma-separated tokens of a Connection header (RFC 9110 §7.6.1:
+// such headers are hop-by-hop too).
+bool ListedIn(std::string_view tokens, std::string_view name) {
+  while (!tokens.empty()) {
+    auto comma = tokens.find(',');
+    std::string_view t = tokens.substr(0, comma);
+    while (!t.empty() && (t.front() == ' ' || t.front() == '\t')) t.remove_prefix(1);
+    while (!t.empty() && (t.back() == ' ' || t.back() == '\t')) t.remove_suffix(1);
+    if (beast::iequals(t, name)) return true;
+    if (comma == std::string_view::npos) break;
+    tokens.remove_prefix(comma + 1);
+  }
+  return false;
+}
+
+bool OverriddenByProvider(const snapshot::ProviderRuntime& prov, std::string_view name) {
+  for (const auto& [h, v] : prov.headers) {
+    if (beast::iequals(h, name)) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+bool ForwardRequestHeader(std::string_view name, std::string_view connection_tokens) {
+  if (Dropped(name, kFromCaller)) return false;
+  if (name.size() >= kCallerPrefix.size() &&
+      beast::iequals(name.substr(0, kCallerPrefix.size()), kCallerPrefix)) {
+    return false;
+  }
+  return !ListedIn(connection_tokens, name);
+}
+
+bool ForwardResponseHeader(std::string_view name) { return !Dropped(name, kFromProvider); }
+
+UpstreamRequest BuildUpstreamRequest(const http::Request& req, const snapshot::ProviderRuntime& prov,
+                                     std::string_view upstream_suffix, std::size_t body_size) {
+  const std::string target =
+      prov.base_path + std::string(upstream_suffix) + std::string(QueryOf(req.target()));
+  UpstreamRequest up{req.method(), target, 11};
+  const std::string_view connection_tokens = req[bhttp::field::connection];
+  for (const auto& f : req) {
+    const std::string_view name = f.name_string();
+    if (ForwardRequestHeader(name, connection_tokens) && !OverriddenByProvider(prov, name))
+      up.insert(name, f.value());
+  }
+  up.set(bhttp::field::host, prov.origin.host_header);
+  for (const auto& [h, v] : prov.headers) up.set(h, v.Reveal());
+  if (prov.api == config::Api::kAnthropic && up.find("anthropic-version") == up.end())
+    up.set("anthropic-version", "2023-06-01");
+  up.content_length(body_size);
+  up.keep_alive(true);
+  return up;
+}
+
+void SetCredential(UpstreamRequest& up, config::Api api, const Credential& cred) {
+  if (api == config::Api::kAnthropic && cred.kind() == CredentialKind::kStaticKey) {
+    up.set("x-api-key", cred.Value());
+    return;
+  }
+  std::string auth = "Bearer ";
+  auth.append(cred.Value());
+  up.set(bhttp::field::authorization, auth);
+}
+
+}  // namespace warden::proxy

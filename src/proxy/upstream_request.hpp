@@ -1,0 +1,46 @@
+// The upstream request policy: which headers cross warden in each direction, and the request
+// warden sends to a provider.
+//
+// One table (upstream_request.cc) lists every header warden never forwards as is: hop-by-hop
+// headers (RFC 9110 §7.6.1) in both directions, the message framing (warden frames each side
+// itself), and towards providers the headers warden owns — the caller's credentials, Host,
+// cookies, client-address claims (Forwarded, X-Real-IP, every X-Forwarded-*), Accept-Encoding
+// (the relay passes bytes through, so warden asks for what it can pass) and Expect. Headers the
+// caller names in its Connection header are hop-by-hop too, and a provider's configured extra
+// headers replace the caller's of the same name.
+// Thread safety: pure functions. Ownership: the built request owns its header values (the
+// provider's extra header values are copied in); its body is attached per attempt.
+#pragma once
+
+#include <cstddef>
+#include <string_view>
+
+#include "config/config.hpp"
+#include "http/net.hpp"
+#include "http/request_handler.hpp"
+#include "proxy/credential.hpp"
+#include "snapshot/snapshot.hpp"
+
+namespace warden::proxy {
+
+using UpstreamRequest = net::http::request<net::http::buffer_body>;
+
+// Whether a caller's request header goes upstream. `connection_tokens`: the caller's
+// Connection header value.
+bool ForwardRequestHeader(std::string_view name, std::string_view connection_tokens);
+
+// Whether a provider's response header goes to the caller.
+bool ForwardResponseHeader(std::string_view name);
+
+// The request for `prov`: method, the provider's base path + `upstream_suffix` + the caller's
+// query, the forwarded caller headers, Host, the provider's extra headers, anthropic-version
+// for Anthropic providers when the caller sent none, Content-Length and keep-alive. Built once
+// per request; only the credential changes between attempts.
+UpstreamRequest BuildUpstreamRequest(const http::Request& req, const snapshot::ProviderRuntime& prov,
+                                     std::string_view upstream_suffix, std::size_t body_size);
+
+// A static key goes in x-api-key for Anthropic providers; otherwise (and for federated tokens)
+// the credential is a Bearer token in Authorization. `cred` must not be kNone.
+void SetCredential(UpstreamRequest& up, config::Api api, const Credential& cred);
+
+}  // namespace warden::proxy

@@ -1,0 +1,175 @@
+#include "proxy/upstream_request.hpp"
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include <gtest/gtest.h>
+
+namespace warden::proxy {
+namespace {
+
+namespace bhttp = net::http;
+
+TEST(ForwardRequestHeader, DropsWhatWardenOwnsAndHopByHopHeaders) {
+  const std::string_view kDropped[] = {
+      // hop-by-hop
+      "connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding",
+      "upgrade", "proxy-authorization", "proxy-authenticate",
+      // framing
+      "content-length",
+      // owned by warden
+      "host", "authorization", "x-api-key", "cookie", "accept-encoding", "expect", "forwarded",
+      "x-real-ip",
+      // client-address claims
+      "x-forwarded-for", "x-forwarded-proto", "x-forwarded-host", "x-forwarded-user",
+      // any case
+      "Authorization", "X-API-Key", "Transfer-Encoding", "X-Forwarded-For", "HOST"};
+  for (std::string_view name : kDropped) {
+    EXPECT_FALSE(ForwardRequestHeader(name, "")) << name;
+  }
+}
+
+TEST(ForwardRequestHeader, ForwardsEverythingElse) {
+  const std::string_view kForwarded[] = {
+      "content-type", "accept", "user-agent", "openai-beta", "openai-organization",
+      "anthropic-version", "anthropic-beta", "x-request-id", "x-forwarded", "x-forwardedfor",
+      "x-stainless-lang", "set-cookie", "idempotency-key"};
+  for (std::string_view name : kForwarded) {
+    EXPECT_TRUE(ForwardRequestHeader(name, "")) << name;
+  }
+}
+
+TEST(ForwardRequestHeader, DropsHeadersNamedInConnection) {
+  struct Case {
+    std::string_view name;
+    std::string_view connection;
+    bool forwarded;
+  };
+  const Case kCases[] = {
+      {"x-hop-only", "keep-alive, x-hop-only", false},
+      {"x-hop-only", "X-Hop-Only", false},
+      {"x-hop-only", " \tx-hop-only\t ,close", false},
+      {"x-hop-only", "close,x-hop-only", false},
+      {"x-hop", "x-hop-only", true},
+      {"x-hop-only-not", "x-hop-only", true},
+      {"x-hop-only", "", true},
+      {"x-hop-only", ",,", true},
+  };
+  for (const Case& c : kCases) {
+    EXPECT_EQ(ForwardRequestHeader(c.name, c.connection), c.forwarded)
+        << c.name << " / Connection: " << c.connection;
+  }
+}
+
+TEST(ForwardResponseHeader, DropsHopByHopAndFramingOnly) {
+  struct Case {
+    std::string_view name;
+    bool forwarded;
+  };
+  const Case kCases[] = {
+      {"connection", false},        {"keep-alive", false},      {"proxy-connection", false},
+      {"te", false},                {"trailer", false},         {"transfer-encoding", false},
+      {"upgrade", false},           {"proxy-authorization", false},
+      {"proxy-authenticate", false}, {"content-length", false}, {"Content-Length", false},
+      {"Transfer-Encoding", false},
+      // What warden owns towards providers is the provider's to send back.
+      {"content-type", true},       {"retry-after", true},      {"x-request-id", true},
+      {"set-cookie", true},         {"www-authenticate", true}, {"authorization", true},
+      {"x-forwarded-for", true},    {"anthropic-ratelimit-requests-remaining", true},
+  };
+  for (const Case& c : kCases) EXPECT_EQ(ForwardResponseHeader(c.name), c.forwarded) << c.name;
+}
+
+snapshot::ProviderRuntime Provider(config::Api api) {
+  snapshot::ProviderRuntime p;
+  p.id = "prov";
+  p.api = api;
+  p.enabled = true;
+  p.origin.host_header = "upstream.example:8443";
+  p.base_path = "/gw/v1";
+  return p;
+}
+
+http::Request CallerRequest() {
+  http::Request req{bhttp::verb::post, "/v1/chat/completions?stream=true&x=%20", 11};
+  req.set(bhttp::field::host, "127.0.0.1:8787");
+  req.set(bhttp::field::authorization, "Bearer gateway-token");
+  req.set("x-api-key", "gateway-token");
+  req.set(bhttp::field::content_type, "application/json");
+  req.set(bhttp::field::content_length, "999");
+  req.set(bhttp::field::connection, "keep-alive, x-hop-only");
+  req.set("x-hop-only", "hop");
+  req.set("x-forwarded-for", "10.0.0.1");
+  req.set("cf-aig-authorization", "caller value");
+  req.set("openai-beta", "assistants=v2");
+  return req;
+}
+
+TEST(BuildUpstreamRequest, AppliesThePolicyAndTheProviderHeaders) {
+  snapshot::ProviderRuntime prov = Provider(config::Api::kOpenAi);
+  prov.headers.emplace_back("CF-AIG-Authorization", Secret("Bearer cf-token"));
+  const UpstreamRequest up = BuildUpstreamRequest(CallerRequest(), prov, "/chat/completions", 42);
+  EXPECT_EQ(up.method(), bhttp::verb::post);
+  EXPECT_EQ(up.target(), "/gw/v1/chat/completions?stream=true&x=%20");
+  EXPECT_EQ(up.version(), 11u);
+  EXPECT_EQ(up[bhttp::field::host], "upstream.example:8443");
+  EXPECT_EQ(up[bhttp::field::content_length], "42");
+  EXPECT_EQ(up[bhttp::field::content_type], "application/json");
+  EXPECT_EQ(up["openai-beta"], "assistants=v2");
+  EXPECT_EQ(up.count(bhttp::field::authorization), 0u);
+  EXPECT_EQ(up.count("x-api-key"), 0u);
+  EXPECT_EQ(up.count("x-hop-only"), 0u);
+  EXPECT_EQ(up.count("x-forwarded-for"), 0u);
+  EXPECT_EQ(up.count(bhttp::field::connection), 0u);  // HTTP/1.1 keep-alive is the default
+  EXPECT_EQ(up.count("anthropic-version"), 0u);       // an OpenAI provider
+  // The provider's extra header replaces the caller's of the same name (any case).
+  EXPECT_EQ(up.count("cf-aig-authorization"), 1u);
+  EXPECT_EQ(up["cf-aig-authorization"], "Bearer cf-token");
+}
+
+TEST(BuildUpstreamRequest, AddsAnthropicVersionUnlessTheCallerSentOne) {
+  const snapshot::ProviderRuntime prov = Provider(config::Api::kAnthropic);
+  http::Request req{bhttp::verb::post, "/v1/messages", 11};
+  EXPECT_EQ(BuildUpstreamRequest(req, prov, "/messages", 0)["anthropic-version"], "2023-06-01");
+  req.set("anthropic-version", "2024-01-01");
+  const UpstreamRequest up = BuildUpstreamRequest(req, prov, "/messages", 0);
+  EXPECT_EQ(up.count("anthropic-version"), 1u);
+  EXPECT_EQ(up["anthropic-version"], "2024-01-01");
+  EXPECT_EQ(up.target(), "/gw/v1/messages");
+}
+
+TEST(SetCredential, PutsEachCredentialInItsHeader) {
+  const creds::PooledKey key{Secret("sk-static"), "sha256:aaaaaaaaaaaa", "K[0]",
+                             std::make_shared<creds::KeyState>()};
+  auto token = std::make_shared<const creds::FederatedTokenValue>(
+      creds::FederatedTokenValue{Secret("jwt-token"), 1, "env:T"});
+  struct Case {
+    config::Api api;
+    bool static_key;
+    std::string_view header;
+    std::string_view value;
+  };
+  const Case kCases[] = {
+      {config::Api::kOpenAi, true, "authorization", "Bearer sk-static"},
+      {config::Api::kOpenAi, false, "authorization", "Bearer jwt-token"},
+      {config::Api::kAnthropic, true, "x-api-key", "sk-static"},
+      {config::Api::kAnthropic, false, "authorization", "Bearer jwt-token"},
+  };
+  for (const Case& c : kCases) {
+    Credential cred;
+    if (c.static_key) cred.key = &key;
+    else cred.federated = token;
+    UpstreamRequest up{bhttp::verb::post, "/", 11};
+    SetCredential(up, c.api, cred);
+    EXPECT_EQ(up[c.header], c.value) << c.header;
+    const std::string_view other = c.header == "x-api-key" ? "authorization" : "x-api-key";
+    EXPECT_EQ(up.count(other), 0u) << c.header;
+    // A second attempt replaces the credential instead of adding one.
+    SetCredential(up, c.api, cred);
+    EXPECT_EQ(up.count(c.header), 1u) << c.header;
+  }
+}
+
+}  // namespace
+}  // namespace warden::proxy
