@@ -21,7 +21,7 @@ std::string Trim(std::string s) {
 Result<void> CheckTokenValue(std::string_view value, const std::string& source) {
   for (unsigned char c : value) {
     if (c < 0x21 || c == 0x7f)
-      return Error::Make("TOKEN_INVALID",
+      return Error::Make(ErrorCode::kTokenInvalid,
                          "gateway token from " + source + " contains whitespace or control characters",
                          source);
   }
@@ -65,18 +65,18 @@ Result<GatewayToken> ResolveGatewayToken(const std::optional<std::string>& flag_
     struct stat st {};
     if (::lstat(path.c_str(), &st) == 0) {
       if (!S_ISREG(st.st_mode))
-        return Error::Make("SECRET_FILE_INSECURE", path + " is not a regular file; replace it with the token file", path);
+        return Error::Make(ErrorCode::kSecretFileInsecure, path + " is not a regular file; replace it with the token file", path);
       if ((st.st_mode & 077) != 0)
-        return Error::Make("SECRET_FILE_INSECURE",
+        return Error::Make(ErrorCode::kSecretFileInsecure,
                            path + " is readable by others; run: chmod 600 " + path, path);
       if (st.st_uid != ::geteuid())
-        return Error::Make("SECRET_FILE_INSECURE", path + " is not owned by the current user", path);
+        return Error::Make(ErrorCode::kSecretFileInsecure, path + " is not owned by the current user", path);
       auto content = ReadWholeFile(path, 4096);
       if (!content) return content.error();
       out.token = Secret(Trim(*content));
       out.source = path;
       if (out.token.empty())
-        return Error::Make("TOKEN_INVALID", path + " is empty; delete it to generate a new token", path);
+        return Error::Make(ErrorCode::kTokenInvalid, path + " is empty; delete it to generate a new token", path);
     } else if (generate) {
       std::string home = WardenHome(env);
       if (auto r = EnsurePrivateDir(home); !r) return r.error();
@@ -86,7 +86,7 @@ Result<GatewayToken> ResolveGatewayToken(const std::optional<std::string>& flag_
       out.source = path;
       out.generated = true;
     } else {
-      return Error::Make("TOKEN_MISSING",
+      return Error::Make(ErrorCode::kTokenMissing,
                          "no gateway token: set WARDEN_GATEWAY_TOKEN, gateway.auth.token, or start "
                          "`warden serve` once to generate " + path,
                          path);

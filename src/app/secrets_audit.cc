@@ -64,7 +64,7 @@ int RunSecretsAudit(const CommonOptions& common, const ReportOptions& options) {
   if (!effective) {
     // A config that does not load is reported like an unresolved ref: nothing can be trusted.
     if (options.json) {
-      boost::json::object o{{"clean", false}, {"error", {{"code", effective.error().code}, {"message", effective.error().message}}}};
+      boost::json::object o{{"clean", false}, {"error", {{"code", effective.error().CodeName()}, {"message", effective.error().message}}}};
       std::puts(boost::json::serialize(o).c_str());
     } else {
       std::fprintf(stderr, "warden secrets audit: %s\n", effective.error().ToString().c_str());
@@ -90,10 +90,11 @@ int RunSecretsAudit(const CommonOptions& common, const ReportOptions& options) {
     auto v = resolver.Resolve(in);
     // An insecure file is its own finding (FILE_INSECURE, reported below); the fix is chmod, not
     // a missing secret, so it does not count as unresolved.
-    if (!v && v.error().code != "SECRET_FILE_INSECURE") {
+    if (!v && v.error().code != ErrorCode::kSecretFileInsecure) {
       ++unresolved;
       findings.push_back({"REF_UNRESOLVED", in.key_path,
-                          in.key_path + " (" + in.ref->Describe() + "): " + v.error().code + ": " + v.error().message});
+                          in.key_path + " (" + in.ref->Describe() + "): " +
+                              std::string(v.error().CodeName()) + ": " + v.error().message});
     }
   };
 
@@ -111,13 +112,13 @@ int RunSecretsAudit(const CommonOptions& common, const ReportOptions& options) {
         // An absent env token is normal for federated providers (the token file or refresh covers
         // it); only a literal or a broken non-env ref is a finding.
         const auto& t = *p.federated->token;
-        if (t.IsLiteral() || t.ref->source != "env") audit_input(t, true);
+        if (t.IsLiteral() || t.ref->source != config::SecretSource::kEnv) audit_input(t, true);
       }
       if (!p.federated->token_file.empty()) CheckPrivateFile(p.federated->token_file, "token_file", findings);
     }
   }
   for (const auto& [alias, sp] : cfg.secret_providers) {
-    if (sp.source == "file" && !sp.path.empty()) {
+    if (sp.source == config::SecretSource::kFile && !sp.path.empty()) {
       struct stat st {};
       if (::lstat(sp.path.c_str(), &st) != 0) {
         ++unresolved;

@@ -89,7 +89,7 @@ Result<std::string> ReadWholeFile(const std::string& path, std::size_t max_bytes
     out.append(buf, std::size_t(n));
     if (out.size() > max_bytes) {
       ::close(fd);
-      return Error::Make("FILE_TOO_LARGE", path + " is larger than " + std::to_string(max_bytes) + " bytes", path);
+      return Error::Make(ErrorCode::kFileTooLarge, path + " is larger than " + std::to_string(max_bytes) + " bytes", path);
     }
   }
   ::close(fd);

@@ -12,8 +12,8 @@
 namespace warden {
 namespace {
 
-constexpr char kInsecure[] = "SECRET_FILE_INSECURE";
-constexpr char kProviderError[] = "SECRET_PROVIDER_ERROR";
+constexpr ErrorCode kInsecure = ErrorCode::kSecretFileInsecure;
+constexpr ErrorCode kProviderError = ErrorCode::kSecretProviderError;
 
 std::string OctalMode(mode_t mode) {
   char buf[8];
@@ -143,9 +143,7 @@ Result<std::string> ReadSecureFile(const std::string& path, std::size_t max_byte
     content.append(buf, static_cast<std::size_t>(n));
   }
   explicit_bzero(buf, sizeof buf);
-  // in_place_value: Error is an aggregate whose first member is a string, so a bare string
-  // converts to either side of the Result and the implicit constructor is ambiguous.
-  return Result<std::string>(boost::system::in_place_value, std::move(content));
+  return content;
 }
 
 }  // namespace warden

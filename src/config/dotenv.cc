@@ -40,10 +40,10 @@ Result<std::map<std::string, std::string>> ParseDotenv(std::string_view text) {
     if (line.starts_with("export ")) line = Trim(line.substr(7));
     auto eq = line.find('=');
     if (eq == std::string_view::npos)
-      return Error::Make("DOTENV_INVALID", "line " + std::to_string(line_no) + ": expected KEY=VALUE");
+      return Error::Make(ErrorCode::kDotenvInvalid, "line " + std::to_string(line_no) + ": expected KEY=VALUE");
     std::string_view name = Trim(line.substr(0, eq));
     if (!ValidName(name))
-      return Error::Make("DOTENV_INVALID", "line " + std::to_string(line_no) + ": invalid variable name");
+      return Error::Make(ErrorCode::kDotenvInvalid, "line " + std::to_string(line_no) + ": invalid variable name");
     std::string_view raw = Trim(line.substr(eq + 1));
     std::string value;
     if (!raw.empty() && (raw.front() == '\'' || raw.front() == '"')) {
@@ -64,10 +64,10 @@ Result<std::map<std::string, std::string>> ParseDotenv(std::string_view text) {
         }
       }
       if (!closed)
-        return Error::Make("DOTENV_INVALID", "line " + std::to_string(line_no) + ": unterminated quote");
+        return Error::Make(ErrorCode::kDotenvInvalid, "line " + std::to_string(line_no) + ": unterminated quote");
       std::string_view rest = Trim(raw.substr(i + 1));
       if (!rest.empty() && rest.front() != '#')
-        return Error::Make("DOTENV_INVALID", "line " + std::to_string(line_no) + ": text after closing quote");
+        return Error::Make(ErrorCode::kDotenvInvalid, "line " + std::to_string(line_no) + ": text after closing quote");
     } else {
       // Unquoted: a " #" starts a comment.
       auto hash = raw.find(" #");
@@ -84,12 +84,7 @@ Result<int> LoadDotenvInto(const std::string& path) {
   auto text = ReadWholeFile(path, 1 << 20);
   if (!text) return text.error();
   auto vars = ParseDotenv(*text);
-  if (!vars) {
-    Error e = vars.error();
-    e.message = path + ": " + e.message;
-    e.context = path;
-    return e;
-  }
+  if (!vars) return vars.error().Wrap(path).WithContext(path);
   int set = 0;
   for (const auto& [k, v] : *vars) {
     if (std::getenv(k.c_str()) != nullptr) continue;  // the process environment wins

@@ -254,12 +254,12 @@ ProxyPlan PlanProxy(const snapshot::Snapshot& snap, const Route& route, Request&
     return reject(405, "method_not_allowed", "use POST for " + std::string(path), Header("allow", "POST"));
   auto field = FindModelField(req.body());
   if (!field) {
-    const std::string& ec = field.error().code;
-    std::string code = ec == "BODY_INVALID_JSON"  ? "invalid_json"
-                       : ec == "MODEL_MISSING"    ? "model_missing"
-                       : ec == "MODEL_NOT_STRING" ? "model_not_string"
-                       : ec == "MODEL_DUPLICATE"  ? "model_duplicate"
-                                                  : "invalid_body";
+    const ErrorCode ec = field.error().code;
+    std::string code = ec == ErrorCode::kBodyInvalidJson  ? "invalid_json"
+                       : ec == ErrorCode::kModelMissing   ? "model_missing"
+                       : ec == ErrorCode::kModelNotString ? "model_not_string"
+                       : ec == ErrorCode::kModelDuplicate ? "model_duplicate"
+                                                          : "invalid_body";
     return reject(400, code, field.error().message);
   }
   auto ref = ParseModelRef(field->value);
@@ -501,7 +501,7 @@ net::Task<bool> ProxyRequest(ClientContext& c, const snapshot::Snapshot& snap,
       bool stale = conn->reused && (ec == bhttp::error::end_of_stream || ec == asio::error::eof ||
                                     ec == asio::error::connection_reset || ec == asio::error::broken_pipe);
       bool timeout = first_byte.fired() || ec == beast::error::timeout;
-      failure = Error::Make(timeout ? "UPSTREAM_TIMEOUT" : "UPSTREAM_PROTOCOL",
+      failure = Error::Make(timeout ? ErrorCode::kUpstreamTimeout : ErrorCode::kUpstreamProtocol,
                             timeout ? "provider '" + prov.id + "' did not answer within " +
                                           config::FormatDuration(ucfg.first_byte_timeout)
                                     : "provider '" + prov.id + "' closed the connection or sent an invalid response (" +
@@ -511,11 +511,11 @@ net::Task<bool> ProxyRequest(ClientContext& c, const snapshot::Snapshot& snap,
       if (!stale) break;
     }
     if (failure) {
-      bool timeout = failure->code == "UPSTREAM_TIMEOUT";
-      bool busy = failure->code == "UPSTREAM_BUSY";
+      bool timeout = failure->code == ErrorCode::kUpstreamTimeout;
+      bool busy = failure->code == ErrorCode::kUpstreamBusy;
       c.gw.metrics.CountUpstreamError(prov.id, timeout ? "timeout"
-                                               : failure->code == "UPSTREAM_TLS" ? "tls"
-                                               : failure->code == "UPSTREAM_CONNECT" ? "connect"
+                                               : failure->code == ErrorCode::kUpstreamTls ? "tls"
+                                               : failure->code == ErrorCode::kUpstreamConnect ? "connect"
                                                : busy ? "busy" : "protocol");
       spdlog::warn("upstream {}: {}", prov.id, failure->ToString());
       log.status = timeout ? 504 : busy ? 503 : 502;

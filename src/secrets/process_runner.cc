@@ -23,7 +23,7 @@
 namespace warden::secrets {
 namespace {
 
-constexpr char kProviderError[] = "SECRET_PROVIDER_ERROR";
+constexpr ErrorCode kProviderError = ErrorCode::kSecretProviderError;
 constexpr std::size_t kStderrTailBytes = 4096;
 constexpr std::size_t kReadChunkBytes = 64 * 1024;
 // Without a pidfd we cannot poll for the child's exit, so once its pipes are closed we re-check
