@@ -108,6 +108,21 @@ TEST(ResolveGatewayToken, EmptyConfigTokenIsNotShadowed) {
   EXPECT_TRUE(t->warnings.empty());
 }
 
+// One condition for the start-up warning and `secrets audit`.
+TEST(TokenShadowedMessage, OnlyWhenBothAreSetAndDiffer) {
+  MapEnvironment env;
+  EXPECT_FALSE(TokenShadowedMessage(env, Secret("config")).has_value());
+  env.Set("WARDEN_GATEWAY_TOKEN", "");
+  EXPECT_FALSE(TokenShadowedMessage(env, Secret("config")).has_value());
+  env.Set("WARDEN_GATEWAY_TOKEN", "env");
+  EXPECT_FALSE(TokenShadowedMessage(env, std::nullopt).has_value());
+  EXPECT_FALSE(TokenShadowedMessage(env, Secret("")).has_value());
+  EXPECT_FALSE(TokenShadowedMessage(env, Secret("env")).has_value());
+  std::optional<std::string> m = TokenShadowedMessage(env, Secret("config"));
+  ASSERT_TRUE(m.has_value());
+  EXPECT_THAT(*m, HasSubstr("WARDEN_GATEWAY_TOKEN and gateway.auth.token differ"));
+}
+
 TEST(ResolveGatewayToken, GeneratesAPrivateTokenFileAndReadsItBack) {
   TempDir dir;
   const std::string home = dir.Join("home/nested");  // does not exist yet

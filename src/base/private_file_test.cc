@@ -8,7 +8,7 @@
 
 #include "base/test_util.hpp"
 
-namespace warden::secrets {
+namespace warden {
 namespace {
 
 using warden::test_util::TempDir;
@@ -126,5 +126,56 @@ TEST(SecureFile, ChecksOnEveryRead) {
   EXPECT_TRUE(ReadSecureFile(path));
 }
 
+TEST(CheckPrivateFile, AcceptsAnOwnerOnlyFileWithoutReadingIt) {
+  TempDir dir;
+  auto path = dir.WriteFile("s", "PLANTED", 0600);
+  EXPECT_TRUE(CheckPrivateFile(path));
+  ASSERT_EQ(::chmod(path.c_str(), 0), 0);  // unreadable, yet nobody else can reach it either
+  auto r = CheckPrivateFile(path);
+  if (::geteuid() != 0) {
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().code, ErrorCode::kSecretProviderError);
+  }
+}
+
+TEST(CheckPrivateFile, RefusesWhatReadSecureFileRefuses) {
+  TempDir dir;
+  auto open = dir.WriteFile("open", "x", 0644);
+  auto r = CheckPrivateFile(open);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, ErrorCode::kSecretFileInsecure);
+  EXPECT_TRUE(Contains(r.error().message, "chmod 600 " + open)) << r.error().message;
+
+  auto target = dir.WriteFile("real", "x", 0600);
+  auto link = dir.Join("link");
+  ASSERT_EQ(::symlink(target.c_str(), link.c_str()), 0);
+  auto l = CheckPrivateFile(link);
+  ASSERT_FALSE(l);
+  EXPECT_EQ(l.error().code, ErrorCode::kSecretFileInsecure);
+  EXPECT_TRUE(Contains(l.error().message, "symlink"));
+
+  auto d = CheckPrivateFile(dir.MakeDir("sub"));
+  ASSERT_FALSE(d);
+  EXPECT_EQ(d.error().code, ErrorCode::kSecretFileInsecure);
+}
+
+TEST(CheckPrivateFile, MissingFileIsNotInsecure) {
+  TempDir dir;
+  auto r = CheckPrivateFile(dir.Join("absent"));
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, ErrorCode::kSecretProviderError);
+}
+
+TEST(CheckPrivateFile, TakesRelativePaths) {
+  TempDir dir;
+  dir.WriteFile("rel", "x", 0600);
+  char cwd[4096];
+  ASSERT_NE(::getcwd(cwd, sizeof cwd), nullptr);
+  ASSERT_EQ(::chdir(dir.path().c_str()), 0);
+  auto r = CheckPrivateFile("rel");
+  ASSERT_EQ(::chdir(cwd), 0);
+  EXPECT_TRUE(r) << r.error().ToString();
+}
+
 }  // namespace
-}  // namespace warden::secrets
+}  // namespace warden
