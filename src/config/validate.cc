@@ -14,8 +14,9 @@
 
 #include <boost/url.hpp>
 
-#include "config/bind_address.hpp"
 #include "base/environment.hpp"
+#include "base/paths.hpp"
+#include "config/bind_address.hpp"
 
 namespace warden::config {
 namespace {
@@ -125,19 +126,6 @@ bool IsReservedHeader(std::string_view name) {
 
 bool IsAbsolute(std::string_view path) { return !path.empty() && path.front() == '/'; }
 
-// Lexical containment, after normalisation ("/a/b/../c" is not inside "/a/b"). The exec
-// resolver re-checks the real path at run time; this only catches mistakes early.
-bool IsInside(std::string_view path, std::string_view dir) {
-  std::filesystem::path p = std::filesystem::path(path).lexically_normal();
-  std::filesystem::path d = std::filesystem::path(dir).lexically_normal();
-  auto [d_end, p_it] = std::mismatch(d.begin(), d.end(), p.begin(), p.end());
-  if (d_end != d.end()) {
-    // A trailing "/" on dir yields an empty last element; treat it as matched.
-    return std::next(d_end) == d.end() && d_end->empty();
-  }
-  return p_it != p.end();
-}
-
 bool IsCidr(std::string_view text) {
   std::string address(text.substr(0, text.find('/')));
   int max_prefix = 0;
@@ -227,6 +215,8 @@ class Validator {
     }
   }
 
+  // The same lexical containment the exec runner applies (base/paths.hpp), so a command the
+  // config accepts is not refused at run time for being outside trusted_dirs, and vice versa.
   void InsideTrusted(const std::string& path, const std::string& command,
                      const std::vector<std::string>& trusted_dirs) {
     if (trusted_dirs.empty() || !IsAbsolute(command)) return;
