@@ -1,27 +1,20 @@
 #include "access/gateway_token.hpp"
 
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include "base/atomic_file.hpp"
+#include "base/private_file.hpp"
+#include "base/strings.hpp"
 #include "crypto/crypto.hpp"
 
 namespace warden::access {
 
 namespace {
 
-std::string Trim(std::string s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ' || s.back() == '\t'))
-    s.pop_back();
-  std::size_t i = 0;
-  while (i < s.size() && (s[i] == ' ' || s[i] == '\t')) ++i;
-  return s.substr(i);
-}
-
 Result<void> CheckTokenValue(std::string_view value, const std::string& source) {
   for (unsigned char c : value) {
     if (c < 0x21 || c == 0x7f)
-      return Error::Make("TOKEN_INVALID",
+      return Error::Make(ErrorCode::kTokenInvalid,
                          "gateway token from " + source + " contains whitespace or control characters",
                          source);
   }
@@ -39,17 +32,25 @@ std::string WardenHome(const Environment& env) {
 
 std::string GatewayTokenPath(const Environment& env) { return WardenHome(env) + "/gateway.token"; }
 
+std::optional<std::string> TokenShadowedMessage(const Environment& env,
+                                                const std::optional<Secret>& config_token) {
+  std::optional<std::string> env_token = env.Get("WARDEN_GATEWAY_TOKEN");
+  if (!env_token || env_token->empty() || !config_token || config_token->empty() ||
+      config_token->ConstantTimeEquals(*env_token)) {
+    return std::nullopt;
+  }
+  return "WARDEN_GATEWAY_TOKEN and gateway.auth.token differ; WARDEN_GATEWAY_TOKEN wins (remove "
+         "one so server and CLI agree)";
+}
+
 Result<GatewayToken> ResolveGatewayToken(const std::optional<std::string>& flag_token,
                                          const Environment& env,
                                          const std::optional<Secret>& config_token, bool generate) {
   GatewayToken out;
   auto env_token = env.Get("WARDEN_GATEWAY_TOKEN");
   if (env_token && env_token->empty()) env_token.reset();
-  if (env_token && config_token && !config_token->empty() &&
-      !config_token->ConstantTimeEquals(*env_token)) {
-    out.warnings.push_back(
-        "TOKEN_SHADOWED: WARDEN_GATEWAY_TOKEN and gateway.auth.token differ; "
-        "WARDEN_GATEWAY_TOKEN wins (remove one so server and CLI agree)");
+  if (auto shadowed = TokenShadowedMessage(env, config_token)) {
+    out.warnings.push_back(std::string(kTokenShadowed) + ": " + *shadowed);
   }
   if (flag_token && !flag_token->empty()) {
     out.token = Secret(*flag_token);
@@ -64,19 +65,13 @@ Result<GatewayToken> ResolveGatewayToken(const std::optional<std::string>& flag_
     std::string path = GatewayTokenPath(env);
     struct stat st {};
     if (::lstat(path.c_str(), &st) == 0) {
-      if (!S_ISREG(st.st_mode))
-        return Error::Make("SECRET_FILE_INSECURE", path + " is not a regular file; replace it with the token file", path);
-      if ((st.st_mode & 077) != 0)
-        return Error::Make("SECRET_FILE_INSECURE",
-                           path + " is readable by others; run: chmod 600 " + path, path);
-      if (st.st_uid != ::geteuid())
-        return Error::Make("SECRET_FILE_INSECURE", path + " is not owned by the current user", path);
+      if (auto ok = CheckPrivateFile(path); !ok) return ok.error();
       auto content = ReadWholeFile(path, 4096);
       if (!content) return content.error();
-      out.token = Secret(Trim(*content));
+      out.token = Secret(std::string(TrimWhitespace(*content)));
       out.source = path;
       if (out.token.empty())
-        return Error::Make("TOKEN_INVALID", path + " is empty; delete it to generate a new token", path);
+        return Error::Make(ErrorCode::kTokenInvalid, path + " is empty; delete it to generate a new token", path);
     } else if (generate) {
       std::string home = WardenHome(env);
       if (auto r = EnsurePrivateDir(home); !r) return r.error();
@@ -86,7 +81,7 @@ Result<GatewayToken> ResolveGatewayToken(const std::optional<std::string>& flag_
       out.source = path;
       out.generated = true;
     } else {
-      return Error::Make("TOKEN_MISSING",
+      return Error::Make(ErrorCode::kTokenMissing,
                          "no gateway token: set WARDEN_GATEWAY_TOKEN, gateway.auth.token, or start "
                          "`warden serve` once to generate " + path,
                          path);

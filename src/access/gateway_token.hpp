@@ -4,12 +4,14 @@
 // When none is set and `generate` is true, a new random token is written to
 // $WARDEN_HOME/gateway.token (mode 0600, atomically) and its path (never its value) is reported.
 // If the env and config both hold a value and they differ, a TOKEN_SHADOWED warning names both
-// sources (never the values) — the env-first rule of reference case 004.
+// sources (never the values): the environment wins, so server and CLI agree with each other but
+// not with the config file. The token file must be private (base/private_file.hpp).
 // Thread safety: pure apart from the file it may read or create.
 #pragma once
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/environment.hpp"
@@ -24,6 +26,14 @@ struct GatewayToken {
   bool generated = false;           // written just now
   std::vector<std::string> warnings;  // e.g. "TOKEN_SHADOWED: ..."
 };
+
+inline constexpr std::string_view kTokenShadowed = "TOKEN_SHADOWED";
+
+// The TOKEN_SHADOWED condition and its message (names only, never values), for the start-up
+// warning and `warden secrets audit`: WARDEN_GATEWAY_TOKEN and `config_token` (gateway.auth.token
+// after resolution) are both non-empty and differ. nullopt otherwise.
+std::optional<std::string> TokenShadowedMessage(const Environment& env,
+                                                const std::optional<Secret>& config_token);
 
 // $WARDEN_HOME, else $HOME/.warden.
 std::string WardenHome(const Environment& env);

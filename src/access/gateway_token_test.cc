@@ -108,6 +108,21 @@ TEST(ResolveGatewayToken, EmptyConfigTokenIsNotShadowed) {
   EXPECT_TRUE(t->warnings.empty());
 }
 
+// One condition for the start-up warning and `secrets audit`.
+TEST(TokenShadowedMessage, OnlyWhenBothAreSetAndDiffer) {
+  MapEnvironment env;
+  EXPECT_FALSE(TokenShadowedMessage(env, Secret("config")).has_value());
+  env.Set("WARDEN_GATEWAY_TOKEN", "");
+  EXPECT_FALSE(TokenShadowedMessage(env, Secret("config")).has_value());
+  env.Set("WARDEN_GATEWAY_TOKEN", "env");
+  EXPECT_FALSE(TokenShadowedMessage(env, std::nullopt).has_value());
+  EXPECT_FALSE(TokenShadowedMessage(env, Secret("")).has_value());
+  EXPECT_FALSE(TokenShadowedMessage(env, Secret("env")).has_value());
+  std::optional<std::string> m = TokenShadowedMessage(env, Secret("config"));
+  ASSERT_TRUE(m.has_value());
+  EXPECT_THAT(*m, HasSubstr("WARDEN_GATEWAY_TOKEN and gateway.auth.token differ"));
+}
+
 TEST(ResolveGatewayToken, GeneratesAPrivateTokenFileAndReadsItBack) {
   TempDir dir;
   const std::string home = dir.Join("home/nested");  // does not exist yet
@@ -134,7 +149,7 @@ TEST(ResolveGatewayToken, MissingWithoutGenerateNamesThePath) {
   MapEnvironment env = HomeEnv(dir.path());
   Result<GatewayToken> t = ResolveGatewayToken(std::nullopt, env, std::nullopt, false);
   ASSERT_FALSE(t.has_value());
-  EXPECT_EQ(t.error().code, "TOKEN_MISSING");
+  EXPECT_EQ(t.error().code, ErrorCode::kTokenMissing);
   EXPECT_THAT(t.error().message, HasSubstr(dir.Join("gateway.token")));
   EXPECT_FALSE(std::filesystem::exists(dir.Join("gateway.token")));
 }
@@ -146,7 +161,7 @@ TEST(ResolveGatewayToken, RefusesAGroupOrWorldReadableTokenFile) {
     MapEnvironment env = HomeEnv(dir.path());
     Result<GatewayToken> t = ResolveGatewayToken(std::nullopt, env, std::nullopt, true);
     ASSERT_FALSE(t.has_value()) << std::oct << mode;
-    EXPECT_EQ(t.error().code, "SECRET_FILE_INSECURE");
+    EXPECT_EQ(t.error().code, ErrorCode::kSecretFileInsecure);
     EXPECT_THAT(t.error().message, HasSubstr("chmod 600"));
     EXPECT_THAT(t.error().message, HasSubstr(path));
     EXPECT_THAT(t.error().ToString(), Not(HasSubstr("file-token-XYZ")));
@@ -161,7 +176,7 @@ TEST(ResolveGatewayToken, RefusesASymlinkedTokenFile) {
   ASSERT_EQ(::symlink(target.c_str(), dir.Join("gateway.token").c_str()), 0);
   Result<GatewayToken> t = ResolveGatewayToken(std::nullopt, HomeEnv(dir.path()), std::nullopt, true);
   ASSERT_FALSE(t.has_value());
-  EXPECT_EQ(t.error().code, "SECRET_FILE_INSECURE");
+  EXPECT_EQ(t.error().code, ErrorCode::kSecretFileInsecure);
 }
 
 TEST(ResolveGatewayToken, EmptyTokenFileIsInvalid) {
@@ -170,7 +185,7 @@ TEST(ResolveGatewayToken, EmptyTokenFileIsInvalid) {
   Result<GatewayToken> t =
       ResolveGatewayToken(std::nullopt, HomeEnv(dir.path()), std::nullopt, true);
   ASSERT_FALSE(t.has_value());
-  EXPECT_EQ(t.error().code, "TOKEN_INVALID");
+  EXPECT_EQ(t.error().code, ErrorCode::kTokenInvalid);
 }
 
 TEST(ResolveGatewayToken, WhitespaceOrControlCharactersAreInvalid) {
@@ -199,7 +214,7 @@ TEST(ResolveGatewayToken, WhitespaceOrControlCharactersAreInvalid) {
     if (c.config) config = Secret(*c.config);
     Result<GatewayToken> t = ResolveGatewayToken(c.flag, env, config, false);
     ASSERT_FALSE(t.has_value());
-    EXPECT_EQ(t.error().code, "TOKEN_INVALID");
+    EXPECT_EQ(t.error().code, ErrorCode::kTokenInvalid);
     EXPECT_THAT(t.error().ToString(), Not(HasSubstr("SEKRIT")));
   }
 }

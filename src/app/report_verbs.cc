@@ -27,18 +27,12 @@ struct Loaded {
   snapshot::BuildResult built;
 };
 
-// Loads config + secrets like `serve` (without generating a token). Prints errors itself.
-std::optional<Loaded> LoadForReport(const CommonOptions& common, bool json, Error* error_out) {
+// Loads config + secrets like `serve` (without generating a token).
+Result<Loaded> LoadForReport(const CommonOptions& common) {
   ProcessEnvironment env;
-  if (auto d = control::LoadHomeDotenv(env); !d) {
-    *error_out = d.error();
-    return std::nullopt;
-  }
+  if (auto d = control::LoadHomeDotenv(env); !d) return d.error();
   auto effective = control::LoadEffectiveConfig(common.config_path, env);
-  if (!effective) {
-    *error_out = effective.error();
-    return std::nullopt;
-  }
+  if (!effective) return effective.error();
   creds::CredentialStateRegistry states;
   snapshot::FederatedTokenRegistry federated;
   snapshot::BuildOptions opts;
@@ -47,10 +41,7 @@ std::optional<Loaded> LoadForReport(const CommonOptions& common, bool json, Erro
   opts.report = true;
   opts.now_ms = NowMs();
   auto built = snapshot::BuildSnapshot(effective->config, env, states, federated, opts, 1);
-  if (!built) {
-    *error_out = built.error();
-    return std::nullopt;
-  }
+  if (!built) return built.error();
   return Loaded{std::move(*effective), std::move(*built)};
 }
 
@@ -58,11 +49,11 @@ std::optional<Loaded> LoadForReport(const CommonOptions& common, bool json, Erro
 
 int RunStatus(const CommonOptions& common, const ReportOptions& options) {
   observe::InitLogging("off");
-  Error error;
-  auto loaded = LoadForReport(common, options.json, &error);
+  auto loaded = LoadForReport(common);
   if (!loaded) {
+    const Error& error = loaded.error();
     if (options.json) {
-      boost::json::object o{{"ok", false}, {"error", {{"code", error.code}, {"message", error.message}, {"context", error.context}}}};
+      boost::json::object o{{"ok", false}, {"error", {{"code", error.CodeName()}, {"message", error.message}, {"context", error.context}}}};
       std::puts(boost::json::serialize(o).c_str());
     } else {
       std::fprintf(stderr, "warden status: %s\n", error.ToString().c_str());
@@ -158,10 +149,9 @@ int RunStatus(const CommonOptions& common, const ReportOptions& options) {
 
 int RunToken(const CommonOptions& common) {
   observe::InitLogging("off");
-  Error error;
-  auto loaded = LoadForReport(common, false, &error);
+  auto loaded = LoadForReport(common);
   if (!loaded) {
-    std::fprintf(stderr, "warden token: %s\n", error.ToString().c_str());
+    std::fprintf(stderr, "warden token: %s\n", loaded.error().ToString().c_str());
     return 1;
   }
   const auto& access = loaded->built.snapshot->access;

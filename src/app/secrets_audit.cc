@@ -1,9 +1,10 @@
 // `warden secrets audit [--check] [--json]`: plaintext secrets in the config, insecure files
 // holding secrets, unresolved SecretRefs, and a shadowed gateway token.
-// Exit codes with --check (DESIGN §3): 0 clean · 1 findings · 2 unresolved refs.
-// Resolves refs exactly as `serve` does (SecretResolver); never prints a value.
+// Exit codes with --check (README, "CLI"): 0 clean · 1 findings · 2 unresolved refs.
+// Resolves refs exactly as `serve` does (SecretResolver), checks files with the same private-file
+// check as the resolvers (base/private_file.hpp), and decides TOKEN_SHADOWED with the same
+// function as start-up (access/gateway_token.hpp); never prints a value.
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include <cctype>
 #include <cstdio>
@@ -16,18 +17,22 @@
 #include "control/effective_config.hpp"
 #include "app/verbs.hpp"
 #include "observe/log.hpp"
-#include "secrets/header_value.hpp"
-#include "secrets/secret_resolver.hpp"
 #include "base/private_file.hpp"
+#include "secrets/secret_resolver.hpp"
 
 namespace warden::app {
 
 namespace {
 
+// The finding codes (README, "CLI"); TOKEN_SHADOWED is access::kTokenShadowed.
+constexpr std::string_view kPlaintextFound = "PLAINTEXT_FOUND";
+constexpr std::string_view kFileInsecure = "FILE_INSECURE";
+constexpr std::string_view kRefUnresolved = "REF_UNRESOLVED";
+
 struct Finding {
-  std::string code;     // PLAINTEXT_FOUND | FILE_INSECURE | REF_UNRESOLVED | TOKEN_SHADOWED
-  std::string path;     // config key path or file path
-  std::string message;  // names the fix; never a value
+  std::string_view code;  // one of the above, or access::kTokenShadowed
+  std::string path;       // config key path or file path
+  std::string message;    // names the fix; never a value
 };
 
 bool LooksLikeCredentialHeader(std::string_view name) {
@@ -39,16 +44,13 @@ bool LooksLikeCredentialHeader(std::string_view name) {
   return false;
 }
 
-// A file that holds secrets must be private: regular, ours, no group/world bits.
-void CheckPrivateFile(const std::string& path, const std::string& what, std::vector<Finding>& out) {
-  struct stat st {};
-  if (::lstat(path.c_str(), &st) != 0) return;  // absent: nothing to leak
-  std::string problem;
-  if (S_ISLNK(st.st_mode)) problem = "is a symlink; replace it with the file itself";
-  else if (!S_ISREG(st.st_mode)) problem = "is not a regular file";
-  else if (st.st_uid != ::geteuid()) problem = "is not owned by the current user; chown it";
-  else if ((st.st_mode & 077) != 0) problem = "is readable or writable by others; run: chmod 600 " + path;
-  if (!problem.empty()) out.push_back({"FILE_INSECURE", path, what + " " + path + " " + problem});
+// A file that holds secrets must pass the private-file check. An absent or unreadable file has
+// nothing to leak, so only a failed check is a finding.
+void AuditPrivateFile(const std::string& path, const std::string& what, std::vector<Finding>& out) {
+  auto ok = CheckPrivateFile(path);
+  if (!ok && ok.error().code == ErrorCode::kSecretFileInsecure) {
+    out.push_back({kFileInsecure, path, what + ": " + ok.error().message});
+  }
 }
 
 }  // namespace
@@ -64,7 +66,7 @@ int RunSecretsAudit(const CommonOptions& common, const ReportOptions& options) {
   if (!effective) {
     // A config that does not load is reported like an unresolved ref: nothing can be trusted.
     if (options.json) {
-      boost::json::object o{{"clean", false}, {"error", {{"code", effective.error().code}, {"message", effective.error().message}}}};
+      boost::json::object o{{"clean", false}, {"error", {{"code", effective.error().CodeName()}, {"message", effective.error().message}}}};
       std::puts(boost::json::serialize(o).c_str());
     } else {
       std::fprintf(stderr, "warden secrets audit: %s\n", effective.error().ToString().c_str());
@@ -81,7 +83,7 @@ int RunSecretsAudit(const CommonOptions& common, const ReportOptions& options) {
     if (in.IsLiteral()) {
       if (header_name_is_credential) {
         config_has_plaintext = true;
-        findings.push_back({"PLAINTEXT_FOUND", in.key_path,
+        findings.push_back({kPlaintextFound, in.key_path,
                             in.key_path + " holds a plaintext secret; use a SecretRef such as "
                             "{ source = \"env\", id = \"NAME\" }"});
       }
@@ -90,10 +92,11 @@ int RunSecretsAudit(const CommonOptions& common, const ReportOptions& options) {
     auto v = resolver.Resolve(in);
     // An insecure file is its own finding (FILE_INSECURE, reported below); the fix is chmod, not
     // a missing secret, so it does not count as unresolved.
-    if (!v && v.error().code != "SECRET_FILE_INSECURE") {
+    if (!v && v.error().code != ErrorCode::kSecretFileInsecure) {
       ++unresolved;
-      findings.push_back({"REF_UNRESOLVED", in.key_path,
-                          in.key_path + " (" + in.ref->Describe() + "): " + v.error().code + ": " + v.error().message});
+      findings.push_back({kRefUnresolved, in.key_path,
+                          in.key_path + " (" + in.ref->Describe() + "): " +
+                              std::string(v.error().CodeName()) + ": " + v.error().message});
     }
   };
 
@@ -111,36 +114,34 @@ int RunSecretsAudit(const CommonOptions& common, const ReportOptions& options) {
         // An absent env token is normal for federated providers (the token file or refresh covers
         // it); only a literal or a broken non-env ref is a finding.
         const auto& t = *p.federated->token;
-        if (t.IsLiteral() || t.ref->source != "env") audit_input(t, true);
+        if (t.IsLiteral() || t.ref->source != config::SecretSource::kEnv) audit_input(t, true);
       }
-      if (!p.federated->token_file.empty()) CheckPrivateFile(p.federated->token_file, "token_file", findings);
+      if (!p.federated->token_file.empty()) AuditPrivateFile(p.federated->token_file, "token_file", findings);
     }
   }
   for (const auto& [alias, sp] : cfg.secret_providers) {
-    if (sp.source == "file" && !sp.path.empty()) {
+    if (sp.source == config::SecretSource::kFile && !sp.path.empty()) {
       struct stat st {};
       if (::lstat(sp.path.c_str(), &st) != 0) {
         ++unresolved;
-        findings.push_back({"REF_UNRESOLVED", sp.path, "secrets.providers." + alias + ".path " + sp.path + " does not exist"});
+        findings.push_back({kRefUnresolved, sp.path, "secrets.providers." + alias + ".path " + sp.path + " does not exist"});
       } else {
-        CheckPrivateFile(sp.path, "secrets.providers." + alias + ".path", findings);
+        AuditPrivateFile(sp.path, "secrets.providers." + alias + ".path", findings);
       }
     }
   }
   const std::string home = access::WardenHome(env);
-  CheckPrivateFile(home + "/gateway.token", "gateway token file", findings);
-  CheckPrivateFile(home + "/.env", "dotenv file", findings);
+  AuditPrivateFile(home + "/gateway.token", "gateway token file", findings);
+  AuditPrivateFile(home + "/.env", "dotenv file", findings);
   if (config_has_plaintext && !effective->path.empty()) {
-    CheckPrivateFile(effective->path, "config file with plaintext secrets", findings);
+    AuditPrivateFile(effective->path, "config file with plaintext secrets", findings);
   }
-  // The gateway token: env and config must not disagree (reference case 004).
+  // The gateway token: env and config must not disagree.
   if (cfg.gateway.auth.token) {
-    auto cv = resolver.Resolve(*cfg.gateway.auth.token);
-    auto ev = env.Get("WARDEN_GATEWAY_TOKEN");
-    if (cv && ev && !ev->empty() && !cv->ConstantTimeEquals(*ev)) {
-      findings.push_back({"TOKEN_SHADOWED", "gateway.auth.token",
-                          "WARDEN_GATEWAY_TOKEN and gateway.auth.token differ; the env value wins. "
-                          "Remove one so server and CLI agree"});
+    std::optional<Secret> config_token;
+    if (auto cv = resolver.Resolve(*cfg.gateway.auth.token)) config_token = std::move(*cv);
+    if (auto shadowed = access::TokenShadowedMessage(env, config_token)) {
+      findings.push_back({access::kTokenShadowed, "gateway.auth.token", std::move(*shadowed)});
     }
   }
 
@@ -157,7 +158,9 @@ int RunSecretsAudit(const CommonOptions& common, const ReportOptions& options) {
   } else {
     std::printf("config: %s\n", cfg.origin.c_str());
     if (findings.empty()) std::printf("clean: no plaintext secrets, insecure files or unresolved refs\n");
-    for (const auto& f : findings) std::printf("%-16s %s\n", f.code.c_str(), f.message.c_str());
+    for (const auto& f : findings) {
+      std::printf("%-16.*s %s\n", static_cast<int>(f.code.size()), f.code.data(), f.message.c_str());
+    }
   }
   return options.check ? exit_code : 0;
 }

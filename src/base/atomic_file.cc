@@ -9,6 +9,8 @@
 #include <cerrno>
 #include <filesystem>
 
+#include "base/unique_fd.hpp"
+
 namespace warden {
 
 namespace {
@@ -73,27 +75,24 @@ Result<void> WriteFileAtomically(const std::string& path, std::string_view conte
 }
 
 Result<std::string> ReadWholeFile(const std::string& path, std::size_t max_bytes) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return Error::Posix("open", path, errno);
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd.valid()) return Error::Posix("open", path, errno);
   std::string out;
   char buf[8192];
   for (;;) {
-    ssize_t n = ::read(fd, buf, sizeof buf);
+    ssize_t n = ::read(fd.get(), buf, sizeof buf);
     if (n < 0) {
       if (errno == EINTR) continue;
-      int err = errno;
-      ::close(fd);
-      return Error::Posix("read", path, err);
+      return Error::Posix("read", path, errno);
     }
     if (n == 0) break;
     out.append(buf, std::size_t(n));
     if (out.size() > max_bytes) {
-      ::close(fd);
-      return Error::Make("FILE_TOO_LARGE", path + " is larger than " + std::to_string(max_bytes) + " bytes", path);
+      return Error::Make(ErrorCode::kFileTooLarge,
+                         path + " is larger than " + std::to_string(max_bytes) + " bytes", path);
     }
   }
-  ::close(fd);
-  return Result<std::string>(std::move(out));
+  return out;
 }
 
 }  // namespace warden

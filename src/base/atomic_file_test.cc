@@ -90,7 +90,7 @@ TEST(WriteFileAtomically, MissingDirectoryFailsWithIoErrorAndCreatesNothing) {
   TempDir dir;
   Result<void> r = WriteFileAtomically(dir.Join("missing/f"), "x");
   ASSERT_FALSE(r.has_value());
-  EXPECT_EQ(r.error().code, "IO_ERROR");
+  EXPECT_EQ(r.error().code, ErrorCode::kIoError);
   EXPECT_TRUE(Entries(dir.path()).empty());
 }
 
@@ -126,7 +126,7 @@ TEST(EnsurePrivateDir, FailsUnderARegularFile) {
   dir.WriteFile("file", "x", 0600);
   Result<void> r = EnsurePrivateDir(dir.Join("file/sub"));
   ASSERT_FALSE(r.has_value());
-  EXPECT_EQ(r.error().code, "IO_ERROR");
+  EXPECT_EQ(r.error().code, ErrorCode::kIoError);
 }
 
 TEST(ReadWholeFile, ReadsAndEnforcesTheLimit) {

@@ -9,11 +9,13 @@
 #include <cstdio>
 #include <cstring>
 
+#include "base/unique_fd.hpp"
+
 namespace warden {
 namespace {
 
-constexpr char kInsecure[] = "SECRET_FILE_INSECURE";
-constexpr char kProviderError[] = "SECRET_PROVIDER_ERROR";
+constexpr ErrorCode kInsecure = ErrorCode::kSecretFileInsecure;
+constexpr ErrorCode kProviderError = ErrorCode::kSecretProviderError;
 
 std::string OctalMode(mode_t mode) {
   char buf[8];
@@ -56,28 +58,10 @@ Result<void> CheckStat(const struct stat& st, const std::string& path) {
   return Ok();
 }
 
-// Closes a descriptor on every path out of ReadSecureFile.
-class FdCloser {
- public:
-  explicit FdCloser(int fd) : fd_(fd) {}
-  FdCloser(const FdCloser&) = delete;
-  FdCloser& operator=(const FdCloser&) = delete;
-  ~FdCloser() { ::close(fd_); }
-
- private:
-  int fd_;
-};
-
-}  // namespace
-
-Result<std::string> ReadSecureFile(const std::string& path, std::size_t max_bytes) {
-  if (path.empty() || path.front() != '/') {
-    return Error::Make(kInsecure,
-                       "secret file path \"" + path +
-                           "\" must be absolute (\"~\" is expanded by the config loader)",
-                       path);
-  }
-
+// The checks of CheckStat on `path` (lstat) and again on the descriptor open() returned
+// (fstat), which must be the same object. The descriptor is returned open, so a caller reads
+// exactly what passed; `opened` receives its fstat.
+Result<UniqueFd> OpenPrivate(const std::string& path, struct stat& opened) {
   // First pass with lstat, for precise diagnostics (a symlink is reported as such rather than
   // as the ELOOP that O_NOFOLLOW would give).
   struct stat before {};
@@ -92,8 +76,8 @@ Result<std::string> ReadSecureFile(const std::string& path, std::size_t max_byte
 
   // O_NOFOLLOW refuses a symlink swapped in after lstat; O_NONBLOCK keeps a FIFO swapped in
   // from blocking the open. The fstat below then re-checks the object actually opened.
-  int fd = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
-  if (fd < 0) {
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK | O_NOCTTY));
+  if (!fd.valid()) {
     int err = errno;
     if (err == ELOOP) {
       return Error::Make(
@@ -106,15 +90,36 @@ Result<std::string> ReadSecureFile(const std::string& path, std::size_t max_byte
     }
     return IoError("open", path, err);
   }
-  FdCloser closer(fd);
 
-  struct stat after {};
-  if (::fstat(fd, &after) != 0) return IoError("stat", path, errno);
-  if (auto ok = CheckStat(after, path); !ok) return ok.error();
-  if (after.st_dev != before.st_dev || after.st_ino != before.st_ino) {
+  if (::fstat(fd.get(), &opened) != 0) return IoError("stat", path, errno);
+  if (auto ok = CheckStat(opened, path); !ok) return ok.error();
+  if (opened.st_dev != before.st_dev || opened.st_ino != before.st_ino) {
     return Error::Make(kInsecure,
                        "secret file " + path + " was replaced while being checked; retry", path);
   }
+  return fd;
+}
+
+}  // namespace
+
+Result<void> CheckPrivateFile(const std::string& path) {
+  struct stat st {};
+  auto fd = OpenPrivate(path, st);
+  if (!fd) return fd.error();
+  return Ok();
+}
+
+Result<std::string> ReadSecureFile(const std::string& path, std::size_t max_bytes) {
+  if (path.empty() || path.front() != '/') {
+    return Error::Make(kInsecure,
+                       "secret file path \"" + path +
+                           "\" must be absolute (\"~\" is expanded by the config loader)",
+                       path);
+  }
+  struct stat after {};
+  auto opened = OpenPrivate(path, after);
+  if (!opened) return opened.error();
+  const int fd = opened->get();
 
   std::string content;
   // Reserve up front so the buffer holding the secret is not reallocated (leaving copies in
@@ -143,9 +148,7 @@ Result<std::string> ReadSecureFile(const std::string& path, std::size_t max_byte
     content.append(buf, static_cast<std::size_t>(n));
   }
   explicit_bzero(buf, sizeof buf);
-  // in_place_value: Error is an aggregate whose first member is a string, so a bare string
-  // converts to either side of the Result and the implicit constructor is ambiguous.
-  return Result<std::string>(boost::system::in_place_value, std::move(content));
+  return content;
 }
 
 }  // namespace warden

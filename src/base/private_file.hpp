@@ -1,10 +1,14 @@
-// ReadSecureFile: reads a secret file only when nobody but its owner (the current user) could
-// have read or replaced it (DESIGN §3 "file").
+// Private files: files that hold a secret and must be readable by nobody but their owner, the
+// current user (README, "SecretRefs": file). One check for every such file: file SecretRefs,
+// federated token files, the gateway token file, and the files `warden secrets audit` inspects.
 //
-// Checks, on every read: the path is absolute; the final component is not a symlink; it is a
-// regular file; it is owned by geteuid(); it has no group or world permission bits
-// (mode & 077 == 0). The checks run on the opened descriptor (O_NOFOLLOW + fstat) as well as on
-// lstat, so swapping the file between check and read is detected rather than trusted.
+// The check: the final component is not a symlink; it is a regular file; it is owned by
+// geteuid(); it has no group or world permission bits (mode & 077 == 0). It runs on lstat and
+// again on the descriptor that open(O_NOFOLLOW) returned (fstat, same device and inode), so a
+// file swapped between check and use is detected rather than trusted.
+//   CheckPrivateFile  the check alone;
+//   ReadSecureFile    the check, on an absolute path, then the content of the very descriptor
+//                     that passed.
 // Errors:
 //   SECRET_FILE_INSECURE  a check failed; the message names the problem and the fix
 //                         ("chmod 600 PATH", "chown", "replace the symlink with the file");
@@ -20,6 +24,9 @@
 
 namespace warden {
 
+[[nodiscard]] Result<void> CheckPrivateFile(const std::string& path);
+
+// Also refuses a relative path (SECRET_FILE_INSECURE): "~" is expanded before this is called.
 [[nodiscard]] Result<std::string> ReadSecureFile(const std::string& path,
                                                  std::size_t max_bytes = 1 << 20);
 

@@ -8,7 +8,7 @@
 
 #include "base/test_util.hpp"
 
-namespace warden::secrets {
+namespace warden {
 namespace {
 
 using warden::test_util::TempDir;
@@ -33,7 +33,7 @@ TEST(SecureFile, RefusesGroupOrWorldBitsNamingChmod) {
     auto path = dir.WriteFile("s", "PLANTED-CONTENT", mode);
     auto r = ReadSecureFile(path);
     ASSERT_FALSE(r) << std::oct << mode;
-    EXPECT_EQ(r.error().code, "SECRET_FILE_INSECURE");
+    EXPECT_EQ(r.error().code, ErrorCode::kSecretFileInsecure);
     EXPECT_TRUE(Contains(r.error().message, "chmod 600 " + path)) << r.error().message;
     EXPECT_EQ(r.error().context, path);
     EXPECT_FALSE(Contains(r.error().ToString(), "PLANTED"));
@@ -47,7 +47,7 @@ TEST(SecureFile, RefusesSymlinkEvenToASecureFile) {
   ASSERT_EQ(::symlink(target.c_str(), link.c_str()), 0);
   auto r = ReadSecureFile(link);
   ASSERT_FALSE(r);
-  EXPECT_EQ(r.error().code, "SECRET_FILE_INSECURE");
+  EXPECT_EQ(r.error().code, ErrorCode::kSecretFileInsecure);
   EXPECT_TRUE(Contains(r.error().message, "symlink")) << r.error().message;
   EXPECT_TRUE(Contains(r.error().message, "replace the symlink with the file"));
 }
@@ -55,7 +55,7 @@ TEST(SecureFile, RefusesSymlinkEvenToASecureFile) {
 TEST(SecureFile, RefusesRelativePath) {
   auto r = ReadSecureFile("secrets.json");
   ASSERT_FALSE(r);
-  EXPECT_EQ(r.error().code, "SECRET_FILE_INSECURE");
+  EXPECT_EQ(r.error().code, ErrorCode::kSecretFileInsecure);
   EXPECT_TRUE(Contains(r.error().message, "absolute"));
 }
 
@@ -64,7 +64,7 @@ TEST(SecureFile, MissingFileIsProviderErrorNamingPath) {
   auto path = dir.Join("nope.json");
   auto r = ReadSecureFile(path);
   ASSERT_FALSE(r);
-  EXPECT_EQ(r.error().code, "SECRET_PROVIDER_ERROR");
+  EXPECT_EQ(r.error().code, ErrorCode::kSecretProviderError);
   EXPECT_TRUE(Contains(r.error().message, path));
 }
 
@@ -73,14 +73,14 @@ TEST(SecureFile, RefusesDirectoryAndFifo) {
   auto sub = dir.MakeDir("sub");
   auto r = ReadSecureFile(sub);
   ASSERT_FALSE(r);
-  EXPECT_EQ(r.error().code, "SECRET_FILE_INSECURE");
+  EXPECT_EQ(r.error().code, ErrorCode::kSecretFileInsecure);
   EXPECT_TRUE(Contains(r.error().message, "not a regular file"));
 
   auto fifo = dir.Join("fifo");
   ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
   auto f = ReadSecureFile(fifo);  // must not block waiting for a writer
   ASSERT_FALSE(f);
-  EXPECT_EQ(f.error().code, "SECRET_FILE_INSECURE");
+  EXPECT_EQ(f.error().code, ErrorCode::kSecretFileInsecure);
 }
 
 TEST(SecureFile, RefusesFileOwnedBySomeoneElse) {
@@ -99,7 +99,7 @@ TEST(SecureFile, RefusesFileOwnedBySomeoneElse) {
   }
   auto r = ReadSecureFile(path);
   ASSERT_FALSE(r);
-  EXPECT_EQ(r.error().code, "SECRET_FILE_INSECURE");
+  EXPECT_EQ(r.error().code, ErrorCode::kSecretFileInsecure);
   EXPECT_TRUE(Contains(r.error().message, "chown")) << r.error().message;
 }
 
@@ -108,7 +108,7 @@ TEST(SecureFile, RefusesOversizedFileWithoutQuotingIt) {
   auto path = dir.WriteFile("big", std::string(100, 'P') + "PLANTED", 0600);
   auto r = ReadSecureFile(path, 64);
   ASSERT_FALSE(r);
-  EXPECT_EQ(r.error().code, "SECRET_PROVIDER_ERROR");
+  EXPECT_EQ(r.error().code, ErrorCode::kSecretProviderError);
   EXPECT_TRUE(Contains(r.error().message, "larger than 64 bytes"));
   EXPECT_FALSE(Contains(r.error().ToString(), "PLANTED"));
   auto exact = ReadSecureFile(path, 107);
@@ -126,5 +126,56 @@ TEST(SecureFile, ChecksOnEveryRead) {
   EXPECT_TRUE(ReadSecureFile(path));
 }
 
+TEST(CheckPrivateFile, AcceptsAnOwnerOnlyFileWithoutReadingIt) {
+  TempDir dir;
+  auto path = dir.WriteFile("s", "PLANTED", 0600);
+  EXPECT_TRUE(CheckPrivateFile(path));
+  ASSERT_EQ(::chmod(path.c_str(), 0), 0);  // unreadable, yet nobody else can reach it either
+  auto r = CheckPrivateFile(path);
+  if (::geteuid() != 0) {
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().code, ErrorCode::kSecretProviderError);
+  }
+}
+
+TEST(CheckPrivateFile, RefusesWhatReadSecureFileRefuses) {
+  TempDir dir;
+  auto open = dir.WriteFile("open", "x", 0644);
+  auto r = CheckPrivateFile(open);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, ErrorCode::kSecretFileInsecure);
+  EXPECT_TRUE(Contains(r.error().message, "chmod 600 " + open)) << r.error().message;
+
+  auto target = dir.WriteFile("real", "x", 0600);
+  auto link = dir.Join("link");
+  ASSERT_EQ(::symlink(target.c_str(), link.c_str()), 0);
+  auto l = CheckPrivateFile(link);
+  ASSERT_FALSE(l);
+  EXPECT_EQ(l.error().code, ErrorCode::kSecretFileInsecure);
+  EXPECT_TRUE(Contains(l.error().message, "symlink"));
+
+  auto d = CheckPrivateFile(dir.MakeDir("sub"));
+  ASSERT_FALSE(d);
+  EXPECT_EQ(d.error().code, ErrorCode::kSecretFileInsecure);
+}
+
+TEST(CheckPrivateFile, MissingFileIsNotInsecure) {
+  TempDir dir;
+  auto r = CheckPrivateFile(dir.Join("absent"));
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, ErrorCode::kSecretProviderError);
+}
+
+TEST(CheckPrivateFile, TakesRelativePaths) {
+  TempDir dir;
+  dir.WriteFile("rel", "x", 0600);
+  char cwd[4096];
+  ASSERT_NE(::getcwd(cwd, sizeof cwd), nullptr);
+  ASSERT_EQ(::chdir(dir.path().c_str()), 0);
+  auto r = CheckPrivateFile("rel");
+  ASSERT_EQ(::chdir(cwd), 0);
+  EXPECT_TRUE(r) << r.error().ToString();
+}
+
 }  // namespace
-}  // namespace warden::secrets
+}  // namespace warden

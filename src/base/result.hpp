@@ -1,39 +1,52 @@
 // Result<T>: a value or an Error, for every fallible operation in warden.
 //
-// Error carries a stable machine-readable `code` (e.g. "SECRET_REF_NOT_FOUND", "CONFIG_INVALID"),
-// a human `message` that names the fix, and optional `context` (a config key path, a file path).
+// Error carries a stable machine-readable `code` (an ErrorCode, printed as its wire name such
+// as "SECRET_REF_NOT_FOUND"), a human `message` that names the fix, and optional `context` (a
+// config key path, a file path, a SecretRef). Code decides on `code`, never on the text.
 // Messages and context must never contain a secret value: build them from names and refs only.
 // Thread safety: plain values; safe to copy between threads.
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <utility>
 
 #include <boost/system/result.hpp>
 
+#include "base/error_code.hpp"
+
 namespace warden {
 
 struct Error {
+  // ErrorCode::kNone and nothing else; boost::system::result needs it (see ErrorCode::kNone).
   Error() = default;
-  // Two arguments at least, so that Result<std::string>{some_string} is never ambiguous.
-  Error(std::string code, std::string message, std::string context = {})
-      : code(std::move(code)), message(std::move(message)), context(std::move(context)) {}
+  Error(ErrorCode code, std::string message, std::string context = {})
+      : code(code), message(std::move(message)), context(std::move(context)) {}
 
-  std::string code;
+  ErrorCode code = ErrorCode::kNone;
   std::string message;
   std::string context;
 
+  // The wire name of `code`: "CONFIG_INVALID".
+  std::string_view CodeName() const { return WireName(code); }
   // "CODE: message (context)" — for logs and CLI output.
   std::string ToString() const;
 
-  static Error Make(std::string code, std::string message, std::string context = {}) {
-    return Error{std::move(code), std::move(message), std::move(context)};
+  // The same error with `what` in front of the message: "what: message". For adding where an
+  // error happened as it travels up (a key path, a provider) instead of editing the message.
+  [[nodiscard]] Error Wrap(std::string_view what) const;
+  // The same error with another context.
+  [[nodiscard]] Error WithContext(std::string context) const;
+
+  static Error Make(ErrorCode code, std::string message, std::string context = {}) {
+    return Error{code, std::move(message), std::move(context)};
   }
+  // CONFIG_INVALID: `why`, with the config key path (or file) as context.
   static Error InvalidConfig(std::string path, std::string why) {
-    return Error{"CONFIG_INVALID", std::move(why), std::move(path)};
+    return Error{ErrorCode::kConfigInvalid, std::move(why), std::move(path)};
   }
-  // Wraps errno with the operation and the path, like leveldb's PosixError.
-  static Error Posix(std::string op, const std::string& path, int err);
+  // IO_ERROR: "op path: strerror(err)" with the path as context, like leveldb's PosixError.
+  static Error Posix(std::string_view op, const std::string& path, int err);
 };
 
 // Required by boost::system::result<T, Error>::value() when it has to throw.

@@ -12,6 +12,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "observe/secret.hpp"
@@ -20,9 +21,21 @@ namespace warden::config {
 
 using Duration = std::chrono::milliseconds;
 
+// Where a SecretRef's value comes from: `source = "env" | "file" | "exec"`.
+enum class SecretSource { kEnv, kFile, kExec };
+// "env", "file", "exec" — the config spelling, used in messages, Describe() and reports.
+std::string_view SecretSourceName(SecretSource source);
+// The inverse; nullopt for anything else (the loader reports it with the key path).
+std::optional<SecretSource> ParseSecretSource(std::string_view name);
+
+// How a file secret provider reads its file: `mode = "json" | "single_value"`.
+enum class FileMode { kJson, kSingleValue };
+std::string_view FileModeName(FileMode mode);
+std::optional<FileMode> ParseFileMode(std::string_view name);
+
 // { source = "env"|"file"|"exec", provider = "default", id = "...", prefix = "Bearer " }
 struct SecretRef {
-  std::string source;
+  SecretSource source = SecretSource::kEnv;
   std::string provider = "default";  // alias in [secrets.providers]; "default" env needs no entry
   std::string id;                    // env var name, RFC 6901 pointer, or exec id
 
@@ -42,12 +55,12 @@ struct SecretInput {
 // [secrets.providers.ALIAS]
 struct SecretProviderConfig {
   std::string alias;
-  std::string source;  // env | file | exec
+  SecretSource source = SecretSource::kEnv;  // required in the file (the loader checks)
   // env
   std::vector<std::string> allowlist;  // empty = any variable
   // file
   std::string path;                    // "~" expanded by the loader; must be absolute
-  std::string mode = "json";           // json | single_value
+  FileMode mode = FileMode::kJson;
   // exec
   std::string command;                 // absolute path
   std::vector<std::string> args;
@@ -71,7 +84,8 @@ struct FederatedConfig {
   std::vector<std::string> trusted_dirs;     // refresh_command must live inside one, when set
 };
 
-// [providers.ID.oauth] — parsed and validated; used by `warden auth login` (later issue).
+// [providers.ID.oauth] — parsed and validated only: no verb uses it yet (`warden auth login`
+// is not implemented).
 struct OAuthConfig {
   std::string authorize_url;
   std::string token_url;

@@ -6,6 +6,7 @@
 #include <cstdlib>
 
 #include "base/atomic_file.hpp"
+#include "base/strings.hpp"
 
 namespace warden::config {
 
@@ -19,12 +20,6 @@ bool ValidName(std::string_view s) {
   return true;
 }
 
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
-  return s;
-}
-
 }  // namespace
 
 Result<std::map<std::string, std::string>> ParseDotenv(std::string_view text) {
@@ -35,16 +30,16 @@ Result<std::map<std::string, std::string>> ParseDotenv(std::string_view text) {
     auto nl = text.find('\n');
     std::string_view line = text.substr(0, nl);
     text = nl == std::string_view::npos ? std::string_view{} : text.substr(nl + 1);
-    line = Trim(line);
+    line = TrimWhitespace(line);
     if (line.empty() || line.front() == '#') continue;
-    if (line.starts_with("export ")) line = Trim(line.substr(7));
+    if (line.starts_with("export ")) line = TrimWhitespace(line.substr(7));
     auto eq = line.find('=');
     if (eq == std::string_view::npos)
-      return Error::Make("DOTENV_INVALID", "line " + std::to_string(line_no) + ": expected KEY=VALUE");
-    std::string_view name = Trim(line.substr(0, eq));
+      return Error::Make(ErrorCode::kDotenvInvalid, "line " + std::to_string(line_no) + ": expected KEY=VALUE");
+    std::string_view name = TrimWhitespace(line.substr(0, eq));
     if (!ValidName(name))
-      return Error::Make("DOTENV_INVALID", "line " + std::to_string(line_no) + ": invalid variable name");
-    std::string_view raw = Trim(line.substr(eq + 1));
+      return Error::Make(ErrorCode::kDotenvInvalid, "line " + std::to_string(line_no) + ": invalid variable name");
+    std::string_view raw = TrimWhitespace(line.substr(eq + 1));
     std::string value;
     if (!raw.empty() && (raw.front() == '\'' || raw.front() == '"')) {
       char q = raw.front();
@@ -64,14 +59,14 @@ Result<std::map<std::string, std::string>> ParseDotenv(std::string_view text) {
         }
       }
       if (!closed)
-        return Error::Make("DOTENV_INVALID", "line " + std::to_string(line_no) + ": unterminated quote");
-      std::string_view rest = Trim(raw.substr(i + 1));
+        return Error::Make(ErrorCode::kDotenvInvalid, "line " + std::to_string(line_no) + ": unterminated quote");
+      std::string_view rest = TrimWhitespace(raw.substr(i + 1));
       if (!rest.empty() && rest.front() != '#')
-        return Error::Make("DOTENV_INVALID", "line " + std::to_string(line_no) + ": text after closing quote");
+        return Error::Make(ErrorCode::kDotenvInvalid, "line " + std::to_string(line_no) + ": text after closing quote");
     } else {
       // Unquoted: a " #" starts a comment.
       auto hash = raw.find(" #");
-      value = std::string(Trim(raw.substr(0, hash)));
+      value = std::string(TrimWhitespace(raw.substr(0, hash)));
     }
     out[std::string(name)] = std::move(value);
   }
@@ -84,12 +79,7 @@ Result<int> LoadDotenvInto(const std::string& path) {
   auto text = ReadWholeFile(path, 1 << 20);
   if (!text) return text.error();
   auto vars = ParseDotenv(*text);
-  if (!vars) {
-    Error e = vars.error();
-    e.message = path + ": " + e.message;
-    e.context = path;
-    return e;
-  }
+  if (!vars) return vars.error().Wrap(path).WithContext(path);
   int set = 0;
   for (const auto& [k, v] : *vars) {
     if (std::getenv(k.c_str()) != nullptr) continue;  // the process environment wins

@@ -91,7 +91,7 @@ TEST(ParseDotenv, InvalidLinesNameTheLineNumberButNeverTheValue) {
   for (const Case& c : kCases) {
     Result<std::map<std::string, std::string>> r = ParseDotenv(c.text);
     ASSERT_FALSE(r.has_value()) << c.text;
-    EXPECT_EQ(r.error().code, "DOTENV_INVALID") << c.text;
+    EXPECT_EQ(r.error().code, ErrorCode::kDotenvInvalid) << c.text;
     EXPECT_THAT(r.error().message, HasSubstr(std::string(c.line) + ":")) << c.text;
     EXPECT_THAT(r.error().message, HasSubstr(std::string(c.why))) << c.text;
     EXPECT_THAT(r.error().ToString(), Not(HasSubstr("SEKRIT"))) << c.text;

@@ -64,7 +64,7 @@ TEST(ParseDuration, RefusesGarbageWithConfigInvalid) {
   for (std::string_view text : kCases) {
     Result<Duration> d = ParseDuration(text);
     ASSERT_FALSE(d.has_value()) << "accepted \"" << text << "\" as " << d->count() << "ms";
-    EXPECT_EQ(d.error().code, "CONFIG_INVALID") << text;
+    EXPECT_EQ(d.error().code, ErrorCode::kConfigInvalid) << text;
   }
 }
 

@@ -18,7 +18,6 @@
 namespace warden::config {
 namespace {
 
-constexpr std::string_view kSecretRefInvalid = "SECRET_REF_INVALID";
 constexpr std::size_t kMaxConfigBytes = 4u << 20;
 
 std::string_view TypeName(const toml::node& node) {
@@ -65,7 +64,7 @@ std::vector<std::pair<std::string, const toml::node*>> InFileOrder(const toml::t
 class TableReader {
  public:
   TableReader(const toml::table& table, std::string path, Problems& problems,
-              std::string_view code = kConfigInvalid)
+              ErrorCode code = ErrorCode::kConfigInvalid)
       : table_(table), path_(std::move(path)), problems_(problems), code_(code) {}
   TableReader(const TableReader&) = delete;
   TableReader& operator=(const TableReader&) = delete;
@@ -203,7 +202,7 @@ class TableReader {
   const toml::table& table_;
   std::string path_;
   Problems& problems_;
-  std::string_view code_;
+  ErrorCode code_;
   std::vector<std::string> known_;
 };
 
@@ -224,18 +223,27 @@ std::optional<SecretInput> DecodeSecretInput(const toml::node& node, std::string
                      std::string(TypeName(node)));
     return std::nullopt;
   }
-  TableReader r(*table, input.key_path, problems, kSecretRefInvalid);
+  TableReader r(*table, input.key_path, problems, ErrorCode::kSecretRefInvalid);
   SecretRef ref;
-  bool has_source = r.String("source", ref.source);
+  std::string source;
+  bool has_source = r.String("source", source);
   r.String("provider", ref.provider);
   bool has_id = r.String("id", ref.id);
   r.String("prefix", input.prefix);
   r.Finish();
   if (!has_source) {
     problems.Add(r.PathOf("source"), "missing (a SecretRef needs source = env, file or exec)",
-                 kSecretRefInvalid);
+                 ErrorCode::kSecretRefInvalid);
+  } else if (!problems.Touches(r.PathOf("source"))) {
+    if (std::optional<SecretSource> parsed = ParseSecretSource(source)) {
+      ref.source = *parsed;
+    } else {
+      problems.Add(r.PathOf("source"), "must be env, file or exec", ErrorCode::kSecretRefInvalid);
+    }
   }
-  if (!has_id) problems.Add(r.PathOf("id"), "missing (a SecretRef needs an id)", kSecretRefInvalid);
+  if (!has_id) {
+    problems.Add(r.PathOf("id"), "missing (a SecretRef needs an id)", ErrorCode::kSecretRefInvalid);
+  }
   input.ref = std::move(ref);
   return input;
 }
@@ -337,20 +345,27 @@ void DecodeGateway(TableReader& r, GatewayConfig& out, Problems& problems) {
   }
 }
 
-// Keys of [secrets.providers.X] that only make sense for one source; a key for another source is
-// refused (a `path` on an exec provider is a mistake, not something to ignore).
-std::string_view SourceOfKey(std::string_view key) {
-  if (key == "allowlist") return "env";
-  if (key == "path" || key == "mode") return "file";
-  if (key == "source") return {};
-  return "exec";
-}
+// The keys of [secrets.providers.X] that only make sense for one source; a key for another
+// source is refused (a `path` on an exec provider is a mistake, not something to ignore).
+struct SourceKey {
+  std::string_view key;
+  SecretSource source;
+};
+constexpr SourceKey kSourceKeys[] = {
+    {"allowlist", SecretSource::kEnv},     {"path", SecretSource::kFile},
+    {"mode", SecretSource::kFile},         {"command", SecretSource::kExec},
+    {"args", SecretSource::kExec},         {"pass_env", SecretSource::kExec},
+    {"trusted_dirs", SecretSource::kExec}, {"timeout", SecretSource::kExec},
+    {"json_only", SecretSource::kExec},    {"max_output_bytes", SecretSource::kExec},
+};
 
 void DecodeSecretProvider(TableReader& r, SecretProviderConfig& out, Problems& problems) {
-  r.String("source", out.source);
+  std::string source;
+  bool has_source = r.String("source", source);
   r.Strings("allowlist", out.allowlist);
   r.String("path", out.path);
-  r.String("mode", out.mode);
+  std::string mode;
+  bool has_mode = r.String("mode", mode);
   r.String("command", out.command);
   r.Strings("args", out.args);
   r.Strings("pass_env", out.pass_env);
@@ -358,12 +373,28 @@ void DecodeSecretProvider(TableReader& r, SecretProviderConfig& out, Problems& p
   r.Dur("timeout", out.timeout);
   r.Bool("json_only", out.json_only);
   r.Size("max_output_bytes", out.max_output_bytes);
-  if (out.source != "env" && out.source != "file" && out.source != "exec") return;
-  for (std::string_view key : {"allowlist", "path", "mode", "command", "args", "pass_env",
-                               "trusted_dirs", "timeout", "json_only", "max_output_bytes"}) {
-    if (r.Has(key) && SourceOfKey(key) != out.source) {
-      problems.Add(r.PathOf(key), "only valid with source = \"" + std::string(SourceOfKey(key)) +
-                                      "\", this provider has source = \"" + out.source + "\"");
+  // A provider without a usable source is reported once, here; Validate then skips it.
+  if (problems.Touches(r.PathOf("source"))) return;
+  std::optional<SecretSource> parsed = ParseSecretSource(source);
+  if (!parsed) {
+    problems.Add(r.PathOf("source"), !has_source || source.empty() ? "required: env, file or exec"
+                                                                   : "must be env, file or exec");
+    return;
+  }
+  out.source = *parsed;
+  for (const SourceKey& k : kSourceKeys) {
+    if (r.Has(k.key) && k.source != out.source) {
+      problems.Add(r.PathOf(k.key), "only valid with source = \"" +
+                                        std::string(SecretSourceName(k.source)) +
+                                        "\", this provider has source = \"" +
+                                        std::string(SecretSourceName(out.source)) + "\"");
+    }
+  }
+  if (out.source == SecretSource::kFile && has_mode && !problems.Touches(r.PathOf("mode"))) {
+    if (std::optional<FileMode> parsed_mode = ParseFileMode(mode)) {
+      out.mode = *parsed_mode;
+    } else {
+      problems.Add(r.PathOf("mode"), "must be \"json\" or \"single_value\"");
     }
   }
 }
@@ -504,7 +535,7 @@ Result<Config> ParseConfig(std::string_view toml_text, std::string origin, const
   } catch (const toml::parse_error& e) {
     // toml++ descriptions name the construct, not the surrounding text, so no value leaks here.
     const toml::source_position& at = e.source().begin;
-    return Error::Make(std::string(kConfigInvalid),
+    return Error::Make(ErrorCode::kConfigInvalid,
                        origin + ":" + std::to_string(at.line) + ":" + std::to_string(at.column) +
                            ": " + std::string(e.description()),
                        origin);
@@ -523,7 +554,7 @@ Result<Config> ParseConfig(std::string_view toml_text, std::string origin, const
 Result<Config> LoadConfigFile(const std::string& path, const Environment& env) {
   auto text = ReadWholeFile(path, kMaxConfigBytes);
   if (!text) {
-    if (text.error().code == "FILE_TOO_LARGE")
+    if (text.error().code == ErrorCode::kFileTooLarge)
       return Error::InvalidConfig(path, "config file is larger than 4 MiB (is this the right file?)");
     return text.error();
   }

@@ -272,7 +272,7 @@ TEST(ParseConfig, MapsSecretProviders) {
   ASSERT_EQ(c.secret_providers.size(), 3u);
   const SecretProviderConfig& vault = c.secret_providers.at("vault");
   EXPECT_EQ(vault.alias, "vault");
-  EXPECT_EQ(vault.source, "exec");
+  EXPECT_EQ(vault.source, SecretSource::kExec);
   EXPECT_EQ(vault.command, "/usr/local/bin/vault-resolver");
   EXPECT_THAT(vault.args, ::testing::ElementsAre("--profile", "prod"));
   EXPECT_THAT(vault.pass_env, ::testing::ElementsAre("VAULT_ADDR", "VAULT_TOKEN"));
@@ -281,9 +281,9 @@ TEST(ParseConfig, MapsSecretProviders) {
   EXPECT_FALSE(vault.json_only);
   EXPECT_EQ(vault.max_output_bytes, 4096u);
   const SecretProviderConfig& file = c.secret_providers.at("filemain");
-  EXPECT_EQ(file.source, "file");
+  EXPECT_EQ(file.source, SecretSource::kFile);
   EXPECT_EQ(file.path, "/home/u/.warden/secrets.json");
-  EXPECT_EQ(file.mode, "json");
+  EXPECT_EQ(file.mode, FileMode::kJson);
   EXPECT_THAT(c.secret_providers.at("envonly").allowlist, ::testing::ElementsAre("CF_AIG_TOKEN"));
 }
 
@@ -400,7 +400,7 @@ base_url = "https://y.example"
 
 TEST(ParseConfig, ParseErrorReportsFileLineAndColumn) {
   Error e = MustFail("[gateway]\nbind = \"127.0.0.1:1\"\nthreads = = 4\n");
-  EXPECT_EQ(e.code, "CONFIG_INVALID");
+  EXPECT_EQ(e.code, ErrorCode::kConfigInvalid);
   EXPECT_THAT(e.message, ::testing::StartsWith("/etc/warden/warden.toml:3:"));
   EXPECT_EQ(e.context, kOrigin);
 }
@@ -436,7 +436,7 @@ TEST(ParseConfig, UnknownKeyInSecretRefIsRefInvalid) {
   Error e = MustFail(WithProvider(
       R"([gateway.auth]
 token = { source = "env", id = "T", idd = "x" })"));
-  EXPECT_EQ(e.code, "SECRET_REF_INVALID");
+  EXPECT_EQ(e.code, ErrorCode::kSecretRefInvalid);
   EXPECT_THAT(e.message, HasSubstr(R"(unknown key "gateway.auth.token.idd")"));
 }
 
@@ -474,7 +474,7 @@ idle_timeout = "soon"
 [providers.p]
 base_url = "ftp://x.example"
 )");
-  EXPECT_EQ(e.code, "CONFIG_INVALID");
+  EXPECT_EQ(e.code, ErrorCode::kConfigInvalid);
   EXPECT_EQ(e.context, kOrigin);
   EXPECT_THAT(e.message, HasSubstr(R"(unknown key "gateway.bnd")"));
   EXPECT_THAT(e.message, HasSubstr("gateway.threads: must be between 0"));
@@ -492,7 +492,7 @@ TEST(ParseConfig, OneMistakeGivesOneMessage) {
 TEST(ParseConfig, LoneSecretProblemKeepsItsCode) {
   Error e = MustFail(R"([gateway.auth]
 token = { source = "env", id = "lower" })");
-  EXPECT_EQ(e.code, "SECRET_REF_INVALID");
+  EXPECT_EQ(e.code, ErrorCode::kSecretRefInvalid);
 }
 
 TEST(ParseConfig, MixedProblemsUseConfigInvalid) {
@@ -500,7 +500,7 @@ TEST(ParseConfig, MixedProblemsUseConfigInvalid) {
 threads = -1
 [gateway.auth]
 token = { source = "env", id = "lower" })");
-  EXPECT_EQ(e.code, "CONFIG_INVALID");
+  EXPECT_EQ(e.code, ErrorCode::kConfigInvalid);
 }
 
 // ---- gateway
@@ -628,7 +628,7 @@ command = "/bin/resolver"
 )";
   for (const Case& c : kCases) {
     Error e = MustFail("[gateway.auth]\ntoken = " + std::string(c.ref) + providers);
-    EXPECT_EQ(e.code, "SECRET_REF_INVALID") << c.ref << " → " << e.ToString();
+    EXPECT_EQ(e.code, ErrorCode::kSecretRefInvalid) << c.ref << " → " << e.ToString();
     EXPECT_THAT(e.message, HasSubstr("gateway.auth." + std::string(c.expected))) << c.ref;
   }
 }
@@ -667,7 +667,7 @@ mode = "single_value"
 [gateway.auth]
 token = { source = "file", provider = "one", id = "/a" }
 )");
-  EXPECT_EQ(e.code, "SECRET_REF_INVALID");
+  EXPECT_EQ(e.code, ErrorCode::kSecretRefInvalid);
   EXPECT_THAT(e.message, HasSubstr("must be \"value\""));
 }
 
@@ -683,7 +683,7 @@ command = "/bin/r"
 base_url = "https://x.example"
 keys = [ { source = "exec", provider = "vault", id = "anthropic/key" } ]
 )");
-  EXPECT_EQ(e.code, "SECRET_PROVIDER_NOT_CONFIGURED");
+  EXPECT_EQ(e.code, ErrorCode::kSecretProviderNotConfigured);
   EXPECT_THAT(e.message, HasSubstr("providers.cf.keys[0].provider: secret provider \"vault\""));
   EXPECT_THAT(e.message, HasSubstr("configured: filemain, other"));
 }
@@ -696,7 +696,7 @@ path = "/s.json"
 [gateway.auth]
 token = { source = "exec", provider = "vault", id = "k" }
 )");
-  EXPECT_EQ(e.code, "SECRET_PROVIDER_NOT_CONFIGURED");
+  EXPECT_EQ(e.code, ErrorCode::kSecretProviderNotConfigured);
   EXPECT_THAT(e.message, HasSubstr("has source = \"file\""));
 }
 
@@ -706,7 +706,7 @@ token = { source = "env", provider = "default", id = "TOKEN" })");
   for (std::string_view ref :
        {R"({ source = "file", id = "/k" })", R"({ source = "exec", id = "k" })"}) {
     Error e = MustFail("[gateway.auth]\ntoken = " + std::string(ref));
-    EXPECT_EQ(e.code, "SECRET_PROVIDER_NOT_CONFIGURED") << ref << ": " << e.ToString();
+    EXPECT_EQ(e.code, ErrorCode::kSecretProviderNotConfigured) << ref << ": " << e.ToString();
   }
   Config c = MustParse(R"(
 [secrets.providers.default]
@@ -725,7 +725,7 @@ allowlist = ["ALLOWED"]
 [gateway.auth]
 token = { source = "env", provider = "envonly", id = "OTHER" }
 )");
-  EXPECT_EQ(e.code, "SECRET_REF_INVALID");
+  EXPECT_EQ(e.code, ErrorCode::kSecretRefInvalid);
   EXPECT_THAT(e.message, HasSubstr("not in the allowlist"));
 }
 
@@ -763,7 +763,7 @@ TEST(ParseConfig, NeverPrintsALiteralSecret) {
 TEST(ParseConfig, LiteralHeaderValueWithControlCharIsValueInvalid) {
   Error e = MustFail(
       "[providers.p]\nbase_url = \"https://x\"\n[providers.p.headers]\nx-k = \"a\\u0007b\"");
-  EXPECT_EQ(e.code, "SECRET_VALUE_INVALID");
+  EXPECT_EQ(e.code, ErrorCode::kSecretValueInvalid);
   EXPECT_THAT(e.message, HasSubstr("providers.p.headers.x-k: literal value contains a control"));
 }
 
@@ -986,7 +986,7 @@ TEST_F(LoadConfigFileTest, ReadsFileAndRecordsOrigin) {
 TEST_F(LoadConfigFileTest, MissingFileIsIoError) {
   Result<Config> c = LoadConfigFile(dir_ + "/absent.toml", TestEnv());
   ASSERT_FALSE(c.has_value());
-  EXPECT_EQ(c.error().code, "IO_ERROR");
+  EXPECT_EQ(c.error().code, ErrorCode::kIoError);
   EXPECT_THAT(c.error().message, HasSubstr("absent.toml"));
 }
 
@@ -996,6 +996,28 @@ TEST_F(LoadConfigFileTest, ParseErrorNamesTheFile) {
   ASSERT_FALSE(c.has_value());
   EXPECT_THAT(c.error().message, ::testing::StartsWith(path + ":1:"));
   EXPECT_EQ(c.error().context, path);
+}
+
+// ---- the enum spellings
+
+TEST(SecretSourceNames, RoundTripAndRefuseOtherSpellings) {
+  for (SecretSource source : {SecretSource::kEnv, SecretSource::kFile, SecretSource::kExec}) {
+    EXPECT_EQ(ParseSecretSource(SecretSourceName(source)), source);
+  }
+  EXPECT_EQ(SecretSourceName(SecretSource::kExec), "exec");
+  for (std::string_view name : {"", "store", "vault", "ENV", "env "}) {
+    EXPECT_FALSE(ParseSecretSource(name).has_value()) << name;
+  }
+}
+
+TEST(FileModeNames, RoundTripAndRefuseOtherSpellings) {
+  for (FileMode mode : {FileMode::kJson, FileMode::kSingleValue}) {
+    EXPECT_EQ(ParseFileMode(FileModeName(mode)), mode);
+  }
+  EXPECT_EQ(FileModeName(FileMode::kSingleValue), "single_value");
+  for (std::string_view name : {"", "yaml", "JSON", "single-value"}) {
+    EXPECT_FALSE(ParseFileMode(name).has_value()) << name;
+  }
 }
 
 }  // namespace

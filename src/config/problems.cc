@@ -16,13 +16,13 @@ bool IsBareKey(std::string_view key) {
 
 }  // namespace
 
-void Problems::Add(std::string path, std::string why, std::string_view code) {
+void Problems::Add(std::string path, std::string why, ErrorCode code) {
   std::string text = path.empty() ? std::move(why) : path + ": " + why;
-  items_.push_back(Problem{std::string(code), std::move(path), std::move(text)});
+  items_.push_back(Problem{code, std::move(path), std::move(text)});
 }
 
 void Problems::AddUnknownKey(std::string_view parent, std::string_view key,
-                             const std::vector<std::string>& known, std::string_view code) {
+                             const std::vector<std::string>& known, ErrorCode code) {
   std::string path = JoinKey(parent, key);
   std::string text = "unknown key \"" + path + "\"";
   const std::string* best = nullptr;
@@ -37,7 +37,7 @@ void Problems::AddUnknownKey(std::string_view parent, std::string_view key,
   if (best != nullptr && best_distance <= 2) {
     text += " (did you mean \"" + JoinKey(parent, *best) + "\"?)";
   }
-  items_.push_back(Problem{std::string(code), std::move(path), std::move(text)});
+  items_.push_back(Problem{code, std::move(path), std::move(text)});
 }
 
 bool Problems::Touches(std::string_view path) const {
@@ -51,8 +51,8 @@ bool Problems::Touches(std::string_view path) const {
 }
 
 Error Problems::ToError(std::string origin) const {
-  std::string code(kConfigInvalid);
-  if (!items_.empty() && items_.front().code != kConfigInvalid &&
+  ErrorCode code = ErrorCode::kConfigInvalid;
+  if (!items_.empty() && items_.front().code != ErrorCode::kConfigInvalid &&
       std::all_of(items_.begin(), items_.end(),
                   [&](const Problem& p) { return p.code == items_.front().code; })) {
     code = items_.front().code;
@@ -62,7 +62,7 @@ Error Problems::ToError(std::string origin) const {
     if (!message.empty()) message += "; ";
     message += p.text;
   }
-  return Error::Make(std::move(code), std::move(message), std::move(origin));
+  return Error::Make(code, std::move(message), std::move(origin));
 }
 
 std::string JoinKey(std::string_view parent, std::string_view key) {

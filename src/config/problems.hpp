@@ -15,18 +15,17 @@
 
 namespace warden::config {
 
-inline constexpr std::string_view kConfigInvalid = "CONFIG_INVALID";
-
 class Problems {
  public:
   // Records "path: why" under `code` (CONFIG_INVALID unless a SECRET_* code is more precise).
-  void Add(std::string path, std::string why, std::string_view code = kConfigInvalid);
+  void Add(std::string path, std::string why, ErrorCode code = ErrorCode::kConfigInvalid);
 
   // Records `unknown key "path"`, suggesting the closest of `known` (siblings of the key) when it
   // is within edit distance 2: a typo then costs one read instead of a trip to the docs.
   // `parent` is the table's key path ("gateway"), `key` the unknown key in it ("bnd").
   void AddUnknownKey(std::string_view parent, std::string_view key,
-                     const std::vector<std::string>& known, std::string_view code = kConfigInvalid);
+                     const std::vector<std::string>& known,
+                     ErrorCode code = ErrorCode::kConfigInvalid);
 
   // True when a problem was already recorded at `path` or below it. Validation uses this to stay
   // quiet about a field whose value was already refused (no "required" after "wrong type").
@@ -42,7 +41,7 @@ class Problems {
 
  private:
   struct Problem {
-    std::string code;
+    ErrorCode code;
     std::string path;
     std::string text;
   };

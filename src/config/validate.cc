@@ -14,15 +14,16 @@
 
 #include <boost/url.hpp>
 
-#include "config/bind_address.hpp"
 #include "base/environment.hpp"
+#include "base/paths.hpp"
+#include "config/bind_address.hpp"
 
 namespace warden::config {
 namespace {
 
-constexpr std::string_view kSecretRefInvalid = "SECRET_REF_INVALID";
-constexpr std::string_view kSecretProviderNotConfigured = "SECRET_PROVIDER_NOT_CONFIGURED";
-constexpr std::string_view kSecretValueInvalid = "SECRET_VALUE_INVALID";
+constexpr ErrorCode kSecretRefInvalid = ErrorCode::kSecretRefInvalid;
+constexpr ErrorCode kSecretProviderNotConfigured = ErrorCode::kSecretProviderNotConfigured;
+constexpr ErrorCode kSecretValueInvalid = ErrorCode::kSecretValueInvalid;
 constexpr std::size_t kMaxExecOutputBytes = 64u << 20;
 constexpr int kMaxThreads = 1024;
 constexpr std::size_t kMaxHeaderBytes = 1u << 20;  // Beast keeps the header limit in 32 bits
@@ -126,19 +127,6 @@ bool IsReservedHeader(std::string_view name) {
 
 bool IsAbsolute(std::string_view path) { return !path.empty() && path.front() == '/'; }
 
-// Lexical containment, after normalisation ("/a/b/../c" is not inside "/a/b"). The exec
-// resolver re-checks the real path at run time; this only catches mistakes early.
-bool IsInside(std::string_view path, std::string_view dir) {
-  std::filesystem::path p = std::filesystem::path(path).lexically_normal();
-  std::filesystem::path d = std::filesystem::path(dir).lexically_normal();
-  auto [d_end, p_it] = std::mismatch(d.begin(), d.end(), p.begin(), p.end());
-  if (d_end != d.end()) {
-    // A trailing "/" on dir yields an empty last element; treat it as matched.
-    return std::next(d_end) == d.end() && d_end->empty();
-  }
-  return p_it != p.end();
-}
-
 bool IsCidr(std::string_view text) {
   std::string address(text.substr(0, text.find('/')));
   int max_prefix = 0;
@@ -182,7 +170,7 @@ class Validator {
   }
 
  private:
-  void Fail(const std::string& path, std::string why, std::string_view code = kConfigInvalid) {
+  void Fail(const std::string& path, std::string why, ErrorCode code = ErrorCode::kConfigInvalid) {
     if (!problems_.Touches(path)) problems_.Add(path, std::move(why), code);
   }
 
@@ -228,6 +216,8 @@ class Validator {
     }
   }
 
+  // The same lexical containment the exec runner applies (base/paths.hpp), so a command the
+  // config accepts is not refused at run time for being outside trusted_dirs, and vice versa.
   void InsideTrusted(const std::string& path, const std::string& command,
                      const std::vector<std::string>& trusted_dirs) {
     if (trusted_dirs.empty() || !IsAbsolute(command)) return;
@@ -336,35 +326,38 @@ class Validator {
     if (!IsAlias(p.alias)) {
       Fail(path, "alias must match ^[a-z][a-z0-9_-]{0,63}$");
     }
-    if (p.source == "env") {
-      EnvNames(path + ".allowlist", p.allowlist);
-    } else if (p.source == "file") {
-      if (p.path.empty()) {
-        Fail(path + ".path", "required with source = \"file\"");
-      } else if (!IsAbsolute(p.path)) {
-        Fail(path + ".path", "must be an absolute path (\"~/\" is expanded)");
-      }
-      if (p.mode != "json" && p.mode != "single_value") {
-        Fail(path + ".mode", "must be \"json\" or \"single_value\"");
-      }
-    } else if (p.source == "exec") {
-      if (p.command.empty()) {
-        Fail(path + ".command", "required with source = \"exec\"");
-      } else if (!IsAbsolute(p.command)) {
-        Fail(path + ".command", "must be an absolute path (no shell, no PATH lookup)");
-      }
-      EnvNames(path + ".pass_env", p.pass_env);
-      AbsoluteDirs(path + ".trusted_dirs", p.trusted_dirs);
-      InsideTrusted(path + ".command", p.command, p.trusted_dirs);
-      Positive(path + ".timeout", p.timeout);
-      if (p.max_output_bytes == 0 || p.max_output_bytes > kMaxExecOutputBytes) {
-        Fail(path + ".max_output_bytes",
-             "must be between 1 and " + std::to_string(kMaxExecOutputBytes));
-      }
-    } else if (p.source.empty()) {
-      Fail(path + ".source", "required: env, file or exec");
-    } else {
-      Fail(path + ".source", "must be env, file or exec");
+    // A missing or unknown source (and a bad file mode) was reported while decoding.
+    if (problems_.Touches(path + ".source")) return;
+    switch (p.source) {
+      case SecretSource::kEnv:
+        EnvNames(path + ".allowlist", p.allowlist);
+        break;
+      case SecretSource::kFile:
+        if (p.path.empty()) {
+          Fail(path + ".path", "required with source = \"file\"");
+        } else if (!IsAbsolute(p.path)) {
+          Fail(path + ".path", "must be an absolute path (\"~/\" is expanded)");
+        }
+        break;
+      case SecretSource::kExec:
+        ExecProvider(path, p);
+        break;
+    }
+  }
+
+  void ExecProvider(const std::string& path, const SecretProviderConfig& p) {
+    if (p.command.empty()) {
+      Fail(path + ".command", "required with source = \"exec\"");
+    } else if (!IsAbsolute(p.command)) {
+      Fail(path + ".command", "must be an absolute path (no shell, no PATH lookup)");
+    }
+    EnvNames(path + ".pass_env", p.pass_env);
+    AbsoluteDirs(path + ".trusted_dirs", p.trusted_dirs);
+    InsideTrusted(path + ".command", p.command, p.trusted_dirs);
+    Positive(path + ".timeout", p.timeout);
+    if (p.max_output_bytes == 0 || p.max_output_bytes > kMaxExecOutputBytes) {
+      Fail(path + ".max_output_bytes",
+           "must be between 1 and " + std::to_string(kMaxExecOutputBytes));
     }
   }
 
@@ -384,10 +377,6 @@ class Validator {
     }
     const SecretRef& ref = *input.ref;
     if (HasControl(input.prefix)) Fail(path + ".prefix", "contains a control character");
-    if (ref.source != "env" && ref.source != "file" && ref.source != "exec") {
-      Fail(path + ".source", "must be env, file or exec", kSecretRefInvalid);
-      return;
-    }
     if (!IsAlias(ref.provider)) {
       Fail(path + ".provider", "alias must match ^[a-z][a-z0-9_-]{0,63}$", kSecretRefInvalid);
       return;
@@ -398,25 +387,36 @@ class Validator {
       provider = &it->second;
     }
     IdCheck(path + ".id", ref, provider);
+    const std::string source(SecretSourceName(ref.source));
     if (provider == nullptr) {
-      if (ref.provider == "default" && ref.source == "env") return;  // the process environment
+      if (ref.provider == "default" && ref.source == SecretSource::kEnv) return;  // the process env
       Fail(path + ".provider",
-           "secret provider \"" + ref.provider + "\" (source = \"" + ref.source +
+           "secret provider \"" + ref.provider + "\" (source = \"" + source +
                "\") is not configured (configured: " + JoinNames(config_.secret_providers) +
                "): add [secrets.providers." + ref.provider + "]",
            kSecretProviderNotConfigured);
+    } else if (!Decoded(*provider, "source")) {
+      // The provider itself is broken (already reported); whether it matches is unknown.
     } else if (provider->source != ref.source) {
       Fail(path + ".provider",
-           "secret provider \"" + ref.provider + "\" has source = \"" + provider->source +
-               "\" but this ref has source = \"" + ref.source +
+           "secret provider \"" + ref.provider + "\" has source = \"" +
+               std::string(SecretSourceName(provider->source)) +
+               "\" but this ref has source = \"" + source +
                "\" (configured: " + JoinNames(config_.secret_providers) + ")",
            kSecretProviderNotConfigured);
     }
   }
 
+  // False when decoding [secrets.providers.ALIAS].KEY failed, so the field holds its default
+  // rather than what the file says.
+  bool Decoded(const SecretProviderConfig& provider, std::string_view key) const {
+    return !problems_.Touches(JoinKey("secrets.providers", provider.alias) + "." +
+                              std::string(key));
+  }
+
   void IdCheck(const std::string& path, const SecretRef& ref,
                const SecretProviderConfig* provider) {
-    if (ref.source == "env") {
+    if (ref.source == SecretSource::kEnv) {
       if (!IsEnvName(ref.id)) {
         Fail(path, "env ids are variable names matching ^[A-Z_][A-Z0-9_]{0,127}$",
              kSecretRefInvalid);
@@ -427,9 +427,11 @@ class Validator {
              "\"" + ref.id + "\" is not in the allowlist of secrets.providers." + ref.provider,
              kSecretRefInvalid);
       }
-    } else if (ref.source == "file") {
-      bool single_value = provider != nullptr && provider->mode == "single_value";
-      bool json = provider != nullptr && provider->mode == "json";
+    } else if (ref.source == SecretSource::kFile) {
+      // Without a (well-decoded) provider the mode is unknown: accept what either mode takes.
+      bool mode_known = provider != nullptr && Decoded(*provider, "mode");
+      bool single_value = mode_known && provider->mode == FileMode::kSingleValue;
+      bool json = mode_known && provider->mode == FileMode::kJson;
       if (single_value && ref.id != "value") {
         Fail(path, "must be \"value\" for a single_value file provider", kSecretRefInvalid);
       } else if (json && !IsJsonPointer(ref.id)) {

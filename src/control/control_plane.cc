@@ -60,7 +60,7 @@ std::vector<std::string> ControlPlane::WatchedFiles() const {
     files.push_back(p);
   }
   for (const auto& [alias, sp] : config_.config->secret_providers) {
-    if (sp.source == "file" && !sp.path.empty()) files.push_back(sp.path);
+    if (sp.source == config::SecretSource::kFile && !sp.path.empty()) files.push_back(sp.path);
   }
   for (const auto& pc : config_.config->providers) {
     if (pc.federated && !pc.federated->token_file.empty()) files.push_back(pc.federated->token_file);
@@ -102,12 +102,12 @@ void ControlPlane::ReloadTokenFiles() {
   for (const auto& pc : snap->config->providers) {
     const auto* rt = snap->FindProvider(pc.id);
     if (!pc.federated || rt == nullptr || !rt->federated) continue;
-    std::string why;
-    auto loaded = snapshot::LoadFederatedToken(*pc.federated, *snap->config, env_, gw_.NowMs(), why);
+    auto loaded = snapshot::LoadFederatedToken(*pc.federated, *snap->config, env_, gw_.NowMs());
     auto cur = rt->federated->Current();
-    if (loaded && (!cur || loaded->exp_ms > cur->exp_ms)) {
-      spdlog::info("picked up a newer federated token for {} from {}", pc.id, loaded->source);
-      rt->federated->Publish(std::make_shared<creds::FederatedTokenValue>(std::move(*loaded)));
+    if (loaded.token && (!cur || loaded.token->exp_ms > cur->exp_ms)) {
+      spdlog::info("picked up a newer federated token for {} from {}", pc.id, loaded.token->source);
+      rt->federated->Publish(
+          std::make_shared<creds::FederatedTokenValue>(std::move(*loaded.token)));
     }
   }
 }

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "base/atomic_file.hpp"
+#include "base/strings.hpp"
 #include "crypto/jwt.hpp"
 #include "secrets/header_value.hpp"
 #include "secrets/process_runner.hpp"
@@ -114,9 +115,7 @@ net::Task<void> FederatedRefresher::RunRefresh(std::shared_ptr<State> st) {
   } else if (out->exit_code != 0) {
     error = "refresh_command exited with status " + std::to_string(out->exit_code);
   } else {
-    std::string token = out->stdout_data;
-    while (!token.empty() && std::isspace(static_cast<unsigned char>(token.back()))) token.pop_back();
-    while (!token.empty() && std::isspace(static_cast<unsigned char>(token.front()))) token.erase(0, 1);
+    std::string token(TrimWhitespace(out->stdout_data));
     auto claims = crypto::DecodeJwtClaims(token);
     if (!claims) {
       error = "refresh_command did not print a JWT with exp (" + claims.error().message + ")";

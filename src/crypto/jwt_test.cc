@@ -71,7 +71,7 @@ TEST(DecodeJwtClaims, MalformedTokens) {
   for (const std::string& t : kMalformed) {
     Result<JwtClaims> c = DecodeJwtClaims(t);
     ASSERT_FALSE(c.has_value()) << t;
-    EXPECT_EQ(c.error().code, "JWT_MALFORMED") << t;
+    EXPECT_EQ(c.error().code, ErrorCode::kJwtMalformed) << t;
   }
 }
 
@@ -83,7 +83,7 @@ TEST(DecodeJwtClaims, MissingOrNonNumericExp) {
   for (std::string_view p : kPayloads) {
     Result<JwtClaims> c = DecodeJwtClaims(Jwt(p));
     ASSERT_FALSE(c.has_value()) << p;
-    EXPECT_EQ(c.error().code, "JWT_NO_EXP") << p;
+    EXPECT_EQ(c.error().code, ErrorCode::kJwtNoExp) << p;
   }
 }
 
@@ -102,7 +102,7 @@ TEST(DecodeJwtClaims, RefusesExpOutsideTheDatesItCanRepresent) {
   for (const char* payload : kPayloads) {
     Result<JwtClaims> c = DecodeJwtClaims(Jwt(payload));
     ASSERT_FALSE(c) << payload;
-    EXPECT_EQ(c.error().code, "JWT_MALFORMED") << payload;
+    EXPECT_EQ(c.error().code, ErrorCode::kJwtMalformed) << payload;
   }
   EXPECT_TRUE(DecodeJwtClaims(Jwt(R"({"exp":253402300799})")));
 }

@@ -68,7 +68,7 @@ TEST(ParseBaseUrl, InvalidTable) {
   for (std::string_view url : kInvalid) {
     Result<ParsedBaseUrl> r = ParseBaseUrl(url);
     ASSERT_FALSE(r.has_value()) << url << " → " << r->origin.key << r->path;
-    EXPECT_EQ(r.error().code, "CONFIG_INVALID") << url;
+    EXPECT_EQ(r.error().code, ErrorCode::kConfigInvalid) << url;
   }
 }
 

@@ -388,7 +388,7 @@ Result<void> Server::Start() {
     }
     if (!ec) w->acceptor.bind(endpoint_, ec);
     if (!ec) w->acceptor.listen(asio::socket_base::max_listen_connections, ec);
-    if (ec) return Error::Make("BIND_FAILED", "cannot listen on " + options_.bind + ": " + ec.message(), options_.bind);
+    if (ec) return Error::Make(ErrorCode::kBindFailed, "cannot listen on " + options_.bind + ": " + ec.message(), options_.bind);
     if (i == 0) endpoint_ = w->acceptor.local_endpoint();  // port 0 → the port the kernel chose
     w->pool = std::make_unique<UpstreamPool>(w->ioc.get_executor(), client_tls_, options_.limits.upstream);
     workers_.push_back(std::move(w));

@@ -41,7 +41,7 @@ net::Task<Result<UpstreamConnectionPtr>> UpstreamPool::Acquire(const Origin& ori
     auto& w = origins_[origin.key].waiters;
     if (auto it = std::find(w.begin(), w.end(), &timer); it != w.end()) w.erase(it);
     if (!ec) {
-      co_return Error::Make("UPSTREAM_BUSY",
+      co_return Error::Make(ErrorCode::kUpstreamBusy,
                             "all " + std::to_string(cfg_.max_connections_per_origin) +
                                 " connections to " + origin.key + " are busy",
                             origin.key);
@@ -86,16 +86,16 @@ net::Task<Result<UpstreamConnectionPtr>> UpstreamPool::Connect(const Origin& ori
   *resolving = false;
   dns_deadline.cancel();
   if (rec == asio::error::operation_aborted) {
-    co_return Error::Make("UPSTREAM_TIMEOUT", "timed out resolving " + origin.host, origin.key);
+    co_return Error::Make(ErrorCode::kUpstreamTimeout, "timed out resolving " + origin.host, origin.key);
   }
   if (rec) {
-    co_return Error::Make("UPSTREAM_CONNECT",
+    co_return Error::Make(ErrorCode::kUpstreamConnect,
                           "cannot resolve " + origin.host + ": " + rec.message(), origin.key);
   }
   auto [cec, ep] = co_await tcp.async_connect(endpoints, net::kUseTuple);
   if (cec) {
     bool timeout = cec == beast::error::timeout;
-    co_return Error::Make(timeout ? "UPSTREAM_TIMEOUT" : "UPSTREAM_CONNECT",
+    co_return Error::Make(timeout ? ErrorCode::kUpstreamTimeout : ErrorCode::kUpstreamConnect,
                           (timeout ? "timed out connecting to " : "cannot connect to ") +
                               origin.key + (timeout ? "" : ": " + cec.message()),
                           origin.key);
@@ -115,7 +115,7 @@ net::Task<Result<UpstreamConnectionPtr>> UpstreamPool::Connect(const Origin& ori
     auto [hec] = co_await tls.async_handshake(net::ssl::stream_base::client, net::kUseTuple);
     if (hec) {
       bool timeout = hec == beast::error::timeout;
-      co_return Error::Make(timeout ? "UPSTREAM_TIMEOUT" : "UPSTREAM_TLS",
+      co_return Error::Make(timeout ? ErrorCode::kUpstreamTimeout : ErrorCode::kUpstreamTls,
                             (timeout ? "timed out in the TLS handshake with " : "TLS handshake with ") +
                                 origin.key + (timeout ? "" : " failed: " + hec.message()),
                             origin.key);

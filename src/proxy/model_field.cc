@@ -210,14 +210,14 @@ Result<ModelField> FindModelField(std::string_view body) {
   std::size_t n = parser.write_some(false, body.data(), body.size(), ec);
   if (!ec && n < body.size()) ec = boost::json::error::extra_data;
   if (ec) {
-    return Error::Make("BODY_INVALID_JSON", "request body is not valid JSON (" + ec.message() +
+    return Error::Make(ErrorCode::kBodyInvalidJson, "request body is not valid JSON (" + ec.message() +
                                                 " at byte " + std::to_string(n) + ")");
   }
   const ModelHandler& h = parser.handler();
-  if (!h.root_is_object) return Error::Make("BODY_NOT_OBJECT", "request body must be a JSON object");
-  if (!h.model_seen) return Error::Make("MODEL_MISSING", "request body has no \"model\" field");
-  if (h.duplicate) return Error::Make("MODEL_DUPLICATE", "request body has more than one \"model\" field");
-  if (!h.model_is_string) return Error::Make("MODEL_NOT_STRING", "\"model\" must be a string");
+  if (!h.root_is_object) return Error::Make(ErrorCode::kBodyNotObject, "request body must be a JSON object");
+  if (!h.model_seen) return Error::Make(ErrorCode::kModelMissing, "request body has no \"model\" field");
+  if (h.duplicate) return Error::Make(ErrorCode::kModelDuplicate, "request body has more than one \"model\" field");
+  if (!h.model_is_string) return Error::Make(ErrorCode::kModelNotString, "\"model\" must be a string");
   ModelField field;
   field.value = h.model;
   if (h.model_ptr != nullptr) {

@@ -148,7 +148,7 @@ TEST(FindModelField, OnlyNestedModelIsMissing) {
   for (std::string_view body : kBodies) {
     Result<ModelField> f = FindModelField(body);
     ASSERT_FALSE(f.has_value()) << body;
-    EXPECT_EQ(f.error().code, "MODEL_MISSING") << body;
+    EXPECT_EQ(f.error().code, ErrorCode::kModelMissing) << body;
   }
 }
 
@@ -163,7 +163,7 @@ TEST(FindModelField, DuplicateTopLevelModelIsRefused) {
   for (std::string_view body : kBodies) {
     Result<ModelField> f = FindModelField(body);
     ASSERT_FALSE(f.has_value()) << body;
-    EXPECT_EQ(f.error().code, "MODEL_DUPLICATE") << body;
+    EXPECT_EQ(f.error().code, ErrorCode::kModelDuplicate) << body;
   }
 }
 
@@ -176,7 +176,7 @@ TEST(FindModelField, NonStringModelIsRefused) {
   for (std::string_view body : kBodies) {
     Result<ModelField> f = FindModelField(body);
     ASSERT_FALSE(f.has_value()) << body;
-    EXPECT_EQ(f.error().code, "MODEL_NOT_STRING") << body;
+    EXPECT_EQ(f.error().code, ErrorCode::kModelNotString) << body;
   }
 }
 
@@ -187,7 +187,7 @@ TEST(FindModelField, NonObjectRootIsRefused) {
   for (std::string_view body : kBodies) {
     Result<ModelField> f = FindModelField(body);
     ASSERT_FALSE(f.has_value()) << body;
-    EXPECT_EQ(f.error().code, "BODY_NOT_OBJECT") << body;
+    EXPECT_EQ(f.error().code, ErrorCode::kBodyNotObject) << body;
   }
 }
 
@@ -217,7 +217,7 @@ TEST(FindModelField, MalformedJsonIsRefused) {
   for (std::string_view body : kBodies) {
     Result<ModelField> f = FindModelField(body);
     ASSERT_FALSE(f.has_value()) << body;
-    EXPECT_EQ(f.error().code, "BODY_INVALID_JSON") << body;
+    EXPECT_EQ(f.error().code, ErrorCode::kBodyInvalidJson) << body;
   }
 }
 

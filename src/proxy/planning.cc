@@ -49,12 +49,13 @@ ProxyPlan CheckProvider(ProxyPlan plan, const Route& route, const ModelRef& ref)
 }  // namespace
 
 std::string_view WireCodeForBodyError(const Error& error) {
-  const std::string& code = error.code;
-  if (code == "BODY_INVALID_JSON") return "invalid_json";
-  if (code == "MODEL_MISSING") return "model_missing";
-  if (code == "MODEL_NOT_STRING") return "model_not_string";
-  if (code == "MODEL_DUPLICATE") return "model_duplicate";
-  return "invalid_body";
+  switch (error.code) {
+    case ErrorCode::kBodyInvalidJson: return "invalid_json";
+    case ErrorCode::kModelMissing: return "model_missing";
+    case ErrorCode::kModelNotString: return "model_not_string";
+    case ErrorCode::kModelDuplicate: return "model_duplicate";
+    default: return "invalid_body";
+  }
 }
 
 ProxyPlan PlanProxy(const snapshot::Snapshot& snap, const Route& route, const http::Request& req) {

@@ -150,17 +150,18 @@ TEST(PlanProxy, PlansTheProviderAndRewritesOnlyTheModel) {
 
 TEST(WireCodeForBodyError, MapsEachModelFieldCode) {
   struct Case {
-    std::string_view error_code;
+    ErrorCode error_code;
     std::string_view wire_code;
   };
   const Case kCases[] = {
-      {"BODY_INVALID_JSON", "invalid_json"}, {"MODEL_MISSING", "model_missing"},
-      {"MODEL_NOT_STRING", "model_not_string"}, {"MODEL_DUPLICATE", "model_duplicate"},
-      {"BODY_NOT_OBJECT", "invalid_body"},     {"SOMETHING_NEW", "invalid_body"},
+      {ErrorCode::kBodyInvalidJson, "invalid_json"}, {ErrorCode::kModelMissing, "model_missing"},
+      {ErrorCode::kModelNotString, "model_not_string"},
+      {ErrorCode::kModelDuplicate, "model_duplicate"},
+      {ErrorCode::kBodyNotObject, "invalid_body"},     {ErrorCode::kIoError, "invalid_body"},
   };
   for (const Case& c : kCases) {
-    EXPECT_EQ(WireCodeForBodyError(Error::Make(std::string(c.error_code), "m")), c.wire_code)
-        << c.error_code;
+    EXPECT_EQ(WireCodeForBodyError(Error::Make(c.error_code, "m")), c.wire_code)
+        << WireName(c.error_code);
   }
 }
 

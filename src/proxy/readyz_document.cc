@@ -12,7 +12,6 @@ namespace json = boost::json;
 
 namespace {
 
-constexpr std::string_view kInvalid = "READYZ_INVALID";
 
 json::object KeyToJson(const KeyReadiness& k) {
   json::object o;
@@ -118,7 +117,7 @@ class ObjectReader {
 
   void Fail(std::string_view name, std::string_view why) {
     if (error_) return;
-    error_ = Error::Make(std::string(kInvalid),
+    error_ = Error::Make(ErrorCode::kReadyzInvalid,
                          "/readyz document: " + Path(name) + " " + std::string(why));
   }
 
@@ -143,7 +142,7 @@ class ObjectReader {
 KeyReadiness ParseKey(const json::value& v, const std::string& path, std::optional<Error>& error) {
   KeyReadiness k;
   if (!v.is_object()) {
-    if (!error) error = Error::Make(std::string(kInvalid), "/readyz document: " + path + " must be an object");
+    if (!error) error = Error::Make(ErrorCode::kReadyzInvalid, "/readyz document: " + path + " must be an object");
     return k;
   }
   ObjectReader r(v.get_object(), path, error);
@@ -181,7 +180,7 @@ ProviderReadiness ParseProvider(std::string_view id, const json::value& v,
   p.id = std::string(id);
   const std::string path = "providers." + p.id;
   if (!v.is_object()) {
-    if (!error) error = Error::Make(std::string(kInvalid), "/readyz document: " + path + " must be an object");
+    if (!error) error = Error::Make(ErrorCode::kReadyzInvalid, "/readyz document: " + path + " must be an object");
     return p;
   }
   ObjectReader r(v.get_object(), path, error);
@@ -217,7 +216,7 @@ json::value ToJson(const ReadyzDocument& doc) {
 
 Result<ReadyzDocument> ParseReadyz(const json::value& v) {
   if (!v.is_object()) {
-    return Error::Make(std::string(kInvalid), "/readyz document: not a JSON object");
+    return Error::Make(ErrorCode::kReadyzInvalid, "/readyz document: not a JSON object");
   }
   std::optional<Error> error;
   ReadyzDocument doc;

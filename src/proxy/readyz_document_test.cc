@@ -181,7 +181,7 @@ TEST(ParseReadyz, RejectsUnexpectedShapesWithoutThrowing) {
     Result<ReadyzDocument> parsed = ReadyzDocument{};
     EXPECT_NO_THROW(parsed = ParseReadyz(v)) << c.document;
     ASSERT_FALSE(parsed.has_value()) << c.document;
-    EXPECT_EQ(parsed.error().code, "READYZ_INVALID") << c.document;
+    EXPECT_EQ(parsed.error().code, ErrorCode::kReadyzInvalid) << c.document;
     EXPECT_THAT(parsed.error().message, HasSubstr(std::string(c.names))) << c.document;
   }
 }

@@ -77,24 +77,24 @@ TEST(ClassifyErrorResponse, Table) {
 
 TEST(DescribeUpstreamFailure, MapsEachCodeToStatusMetricAndWireCode) {
   struct Case {
-    std::string_view code;
+    ErrorCode code;
     int status;
     std::string_view metric_label;
     std::string_view wire_code;
   };
   const Case kCases[] = {
-      {"UPSTREAM_TIMEOUT", 504, "timeout", "upstream_timeout"},
-      {"UPSTREAM_BUSY", 503, "busy", "upstream_busy"},
-      {"UPSTREAM_TLS", 502, "tls", "upstream_error"},
-      {"UPSTREAM_CONNECT", 502, "connect", "upstream_error"},
-      {"UPSTREAM_PROTOCOL", 502, "protocol", "upstream_error"},
-      {"SOMETHING_ELSE", 502, "protocol", "upstream_error"},
+      {ErrorCode::kUpstreamTimeout, 504, "timeout", "upstream_timeout"},
+      {ErrorCode::kUpstreamBusy, 503, "busy", "upstream_busy"},
+      {ErrorCode::kUpstreamTls, 502, "tls", "upstream_error"},
+      {ErrorCode::kUpstreamConnect, 502, "connect", "upstream_error"},
+      {ErrorCode::kUpstreamProtocol, 502, "protocol", "upstream_error"},
+      {ErrorCode::kIoError, 502, "protocol", "upstream_error"},
   };
   for (const Case& c : kCases) {
-    const UpstreamFailureKind kind = DescribeUpstreamFailure(Error::Make(std::string(c.code), "m"));
-    EXPECT_EQ(kind.status, c.status) << c.code;
-    EXPECT_EQ(kind.metric_label, c.metric_label) << c.code;
-    EXPECT_EQ(kind.wire_code, c.wire_code) << c.code;
+    const UpstreamFailureKind kind = DescribeUpstreamFailure(Error::Make(c.code, "m"));
+    EXPECT_EQ(kind.status, c.status) << WireName(c.code);
+    EXPECT_EQ(kind.metric_label, c.metric_label) << WireName(c.code);
+    EXPECT_EQ(kind.wire_code, c.wire_code) << WireName(c.code);
   }
 }
 

@@ -10,7 +10,7 @@ Result<Secret> ResolveEnvRef(const config::SecretRef& ref,
   const std::string context = ref.Describe();
   if (ref.id.empty() || ref.id.find('=') != std::string::npos ||
       ref.id.find('\0') != std::string::npos) {
-    return Error::Make("SECRET_REF_INVALID",
+    return Error::Make(ErrorCode::kSecretRefInvalid,
                        "env SecretRef id must be an environment variable name (non-empty, no "
                        "\"=\")",
                        context);
@@ -18,7 +18,7 @@ Result<Secret> ResolveEnvRef(const config::SecretRef& ref,
   if (provider != nullptr && !provider->allowlist.empty() &&
       std::find(provider->allowlist.begin(), provider->allowlist.end(), ref.id) ==
           provider->allowlist.end()) {
-    return Error::Make("SECRET_REF_INVALID",
+    return Error::Make(ErrorCode::kSecretRefInvalid,
                        "variable " + ref.id + " is not in allowlist of env provider \"" +
                            ref.provider + "\"; add it to secrets.providers." + ref.provider +
                            ".allowlist",
@@ -26,11 +26,11 @@ Result<Secret> ResolveEnvRef(const config::SecretRef& ref,
   }
   auto value = env.Get(ref.id);
   if (!value) {
-    return Error::Make("SECRET_REF_NOT_FOUND", "environment variable " + ref.id + " is not set",
+    return Error::Make(ErrorCode::kSecretRefNotFound, "environment variable " + ref.id + " is not set",
                        context);
   }
   if (value->empty()) {
-    return Error::Make("SECRET_REF_NOT_FOUND", "environment variable " + ref.id + " is empty",
+    return Error::Make(ErrorCode::kSecretRefNotFound, "environment variable " + ref.id + " is empty",
                        context);
   }
   return Secret(std::move(*value));

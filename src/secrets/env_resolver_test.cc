@@ -14,7 +14,7 @@ bool Contains(const std::string& haystack, const std::string& needle) {
 }
 
 config::SecretRef EnvRef(const std::string& id, const std::string& alias = "default") {
-  return config::SecretRef{"env", alias, id};
+  return config::SecretRef{config::SecretSource::kEnv, alias, id};
 }
 
 TEST(EnvResolver, ReadsVariableWithDefaultAlias) {
@@ -29,7 +29,7 @@ TEST(EnvResolver, UnsetOrEmptyIsNotFoundNamingTheVariable) {
   for (const char* name : {"UNSET_VAR", "EMPTY"}) {
     auto r = ResolveEnvRef(EnvRef(name), nullptr, env);
     ASSERT_FALSE(r);
-    EXPECT_EQ(r.error().code, "SECRET_REF_NOT_FOUND");
+    EXPECT_EQ(r.error().code, ErrorCode::kSecretRefNotFound);
     EXPECT_TRUE(Contains(r.error().message, name));
     EXPECT_EQ(r.error().context, "env:default:" + std::string(name));
   }
@@ -39,14 +39,14 @@ TEST(EnvResolver, AllowlistRestrictsAnAlias) {
   MapEnvironment env(Vars{{"A", "a-value"}, {"B", "b-value"}});
   config::SecretProviderConfig provider;
   provider.alias = "ci";
-  provider.source = "env";
+  provider.source = config::SecretSource::kEnv;
   provider.allowlist = {"A"};
   auto ok = ResolveEnvRef(EnvRef("A", "ci"), &provider, env);
   ASSERT_TRUE(ok);
   EXPECT_EQ(ok->Reveal(), "a-value");
   auto denied = ResolveEnvRef(EnvRef("B", "ci"), &provider, env);
   ASSERT_FALSE(denied);
-  EXPECT_EQ(denied.error().code, "SECRET_REF_INVALID");
+  EXPECT_EQ(denied.error().code, ErrorCode::kSecretRefInvalid);
   EXPECT_TRUE(Contains(denied.error().message, "not in allowlist"));
   EXPECT_FALSE(Contains(denied.error().ToString(), "b-value"));
 
@@ -59,7 +59,7 @@ TEST(EnvResolver, RejectsMalformedNames) {
   for (const char* name : {"", "A=B"}) {
     auto r = ResolveEnvRef(EnvRef(name), nullptr, env);
     ASSERT_FALSE(r);
-    EXPECT_EQ(r.error().code, "SECRET_REF_INVALID");
+    EXPECT_EQ(r.error().code, ErrorCode::kSecretRefInvalid);
   }
 }
 

@@ -12,19 +12,39 @@
 namespace warden::secrets {
 namespace {
 
-constexpr char kProviderError[] = "SECRET_PROVIDER_ERROR";
+constexpr ErrorCode kProviderError = ErrorCode::kSecretProviderError;
 constexpr std::int64_t kProtocolVersion = 1;
 
 std::string Quoted(std::string_view s) { return "\"" + std::string(s) + "\""; }
 
 std::string Prefix(std::string_view alias) { return "exec provider " + Quoted(alias) + ": "; }
 
-std::vector<Result<Secret>> FailAll(const std::string& code, const std::string& message,
+// Every ref of the batch fails with `error`; each carries its own ref as context.
+std::vector<Result<Secret>> FailAll(const Error& error,
                                     const std::vector<config::SecretRef>& refs) {
   std::vector<Result<Secret>> out;
   out.reserve(refs.size());
-  for (const auto& ref : refs) out.emplace_back(Error::Make(code, message, ref.Describe()));
+  for (const auto& ref : refs) out.emplace_back(error.WithContext(ref.Describe()));
   return out;
+}
+
+// The codes a helper may put in "errors" that warden understands, and what each one means. They
+// are the helper's vocabulary, mapped to ours here at the boundary; any other code is reported
+// as SECRET_PROVIDER_ERROR without being echoed (it is child output, which could be a secret).
+struct HelperCode {
+  std::string_view wire;
+  ErrorCode code;
+};
+constexpr HelperCode kHelperCodes[] = {
+    {"AMBIGUOUS_DUPLICATE_KEY", ErrorCode::kSecretRefInvalid},
+    {"NOT_FOUND", ErrorCode::kSecretRefNotFound},
+};
+
+const HelperCode* FindHelperCode(std::string_view wire) {
+  for (const HelperCode& known : kHelperCodes) {
+    if (known.wire == wire) return &known;
+  }
+  return nullptr;
 }
 
 std::string BuildRequest(std::string_view alias, const std::vector<std::string>& ids) {
@@ -82,7 +102,7 @@ Result<Secret> ValueFor(const Response& response, const config::SecretRef& ref,
     if (const auto* value = response.values->if_contains(ref.id)) {
       const auto* s = value->if_string();
       if (s == nullptr || s->empty()) {
-        return Error::Make("SECRET_REF_INVALID",
+        return Error::Make(ErrorCode::kSecretRefInvalid,
                            Prefix(alias) +
                                "the value returned for this id must be a non-empty "
                                "string",
@@ -93,22 +113,17 @@ Result<Secret> ValueFor(const Response& response, const config::SecretRef& ref,
   }
   if (response.errors != nullptr) {
     if (const auto* entry = response.errors->if_contains(ref.id)) {
-      // Only well-known codes are shown: anything else the helper wrote is child output, which
-      // could be a secret.
-      std::string_view code;
+      std::string_view wire;
       if (const auto* obj = entry->if_object()) {
         if (const auto* c = obj->if_contains("code"); c != nullptr && c->is_string()) {
-          code = c->get_string();
+          wire = c->get_string();
         }
       }
-      if (code == "NOT_FOUND") {
-        return Error::Make("SECRET_REF_NOT_FOUND",
-                           Prefix(alias) + "the helper reported NOT_FOUND for this id", context);
-      }
-      if (code == "AMBIGUOUS_DUPLICATE_KEY") {
-        return Error::Make(
-            "SECRET_REF_INVALID",
-            Prefix(alias) + "the helper reported AMBIGUOUS_DUPLICATE_KEY for this id", context);
+      if (const HelperCode* known = FindHelperCode(wire)) {
+        return Error::Make(known->code,
+                           Prefix(alias) + "the helper reported " + std::string(known->wire) +
+                               " for this id",
+                           context);
       }
       return Error::Make(kProviderError,
                          Prefix(alias) +
@@ -117,7 +132,7 @@ Result<Secret> ValueFor(const Response& response, const config::SecretRef& ref,
                          context);
     }
   }
-  return Error::Make("SECRET_REF_NOT_FOUND",
+  return Error::Make(ErrorCode::kSecretRefNotFound,
                      Prefix(alias) +
                          "the helper returned no value for "
                          "this id",
@@ -133,7 +148,7 @@ Result<Secret> RawValue(std::string_view out, const config::SecretRef& ref,
     out.remove_suffix(1);
   }
   if (out.empty()) {
-    return Error::Make("SECRET_REF_INVALID",
+    return Error::Make(ErrorCode::kSecretRefInvalid,
                        Prefix(alias) +
                            "the helper printed an empty value; it must be a "
                            "non-empty string",
@@ -168,7 +183,13 @@ std::vector<Result<Secret>> ResolveExecRefs(std::string_view alias,
   spec.stdin_data = BuildRequest(alias, ids);
 
   auto run = RunProcess(spec, env);
-  if (!run) return FailAll(kProviderError, Prefix(alias) + run.error().message, refs);
+  if (!run) {
+    // Whatever stopped the run (including a pipe that could not be made) is the provider's
+    // failure from the ref's point of view.
+    return FailAll(Error::Make(kProviderError, run.error().message)
+                       .Wrap("exec provider " + Quoted(alias)),
+                   refs);
+  }
   std::string& out = run->stdout_data;
   explicit_bzero(run->stderr_tail.data(), run->stderr_tail.size());
 
@@ -187,7 +208,9 @@ std::vector<Result<Secret>> ResolveExecRefs(std::string_view alias,
       std::string hint = provider.json_only && ids.size() == 1
                              ? "; set json_only = false to use raw stdout as the value"
                              : "";
-      results = FailAll(kProviderError, Prefix(alias) + envelope.error().message + hint, refs);
+      results = FailAll(Error::Make(kProviderError, envelope.error().message + hint)
+                            .Wrap("exec provider " + Quoted(alias)),
+                        refs);
     }
   } else {
     for (const auto& ref : refs) results.push_back(ValueFor(*envelope, ref, alias));

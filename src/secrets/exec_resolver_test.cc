@@ -24,13 +24,13 @@ bool Contains(const std::string& haystack, const std::string& needle) {
 }
 
 config::SecretRef Ref(const std::string& id, const std::string& alias = "vault") {
-  return config::SecretRef{"exec", alias, id};
+  return config::SecretRef{config::SecretSource::kExec, alias, id};
 }
 
 config::SecretProviderConfig ExecProvider(const std::string& command) {
   config::SecretProviderConfig p;
   p.alias = "vault";
-  p.source = "exec";
+  p.source = config::SecretSource::kExec;
   p.command = command;
   p.timeout = 5s;
   return p;
@@ -78,9 +78,10 @@ TEST(ExecResolver, ErrorsMapToRefCodes) {
                                  {Ref("num"), Ref("empty"), Ref("obj"), Ref("gone"), Ref("dup"),
                                   Ref("other"), Ref("weird"), Ref("absent")},
                                  MapEnvironment());
-  const char* expected[] = {"SECRET_REF_INVALID",    "SECRET_REF_INVALID",  "SECRET_REF_INVALID",
-                            "SECRET_REF_NOT_FOUND",  "SECRET_REF_INVALID",  "SECRET_PROVIDER_ERROR",
-                            "SECRET_PROVIDER_ERROR", "SECRET_REF_NOT_FOUND"};
+  const ErrorCode expected[] = {ErrorCode::kSecretRefInvalid,    ErrorCode::kSecretRefInvalid,
+                                ErrorCode::kSecretRefInvalid,    ErrorCode::kSecretRefNotFound,
+                                ErrorCode::kSecretRefInvalid,    ErrorCode::kSecretProviderError,
+                                ErrorCode::kSecretProviderError, ErrorCode::kSecretRefNotFound};
   ASSERT_EQ(results.size(), std::size(expected));
   for (std::size_t i = 0; i < results.size(); ++i) {
     ASSERT_FALSE(results[i]) << i;
@@ -113,7 +114,7 @@ TEST(ExecResolver, BadEnvelopeFailsTheWholeBatch) {
     ASSERT_EQ(results.size(), 2u);
     for (const auto& r : results) {
       ASSERT_FALSE(r) << out;
-      EXPECT_EQ(r.error().code, "SECRET_PROVIDER_ERROR") << out;
+      EXPECT_EQ(r.error().code, ErrorCode::kSecretProviderError) << out;
       EXPECT_FALSE(Contains(r.error().ToString(), "PLANTED")) << r.error().ToString();
     }
     EXPECT_EQ(results[1].error().context, "exec:vault:b");
@@ -141,7 +142,7 @@ TEST(ExecResolver, RunFailuresFailEveryIdOfTheBatch) {
     ASSERT_EQ(results.size(), 2u);
     for (const auto& r : results) {
       ASSERT_FALSE(r);
-      EXPECT_EQ(r.error().code, "SECRET_PROVIDER_ERROR");
+      EXPECT_EQ(r.error().code, ErrorCode::kSecretProviderError);
       EXPECT_TRUE(Contains(r.error().message, c.message)) << r.error().message;
       EXPECT_TRUE(Contains(r.error().message, "exec provider \"vault\"")) << r.error().message;
       EXPECT_FALSE(Contains(r.error().ToString(), "PLANTED"));
@@ -184,14 +185,14 @@ TEST(ExecResolver, RawStdoutNeedsExactlyOneIdAndJsonOnlyFalse) {
   // json_only = true (the default): raw output is an error even for one id.
   auto strict = ResolveExecRefs("vault", provider, {Ref("k")}, MapEnvironment());
   ASSERT_FALSE(strict[0]);
-  EXPECT_EQ(strict[0].error().code, "SECRET_PROVIDER_ERROR");
+  EXPECT_EQ(strict[0].error().code, ErrorCode::kSecretProviderError);
   EXPECT_TRUE(Contains(strict[0].error().message, "json_only = false"));
   // Two ids: raw output cannot be split between them.
   provider.json_only = false;
   auto two = ResolveExecRefs("vault", provider, {Ref("k"), Ref("j")}, MapEnvironment());
   for (const auto& r : two) {
     ASSERT_FALSE(r);
-    EXPECT_EQ(r.error().code, "SECRET_PROVIDER_ERROR");
+    EXPECT_EQ(r.error().code, ErrorCode::kSecretProviderError);
     EXPECT_FALSE(Contains(r.error().ToString(), "PLANTED"));
   }
   // Empty raw output.
@@ -199,7 +200,7 @@ TEST(ExecResolver, RawStdoutNeedsExactlyOneIdAndJsonOnlyFalse) {
   provider.command = empty_script;
   auto empty = ResolveExecRefs("vault", provider, {Ref("k")}, MapEnvironment());
   ASSERT_FALSE(empty[0]);
-  EXPECT_EQ(empty[0].error().code, "SECRET_REF_INVALID");
+  EXPECT_EQ(empty[0].error().code, ErrorCode::kSecretRefInvalid);
 }
 
 TEST(ExecResolver, ChildSeesOnlyPassEnv) {
@@ -252,7 +253,7 @@ TEST(ExecResolver, UntrustedOrUnsafeCommandsNeverRun) {
     provider.trusted_dirs = {trusted};
     auto results = ResolveExecRefs("vault", provider, {Ref("a")}, MapEnvironment());
     ASSERT_FALSE(results[0]);
-    EXPECT_EQ(results[0].error().code, "SECRET_PROVIDER_ERROR");
+    EXPECT_EQ(results[0].error().code, ErrorCode::kSecretProviderError);
     EXPECT_TRUE(Contains(results[0].error().message, c.message)) << results[0].error().message;
     EXPECT_EQ(results[0].error().context, "exec:vault:a");
   }

@@ -16,28 +16,24 @@ std::vector<Result<Secret>> FailAll(const Error& error,
                                     const std::vector<config::SecretRef>& refs) {
   std::vector<Result<Secret>> out;
   out.reserve(refs.size());
-  for (const auto& ref : refs) {
-    out.emplace_back(Error::Make(error.code, error.message, ref.Describe()));
-  }
+  for (const auto& ref : refs) out.emplace_back(error.WithContext(ref.Describe()));
   return out;
 }
 
 std::string Quoted(std::string_view s) { return "\"" + std::string(s) + "\""; }
 
+// "file provider \"ALIAS\"": what errors of this resolver are wrapped in.
+std::string Who(std::string_view alias) { return "file provider " + Quoted(alias); }
+
 Result<Secret> FromJson(const boost::json::value& doc, const config::SecretRef& ref,
                         std::string_view alias) {
   auto found = ResolvePointer(doc, ref.id);
-  if (!found) {
-    Error e = found.error();
-    e.message = "file provider " + Quoted(alias) + ": " + e.message;
-    e.context = ref.Describe();
-    return e;
-  }
+  if (!found) return found.error().Wrap(Who(alias)).WithContext(ref.Describe());
   const boost::json::string* s = (*found)->if_string();
   if (s == nullptr || s->empty()) {
-    return Error::Make("SECRET_REF_INVALID",
-                       "file provider " + Quoted(alias) + ": the value at JSON pointer " +
-                           Quoted(ref.id) + " must be a non-empty string",
+    return Error::Make(ErrorCode::kSecretRefInvalid,
+                       Who(alias) + ": the value at JSON pointer " + Quoted(ref.id) +
+                           " must be a non-empty string",
                        ref.Describe());
   }
   return Secret(std::string(s->data(), s->size()));
@@ -46,9 +42,8 @@ Result<Secret> FromJson(const boost::json::value& doc, const config::SecretRef& 
 Result<Secret> FromSingleValue(std::string_view content, const config::SecretRef& ref,
                                std::string_view alias) {
   if (ref.id != "value") {
-    return Error::Make("SECRET_REF_INVALID",
-                       "file provider " + Quoted(alias) +
-                           " has mode single_value, so the SecretRef id must be \"value\"",
+    return Error::Make(ErrorCode::kSecretRefInvalid,
+                       Who(alias) + " has mode single_value, so the SecretRef id must be \"value\"",
                        ref.Describe());
   }
   // Exactly one line terminator: editors add one, but deliberate trailing bytes are kept.
@@ -58,10 +53,8 @@ Result<Secret> FromSingleValue(std::string_view content, const config::SecretRef
     content.remove_suffix(1);
   }
   if (content.empty()) {
-    return Error::Make("SECRET_REF_INVALID",
-                       "file provider " + Quoted(alias) +
-                           ": the file holds an empty value; it "
-                           "must be a non-empty string",
+    return Error::Make(ErrorCode::kSecretRefInvalid,
+                       Who(alias) + ": the file holds an empty value; it must be a non-empty string",
                        ref.Describe());
   }
   return Secret(std::string(content));
@@ -73,19 +66,9 @@ std::vector<Result<Secret>> ResolveFileRefs(std::string_view alias,
                                             const config::SecretProviderConfig& provider,
                                             const std::vector<config::SecretRef>& refs) {
   if (refs.empty()) return {};
-  const bool json = provider.mode == "json";
-  if (!json && provider.mode != "single_value") {
-    return FailAll(Error::Make("SECRET_PROVIDER_ERROR", "file provider " + Quoted(alias) +
-                                                            " has mode " + Quoted(provider.mode) +
-                                                            "; use \"json\" or \"single_value\""),
-                   refs);
-  }
+  const bool json = provider.mode == config::FileMode::kJson;
   auto content = warden::ReadSecureFile(provider.path);
-  if (!content) {
-    Error e = content.error();
-    e.message = "file provider " + Quoted(alias) + ": " + e.message;
-    return FailAll(e, refs);
-  }
+  if (!content) return FailAll(content.error().Wrap(Who(alias)), refs);
 
   std::vector<Result<Secret>> out;
   out.reserve(refs.size());
@@ -95,9 +78,9 @@ std::vector<Result<Secret>> ResolveFileRefs(std::string_view alias,
     explicit_bzero(content->data(), content->size());
     if (ec) {
       // ec.message() describes the syntax error without quoting the input.
-      return FailAll(Error::Make("SECRET_PROVIDER_ERROR",
-                                 "file provider " + Quoted(alias) + ": " + provider.path +
-                                     " is not valid JSON (" + ec.message() + ")"),
+      return FailAll(Error::Make(ErrorCode::kSecretProviderError,
+                                 provider.path + " is not valid JSON (" + ec.message() + ")")
+                         .Wrap(Who(alias)),
                      refs);
     }
     for (const auto& ref : refs) out.push_back(FromJson(doc, ref, alias));

@@ -8,7 +8,7 @@
 //                        must be "value".
 // Errors, with the ref's Describe() as context and never a value:
 //   SECRET_FILE_INSECURE  a security check failed (message names the fix, e.g. chmod 600);
-//   SECRET_PROVIDER_ERROR missing/unreadable/oversized file, invalid JSON, unknown mode;
+//   SECRET_PROVIDER_ERROR missing/unreadable/oversized file, invalid JSON;
 //   SECRET_REF_NOT_FOUND  the pointer names nothing (message names the pointer);
 //   SECRET_REF_INVALID    malformed pointer, non-string or empty value, id other than "value".
 // Thread safety: stateless; safe to call concurrently.

@@ -8,7 +8,7 @@ Result<void> CheckHeaderValue(std::string_view value, std::string_view what) {
   for (char c : value) {
     auto byte = static_cast<unsigned char>(c);
     if (byte < 0x20 || byte == 0x7f) {
-      return Error::Make("SECRET_VALUE_INVALID",
+      return Error::Make(ErrorCode::kSecretValueInvalid,
                          "value of " + std::string(what) +
                              " contains control characters and cannot be sent in an HTTP header; "
                              "check the stored secret for a stray newline, tab or NUL",

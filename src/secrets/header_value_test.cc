@@ -18,7 +18,7 @@ TEST(HeaderValue, RejectsEveryControlCharacterIncludingTab) {
     std::string v = "sk-" + std::string(1, static_cast<char>(c)) + "tail";
     auto r = CheckHeaderValue(v, "env:default:OPENAI_API_KEY");
     ASSERT_FALSE(r) << c;
-    EXPECT_EQ(r.error().code, "SECRET_VALUE_INVALID");
+    EXPECT_EQ(r.error().code, ErrorCode::kSecretValueInvalid);
   }
   EXPECT_FALSE(CheckHeaderValue("sk-\x7f", "x"));
   EXPECT_FALSE(CheckHeaderValue("sk-abc\n", "x"));

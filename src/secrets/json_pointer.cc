@@ -23,7 +23,7 @@ Result<std::string> DecodeToken(std::string_view token, std::string_view pointer
       ++i;
       continue;
     }
-    return Error::Make("SECRET_REF_INVALID",
+    return Error::Make(ErrorCode::kSecretRefInvalid,
                        "JSON pointer \"" + std::string(pointer) +
                            "\" has an invalid escape: \"~\" must be followed by 0 or 1 (write "
                            "\"~0\" for \"~\" and \"~1\" for \"/\")");
@@ -52,7 +52,7 @@ IndexParse ParseIndex(std::string_view token, std::size_t* index) {
 }
 
 Error NotFound(std::string_view pointer, std::string_view at) {
-  return Error::Make("SECRET_REF_NOT_FOUND", "JSON pointer \"" + std::string(pointer) +
+  return Error::Make(ErrorCode::kSecretRefNotFound, "JSON pointer \"" + std::string(pointer) +
                                                  "\" not found: nothing at \"" + std::string(at) +
                                                  "\"");
 }
@@ -64,7 +64,7 @@ Result<const boost::json::value*> ResolvePointer(const boost::json::value& doc,
   const boost::json::value* current = &doc;
   if (pointer.empty()) return current;
   if (pointer.front() != '/') {
-    return Error::Make("SECRET_REF_INVALID", "JSON pointer \"" + std::string(pointer) +
+    return Error::Make(ErrorCode::kSecretRefInvalid, "JSON pointer \"" + std::string(pointer) +
                                                  "\" must be empty or start with \"/\"");
   }
   std::size_t pos = 1;  // just past a '/'
@@ -82,14 +82,14 @@ Result<const boost::json::value*> ResolvePointer(const boost::json::value& doc,
       current = &it->value();
     } else if (const auto* array = current->if_array()) {
       if (*token == "-") {
-        return Error::Make("SECRET_REF_INVALID",
+        return Error::Make(ErrorCode::kSecretRefInvalid,
                            "JSON pointer \"" + std::string(pointer) +
                                "\" uses \"-\" (the element after the last), which cannot be read");
       }
       std::size_t index = 0;
       switch (ParseIndex(*token, &index)) {
         case IndexParse::kMalformed:
-          return Error::Make("SECRET_REF_INVALID",
+          return Error::Make(ErrorCode::kSecretRefInvalid,
                              "JSON pointer \"" + std::string(pointer) + "\": \"" + *token +
                                  "\" is not an array index (decimal digits, no leading zeros)");
         case IndexParse::kOverflow:

@@ -72,7 +72,7 @@ TEST(JsonPointer, NotFoundTable) {
   for (const char* pointer : cases) {
     auto r = ResolvePointer(Doc(), pointer);
     ASSERT_FALSE(r) << pointer;
-    EXPECT_EQ(r.error().code, "SECRET_REF_NOT_FOUND") << pointer;
+    EXPECT_EQ(r.error().code, ErrorCode::kSecretRefNotFound) << pointer;
     EXPECT_NE(r.error().message.find(pointer), std::string::npos) << r.error().message;
   }
 }
@@ -93,7 +93,7 @@ TEST(JsonPointer, InvalidTable) {
   for (const char* pointer : cases) {
     auto r = ResolvePointer(Doc(), pointer);
     ASSERT_FALSE(r) << pointer;
-    EXPECT_EQ(r.error().code, "SECRET_REF_INVALID") << pointer;
+    EXPECT_EQ(r.error().code, ErrorCode::kSecretRefInvalid) << pointer;
   }
 }
 

@@ -20,10 +20,14 @@
 #include <set>
 #include <utility>
 
+#include "base/paths.hpp"
+#include "base/unique_fd.hpp"
+#include "config/duration.hpp"
+
 namespace warden::secrets {
 namespace {
 
-constexpr char kProviderError[] = "SECRET_PROVIDER_ERROR";
+constexpr ErrorCode kProviderError = ErrorCode::kSecretProviderError;
 constexpr std::size_t kStderrTailBytes = 4096;
 constexpr std::size_t kReadChunkBytes = 64 * 1024;
 // Without a pidfd we cannot poll for the child's exit, so once its pipes are closed we re-check
@@ -34,33 +38,9 @@ Error ProcessError(const std::string& command, std::string why) {
   return Error::Make(kProviderError, "command " + command + " " + std::move(why), command);
 }
 
-std::string FormatDuration(std::chrono::milliseconds d) {
-  auto ms = d.count();
-  if (ms % 1000 == 0) return std::to_string(ms / 1000) + "s";
-  return std::to_string(ms) + "ms";
-}
-
 std::string StderrNote(std::size_t bytes) {
   if (bytes == 0) return "";
   return " (stderr: " + std::to_string(bytes) + " bytes, not shown because it may hold secrets)";
-}
-
-// Non-empty, non-"." components of an already lexically normalised path.
-std::vector<std::string> Components(const std::filesystem::path& p) {
-  std::vector<std::string> out;
-  for (const auto& part : p) {
-    std::string s = part.string();
-    if (s.empty() || s == "/" || s == ".") continue;
-    out.push_back(std::move(s));
-  }
-  return out;
-}
-
-bool IsInside(const std::filesystem::path& file, const std::filesystem::path& dir) {
-  auto file_parts = Components(file);
-  auto dir_parts = Components(dir);
-  if (file_parts.size() <= dir_parts.size()) return false;
-  return std::equal(dir_parts.begin(), dir_parts.end(), file_parts.begin());
 }
 
 std::string ListDirs(const std::vector<std::string>& dirs) {
@@ -72,45 +52,17 @@ std::string ListDirs(const std::vector<std::string>& dirs) {
   return out + "]";
 }
 
-// Owns a file descriptor; -1 = none.
-class Fd {
- public:
-  Fd() = default;
-  explicit Fd(int fd) : fd_(fd) {}
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  Fd(Fd&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
-  Fd& operator=(Fd&& other) noexcept {
-    if (this != &other) {
-      Reset();
-      fd_ = std::exchange(other.fd_, -1);
-    }
-    return *this;
-  }
-  ~Fd() { Reset(); }
-
-  int get() const { return fd_; }
-  bool valid() const { return fd_ >= 0; }
-  void Reset() {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = -1;
-  }
-
- private:
-  int fd_ = -1;
-};
-
 // A close-on-exec pipe whose ends are both >= 3, so that dup2() onto 0-2 in the child never
 // hits the "same descriptor, FD_CLOEXEC stays set" corner when the parent has closed stdio.
-Result<std::pair<Fd, Fd>> MakePipe() {
+Result<std::pair<UniqueFd, UniqueFd>> MakePipe() {
   int fds[2];
   if (::pipe2(fds, O_CLOEXEC) != 0) return Error::Posix("pipe2", "", errno);
-  Fd ends[2] = {Fd(fds[0]), Fd(fds[1])};
-  for (Fd& end : ends) {
+  UniqueFd ends[2] = {UniqueFd(fds[0]), UniqueFd(fds[1])};
+  for (UniqueFd& end : ends) {
     if (end.get() < 3) {
       int moved = ::fcntl(end.get(), F_DUPFD_CLOEXEC, 3);
       if (moved < 0) return Error::Posix("fcntl(F_DUPFD_CLOEXEC)", "", errno);
-      end = Fd(moved);
+      end = UniqueFd(moved);
     }
   }
   return std::make_pair(std::move(ends[0]), std::move(ends[1]));
@@ -252,7 +204,7 @@ Result<void> CheckCommand(const std::string& command,
     for (const auto& dir : trusted_dirs) {
       // A relative trusted dir has no fixed meaning, so it never matches.
       if (dir.empty() || dir.front() != '/') continue;
-      if (IsInside(normal, std::filesystem::path(dir).lexically_normal())) {
+      if (IsInside(path, dir)) {
         inside = true;
         break;
       }
@@ -295,9 +247,9 @@ Result<ProcessOutput> RunProcess(const ProcessSpec& spec, const Environment& env
   if (!out_pipe) return out_pipe.error();
   auto err_pipe = MakePipe();
   if (!err_pipe) return err_pipe.error();
-  Fd stdin_w = std::move(in_pipe->second);
-  Fd stdout_r = std::move(out_pipe->first);
-  Fd stderr_r = std::move(err_pipe->first);
+  UniqueFd stdin_w = std::move(in_pipe->second);
+  UniqueFd stdout_r = std::move(out_pipe->first);
+  UniqueFd stderr_r = std::move(err_pipe->first);
 
   pid_t pid = -1;
   {
@@ -342,7 +294,7 @@ Result<ProcessOutput> RunProcess(const ProcessSpec& spec, const Environment& env
   err_pipe->second.Reset();
 
   // pidfd lets poll() wake on the child's exit; older kernels fall back to waitid polling.
-  Fd pidfd(PidfdOpen(pid));
+  UniqueFd pidfd(PidfdOpen(pid));
 
   SetNonBlocking(stdin_w.get());
   SetNonBlocking(stdout_r.get());
@@ -358,7 +310,7 @@ Result<ProcessOutput> RunProcess(const ProcessSpec& spec, const Environment& env
   const auto deadline = start + spec.timeout;
   std::vector<char> buf(kReadChunkBytes);
 
-  auto drain = [&](Fd& fd, bool is_stdout) {
+  auto drain = [&](UniqueFd& fd, bool is_stdout) {
     while (true) {
       ssize_t n = ::read(fd.get(), buf.data(), buf.size());
       if (n < 0) {
@@ -392,7 +344,8 @@ Result<ProcessOutput> RunProcess(const ProcessSpec& spec, const Environment& env
   while (!failure && (stdin_w.valid() || stdout_r.valid() || stderr_r.valid() || !exited)) {
     auto now = std::chrono::steady_clock::now();
     if (now >= deadline) {
-      failure = "timed out after " + FormatDuration(spec.timeout) + "; the process tree was killed";
+      failure = "timed out after " + config::FormatDuration(spec.timeout) +
+                "; the process tree was killed";
       break;
     }
     auto remaining = std::chrono::ceil<std::chrono::milliseconds>(deadline - now).count();

@@ -121,7 +121,7 @@ TEST(ProcessRunner, TimeoutKillsTheWholeProcessTree) {
   auto elapsed = std::chrono::steady_clock::now() - start;
 
   ASSERT_FALSE(r);
-  EXPECT_EQ(r.error().code, "SECRET_PROVIDER_ERROR");
+  EXPECT_EQ(r.error().code, ErrorCode::kSecretProviderError);
   EXPECT_TRUE(Contains(r.error().message, "timed out after 300ms")) << r.error().message;
   EXPECT_GE(elapsed, 300ms);
   EXPECT_LT(elapsed, 600ms);
@@ -179,7 +179,7 @@ TEST(ProcessRunner, NonZeroExitReportsStatusAndStderrSizeOnly) {
                                 "exit 3\n");
   auto r = RunProcess(Spec(script), MapEnvironment());
   ASSERT_FALSE(r);
-  EXPECT_EQ(r.error().code, "SECRET_PROVIDER_ERROR");
+  EXPECT_EQ(r.error().code, ErrorCode::kSecretProviderError);
   EXPECT_TRUE(Contains(r.error().message, "exited with status 3")) << r.error().message;
   EXPECT_TRUE(Contains(r.error().message, "stderr: 15 bytes")) << r.error().message;
   EXPECT_EQ(r.error().context, script);
@@ -202,7 +202,7 @@ TEST(ProcessRunner, OversizedOutputKillsAndFails) {
   auto r = RunProcess(spec, MapEnvironment());
   EXPECT_LT(std::chrono::steady_clock::now() - start, 5s);
   ASSERT_FALSE(r);
-  EXPECT_EQ(r.error().code, "SECRET_PROVIDER_ERROR");
+  EXPECT_EQ(r.error().code, ErrorCode::kSecretProviderError);
   EXPECT_TRUE(Contains(r.error().message, "output exceeds 1048576 bytes")) << r.error().message;
   EXPECT_FALSE(Contains(r.error().ToString(), "PPPP"));
 }
@@ -234,7 +234,7 @@ TEST(ProcessRunner, RefusesSymlinkCommand) {
   ASSERT_EQ(::symlink(script.c_str(), link.c_str()), 0);
   auto r = RunProcess(Spec(link), MapEnvironment());
   ASSERT_FALSE(r);
-  EXPECT_EQ(r.error().code, "SECRET_PROVIDER_ERROR");
+  EXPECT_EQ(r.error().code, ErrorCode::kSecretProviderError);
   EXPECT_TRUE(Contains(r.error().message, "command " + link + " is a symlink"))
       << r.error().message;
 }

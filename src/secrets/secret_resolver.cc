@@ -13,8 +13,8 @@ namespace {
 
 constexpr char kDefaultAlias[] = "default";
 
-bool KnownSource(const std::string& source) {
-  return source == "env" || source == "file" || source == "exec";
+std::string Quoted(config::SecretSource source) {
+  return "\"" + std::string(config::SecretSourceName(source)) + "\"";
 }
 
 std::string ConfiguredAliases(
@@ -25,7 +25,7 @@ std::string ConfiguredAliases(
   for (const auto& [alias, cfg] : providers) {
     if (!first) out += ", ";
     first = false;
-    out += alias + " (" + cfg.source + ")";
+    out += alias + " (" + std::string(config::SecretSourceName(cfg.source)) + ")";
   }
   return out + "]";
 }
@@ -46,26 +46,22 @@ SecretResolver::SecretResolver(const std::map<std::string, config::SecretProvide
 Result<const config::SecretProviderConfig*> SecretResolver::Lookup(
     const config::SecretRef& ref) const {
   const std::string context = ref.Describe();
-  if (!KnownSource(ref.source)) {
-    return Error::Make("SECRET_REF_INVALID",
-                       "SecretRef source \"" + ref.source + "\" is not env, file or exec", context);
-  }
   auto it = providers_.find(ref.provider);
   if (it == providers_.end()) {
-    if (ref.source == "env" && ref.provider == kDefaultAlias) {
+    if (ref.source == config::SecretSource::kEnv && ref.provider == kDefaultAlias) {
       return static_cast<const config::SecretProviderConfig*>(nullptr);
     }
-    return Error::Make("SECRET_PROVIDER_NOT_CONFIGURED",
+    return Error::Make(ErrorCode::kSecretProviderNotConfigured,
                        "secret provider \"" + ref.provider + "\" is not configured (" +
                            ConfiguredAliases(providers_) + "); add [secrets.providers." +
-                           ref.provider + "] with source = \"" + ref.source + "\"",
+                           ref.provider + "] with source = " + Quoted(ref.source),
                        context);
   }
   const config::SecretProviderConfig& provider = it->second;
   if (provider.source != ref.source) {
-    return Error::Make("SECRET_REF_INVALID",
-                       "SecretRef source \"" + ref.source + "\" does not match secret provider \"" +
-                           ref.provider + "\", whose source is \"" + provider.source + "\"",
+    return Error::Make(ErrorCode::kSecretRefInvalid,
+                       "SecretRef source " + Quoted(ref.source) + " does not match secret provider \"" +
+                           ref.provider + "\", whose source is " + Quoted(provider.source),
                        context);
   }
   return &provider;
@@ -90,11 +86,12 @@ std::vector<Result<Secret>> SecretResolver::ResolveAll(
       slots[i].emplace(provider.error());
       continue;
     }
-    if (ref.source == "env") {
+    if (ref.source == config::SecretSource::kEnv) {
       slots[i].emplace(ResolveEnvRef(ref, *provider, env_));
       continue;
     }
-    Batch& batch = (ref.source == "file" ? file_batches : exec_batches)[ref.provider];
+    Batch& batch =
+        (ref.source == config::SecretSource::kFile ? file_batches : exec_batches)[ref.provider];
     batch.provider = *provider;
     batch.slots.push_back(i);
     batch.refs.push_back(std::move(ref));

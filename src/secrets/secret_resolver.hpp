@@ -7,8 +7,8 @@
 // alias per call, carrying all of that alias's ids. Results come back in input order.
 // Errors carry the ref's Describe() ("exec:vault:anthropic/key") as context; no error message
 // ever contains a resolved value or a helper's output. Codes: SECRET_PROVIDER_NOT_CONFIGURED
-// (unknown alias; lists the configured ones), SECRET_REF_INVALID (unknown source, source
-// mismatch, bad id), SECRET_REF_NOT_FOUND, SECRET_PROVIDER_ERROR, SECRET_FILE_INSECURE.
+// (unknown alias; lists the configured ones), SECRET_REF_INVALID (source mismatch, bad id),
+// SECRET_REF_NOT_FOUND, SECRET_PROVIDER_ERROR, SECRET_FILE_INSECURE.
 // Header safety (control characters) is the caller's check: see header_value.hpp.
 //
 // Ownership: borrows `providers` and `env`; both must outlive the resolver.

@@ -1,12 +1,13 @@
 #include "snapshot/snapshot_builder.hpp"
 
 #include "access/gateway_token.hpp"
+#include "base/private_file.hpp"
+#include "base/strings.hpp"
 #include "creds/env_key_chain.hpp"
 #include "crypto/jwt.hpp"
 #include "http/origin.hpp"
 #include "secrets/header_value.hpp"
 #include "secrets/secret_resolver.hpp"
-#include "base/private_file.hpp"
 
 namespace warden::snapshot {
 
@@ -17,58 +18,50 @@ std::shared_ptr<creds::FederatedToken> FederatedTokenRegistry::Get(const std::st
   return slot;
 }
 
-namespace {
-
-std::string Trimmed(std::string_view s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-  return std::string(s);
-}
-
-}  // namespace
-
-std::optional<creds::FederatedTokenValue> LoadFederatedToken(const config::FederatedConfig& fed,
-                                                             const config::Config& cfg,
-                                                             const Environment& env,
-                                                             std::int64_t now_ms, std::string& why) {
-  secrets::SecretResolver resolver(cfg.secret_providers, env);
-  if (fed.token) {
-    auto value = resolver.Resolve(*fed.token);
-    std::string where = fed.token->ref ? fed.token->ref->Describe() : fed.token->key_path;
-    if (value) {
-      auto claims = crypto::DecodeJwtClaims(Trimmed(value->Reveal()));
-      if (!claims) {
-        why += where + ": " + claims.error().message + "; ";
-      } else if (claims->exp * 1000 <= now_ms) {
-        why += where + ": token expired; ";
-      } else {
-        return creds::FederatedTokenValue{Secret(Trimmed(value->Reveal())), claims->exp * 1000,
-                                          fed.token->ref ? fed.token->ref->source + ":" + fed.token->ref->id
-                                                         : "config"};
-      }
+FederatedLoad LoadFederatedToken(const config::FederatedConfig& fed, const config::Config& cfg,
+                                 const Environment& env, std::int64_t now_ms) {
+  FederatedLoad out;
+  std::vector<std::string> tried;
+  // A token some source held: usable when it is a JWT whose exp is still ahead.
+  auto consider = [&](std::string token, const std::string& where, std::string source) {
+    auto claims = crypto::DecodeJwtClaims(token);
+    if (!claims) {
+      out.found_unusable = true;
+      tried.push_back(where + ": " + claims.error().message);
+    } else if (claims->exp * 1000 <= now_ms) {
+      out.found_unusable = true;
+      tried.push_back(where + ": token expired");
     } else {
-      why += where + ": " + value.error().code + "; ";
+      out.token = creds::FederatedTokenValue{Secret(std::move(token)), claims->exp * 1000,
+                                             std::move(source)};
+    }
+  };
+  if (fed.token) {
+    secrets::SecretResolver resolver(cfg.secret_providers, env);
+    auto value = resolver.Resolve(*fed.token);
+    const config::SecretInput& in = *fed.token;
+    std::string where = in.ref ? in.ref->Describe() : in.key_path;
+    if (value) {
+      consider(std::string(TrimWhitespace(value->Reveal())), where,
+               in.ref ? std::string(config::SecretSourceName(in.ref->source)) + ":" + in.ref->id
+                      : "config");
+      if (out.token) return out;
+    } else {
+      tried.push_back(where + ": " + std::string(value.error().CodeName()));
     }
   }
   if (!fed.token_file.empty()) {
+    const std::string where = "token_file " + fed.token_file;
     auto content = warden::ReadSecureFile(fed.token_file, 64 * 1024);
     if (!content) {
-      why += "token_file " + fed.token_file + ": " + content.error().message + "; ";
+      tried.push_back(where + ": " + content.error().message);
     } else {
-      std::string token = Trimmed(*content);
-      auto claims = crypto::DecodeJwtClaims(token);
-      if (!claims) {
-        why += "token_file " + fed.token_file + ": " + claims.error().message + "; ";
-      } else if (claims->exp * 1000 <= now_ms) {
-        why += "token_file " + fed.token_file + ": token expired; ";
-      } else {
-        return creds::FederatedTokenValue{Secret(std::move(token)), claims->exp * 1000,
-                                          "file:" + fed.token_file};
-      }
+      consider(std::string(TrimWhitespace(*content)), where, "file:" + fed.token_file);
+      if (out.token) return out;
     }
   }
-  if (!why.empty() && why.size() >= 2) why.resize(why.size() - 2);
-  return std::nullopt;
+  for (const std::string& t : tried) out.why += (out.why.empty() ? "" : "; ") + t;
+  return out;
 }
 
 namespace {
@@ -94,7 +87,7 @@ class PreResolved {
   Result<Secret> Get(const config::SecretInput& in) const {
     if (!in.ref) return Secret(in.prefix + std::string(in.literal.Reveal()));
     auto it = results_.find(&in);
-    if (it == results_.end()) return Error("SECRET_REF_INVALID", "ref was not resolved", in.ref->Describe());
+    if (it == results_.end()) return Error::Make(ErrorCode::kSecretRefInvalid, "ref was not resolved", in.ref->Describe());
     if (!it->second) return it->second.error();
     if (in.prefix.empty()) return *it->second;
     return Secret(in.prefix + std::string(it->second->Reveal()));
@@ -119,16 +112,12 @@ Result<ProviderBuild> BuildProvider(const config::ProviderConfig& pc, const conf
   p.id = pc.id;
   p.api = pc.api;
   auto url = http::ParseBaseUrl(pc.base_url);
-  if (!url) {
-    Error e = url.error();
-    e.context = "providers." + pc.id + ".base_url";
-    return e;
-  }
+  if (!url) return url.error().WithContext("providers." + pc.id + ".base_url");
   p.origin = url->origin;
   p.base_path = url->path;
   p.how_to_enable = creds::EnvKeyChainNames(pc.env_prefix);
   if (pc.federated && pc.federated->token && pc.federated->token->ref &&
-      pc.federated->token->ref->source == "env")
+      pc.federated->token->ref->source == config::SecretSource::kEnv)
     p.how_to_enable.push_back(pc.federated->token->ref->id + " (federated token)");
   if (pc.enabled && !*pc.enabled) {
     p.disabled_reason = "enabled = false in the config";
@@ -138,9 +127,7 @@ Result<ProviderBuild> BuildProvider(const config::ProviderConfig& pc, const conf
     return out;
   }
   auto at = [&pc](const Error& e, const std::string& where) {
-    Error out = e;
-    out.message = "providers." + pc.id + "." + where + ": " + e.message;
-    return out;
+    return e.Wrap("providers." + pc.id + "." + where);
   };
 
   // Static keys: config `keys`, else the env chain.
@@ -182,11 +169,10 @@ Result<ProviderBuild> BuildProvider(const config::ProviderConfig& pc, const conf
   bool federated_possible = false;
   if (pc.federated) {
     p.federated = federated.Get(pc.id);
-    std::string why;
-    auto loaded = LoadFederatedToken(*pc.federated, cfg, env, options.now_ms, why);
+    FederatedLoad loaded = LoadFederatedToken(*pc.federated, cfg, env, options.now_ms);
     auto current = p.federated->Current();
-    if (loaded && (!current || loaded->exp_ms >= current->exp_ms)) {
-      p.federated->Publish(std::make_shared<creds::FederatedTokenValue>(std::move(*loaded)));
+    if (loaded.token && (!current || loaded.token->exp_ms >= current->exp_ms)) {
+      p.federated->Publish(std::make_shared<creds::FederatedTokenValue>(std::move(*loaded.token)));
     }
     current = p.federated->Current();
     federated_possible = (current && current->exp_ms > options.now_ms) ||
@@ -194,10 +180,10 @@ Result<ProviderBuild> BuildProvider(const config::ProviderConfig& pc, const conf
     if (!current || current->exp_ms <= options.now_ms) {
       // A token that was found but is expired or malformed is a problem to report (status exits
       // 1); an absent one just means this source is not in use.
-      p.federated_problem = why.find("expired") != std::string::npos || why.find("JWT") != std::string::npos
-                                ? why
-                                : std::string();
-      if (!why.empty()) out.diagnostics.push_back("provider " + pc.id + " federated token: " + why);
+      if (loaded.found_unusable) p.federated_problem = loaded.why;
+      if (!loaded.why.empty()) {
+        out.diagnostics.push_back("provider " + pc.id + " federated token: " + loaded.why);
+      }
     }
   }
 
@@ -210,7 +196,7 @@ Result<ProviderBuild> BuildProvider(const config::ProviderConfig& pc, const conf
   p.disabled_reason = p.federated_problem.empty() ? "no credential resolved"
                                                   : "federated token unusable: " + p.federated_problem;
   if (pc.enabled.value_or(false)) {
-    return Error("PROVIDER_NO_CREDENTIAL",
+    return Error::Make(ErrorCode::kProviderNoCredential,
                  "provider '" + pc.id + "' is enabled but has no credential; set " + p.HowToEnable(),
                  "providers." + pc.id);
   }
@@ -246,7 +232,7 @@ Result<BuildResult> BuildSnapshot(std::shared_ptr<const config::Config> cfg, con
   // Gateway access.
   snap->access.mode = auth.mode;
   if (auth.mode == config::AuthMode::kTrustedProxy || auth.mode == config::AuthMode::kJwt) {
-    return Error::Make("AUTH_MODE_UNSUPPORTED",
+    return Error::Make(ErrorCode::kAuthModeUnsupported,
                        std::string("gateway.auth.mode = \"") +
                            (auth.mode == config::AuthMode::kJwt ? "jwt" : "trusted-proxy") +
                            "\" is not implemented in this version; use \"token\"",
@@ -260,11 +246,7 @@ Result<BuildResult> BuildSnapshot(std::shared_ptr<const config::Config> cfg, con
         // Env-first: an unresolvable config token only matters when nothing outranks it.
         bool outranked = (options.flag_token && !options.flag_token->empty()) ||
                          env.Get("WARDEN_GATEWAY_TOKEN").value_or("") != "";
-        if (!outranked) {
-          Error e = v.error();
-          e.message = "gateway.auth.token: " + e.message;
-          return e;
-        }
+        if (!outranked) return v.error().Wrap("gateway.auth.token");
       } else {
         config_token = std::move(*v);
       }

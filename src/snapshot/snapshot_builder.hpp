@@ -55,12 +55,18 @@ Result<BuildResult> BuildSnapshot(std::shared_ptr<const config::Config> cfg, con
                                   FederatedTokenRegistry& federated, const BuildOptions& options,
                                   std::uint64_t generation);
 
+// What LoadFederatedToken found.
+struct FederatedLoad {
+  std::optional<creds::FederatedTokenValue> token;  // set when a source held an unexpired token
+  // Set when some source held a token that is expired or is not a JWT with exp: a problem to
+  // report (`warden status` exits 1), unlike a source that is simply absent.
+  bool found_unusable = false;
+  std::string why;  // when !token: every source tried and why it failed, "; "-separated
+};
+
 // Reads a federated token from the env ref / token_file of `fed` (no network, no refresh):
-// the env value when present and unexpired, else token_file. nullopt when neither yields an
-// unexpired token; `why` says what was tried.
-std::optional<creds::FederatedTokenValue> LoadFederatedToken(const config::FederatedConfig& fed,
-                                                             const config::Config& cfg,
-                                                             const Environment& env,
-                                                             std::int64_t now_ms, std::string& why);
+// the env value when present and unexpired, else token_file.
+FederatedLoad LoadFederatedToken(const config::FederatedConfig& fed, const config::Config& cfg,
+                                 const Environment& env, std::int64_t now_ms);
 
 }  // namespace warden::snapshot

@@ -112,7 +112,7 @@ TEST(BuildSnapshot, EnabledTrueWithoutCredentialFails) {
   Fixture f;
   Result<BuildResult> r = f.Build(std::string(kMock) + "enabled = true\n");
   ASSERT_FALSE(r.has_value());
-  EXPECT_EQ(r.error().code, "PROVIDER_NO_CREDENTIAL");
+  EXPECT_EQ(r.error().code, ErrorCode::kProviderNoCredential);
   EXPECT_THAT(r.error().message, HasSubstr("MOCK_API_KEY"));
   EXPECT_EQ(r.error().context, "providers.mock");
 }
@@ -126,7 +126,7 @@ TEST(BuildSnapshot, UnresolvableKeyRefFailsWithTheRefAndNoValue) {
 keys = [ { source = "env", id = "OTHER_KEY" }, { source = "env", id = "MOCK_KEY_EMPTY" } ]
 )");
   ASSERT_FALSE(r.has_value());
-  EXPECT_EQ(r.error().code, "SECRET_REF_NOT_FOUND");
+  EXPECT_EQ(r.error().code, ErrorCode::kSecretRefNotFound);
   EXPECT_EQ(r.error().context, "env:default:MOCK_KEY_EMPTY");
   EXPECT_THAT(r.error().message, HasSubstr("mock"));
   EXPECT_THAT(r.error().message, HasSubstr("keys[1]"));
@@ -138,7 +138,7 @@ TEST(BuildSnapshot, UnsetKeyRefFails) {
   Result<BuildResult> r =
       f.Build(std::string(kMock) + R"(keys = [ { source = "env", id = "NOT_SET_ANYWHERE" } ])");
   ASSERT_FALSE(r.has_value());
-  EXPECT_EQ(r.error().code, "SECRET_REF_NOT_FOUND");
+  EXPECT_EQ(r.error().code, ErrorCode::kSecretRefNotFound);
   EXPECT_THAT(r.error().context, HasSubstr("NOT_SET_ANYWHERE"));
 }
 
@@ -168,7 +168,7 @@ TEST(BuildSnapshot, HeaderWithCrLfInEnvValueIsRefused) {
 x-team = { source = "env", id = "TEAM_HEADER" }
 )");
   ASSERT_FALSE(r.has_value());
-  EXPECT_EQ(r.error().code, "SECRET_VALUE_INVALID");
+  EXPECT_EQ(r.error().code, ErrorCode::kSecretValueInvalid);
   EXPECT_THAT(r.error().ToString(), HasSubstr("headers.x-team"));
   EXPECT_THAT(r.error().ToString(), Not(HasSubstr("SEKRIT")));
 }
@@ -178,7 +178,7 @@ TEST(BuildSnapshot, EnvKeyWithNewlineIsRefused) {
   f.env.Set("MOCK_API_KEY", "sk-mock-SEKRIT\n");
   Result<BuildResult> r = f.Build(kMock);
   ASSERT_FALSE(r.has_value());
-  EXPECT_EQ(r.error().code, "SECRET_VALUE_INVALID");
+  EXPECT_EQ(r.error().code, ErrorCode::kSecretValueInvalid);
   EXPECT_THAT(r.error().ToString(), HasSubstr("MOCK_API_KEY"));
   EXPECT_THAT(r.error().ToString(), Not(HasSubstr("SEKRIT")));
 }
@@ -237,6 +237,43 @@ TEST(BuildSnapshot, ExpiredFederatedJwtIsReported) {
   EXPECT_FALSE(p->enabled);
   EXPECT_THAT(r->diagnostics, Contains(AllOf(HasSubstr("fed"), HasSubstr("expired"))));
   EXPECT_THAT(p->how_to_enable, Contains(HasSubstr("FED_OIDC_TOKEN")));
+  EXPECT_THAT(p->federated_problem, HasSubstr("token expired"));
+}
+
+// Whether a federated source is a problem depends on what was found, not on the wording of the
+// diagnostics: an absent token is no problem even when its path mentions "JWT" or "expired".
+TEST(BuildSnapshot, AbsentFederatedTokenIsNoProblemWhateverItsPathSays) {
+  Fixture f;
+  Result<BuildResult> r = f.Build(R"(
+[providers.fed]
+base_url = "https://fed.example/v1"
+
+[providers.fed.federated]
+token = { source = "env", id = "FED_OIDC_TOKEN" }
+token_file = "/nonexistent/expired/JWT/token"
+)");
+  ASSERT_TRUE(r.has_value()) << r.error().ToString();
+  const ProviderRuntime* p = r->snapshot->FindProvider("fed");
+  ASSERT_NE(p, nullptr);
+  EXPECT_FALSE(p->enabled);
+  EXPECT_EQ(p->federated_problem, "");
+  EXPECT_THAT(r->diagnostics, Contains(HasSubstr("/nonexistent/expired/JWT/token")));
+}
+
+TEST(LoadFederatedToken, ReportsAMalformedTokenAsFoundButUnusable) {
+  MapEnvironment env;
+  env.Set("FED_OIDC_TOKEN", "not-a-jwt");
+  std::shared_ptr<const config::Config> cfg = MustParse(kFederated, env);
+  FederatedLoad loaded = LoadFederatedToken(*cfg->providers[0].federated, *cfg, env, kNowMs);
+  EXPECT_FALSE(loaded.token.has_value());
+  EXPECT_TRUE(loaded.found_unusable);
+  EXPECT_THAT(loaded.why, HasSubstr("env:default:FED_OIDC_TOKEN: token is not a JWT"));
+
+  env.Set("FED_OIDC_TOKEN", "");
+  FederatedLoad absent = LoadFederatedToken(*cfg->providers[0].federated, *cfg, env, kNowMs);
+  EXPECT_FALSE(absent.token.has_value());
+  EXPECT_FALSE(absent.found_unusable);
+  EXPECT_EQ(absent.why, "env:default:FED_OIDC_TOKEN: SECRET_REF_NOT_FOUND");
 }
 
 TEST(BuildSnapshot, MalformedFederatedTokenIsReportedWithoutItsValue) {

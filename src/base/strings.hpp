@@ -1,0 +1,13 @@
+// Small string helpers shared by every layer.
+// Thread safety: pure functions.
+#pragma once
+
+#include <string_view>
+
+namespace warden {
+
+// `s` without leading and trailing ASCII whitespace (space, \t, \n, \v, \f, \r). The view
+// borrows from `s`.
+std::string_view TrimWhitespace(std::string_view s);
+
+}  // namespace warden
