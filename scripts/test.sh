@@ -2,7 +2,9 @@
 # The README's second command: install what is missing, build, and run the whole test suite —
 # unit tests, integration tests against the real binary and mock upstream, the SDK tests — in a
 # Release build and again under AddressSanitizer + UndefinedBehaviorSanitizer; then a smoke run
-# of the benchmark so it cannot rot. Set WARDEN_SKIP_ASAN=1 / WARDEN_SKIP_BENCH=1 to skip those.
+# of the benchmark and a 20-second soak so neither can rot. Set WARDEN_SKIP_ASAN=1 /
+# WARDEN_SKIP_BENCH=1 / WARDEN_SKIP_SOAK=1 to skip those. (The full 10-minute soak,
+# bench/soak.sh, is the one to run before a release.)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/deps.sh build test bench
@@ -25,4 +27,8 @@ fi
 if [ "${WARDEN_SKIP_BENCH:-0}" != 1 ]; then
   echo "== benchmark smoke run"
   WARDEN_BIN=build/release/warden bench/run.sh --smoke
+fi
+if [ "${WARDEN_SKIP_SOAK:-0}" != 1 ]; then
+  echo "== soak, short (20 s)"
+  WARDEN_BIN=build/release/warden SOAK_SECONDS=20 bench/soak.sh
 fi
