@@ -526,6 +526,10 @@ async function handleApi(req, res, path, route, bodyStr) {
     if (!alive(res)) return;
   }
 
+  // Interim 103 Early Hints before the real answer (providers behind some CDNs send them).
+  const hints = intHeader(req, 'x-mock-early-hints', 0, 0, 20);
+  for (let i = 0; i < hints; i++) res.writeEarlyHints({ link: `</hint-${i}>; rel=preload` });
+
   const fault = req.headers['x-mock-fault'];
   if (fault === 'stall') return; // never respond; socket stays open until the client gives up
   if (fault === 'close-before-response') { req.socket.destroy(); return; }
@@ -556,6 +560,8 @@ async function handleApi(req, res, path, route, bodyStr) {
       status: Number(forced),
       body: req.headers['x-mock-error'],
       retry_after: req.headers['x-mock-retry-after'],
+      message: req.headers['x-mock-error-message'],
+      type: req.headers['x-mock-error-type'],
     });
   }
 
@@ -598,6 +604,16 @@ async function handleApi(req, res, path, route, bodyStr) {
   });
 
   const reqIdHeader = api === 'anthropic' ? { 'request-id': 'req_mock' } : { 'x-request-id': 'req_mock' };
+  // Headers of the provider's session with its client (warden), which a gateway must not hand on.
+  if (req.headers['x-mock-session-headers'] === '1') {
+    Object.assign(reqIdHeader, {
+      'set-cookie': '__cf_bm=mock-session; path=/; HttpOnly',
+      'openai-organization': 'org-mock-owner',
+      'anthropic-organization-id': 'mock-org-uuid',
+      'x-upstream-session': 'mock-hop',
+      connection: 'keep-alive, x-upstream-session',
+    });
+  }
   if (!stream) {
     if (fault === 'slow-body') return slowBody(req, res, built.json);
     if (fault === 'close-mid-stream') {

@@ -103,6 +103,10 @@ struct ProviderConfig {
   std::optional<std::vector<SecretInput>> keys;  // unset = the env chain for env_prefix
   std::string env_prefix;              // env chain base; default id upper-cased, '-' → '_'
   std::vector<std::pair<std::string, SecretInput>> headers;  // extra headers, this provider only
+  // Caller headers withheld by default because they select another account's scope and a
+  // refusal they cause would mark a shared key failing: "openai-organization",
+  // "openai-project". Listed here, they are forwarded to this provider.
+  std::vector<std::string> forward_caller_headers;
   std::optional<FederatedConfig> federated;
   std::optional<OAuthConfig> oauth;
 };

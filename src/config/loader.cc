@@ -468,6 +468,7 @@ void DecodeProvider(TableReader& r, ProviderConfig& out, Problems& problems) {
     }
   }
   r.String("env_prefix", out.env_prefix);
+  r.Strings("forward_caller_headers", out.forward_caller_headers);
   if (const toml::table* headers = r.Table("headers")) {
     for (const auto& [name, node] : InFileOrder(*headers)) {
       auto input = DecodeSecretInput(*node, JoinKey(r.PathOf("headers"), name), problems);

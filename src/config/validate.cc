@@ -461,6 +461,14 @@ class Validator {
     if (p.keys) {
       for (const SecretInput& key : *p.keys) SecretInputCheck(key);
     }
+    for (std::size_t i = 0; i < p.forward_caller_headers.size(); ++i) {
+      const std::string name = Lower(p.forward_caller_headers[i]);
+      if (name != "openai-organization" && name != "openai-project") {
+        Fail(JoinIndex(path + ".forward_caller_headers", i),
+             "\"" + p.forward_caller_headers[i] +
+                 "\" cannot be opted in; valid: openai-organization, openai-project");
+      }
+    }
     std::set<std::string> seen;
     for (const auto& [name, value] : p.headers) {
       const std::string header_path = JoinKey(path + ".headers", name);

@@ -27,6 +27,7 @@ namespace {
 
 constexpr std::size_t kErrorBodyLimit = 256 * 1024;
 constexpr std::uint32_t kUpstreamHeaderLimit = 64 * 1024;
+constexpr int kMaxInterimResponses = 8;
 
 using HeaderParser = bhttp::response_parser<bhttp::empty_body>;
 
@@ -67,6 +68,24 @@ bool StaleConnectionError(const net::error_code& ec) {
          ec == asio::error::connection_reset || ec == asio::error::broken_pipe;
 }
 
+// Reads response headers until the final one: interim 1xx responses (103 Early Hints, 100
+// Continue) are skipped — taking one for the answer would leave the real response on the pooled
+// connection for the next caller. A 101 is never asked for, so it fails the exchange. Bounded by
+// the caller's first-byte deadline and kMaxInterimResponses.
+net::Task<net::error_code> ReadFinalHeader(http::UpstreamConnection& conn,
+                                           std::optional<HeaderParser>& header) {
+  for (int interim = 0;; ++interim) {
+    header.emplace();
+    header->header_limit(kUpstreamHeaderLimit);
+    header->body_limit(boost::none);
+    auto [ec, n] = co_await bhttp::async_read_header(conn.stream, conn.buffer, *header, net::kUseTuple);
+    if (ec) co_return ec;
+    const unsigned status = header->get().result_int();
+    if (status >= 200) co_return net::error_code{};
+    if (status == 101 || interim >= kMaxInterimResponses) co_return bhttp::error::bad_status;
+  }
+}
+
 // Sends the request on `conn` and reads the response header into `header`, under one deadline
 // (first_byte_timeout) and while watching the caller: if it goes away while the provider is still
 // thinking, the upstream request is cancelled instead of running (and billing) to the end.
@@ -82,14 +101,10 @@ net::Task<SendResult> SendOnce(ExchangeState& x, http::UpstreamConnection& conn,
   auto [wec, wn] = co_await bhttp::async_write(conn.stream, x.request, net::kUseTuple);
   result.ec = wec;
   if (!wec) {
-    header.emplace();
-    header->header_limit(kUpstreamHeaderLimit);
-    header->body_limit(boost::none);
-    CallerWatch watch(x.r.client.stream, conn.stream);
-    auto [rec, rn] = co_await bhttp::async_read_header(conn.stream, conn.buffer, *header, net::kUseTuple);
+    CallerWatch watch(x.r.client.stream, conn.stream, x.r.req.version());
+    result.ec = co_await ReadFinalHeader(conn, header);
     watch.Stop();
     result.caller_gone = watch.gone();
-    result.ec = rec;
   }
   first_byte.Disarm();
   result.timed_out = first_byte.fired() || result.ec == beast::error::timeout;
@@ -217,9 +232,12 @@ net::Task<Step> HandleErrorResponse(ExchangeState& x, Attempt& a, const Credenti
 // Streams a response that needs no classification through to the caller.
 net::Task<bool> Relay(ExchangeState& x, Attempt& a) {
   ClientContext& c = x.r.client;
-  x.r.log.status = static_cast<int>(a.header->get().result_int());
-  const RelayOutcome out =
-      co_await StreamResponse(c, *a.conn, *a.header, x.cfg.idle_timeout, x.r.keep_alive);
+  const unsigned status = a.header->get().result_int();
+  x.r.log.status = static_cast<int>(status);
+  RelayOptions options{x.cfg.idle_timeout, x.r.keep_alive, x.r.req.version()};
+  const bool close_delimited = CloseDelimited(options.caller_version, status,
+                                              a.header->content_length().has_value());
+  const RelayOutcome out = co_await StreamResponse(c, *a.conn, *a.header, options);
   if (out.upstream_reusable) c.pool.Release(std::move(a.conn));
   else c.pool.Discard(std::move(a.conn));
   switch (out.result) {
@@ -238,7 +256,7 @@ net::Task<bool> Relay(ExchangeState& x, Attempt& a) {
     case RelayResult::kDone:
       break;
   }
-  co_return x.r.keep_alive;
+  co_return x.r.keep_alive && !close_delimited;
 }
 
 net::Task<bool> RunExchange(ExchangeState& x) {

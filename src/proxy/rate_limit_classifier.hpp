@@ -9,9 +9,19 @@
 
 namespace warden::proxy {
 
-// 429 always; otherwise an error body naming a rate limit or quota (rate_limit_exceeded,
-// insufficient_quota, resource_exhausted, "exceeded your current quota", ...).
+// 429 always; otherwise (not 401) a provider's *structured* error naming a rate limit, quota or
+// overload: OpenAI `error.code`/`error.type` rate_limit_exceeded or insufficient_quota;
+// Anthropic `error.type` rate_limit_error or overloaded_error (529); Google-style
+// `error.status` RESOURCE_EXHAUSTED. Never free text: a provider's message may echo what the
+// caller sent (a model name containing "rate_limit"), and a caller must not be able to cool
+// shared keys by choosing words.
 bool IsRateLimited(int status, std::string_view body);
+
+// Whether a 401/403 says the key itself is bad, so it may be marked failing for every caller:
+// any 401 except an account-scope mismatch (an organization or project the caller chose), and
+// a 403 only when the provider's structured error says authentication failed. A 403 about
+// permission (a model, a beta, a region) is the request's, not the key's.
+bool IsKeyRejected(int status, std::string_view body);
 
 // Retry-After as milliseconds: delta-seconds only (HTTP-dates are ignored → nullopt).
 std::optional<std::int64_t> ParseRetryAfterMs(std::string_view value);

@@ -27,14 +27,18 @@ struct BodyRelay {
   BodySerializer& serializer;
   BodyResponse& res;
   std::chrono::milliseconds idle_timeout;
+  unsigned caller_version = 11;
   std::size_t relayed = 0;
 };
 
 bool Bodyless(unsigned status) { return status == 204 || status == 304 || (status >= 100 && status < 200); }
 
 void CopyForwardedHeaders(const bhttp::fields& from, bhttp::fields& to) {
+  const std::string_view connection_tokens = from[bhttp::field::connection];
   for (const auto& f : from) {
-    if (ForwardResponseHeader(f.name_string())) to.insert(f.name_string(), f.value());
+    if (ForwardResponseHeader(f.name_string(), connection_tokens)) {
+      to.insert(f.name_string(), f.value());
+    }
   }
 }
 
@@ -71,7 +75,7 @@ net::Task<RelayResult> RelayBody(BodyRelay& r) {
 // A stream (SSE or chunked): also watch the caller, and cancel upstream if it goes away.
 net::Task<RelayResult> RelayWatched(ClientContext& c, BodyRelay& r) {
   c.gw.metrics.StreamStarted();
-  CallerWatch watch(c.stream, r.up.stream);
+  CallerWatch watch(c.stream, r.up.stream, r.caller_version, CallerWatch::Phase::kStreaming);
   RelayResult result = co_await RelayBody(r);
   watch.Stop();
   c.gw.metrics.StreamEnded();
@@ -80,14 +84,17 @@ net::Task<RelayResult> RelayWatched(ClientContext& c, BodyRelay& r) {
 
 // The caller's response header: the provider's status (codes Beast does not know, like 529,
 // included) and forwarded headers, re-framed.
-void PrepareHeader(const ClientContext& c, const BodyParser& parser, bool keep_alive, BodyResponse& res) {
+void PrepareHeader(const ClientContext& c, const BodyParser& parser, const RelayOptions& options,
+                   BodyResponse& res) {
   const unsigned status = parser.get().result_int();
+  const bool close_delimited =
+      CloseDelimited(options.caller_version, status, parser.content_length().has_value());
   res.version(11);
   res.result(status);
   CopyForwardedHeaders(parser.get(), res);
   if (parser.content_length()) res.content_length(*parser.content_length());
-  else if (!Bodyless(status)) res.chunked(true);
-  res.keep_alive(keep_alive);
+  else if (!Bodyless(status) && !close_delimited) res.chunked(true);
+  res.keep_alive(options.keep_alive && !close_delimited);
   AddStandardHeaders(c, res.base());
   res.body().data = nullptr;
   res.body().more = !Bodyless(status);
@@ -95,17 +102,22 @@ void PrepareHeader(const ClientContext& c, const BodyParser& parser, bool keep_a
 
 }  // namespace
 
+bool CloseDelimited(unsigned caller_version, unsigned status, bool has_content_length) {
+  return caller_version < 11 && !has_content_length && !Bodyless(status);
+}
+
 net::Task<RelayOutcome> StreamResponse(ClientContext& c, http::UpstreamConnection& up,
                                        bhttp::response_parser<bhttp::empty_body>& header,
-                                       std::chrono::milliseconds idle_timeout, bool keep_alive) {
+                                       RelayOptions options) {
+  const std::chrono::milliseconds idle_timeout = options.idle_timeout;
   BodyParser parser{std::move(header)};
   parser.body_limit(boost::none);
   BodyResponse res;
-  PrepareHeader(c, parser, keep_alive, res);
+  PrepareHeader(c, parser, options, res);
   // The header goes out with the first body bytes (one write for a small response); a
   // bodyless response is written at once.
   BodySerializer serializer{res};
-  BodyRelay relay{c.stream, up, parser, serializer, res, idle_timeout};
+  BodyRelay relay{c.stream, up, parser, serializer, res, idle_timeout, options.caller_version};
   RelayOutcome out;
   if (Bodyless(parser.get().result_int())) {
     c.stream.Tcp().expires_after(idle_timeout);

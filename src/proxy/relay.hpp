@@ -33,10 +33,22 @@ struct RelayOutcome {
   bool upstream_reusable = false;  // read to its end on a keep-alive connection: pool it
 };
 
-// `header` holds the response header already read from `up`; its parser is consumed.
+struct RelayOptions {
+  std::chrono::milliseconds idle_timeout;  // between two reads/writes of the body
+  bool keep_alive = true;                  // the caller's connection may serve another request
+  unsigned caller_version = 11;  // 10: no chunked framing; a stream is delimited by closing
+};
+
+// `header` holds the response header already read from `up`; its parser is consumed. An
+// HTTP/1.0 caller gets a response without a length as a close-delimited body (HTTP/1.0 has no
+// chunked coding), so its connection is not kept alive.
 net::Task<RelayOutcome> StreamResponse(ClientContext& c, http::UpstreamConnection& up,
                                        net::http::response_parser<net::http::empty_body>& header,
-                                       std::chrono::milliseconds idle_timeout, bool keep_alive);
+                                       RelayOptions options);
+
+// Whether a response to this caller must end by closing the connection: an HTTP/1.0 caller and
+// a provider response without Content-Length (a stream).
+bool CloseDelimited(unsigned caller_version, unsigned status, bool has_content_length);
 
 // Returns false if the write failed.
 net::Task<bool> ForwardBuffered(ClientContext& c,

@@ -36,7 +36,7 @@ ErrorVerdict ClassifyErrorResponse(int status, std::string_view body, Credential
                                    bool may_refresh) {
   if (kind == CredentialKind::kStaticKey) {
     if (IsRateLimited(status, body)) return ErrorVerdict::kRotateKey;
-    if (status == 401 || status == 403) return ErrorVerdict::kKeyRejected;
+    if (IsKeyRejected(status, body)) return ErrorVerdict::kKeyRejected;
     return ErrorVerdict::kPassThrough;
   }
   if (kind == CredentialKind::kFederated && status == 401 && may_refresh)

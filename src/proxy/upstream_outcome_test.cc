@@ -53,8 +53,11 @@ TEST(ClassifyErrorResponse, Table) {
       // 401/403 that are not quota errors: the key is rejected.
       {401, "", kKey, false, ErrorVerdict::kKeyRejected},
       {401, R"({"error":{"type":"insufficient_quota"}})", kKey, false, ErrorVerdict::kKeyRejected},
-      {403, R"({"error":{"type":"permission_error"}})", kKey, false, ErrorVerdict::kKeyRejected},
-      {403, "", kKey, true, ErrorVerdict::kKeyRejected},
+      {403, R"({"type":"error","error":{"type":"authentication_error"}})", kKey, false,
+       ErrorVerdict::kKeyRejected},
+      // A 403 about the request (a model, a beta, a region) is not the key's fault.
+      {403, R"({"error":{"type":"permission_error"}})", kKey, false, ErrorVerdict::kPassThrough},
+      {403, "", kKey, true, ErrorVerdict::kPassThrough},
       // Anything else reaches the caller as is.
       {400, R"({"error":{"message":"model not found"}})", kKey, false, ErrorVerdict::kPassThrough},
       {404, "", kKey, false, ErrorVerdict::kPassThrough},

@@ -1,5 +1,6 @@
 #include "proxy/upstream_request.hpp"
 
+#include <algorithm>
 #include <array>
 #include <string>
 
@@ -17,6 +18,7 @@ enum Drop : unsigned {
   kFromCaller = 1u,    // not sent upstream
   kFromProvider = 2u,  // not relayed to the caller
   kBoth = kFromCaller | kFromProvider,
+  kFromCallerUnlessOptedIn = 4u,  // not sent upstream unless the provider's config allows it
 };
 
 struct HeaderRule {
@@ -47,6 +49,14 @@ constexpr std::array kHeaderPolicy = {
     HeaderRule{"expect", kFromCaller},  // answered by warden itself (100-continue)
     HeaderRule{"forwarded", kFromCaller},
     HeaderRule{"x-real-ip", kFromCaller},
+    // Account scope chosen by the caller: a mismatch makes the provider refuse the shared key
+    // (401/403), so only providers that opt in (forward_caller_headers) receive them.
+    HeaderRule{"openai-organization", kFromCallerUnlessOptedIn | kFromProvider},
+    HeaderRule{"openai-project", kFromCallerUnlessOptedIn | kFromProvider},
+    // Belongs to warden's own upstream session and account, not to the caller.
+    HeaderRule{"set-cookie", kFromProvider},
+    HeaderRule{"set-cookie2", kFromProvider},
+    HeaderRule{"anthropic-organization-id", kFromProvider},
 };
 // Client-address claims a caller could forge: never forwarded.
 constexpr std::string_view kCallerPrefix = "x-forwarded-";
@@ -82,8 +92,14 @@ bool OverriddenByProvider(const snapshot::ProviderRuntime& prov, std::string_vie
 
 }  // namespace
 
-bool ForwardRequestHeader(std::string_view name, std::string_view connection_tokens) {
+bool ForwardRequestHeader(std::string_view name, std::string_view connection_tokens,
+                          const std::vector<std::string>& opted_in) {
   if (Dropped(name, kFromCaller)) return false;
+  if (Dropped(name, kFromCallerUnlessOptedIn) &&
+      std::none_of(opted_in.begin(), opted_in.end(),
+                   [name](const std::string& o) { return beast::iequals(o, name); })) {
+    return false;
+  }
   if (name.size() >= kCallerPrefix.size() &&
       beast::iequals(name.substr(0, kCallerPrefix.size()), kCallerPrefix)) {
     return false;
@@ -91,7 +107,9 @@ bool ForwardRequestHeader(std::string_view name, std::string_view connection_tok
   return !ListedIn(connection_tokens, name);
 }
 
-bool ForwardResponseHeader(std::string_view name) { return !Dropped(name, kFromProvider); }
+bool ForwardResponseHeader(std::string_view name, std::string_view connection_tokens) {
+  return !Dropped(name, kFromProvider) && !ListedIn(connection_tokens, name);
+}
 
 UpstreamRequest BuildUpstreamRequest(const http::Request& req, const snapshot::ProviderRuntime& prov,
                                      std::string_view upstream_suffix, std::size_t body_size) {
@@ -101,7 +119,8 @@ UpstreamRequest BuildUpstreamRequest(const http::Request& req, const snapshot::P
   const std::string_view connection_tokens = req[bhttp::field::connection];
   for (const auto& f : req) {
     const std::string_view name = f.name_string();
-    if (ForwardRequestHeader(name, connection_tokens) && !OverriddenByProvider(prov, name))
+    if (ForwardRequestHeader(name, connection_tokens, prov.forward_caller_headers) &&
+        !OverriddenByProvider(prov, name))
       up.insert(name, f.value());
   }
   up.set(bhttp::field::host, prov.origin.host_header);

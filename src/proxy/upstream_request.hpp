@@ -13,7 +13,9 @@
 #pragma once
 
 #include <cstddef>
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "config/config.hpp"
 #include "http/net.hpp"
@@ -27,10 +29,13 @@ using UpstreamRequest = net::http::request<net::http::buffer_body>;
 
 // Whether a caller's request header goes upstream. `connection_tokens`: the caller's
 // Connection header value.
-bool ForwardRequestHeader(std::string_view name, std::string_view connection_tokens);
+// `opted_in`: the provider's forward_caller_headers (lower case).
+bool ForwardRequestHeader(std::string_view name, std::string_view connection_tokens,
+                          const std::vector<std::string>& opted_in = {});
 
-// Whether a provider's response header goes to the caller.
-bool ForwardResponseHeader(std::string_view name);
+// Whether a provider's response header goes to the caller. `connection_tokens`: the provider's
+// Connection header value (the headers it names are hop-by-hop).
+bool ForwardResponseHeader(std::string_view name, std::string_view connection_tokens = {});
 
 // The request for `prov`: method, the provider's base path + `upstream_suffix` + the caller's
 // query, the forwarded caller headers, Host, the provider's extra headers, anthropic-version

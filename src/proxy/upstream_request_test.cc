@@ -32,12 +32,20 @@ TEST(ForwardRequestHeader, DropsWhatWardenOwnsAndHopByHopHeaders) {
 
 TEST(ForwardRequestHeader, ForwardsEverythingElse) {
   const std::string_view kForwarded[] = {
-      "content-type", "accept", "user-agent", "openai-beta", "openai-organization",
+      "content-type", "accept", "user-agent", "openai-beta",
       "anthropic-version", "anthropic-beta", "x-request-id", "x-forwarded", "x-forwardedfor",
       "x-stainless-lang", "set-cookie", "idempotency-key"};
   for (std::string_view name : kForwarded) {
     EXPECT_TRUE(ForwardRequestHeader(name, "")) << name;
   }
+}
+
+TEST(ForwardRequestHeader, AccountScopeHeadersOnlyWhenTheProviderOptsIn) {
+  for (std::string_view name : {"openai-organization", "OpenAI-Project"}) {
+    EXPECT_FALSE(ForwardRequestHeader(name, "")) << name;
+    EXPECT_TRUE(ForwardRequestHeader(name, "", {"openai-organization", "openai-project"})) << name;
+  }
+  EXPECT_FALSE(ForwardRequestHeader("openai-project", "", {"openai-organization"}));
 }
 
 TEST(ForwardRequestHeader, DropsHeadersNamedInConnection) {
@@ -62,7 +70,7 @@ TEST(ForwardRequestHeader, DropsHeadersNamedInConnection) {
   }
 }
 
-TEST(ForwardResponseHeader, DropsHopByHopAndFramingOnly) {
+TEST(ForwardResponseHeader, DropsHopByHopFramingAndWardensOwnUpstreamSession) {
   struct Case {
     std::string_view name;
     bool forwarded;
@@ -75,10 +83,18 @@ TEST(ForwardResponseHeader, DropsHopByHopAndFramingOnly) {
       {"Transfer-Encoding", false},
       // What warden owns towards providers is the provider's to send back.
       {"content-type", true},       {"retry-after", true},      {"x-request-id", true},
-      {"set-cookie", true},         {"www-authenticate", true}, {"authorization", true},
+      {"www-authenticate", true}, {"authorization", true},
+      // Warden's own session and account with the provider stay with warden.
+      {"set-cookie", false}, {"Set-Cookie2", false}, {"openai-organization", false},
+      {"openai-project", false}, {"anthropic-organization-id", false},
       {"x-forwarded-for", true},    {"anthropic-ratelimit-requests-remaining", true},
   };
   for (const Case& c : kCases) EXPECT_EQ(ForwardResponseHeader(c.name), c.forwarded) << c.name;
+}
+
+TEST(ForwardResponseHeader, DropsHeadersTheProviderNamesInConnection) {
+  EXPECT_FALSE(ForwardResponseHeader("x-upstream-session", "keep-alive, X-Upstream-Session"));
+  EXPECT_TRUE(ForwardResponseHeader("x-request-id", "keep-alive, X-Upstream-Session"));
 }
 
 snapshot::ProviderRuntime Provider(config::Api api) {

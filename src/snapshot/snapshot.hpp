@@ -37,6 +37,7 @@ struct ProviderRuntime {
   bool broken = false;                // report mode only: its credential config failed to resolve
   creds::KeyPool keys;
   std::vector<std::pair<std::string, Secret>> headers;  // extra headers, prefix applied
+  std::vector<std::string> forward_caller_headers;      // opted-in caller headers, lower case
   std::shared_ptr<creds::FederatedToken> federated;     // null when not configured
 
   // how_to_enable as one comma-separated list, for messages.

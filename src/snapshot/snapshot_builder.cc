@@ -1,5 +1,7 @@
 #include "snapshot/snapshot_builder.hpp"
 
+#include <cctype>
+
 #include "access/gateway_token.hpp"
 #include "base/private_file.hpp"
 #include "base/strings.hpp"
@@ -111,6 +113,11 @@ Result<ProviderBuild> BuildProvider(const config::ProviderConfig& pc, const conf
   ProviderRuntime& p = out.runtime;
   p.id = pc.id;
   p.api = pc.api;
+  for (const auto& name : pc.forward_caller_headers) {
+    std::string lower = name;
+    for (char& ch : lower) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    p.forward_caller_headers.push_back(std::move(lower));
+  }
   auto url = http::ParseBaseUrl(pc.base_url);
   if (!url) return url.error().WithContext("providers." + pc.id + ".base_url");
   p.origin = url->origin;
