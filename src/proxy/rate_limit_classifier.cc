@@ -52,8 +52,10 @@ bool IsRateLimited(int status, std::string_view body) {
   if (status == 429) return true;
   if (status < 400 || status == 401) return false;
   const auto error = ParseProviderError(body);
+  // Not overloaded_error (Anthropic's 529): the provider is overloaded for every key, so
+  // cooling this one would only turn a passing overload into "all keys cooling".
   return error && Names(*error, {"rate_limit_exceeded", "insufficient_quota", "rate_limit_error",
-                                 "overloaded_error", "resource_exhausted"});
+                                 "resource_exhausted"});
 }
 
 bool IsKeyRejected(int status, std::string_view body) {

@@ -11,7 +11,8 @@ namespace warden::proxy {
 
 // 429 always; otherwise (not 401) a provider's *structured* error naming a rate limit, quota or
 // overload: OpenAI `error.code`/`error.type` rate_limit_exceeded or insufficient_quota;
-// Anthropic `error.type` rate_limit_error or overloaded_error (529); Google-style
+// Anthropic `error.type` rate_limit_error (not overloaded_error: a 529 is the provider's, not
+// the key's, and is passed through); Google-style
 // `error.status` RESOURCE_EXHAUSTED. Never free text: a provider's message may echo what the
 // caller sent (a model name containing "rate_limit"), and a caller must not be able to cool
 // shared keys by choosing words.

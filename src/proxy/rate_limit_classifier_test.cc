@@ -28,7 +28,7 @@ TEST(IsRateLimited, Table) {
       {403, R"({"error":{"status":"resource_exhausted"}})", true},
       {400, R"({"error":{"type":"rate_limit_error"}})", true},
       {503, "Too Many Requests", false},  // free text
-      {529, R"({"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}})", true},
+      {529, R"({"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}})", false},
       {400, R"({"error":{"code":"rate_limit_exceeded","type":"requests"}})", true},
       // A provider echoing the caller's words in its message: never a rate limit.
       {404, R"({"error":{"message":"The model `rate_limit_exceeded-insufficient_quota` does not exist","type":"invalid_request_error","code":"model_not_found"}})", false},

@@ -123,8 +123,10 @@ describe('upstream headers', () => {
     const h = rec.headers;
     assert.equal(h.authorization, 'Bearer mock-key-1');
     assert.equal(h['x-api-key'], undefined, 'the caller x-api-key must not be forwarded');
-    assert.equal(h['openai-organization'], 'org-123');
-    assert.equal(h['openai-project'], 'proj-9');
+    // Account scope chosen by a caller is withheld unless the provider opts in
+    // (forward_caller_headers): a mismatch would make the provider refuse the shared key.
+    assert.equal(h['openai-organization'], undefined);
+    assert.equal(h['openai-project'], undefined);
     assert.equal(h['x-custom-thing'], 'kept');
     for (const name of Object.keys(stripped)) assert.equal(h[name], undefined, `${name} must not be forwarded`);
     assert.notEqual(h.host, '127.0.0.1', 'Host is the upstream host, not the caller\'s');
