@@ -30,8 +30,8 @@ net::Task<void> Fetch(net::tcp::endpoint ep, std::optional<std::string>& body) {
 
 }  // namespace
 
-std::optional<boost::json::value> FetchLiveReadyz(const std::string& bind,
-                                                  std::chrono::milliseconds timeout) {
+std::optional<Result<proxy::ReadyzDocument>> FetchLiveReadyz(const std::string& bind,
+                                                             std::chrono::milliseconds timeout) {
   auto ep = http::ParseBind(bind);
   if (!ep || ep->port() == 0) return std::nullopt;
   if (ep->address().is_unspecified()) ep->address(asio::ip::make_address("127.0.0.1"));
@@ -43,8 +43,8 @@ std::optional<boost::json::value> FetchLiveReadyz(const std::string& bind,
   if (!body) return std::nullopt;
   boost::system::error_code ec;
   auto v = boost::json::parse(*body, ec);
-  if (ec || !v.is_object()) return std::nullopt;
-  return v;
+  if (ec || !v.is_object()) return std::nullopt;  // not a gateway answering
+  return proxy::ParseReadyz(v);
 }
 
 }  // namespace warden::app

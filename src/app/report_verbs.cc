@@ -10,6 +10,7 @@
 #include "app/verbs.hpp"
 #include "creds/key_pool.hpp"
 #include "observe/log.hpp"
+#include "proxy/readyz_document.hpp"
 #include "snapshot/snapshot_builder.hpp"
 
 namespace warden::app {
@@ -43,6 +44,20 @@ Result<Loaded> LoadForReport(const CommonOptions& common) {
   auto built = snapshot::BuildSnapshot(effective->config, env, states, federated, opts, 1);
   if (!built) return built.error();
   return Loaded{std::move(*effective), std::move(*built)};
+}
+
+// What `status` prints about a running gateway: its keys that cannot be used now.
+std::string LiveText(const std::string& bind, const Result<proxy::ReadyzDocument>& live) {
+  if (!live) return "live gateway on " + bind + ": " + live.error().message + "\n";
+  std::string text = "live gateway on " + bind + ":\n";
+  for (const auto& p : live->providers) {
+    for (const auto& k : p.keys) {
+      if (k.usable) continue;
+      text += fmt::format("  {:<10} key {} cooling ({}) for {}s\n", p.id, k.fingerprint, k.reason,
+                          k.retry_in_s);
+    }
+  }
+  return text;
 }
 
 }  // namespace
@@ -110,25 +125,7 @@ int RunStatus(const CommonOptions& common, const ReportOptions& options) {
   }
   // Live state (cooling keys, refreshed tokens) only the running gateway knows.
   auto live = FetchLiveReadyz(snap.config->gateway.bind, std::chrono::milliseconds(1000));
-  if (live) {
-    text += "live gateway on " + snap.config->gateway.bind + ":\n";
-    const auto* lp = live->as_object().if_contains("providers");
-    if (lp && lp->is_object()) {
-      for (const auto& [id, pv] : lp->as_object()) {
-        if (!pv.is_object()) continue;
-        const auto& po = pv.as_object();
-        const auto* ks = po.if_contains("key_status");
-        if (ks == nullptr || !ks->is_array()) continue;
-        for (const auto& k : ks->as_array()) {
-          if (!k.is_object() || !k.as_object().contains("usable") || k.as_object().at("usable").as_bool()) continue;
-          text += fmt::format("  {:<10} key {} cooling ({}) for {}s\n", std::string(id),
-                              boost::json::value_to<std::string>(k.at("fingerprint")),
-                              boost::json::value_to<std::string>(k.at("reason")),
-                              k.at("retry_in_s").to_number<std::int64_t>());
-        }
-      }
-    }
-  }
+  if (live) text += LiveText(snap.config->gateway.bind, *live);
   for (const auto& d : loaded->built.diagnostics) text += "note: " + d + "\n";
   if (options.json) {
     boost::json::object root;
@@ -139,7 +136,8 @@ int RunStatus(const CommonOptions& common, const ReportOptions& options) {
     boost::json::array notes;
     for (const auto& d : loaded->built.diagnostics) notes.push_back(boost::json::value(d));
     root["diagnostics"] = std::move(notes);
-    if (live) root["live"] = *live;
+    if (live && *live) root["live"] = proxy::ToJson(**live);
+    if (live && !*live) root["live_error"] = live->error().message;
     std::puts(boost::json::serialize(root).c_str());
   } else {
     std::fputs(text.c_str(), stdout);
