@@ -14,7 +14,7 @@ ControlPlane::ControlPlane(net::asio::any_io_executor executor, EffectiveConfig 
       env_(env),
       gw_(gw),
       flag_token_(std::move(flag_token)),
-      refresher_(executor, env, gw.metrics, [&gw] { return gw.NowMs(); }),
+      refresher_(executor, env, gw.metrics, gw.clock()),
       watch_(executor) {}
 
 ControlPlane::~ControlPlane() { Stop(); }

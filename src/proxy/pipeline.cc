@@ -678,10 +678,9 @@ net::Task<Verdict> CheckBeforeBody(ClientContext& c, const snapshot::Snapshot& s
   const std::string_view path = PathOf(header.target());
   const Route route = MatchRoute(path);
   if (route.kind == RouteKind::kHealthz || route.kind == RouteKind::kReadyz) co_return Verdict{};
-  const std::int64_t now = c.gw.NowMs();
   const bool exempt = c.gw.limiter.Exempt(c.peer_loopback);
   if (!exempt) {
-    if (std::int64_t locked = c.gw.limiter.LockedForMs(c.peer_address, now); locked > 0) {
+    if (std::int64_t locked = c.gw.limiter.LockedForMs(c.peer_address); locked > 0) {
       c.gw.metrics.CountAuthFailure("locked_out");
       c.gw.metrics.CountRequest(route.name, "-", 429, 0);
       co_await WriteError(c, path, 429, "auth_locked_out",
@@ -693,13 +692,13 @@ net::Task<Verdict> CheckBeforeBody(ClientContext& c, const snapshot::Snapshot& s
   auto decision = access::Authenticate(snap.access, header[bhttp::field::authorization],
                                        header["x-api-key"]);
   if (decision.outcome == access::AuthOutcome::kAllowed) {
-    if (!exempt) c.gw.limiter.RecordSuccess(c.peer_address, now);
+    if (!exempt) c.gw.limiter.RecordSuccess(c.peer_address);
     co_return Verdict{};
   }
   c.gw.metrics.CountAuthFailure(decision.code);
   std::string retry_after;
   if (decision.outcome == access::AuthOutcome::kWrong && !exempt) {
-    if (std::int64_t lock = c.gw.limiter.RecordFailure(c.peer_address, now); lock > 0) {
+    if (std::int64_t lock = c.gw.limiter.RecordFailure(c.peer_address); lock > 0) {
       spdlog::warn("locking out {} for {}s after repeated invalid gateway tokens", c.peer_address,
                    CeilSeconds(lock));
     }
