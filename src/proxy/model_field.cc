@@ -125,8 +125,9 @@ Result<ModelField> FindModelField(std::string_view body) {
     field.span_begin = std::size_t(h.model_ptr - body.data()) - 1;
     field.span_end = field.span_begin + h.model.size() + 2;
   } else {
-    // Escaped or split value: find the raw literal by re-scanning is not needed — fall back to
-    // locating the value via a DOM round-trip marker (span 0/0 means "re-serialise").
+    // The value had escapes, so the parser handed it over decoded (in parts, or from its own
+    // buffer): the decoded text does not occur verbatim in the body and has no span to splice.
+    // Span 0/0 tells ReplaceModel to re-serialise the document instead.
     field.span_begin = field.span_end = 0;
   }
   return field;
