@@ -93,10 +93,8 @@ TEST(FailedAuthLimiter, SuccessForAnUnknownAddressIsHarmless) {
   EXPECT_EQ(l.LockedAt(kAddr, kT0), 0);
 }
 
-// BUG: RecordSuccess only erases entries whose locked_until_ms == 0, so once an address has been
-// locked out (and the lockout expired) a success no longer clears its failures: after the
-// lockout, 9 failures + 1 success + 1 failure locks the address again, although the header says
-// "Success clears the address's failures".
+// A success clears the failures of an address whose earlier lockout has expired, too: after the
+// lockout, 9 failures + 1 success + 1 failure must not lock it again.
 TEST(FailedAuthLimiter, SuccessClearsFailuresAfterAnExpiredLockout) {
   Limiter l;
   Fail(l, kAddr, 10, kT0);

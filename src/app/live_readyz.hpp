@@ -2,6 +2,8 @@
 // show live state that only the server knows: cooling keys, refreshed token expiry.
 // Bounded to `timeout`; returns nullopt when nothing answers. /readyz needs no credential and
 // never carries a secret.
+// Ownership: returns the parsed document by value.
+// Thread safety: blocks the calling thread for up to `timeout`; for CLI verbs, never an event loop.
 #pragma once
 
 #include <chrono>
