@@ -3,6 +3,7 @@
 // The caller's credential is `Authorization: Bearer T` (OpenAI SDK) or `x-api-key: T`
 // (Anthropic SDK); it is compared with the gateway token in constant time. The decision carries
 // a stable `code` for the 401 body ("missing_credentials", "invalid_credentials").
+// Ownership: reads the AccessPolicy for the call only; the decision is a value.
 // Thread safety: pure function over an immutable AccessPolicy.
 #pragma once
 

@@ -4,15 +4,17 @@
 
 namespace warden::access {
 
-std::int64_t FailedAuthLimiter::LockedForMs(const std::string& address, std::int64_t now_ms) {
+std::int64_t FailedAuthLimiter::LockedForMs(const std::string& address) {
   if (!has_entries_.load(std::memory_order_acquire)) return 0;
+  const std::int64_t now_ms = clock_.NowMs();
   std::lock_guard lock(mu_);
   auto it = entries_.find(address);
   if (it == entries_.end()) return 0;
   return std::max<std::int64_t>(0, it->second.locked_until_ms - now_ms);
 }
 
-std::int64_t FailedAuthLimiter::RecordFailure(const std::string& address, std::int64_t now_ms) {
+std::int64_t FailedAuthLimiter::RecordFailure(const std::string& address) {
+  const std::int64_t now_ms = clock_.NowMs();
   std::lock_guard lock(mu_);
   if (entries_.size() >= kMaxEntries) PruneLocked(now_ms);
   Entry& e = entries_[address];
@@ -29,8 +31,9 @@ std::int64_t FailedAuthLimiter::RecordFailure(const std::string& address, std::i
   return 0;
 }
 
-void FailedAuthLimiter::RecordSuccess(const std::string& address, std::int64_t now_ms) {
+void FailedAuthLimiter::RecordSuccess(const std::string& address) {
   if (!has_entries_.load(std::memory_order_acquire)) return;
+  const std::int64_t now_ms = clock_.NowMs();
   std::lock_guard lock(mu_);
   auto it = entries_.find(address);
   // A success proves the address knows the token: forget its failures, unless a lockout is

@@ -5,6 +5,8 @@
 // Success clears the address's failures. At most kMaxEntries addresses are tracked; the oldest
 // are pruned. The request path only consults it for non-exempt addresses, and only takes the
 // mutex when some address has failures recorded (has_entries_ is checked first, lock-free).
+// Time comes from the injected Clock (tests use a FakeClock).
+// Ownership: borrows the Clock, which must outlive the limiter.
 // Thread safety: thread-safe (one mutex; touched only on failures and by tracked addresses).
 #pragma once
 
@@ -15,6 +17,7 @@
 #include <string>
 #include <unordered_map>
 
+#include "base/clock.hpp"
 #include "config/config.hpp"
 
 namespace warden::access {
@@ -23,14 +26,14 @@ class FailedAuthLimiter {
  public:
   static constexpr std::size_t kMaxEntries = 10'000;
 
-  explicit FailedAuthLimiter(config::RateLimitConfig cfg) : cfg_(cfg) {}
+  FailedAuthLimiter(config::RateLimitConfig cfg, const Clock& clock) : cfg_(cfg), clock_(clock) {}
 
   bool Exempt(bool is_loopback) const { return is_loopback && cfg_.exempt_loopback; }
   // Milliseconds of lockout left for `address` (0 = not locked).
-  std::int64_t LockedForMs(const std::string& address, std::int64_t now_ms);
+  std::int64_t LockedForMs(const std::string& address);
   // Records a wrong credential; returns the lockout started (ms) or 0.
-  std::int64_t RecordFailure(const std::string& address, std::int64_t now_ms);
-  void RecordSuccess(const std::string& address, std::int64_t now_ms);
+  std::int64_t RecordFailure(const std::string& address);
+  void RecordSuccess(const std::string& address);
 
  private:
   struct Entry {
@@ -41,6 +44,7 @@ class FailedAuthLimiter {
   void PruneLocked(std::int64_t now_ms);
 
   const config::RateLimitConfig cfg_;
+  const Clock& clock_;
   std::atomic<bool> has_entries_{false};
   std::mutex mu_;
   std::unordered_map<std::string, Entry> entries_;  // GUARDED_BY(mu_)

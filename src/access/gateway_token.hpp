@@ -6,6 +6,7 @@
 // If the env and config both hold a value and they differ, a TOKEN_SHADOWED warning names both
 // sources (never the values): the environment wins, so server and CLI agree with each other but
 // not with the config file. The token file must be private (base/private_file.hpp).
+// Ownership: borrows the Environment for the call only; returns values.
 // Thread safety: pure apart from the file it may read or create.
 #pragma once
 

@@ -97,8 +97,8 @@ TEST(ResolveGatewayToken, NoWarningWhenEnvAndConfigAgree) {
   EXPECT_TRUE(t->warnings.empty());
 }
 
-// BUG (minor): an empty gateway.auth.token is treated as "not configured" for precedence, but
-// still triggers TOKEN_SHADOWED against WARDEN_GATEWAY_TOKEN ("" differs from the env value).
+// An empty gateway.auth.token counts as "not configured", for precedence and for
+// TOKEN_SHADOWED alike.
 TEST(ResolveGatewayToken, EmptyConfigTokenIsNotShadowed) {
   TempDir dir;
   MapEnvironment env = HomeEnv(dir.path());

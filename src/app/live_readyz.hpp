@@ -3,7 +3,8 @@
 // Bounded to `timeout`; returns nullopt when nothing answers (or the answer is not a JSON object), and
 // an Error (READYZ_INVALID) when the answer is not a /readyz document. /readyz needs no
 // credential and never carries a secret.
-// Thread safety: runs its own short-lived io_context on the calling thread.
+// Ownership: returns the parsed document by value.
+// Thread safety: blocks the calling thread for up to `timeout`; for CLI verbs, never an event loop.
 #pragma once
 
 #include <chrono>

@@ -5,6 +5,7 @@
 #include <boost/json.hpp>
 #include <fmt/format.h>
 
+#include "base/clock.hpp"
 #include "control/effective_config.hpp"
 #include "app/live_readyz.hpp"
 #include "app/verbs.hpp"
@@ -16,12 +17,6 @@
 namespace warden::app {
 
 namespace {
-
-std::int64_t NowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 struct Loaded {
   control::EffectiveConfig effective;
@@ -40,7 +35,7 @@ Result<Loaded> LoadForReport(const CommonOptions& common) {
   opts.flag_token = common.token;
   opts.require_token = false;
   opts.report = true;
-  opts.now_ms = NowMs();
+  opts.now_ms = SystemClock().NowMs();
   auto built = snapshot::BuildSnapshot(effective->config, env, states, federated, opts, 1);
   if (!built) return built.error();
   return Loaded{std::move(*effective), std::move(*built)};
@@ -76,7 +71,7 @@ int RunStatus(const CommonOptions& common, const ReportOptions& options) {
     return 1;
   }
   const auto& snap = *loaded->built.snapshot;
-  const std::int64_t now = NowMs();
+  const std::int64_t now = SystemClock().NowMs();
   int exit_code = 0;
   boost::json::array providers;
   std::string text = fmt::format("config: {}\ngateway token: {}\n", snap.config->origin,

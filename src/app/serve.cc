@@ -89,7 +89,9 @@ int RunServe(const CommonOptions& common, const ServeOptions& options) {
   proxy::GatewayState::Options gw_options;
   gw_options.access_log = true;
   if (cfg.gateway.tls) gw_options.hsts = cfg.gateway.tls->hsts;
-  proxy::GatewayState gw(cfg.gateway.auth.rate_limit, observe::Metrics::Global(), gw_options);
+  const SystemClock clock;
+  proxy::GatewayState gw(cfg.gateway.auth.rate_limit, observe::Metrics::Global(), gw_options,
+                         clock);
   const std::string listen_bind = options.bind.value_or(cfg.gateway.bind);
   control::ControlPlane plane(control_loop.get_executor(), *effective, env, gw, common.token,
                               listen_bind);

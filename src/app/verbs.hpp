@@ -1,5 +1,7 @@
-// The CLI verbs. Each returns the process exit code (DESIGN §3 "CLI exit codes").
+// The CLI verbs. Each returns the process exit code (README, "CLI").
 // All verbs resolve config, secrets and the gateway token with the same functions as `serve`.
+// Ownership: each verb owns everything it creates until it returns.
+// Thread safety: call from main's thread, one verb per process.
 #pragma once
 
 #include <optional>

@@ -4,6 +4,7 @@
 // 0600 from the start (never chmod-ed late), fsyncs it, renames it over the target and fsyncs
 // the directory; on any error the temp file is removed and the target is left untouched
 // (leveldb SetCurrentFile). EnsurePrivateDir creates a directory (and parents) with mode 0700.
+// Ownership: nothing is retained; every descriptor is closed before returning.
 // Thread safety: functions are thread-safe; concurrent writers of one path: last rename wins.
 #pragma once
 

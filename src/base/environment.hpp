@@ -1,6 +1,7 @@
 // Environment: read access to environment variables behind an interface, so that resolution
 // logic (env key chain, SecretRefs, gateway token) is testable without touching the process.
 // ProcessEnvironment reads ::environ at call time; MapEnvironment is for tests.
+// Ownership: values are returned by copy; a MapEnvironment owns its variables.
 // Thread safety: Get/Names are const and thread-safe as long as nobody calls setenv
 // concurrently (warden only sets variables at start-up, from the dotenv file, before threads).
 #pragma once

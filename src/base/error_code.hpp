@@ -5,6 +5,7 @@
 // WARDEN_ERROR_CODES lists each code once, sorted by wire name, as X(enumerator, "WIRE_NAME");
 // the enum and both directions of the name mapping are generated from it, so a code cannot
 // exist in one place and be missing from another. Code decides on the enum, never on the name.
+// Ownership: wire names are views of static strings, valid for the program's lifetime.
 // Thread safety: constants and pure functions.
 #pragma once
 

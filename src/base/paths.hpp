@@ -1,4 +1,5 @@
 // Lexical path helpers (no filesystem access).
+// Ownership: borrows its arguments for the call only.
 // Thread safety: pure functions.
 #pragma once
 

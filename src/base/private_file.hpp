@@ -14,6 +14,7 @@
 //                         ("chmod 600 PATH", "chown", "replace the symlink with the file");
 //   SECRET_PROVIDER_ERROR the file is missing or unreadable, or larger than `max_bytes`.
 // Error context is the path. The content never appears in an error.
+// Ownership: nothing is retained; the descriptor is closed before returning.
 // Thread safety: stateless; safe to call concurrently.
 #pragma once
 

@@ -4,6 +4,7 @@
 // as "SECRET_REF_NOT_FOUND"), a human `message` that names the fix, and optional `context` (a
 // config key path, a file path, a SecretRef). Code decides on `code`, never on the text.
 // Messages and context must never contain a secret value: build them from names and refs only.
+// Ownership: an Error owns its strings; a Result owns its value or its Error.
 // Thread safety: plain values; safe to copy between threads.
 #pragma once
 

@@ -1,4 +1,5 @@
 // Small string helpers shared by every layer.
+// Ownership: a returned view borrows from the argument and lives as long as it.
 // Thread safety: pure functions.
 #pragma once
 

@@ -4,6 +4,7 @@
 // Every path out of a function that opened a descriptor closes it, including error returns.
 // Movable, not copyable. close(2) errors are ignored: by then there is nothing useful to do, and
 // writers that care about durability fsync before letting go.
+// Ownership: exactly one UniqueFd owns a descriptor; moving transfers it.
 // Thread safety: none; one owner at a time, like the descriptor itself.
 #pragma once
 

@@ -1,6 +1,7 @@
 // BindAddress: `gateway.bind` split into host and port, and the loopback test that decides
 // whether auth mode "none" is allowed. One parser, shared by the loader and the HTTP server, so
 // the check and the socket can never disagree about which address is meant.
+// Ownership: plain values.
 // Thread safety: pure functions over plain values.
 #pragma once
 

@@ -4,6 +4,7 @@
 // Defaults are documented at the field. Secrets never live here as usable values: a secret in
 // the config is either a SecretRef (resolved later by the control plane into the Snapshot) or a
 // literal held in a Secret (flagged by `warden secrets audit`).
+// Ownership: plain values; literal secrets are owned by their Secret fields.
 // Thread safety: plain values; a Config is built once per load and then only read.
 #pragma once
 

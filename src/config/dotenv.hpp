@@ -1,6 +1,7 @@
 // Dotenv: `$WARDEN_HOME/.env`, loaded at start without overriding the process environment.
 // Lines: `KEY=VALUE`, optional `export ` prefix, `#` comments, single quotes (literal),
 // double quotes (\n, \", \\ escapes). Files over 1 MiB are refused. Values are never logged.
+// Ownership: returns values; nothing is retained.
 // Thread safety: LoadDotenvInto calls setenv; call it in main before any thread starts.
 #pragma once
 

@@ -4,6 +4,7 @@
 // strictly decreasing order and each at most once. A bare number is refused (is "30" seconds or
 // milliseconds?) except "0". Values are exact to the millisecond; anything finer is an error
 // rather than a silent rounding.
+// Ownership: plain values.
 // Thread safety: pure functions.
 #pragma once
 

@@ -8,6 +8,7 @@
 // when all problems share it, a more specific SECRET_* code), with context = the origin.
 // No message ever contains a literal secret value, nor a value that failed a secret-shape check.
 // Nothing here resolves a secret: refs stay refs until the control plane builds a Snapshot.
+// Ownership: returns the Config by value; borrows the Environment for the call only.
 // Thread safety: all functions are reentrant; they read only their arguments.
 #pragma once
 

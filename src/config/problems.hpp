@@ -3,6 +3,7 @@
 //
 // A problem's text must never contain a secret value: callers build it from key paths, types and
 // refs only. ToError() folds the list into the single Error the loader returns.
+// Ownership: Problems owns its recorded texts; ToError copies them into the Error.
 // Thread safety: none; one instance per load, used by a single thread.
 #pragma once
 

@@ -1,6 +1,7 @@
 // Steps 2 and 3 of the config loader (see config/loader.hpp): Normalize rewrites values in one
 // place, Validate checks the normalised structs and records every problem with its key path.
 // Internal to src/config; other code calls ParseConfig/LoadConfigFile.
+// Ownership: borrows the Config and Problems for the call only.
 // Thread safety: reentrant; each call works only on its arguments.
 #pragma once
 

@@ -17,7 +17,7 @@ ControlPlane::ControlPlane(net::asio::any_io_executor executor, EffectiveConfig 
       gw_(gw),
       flag_token_(std::move(flag_token)),
       listen_bind_(std::move(listen_bind)),
-      refresher_(executor, env, gw.metrics, [&gw] { return gw.NowMs(); }),
+      refresher_(executor, env, gw.metrics, gw.clock()),
       watch_(executor) {}
 
 ControlPlane::~ControlPlane() { Stop(); }

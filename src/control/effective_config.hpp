@@ -1,6 +1,7 @@
 // Which config a verb uses, and the dotenv step every verb shares with `serve`.
 // Precedence: --config FILE > $WARDEN_CONFIG > $WARDEN_HOME/warden.toml (if present) > the
 // embedded default. Thread safety: call from main's thread (it may setenv via the dotenv).
+// Ownership: the EffectiveConfig shares its Config (shared_ptr<const>) with every snapshot.
 #pragma once
 
 #include <memory>

@@ -3,6 +3,7 @@
 // Watches the *directories* of the given files, because editors and secret tools replace files
 // by renaming a new one into place ("only moves are atomic"): a watch on the old inode would
 // miss that. Reports IN_CLOSE_WRITE, IN_MOVED_TO and IN_CREATE events whose name is watched.
+// Ownership: owns its inotify descriptor; borrows the executor, which must outlive it.
 // Thread safety: not thread-safe; use from the control executor only.
 #pragma once
 

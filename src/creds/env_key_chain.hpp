@@ -1,8 +1,10 @@
-// The default key source of every provider: the environment chain of DESIGN §3.
+// The default key source of every provider: the environment chain (README, "Where provider
+// credentials come from").
 //
 // For prefix P: WARDEN_LIVE_<P>_KEY alone if set; else <P>_API_KEYS (split on comma, whitespace,
 // semicolon), then <P>_API_KEY, then every <P>_API_KEY_* (sorted by name); de-duplicated by
 // exact value, first occurrence wins. Empty values are skipped.
+// Ownership: borrows the Environment for the call only; keys are returned by value.
 // Thread safety: pure function of the Environment.
 #pragma once
 

@@ -26,8 +26,8 @@ struct FederatedRefresher::State {
 };
 
 FederatedRefresher::FederatedRefresher(asio::any_io_executor control, const Environment& env,
-                                       observe::Metrics& metrics, Clock clock)
-    : control_(std::move(control)), env_(env), metrics_(metrics), clock_(std::move(clock)) {}
+                                       observe::Metrics& metrics, const Clock& clock)
+    : control_(std::move(control)), env_(env), metrics_(metrics), clock_(clock) {}
 
 FederatedRefresher::~FederatedRefresher() {
   Stop();
@@ -75,7 +75,7 @@ void FederatedRefresher::Configure(
 
 net::Task<void> FederatedRefresher::Loop(std::shared_ptr<State> st) {
   while (!st->stopped) {
-    const std::int64_t now = clock_();
+    const std::int64_t now = clock_.NowMs();
     auto cur = st->token->Current();
     std::int64_t due = cur ? cur->exp_ms - st->cfg.refresh_before.count() : now;
     if (st->retry_at_ms > due) due = st->retry_at_ms;
@@ -119,7 +119,7 @@ net::Task<void> FederatedRefresher::RunRefresh(std::shared_ptr<State> st) {
     auto claims = crypto::DecodeJwtClaims(token);
     if (!claims) {
       error = "refresh_command did not print a JWT with exp (" + claims.error().message + ")";
-    } else if (claims->exp * 1000 <= clock_()) {
+    } else if (claims->exp * 1000 <= clock_.NowMs()) {
       error = "refresh_command printed an expired token";
     } else if (auto ok = secrets::CheckHeaderValue(token, "refresh_command output"); !ok) {
       error = ok.error().message;
@@ -137,7 +137,7 @@ net::Task<void> FederatedRefresher::RunRefresh(std::shared_ptr<State> st) {
       spdlog::warn("federated token for {}: cannot write token_file: {}", st->provider, w.error().ToString());
     }
   }
-  const std::int64_t now = clock_();
+  const std::int64_t now = clock_.NowMs();
   if (fresh) {
     std::int64_t exp_ms = fresh->exp_ms;
     st->token->Publish(std::make_shared<const FederatedTokenValue>(std::move(*fresh)));

@@ -10,16 +10,17 @@
 // RefreshNow() is what the data plane awaits after an upstream 401 ("refresh once, retry once");
 // concurrent callers share one run, and a caller whose token was already replaced returns at once.
 //
+// Ownership: borrows `env`, `metrics` and `clock`, which must outlive the refresher.
 // Thread safety: Configure/loops run on the control executor; RefreshNow must be co_spawned
 // onto executor(). The blocking pool has one thread, so refreshes never overlap.
 #pragma once
 
 #include <cstdint>
-#include <functional>
 #include <map>
 #include <memory>
 #include <string>
 
+#include "base/clock.hpp"
 #include "base/environment.hpp"
 #include "config/config.hpp"
 #include "creds/federated_token.hpp"
@@ -30,12 +31,11 @@ namespace warden::creds {
 
 class FederatedRefresher {
  public:
-  using Clock = std::function<std::int64_t()>;  // ms since the epoch
   static constexpr std::int64_t kFirstBackoffMs = 5'000;
   static constexpr std::int64_t kMaxBackoffMs = 5 * 60'000;
 
   FederatedRefresher(net::asio::any_io_executor control, const Environment& env,
-                     observe::Metrics& metrics, Clock clock);
+                     observe::Metrics& metrics, const Clock& clock);
   ~FederatedRefresher();
 
   net::asio::any_io_executor executor() const { return control_; }
@@ -57,7 +57,7 @@ class FederatedRefresher {
   net::asio::thread_pool blocking_{1};
   const Environment& env_;
   observe::Metrics& metrics_;
-  Clock clock_;
+  const Clock& clock_;
   std::map<std::string, std::shared_ptr<State>> states_;
 };
 

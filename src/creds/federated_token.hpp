@@ -2,8 +2,10 @@
 //
 // The background refresher publishes new values; the data plane loads the current value once
 // per request (an atomic shared_ptr load; no lock, no I/O). The object survives snapshot swaps
-// (owned by the Refresher/registry and referenced from each Snapshot) so a reload does not lose
-// a freshly refreshed token. Status text (last refresh error) is for /readyz and `status`.
+// so a reload does not lose a freshly refreshed token. Status text (last refresh error) is for
+// /readyz and `status`.
+// Ownership: shared (shared_ptr) by snapshot::FederatedTokenRegistry, every Snapshot that uses
+// it and the refresher's loop for its provider.
 // Thread safety: all methods are thread-safe.
 #pragma once
 

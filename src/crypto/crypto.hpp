@@ -1,4 +1,5 @@
 // Small crypto primitives over OpenSSL: SHA-256, hex, base64url, CSPRNG, constant-time compare.
+// Ownership: plain values in and out.
 // Thread safety: all functions are stateless and thread-safe.
 #pragma once
 

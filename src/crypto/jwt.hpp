@@ -1,6 +1,9 @@
 // Decoding of JWT claims without verification: enough to read `exp` of a workload token
-// (pure computation, no file or network access; see reference case 001).
-// Signature verification for caller JWTs lives with the jwt access mode.
+// (pure computation, no file or network access, so an expired env token is recognised even with
+// no writable home). Nothing here verifies a signature: never use it to authenticate a caller
+// (gateway.auth.mode = "jwt" is not implemented).
+// Ownership: plain values in and out.
+// Thread safety: pure functions.
 #pragma once
 
 #include <cstdint>

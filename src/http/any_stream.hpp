@@ -4,6 +4,7 @@
 //
 // Timeouts use the lowest layer (beast::tcp_stream::expires_after). Per-operation cancellation
 // passes through: the handler is forwarded unchanged, with its associated cancellation slot.
+// Ownership: owns the socket (and the TLS state); the TLS context is shared with its creator.
 // Thread safety: like any Asio stream — one outstanding read and one outstanding write at a time,
 // all from the stream's executor (each event loop is single-threaded).
 #pragma once

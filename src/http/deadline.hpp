@@ -6,6 +6,7 @@
 // The timer handler touches `this` only when the deadline really fired; if the owner finishes
 // first it calls Disarm() (or is destroyed), and the handler then sees operation_aborted, or,
 // when it was already queued, a stale generation.
+// Ownership: borrows the stream, which must outlive the Deadline.
 // Thread safety: like the stream it guards — use from the stream's executor only.
 #pragma once
 

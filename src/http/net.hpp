@@ -4,6 +4,7 @@
 // Asio/Beast directly, so build flags and Debian-specific workarounds live in one place.
 // Asio and Beast are compiled once (asio_impl.cc, beast_impl.cc) via
 // BOOST_ASIO_SEPARATE_COMPILATION / BOOST_BEAST_SEPARATE_COMPILATION, set by CMake.
+// Ownership and thread safety: declarations only; see the types' own headers.
 #pragma once
 
 // asio/awaitable.hpp uses std::exchange without including <utility> (seen on Debian 12).

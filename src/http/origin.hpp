@@ -1,4 +1,5 @@
 // Origin: where an upstream lives (scheme, host, port), parsed once from a provider's base_url.
+// Ownership: plain value.
 // Thread safety: plain value.
 #pragma once
 

@@ -1,6 +1,7 @@
-// RequestHandler: the seam between http/ (accepting, framing, deadlines) and the layer that
-// answers requests (proxy/). http/ knows nothing of routes, credentials or error formats; it
-// hands each request to the handler and asks it to word the errors it detects while framing.
+// Handler and ConnectionHandler: the seam between http/ (accepting, framing, deadlines) and the
+// layer that answers requests (proxy/). http/ knows nothing of routes, credentials or error
+// formats; it hands each request to the handler and asks it to word the errors it detects while
+// framing.
 //
 // Per connection the server calls Handler::Open once, then for each request OnHeader (the body is
 // not read yet: cheap rejections and authentication happen before a possibly large body

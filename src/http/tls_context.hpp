@@ -1,6 +1,7 @@
 // TLS contexts: the client context used for every https:// upstream (verify the peer against the
 // system CA store — OpenSSL honours SSL_CERT_FILE/SSL_CERT_DIR — TLS 1.2+), and the server
 // context for [gateway.tls].
+// Ownership: contexts are shared_ptrs, shared by every stream made from them.
 // Thread safety: an ssl::context is configured once at start and then only used to create
 // streams, which OpenSSL allows from any thread.
 #pragma once

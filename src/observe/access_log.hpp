@@ -5,6 +5,7 @@
 // different threads never interleave mid-line) or when the loop's periodic flush runs (at most
 // kFlushInterval later). Lines never contain credentials: callers pass names, fingerprints,
 // statuses and timings only.
+// Ownership: each thread owns its buffer; lines are copied into it.
 // Thread safety: Append/Flush touch only the calling thread's buffer.
 #pragma once
 

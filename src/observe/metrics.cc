@@ -1,16 +1,63 @@
 #include "observe/metrics.hpp"
 
+#include <algorithm>
+#include <charconv>
+#include <initializer_list>
+
 #include <fmt/format.h>
 
 namespace warden::observe {
-
 namespace {
 
+// What the table says about one metric.
+struct MetricInfo {
+  std::string_view name;
+  std::string_view help;
+  std::array<std::string_view, Metrics::kMaxLabels> labels{};
+  std::size_t label_count = 0;
+};
+
+constexpr MetricInfo Info(std::string_view name, std::string_view help,
+                          std::initializer_list<std::string_view> labels = {}) {
+  MetricInfo info{name, help};
+  for (std::string_view label : labels) info.labels[info.label_count++] = label;
+  return info;
+}
+
+#define WARDEN_METRIC_INFO(id, name, help, ...) Info(name, help, {__VA_ARGS__}),
+#define WARDEN_METRIC_NONE(...)
+constexpr MetricInfo kCounters[] = {
+    WARDEN_METRICS(WARDEN_METRIC_INFO, WARDEN_METRIC_NONE, WARDEN_METRIC_NONE)};
+constexpr MetricInfo kGauges[] = {
+    WARDEN_METRICS(WARDEN_METRIC_NONE, WARDEN_METRIC_INFO, WARDEN_METRIC_NONE)};
+constexpr MetricInfo kHistograms[] = {
+    WARDEN_METRICS(WARDEN_METRIC_NONE, WARDEN_METRIC_NONE, WARDEN_METRIC_INFO)};
+#undef WARDEN_METRIC_INFO
+#undef WARDEN_METRIC_NONE
+
+#define WARDEN_METRIC_NAME(id, name, ...) std::string_view(name),
+constexpr std::string_view kAllNames[] = {
+    WARDEN_METRICS(WARDEN_METRIC_NAME, WARDEN_METRIC_NAME, WARDEN_METRIC_NAME)};
+#undef WARDEN_METRIC_NAME
+static_assert(std::is_sorted(std::begin(kAllNames), std::end(kAllNames)),
+              "keep WARDEN_METRICS sorted by name: the exposition follows its order");
+static_assert(std::adjacent_find(std::begin(kAllNames), std::end(kAllNames)) ==
+                  std::end(kAllNames),
+              "a metric name is declared twice");
+
+constexpr std::size_t Index(CounterId id) { return static_cast<std::size_t>(id); }
+constexpr std::size_t Index(HistogramId id) { return static_cast<std::size_t>(id); }
+constexpr std::size_t Index(GaugeId id) { return static_cast<std::size_t>(id); }
+
 template <typename Map, typename Key>
-void Bump(Map& map, const Key& key, std::uint64_t by = 1) {
+typename Map::mapped_type& Slot(Map& map, const Key& key) {
   auto it = map.find(key);
-  if (it == map.end()) it = map.emplace(typename Map::key_type(key), 0).first;
-  it->second += by;
+  if (it == map.end()) {
+    typename Map::key_type owned;
+    for (std::size_t i = 0; i < owned.size(); ++i) owned[i] = std::string(key[i]);
+    it = map.emplace(std::move(owned), typename Map::mapped_type{}).first;
+  }
+  return it->second;
 }
 
 std::string Escape(std::string_view v) {
@@ -26,10 +73,23 @@ std::string Escape(std::string_view v) {
   return out;
 }
 
-}  // namespace
+// `route="r",provider="p"`: the label pairs of one series, in table order.
+template <typename Labels>
+std::string LabelPairs(const MetricInfo& info, const Labels& values) {
+  std::string out;
+  for (std::size_t i = 0; i < info.label_count; ++i) {
+    if (i > 0) out += ',';
+    out += fmt::format("{}=\"{}\"", info.labels[i], Escape(values[i]));
+  }
+  return out;
+}
 
-namespace {
+void Header(std::string& out, const MetricInfo& info, std::string_view type) {
+  out += fmt::format("# HELP {} {}\n# TYPE {} {}\n", info.name, info.help, info.name, type);
+}
+
 std::atomic<std::uint64_t> next_metrics_id{1};
+
 }  // namespace
 
 Metrics::Metrics() : id_(next_metrics_id.fetch_add(1, std::memory_order_relaxed)) {}
@@ -57,57 +117,63 @@ Metrics::Shard& Metrics::LocalShard() {
   return *it->second;
 }
 
+void Metrics::Increment(Shard& s, CounterId id, const LabelView& labels) {
+  ++Slot(s.counters[Index(id)], labels);
+}
+
+void Metrics::Observe(Shard& s, HistogramId id, const LabelView& labels, double seconds) {
+  HistogramData& h = Slot(s.histograms[Index(id)], labels);
+  // Non-cumulative here (one increment); Render() accumulates.
+  for (std::size_t i = 0; i < kLatencyBucketsSeconds.size(); ++i) {
+    if (seconds <= kLatencyBucketsSeconds[i]) {
+      ++h.buckets[i];
+      break;
+    }
+  }
+  ++h.count;
+  h.sum += seconds;
+}
+
 void Metrics::CountRequest(std::string_view route, std::string_view provider, int status,
                            double seconds) {
+  char digits[16];
+  auto [end, ec] = std::to_chars(digits, digits + sizeof digits, status);
+  const std::string_view status_text(digits, ec == std::errc() ? std::size_t(end - digits) : 0);
   WithLocalShard([&](Shard& s) {
-    Bump(s.requests, std::tuple<std::string_view, std::string_view, int>(route, provider, status));
-    auto it = s.latency.find(route);
-    if (it == s.latency.end()) it = s.latency.emplace(std::string(route), Histogram{}).first;
-    Histogram& h = it->second;
-    // Non-cumulative here (one increment); Render() accumulates.
-    for (std::size_t i = 0; i < kLatencyBucketsSeconds.size(); ++i) {
-      if (seconds <= kLatencyBucketsSeconds[i]) {
-        ++h.buckets[i];
-        break;
-      }
-    }
-    ++h.count;
-    h.sum += seconds;
+    Increment(s, CounterId::kRequests, {route, provider, status_text});
+    Observe(s, HistogramId::kRequestDuration, {route}, seconds);
   });
 }
 
 void Metrics::CountUpstreamError(std::string_view provider, std::string_view kind) {
-  WithLocalShard([&](Shard& s) {
-    Bump(s.upstream_errors, std::tuple<std::string_view, std::string_view>(provider, kind));
-  });
+  WithLocalShard([&](Shard& s) { Increment(s, CounterId::kUpstreamErrors, {provider, kind}); });
 }
 
 void Metrics::CountRotation(std::string_view provider) {
-  WithLocalShard([&](Shard& s) { Bump(s.rotations, provider); });
+  WithLocalShard([&](Shard& s) { Increment(s, CounterId::kKeyRotations, {provider}); });
 }
 
 void Metrics::CountCooldown(std::string_view provider, std::string_view key_fingerprint) {
-  WithLocalShard([&](Shard& s) {
-    Bump(s.cooldowns, std::tuple<std::string_view, std::string_view>(provider, key_fingerprint));
-  });
+  WithLocalShard(
+      [&](Shard& s) { Increment(s, CounterId::kKeyCooldowns, {provider, key_fingerprint}); });
 }
 
 void Metrics::CountAuthFailure(std::string_view reason) {
-  WithLocalShard([&](Shard& s) { Bump(s.auth_failures, reason); });
+  WithLocalShard([&](Shard& s) { Increment(s, CounterId::kAuthFailures, {reason}); });
 }
 
 void Metrics::CountReload(bool ok) {
-  WithLocalShard([&](Shard& s) { Bump(s.reloads, std::string_view(ok ? "ok" : "failed")); });
+  WithLocalShard([&](Shard& s) { Increment(s, CounterId::kReloads, {ok ? "ok" : "failed"}); });
 }
 
 void Metrics::CountRefresh(std::string_view provider, bool ok) {
   WithLocalShard([&](Shard& s) {
-    Bump(s.refreshes, std::tuple<std::string_view, std::string_view>(provider, ok ? "ok" : "failed"));
+    Increment(s, CounterId::kTokenRefreshes, {provider, ok ? "ok" : "failed"});
   });
 }
 
 void Metrics::CountEscapedException(std::string_view where) {
-  WithLocalShard([&](Shard& s) { Bump(s.exceptions, where); });
+  WithLocalShard([&](Shard& s) { Increment(s, CounterId::kEscapedExceptions, {where}); });
 }
 
 std::uint64_t Metrics::TotalRequests() const {
@@ -115,7 +181,7 @@ std::uint64_t Metrics::TotalRequests() const {
   std::lock_guard lock(shards_mu_);
   for (const auto& shard : shards_) {
     std::lock_guard shard_lock(shard->mu);
-    for (const auto& [k, v] : shard->requests) total += v;
+    for (const auto& [k, v] : shard->counters[Index(CounterId::kRequests)]) total += v;
   }
   return total;
 }
@@ -126,71 +192,56 @@ std::string Metrics::Render(const std::function<void(std::string&)>& extra) cons
     std::lock_guard lock(shards_mu_);
     for (const auto& shard : shards_) {
       std::lock_guard shard_lock(shard->mu);
-      for (const auto& [k, v] : shard->requests) Bump(sum.requests, k, v);
-      for (const auto& [k, v] : shard->upstream_errors) Bump(sum.upstream_errors, k, v);
-      for (const auto& [k, v] : shard->cooldowns) Bump(sum.cooldowns, k, v);
-      for (const auto& [k, v] : shard->refreshes) Bump(sum.refreshes, k, v);
-      for (const auto& [k, v] : shard->rotations) Bump(sum.rotations, k, v);
-      for (const auto& [k, v] : shard->auth_failures) Bump(sum.auth_failures, k, v);
-      for (const auto& [k, v] : shard->reloads) Bump(sum.reloads, k, v);
-      for (const auto& [k, v] : shard->exceptions) Bump(sum.exceptions, k, v);
-      for (const auto& [route, h] : shard->latency) {
-        Histogram& dst = sum.latency[route];
-        for (std::size_t i = 0; i < h.buckets.size(); ++i) dst.buckets[i] += h.buckets[i];
-        dst.count += h.count;
-        dst.sum += h.sum;
+      for (std::size_t c = 0; c < kCounterCount; ++c) {
+        for (const auto& [k, v] : shard->counters[c]) Slot(sum.counters[c], k) += v;
+      }
+      for (std::size_t h = 0; h < kHistogramCount; ++h) {
+        for (const auto& [k, from] : shard->histograms[h]) {
+          HistogramData& to = Slot(sum.histograms[h], k);
+          for (std::size_t i = 0; i < from.buckets.size(); ++i) to.buckets[i] += from.buckets[i];
+          to.count += from.count;
+          to.sum += from.sum;
+        }
       }
     }
   }
+
   std::string out;
-  auto header = [&out](std::string_view name, std::string_view type, std::string_view help) {
-    out += fmt::format("# HELP {} {}\n# TYPE {} {}\n", name, help, name, type);
-  };
-  header("warden_active_streams", "gauge", "Responses currently being streamed to callers.");
-  out += fmt::format("warden_active_streams {}\n", ActiveStreams());
-  header("warden_auth_failures_total", "counter", "Rejected caller credentials by reason.");
-  for (const auto& [k, v] : sum.auth_failures)
-    out += fmt::format("warden_auth_failures_total{{reason=\"{}\"}} {}\n", Escape(k), v);
-  header("warden_escaped_exceptions_total", "counter", "Exceptions that escaped a coroutine.");
-  for (const auto& [k, v] : sum.exceptions)
-    out += fmt::format("warden_escaped_exceptions_total{{where=\"{}\"}} {}\n", Escape(k), v);
-  header("warden_key_cooldowns_total", "counter", "Upstream keys put into cooldown.");
-  for (const auto& [k, v] : sum.cooldowns)
-    out += fmt::format("warden_key_cooldowns_total{{provider=\"{}\",key=\"{}\"}} {}\n",
-                       Escape(std::get<0>(k)), Escape(std::get<1>(k)), v);
-  header("warden_key_rotations_total", "counter", "Requests retried with the next key.");
-  for (const auto& [k, v] : sum.rotations)
-    out += fmt::format("warden_key_rotations_total{{provider=\"{}\"}} {}\n", Escape(k), v);
-  header("warden_reloads_total", "counter", "Config/secret reloads by result.");
-  for (const auto& [k, v] : sum.reloads)
-    out += fmt::format("warden_reloads_total{{result=\"{}\"}} {}\n", Escape(k), v);
-  header("warden_request_duration_seconds", "histogram", "Request latency by route.");
-  for (const auto& [route, h] : sum.latency) {
-    std::uint64_t cumulative = 0;
-    for (std::size_t i = 0; i < h.buckets.size(); ++i) {
-      cumulative += h.buckets[i];
-      out += fmt::format("warden_request_duration_seconds_bucket{{route=\"{}\",le=\"{}\"}} {}\n",
-                         Escape(route), kLatencyBucketsSeconds[i], cumulative);
+  auto counter = [&](CounterId id) {
+    const MetricInfo& info = kCounters[Index(id)];
+    Header(out, info, "counter");
+    for (const auto& [labels, v] : sum.counters[Index(id)]) {
+      out += fmt::format("{}{{{}}} {}\n", info.name, LabelPairs(info, labels), v);
     }
-    out += fmt::format("warden_request_duration_seconds_bucket{{route=\"{}\",le=\"+Inf\"}} {}\n",
-                       Escape(route), h.count);
-    out += fmt::format("warden_request_duration_seconds_sum{{route=\"{}\"}} {}\n", Escape(route),
-                       h.sum);
-    out += fmt::format("warden_request_duration_seconds_count{{route=\"{}\"}} {}\n",
-                       Escape(route), h.count);
-  }
-  header("warden_requests_total", "counter", "Requests by route, provider and status.");
-  for (const auto& [k, v] : sum.requests)
-    out += fmt::format("warden_requests_total{{route=\"{}\",provider=\"{}\",status=\"{}\"}} {}\n",
-                       Escape(std::get<0>(k)), Escape(std::get<1>(k)), std::get<2>(k), v);
-  header("warden_token_refreshes_total", "counter", "Federated token refreshes by result.");
-  for (const auto& [k, v] : sum.refreshes)
-    out += fmt::format("warden_token_refreshes_total{{provider=\"{}\",result=\"{}\"}} {}\n",
-                       Escape(std::get<0>(k)), Escape(std::get<1>(k)), v);
-  header("warden_upstream_errors_total", "counter", "Upstream failures by provider and kind.");
-  for (const auto& [k, v] : sum.upstream_errors)
-    out += fmt::format("warden_upstream_errors_total{{provider=\"{}\",kind=\"{}\"}} {}\n",
-                       Escape(std::get<0>(k)), Escape(std::get<1>(k)), v);
+  };
+  auto gauge = [&](GaugeId id) {
+    const MetricInfo& info = kGauges[Index(id)];
+    Header(out, info, "gauge");
+    out += fmt::format("{} {}\n", info.name, Gauge(id).load(std::memory_order_relaxed));
+  };
+  auto histogram = [&](HistogramId id) {
+    const MetricInfo& info = kHistograms[Index(id)];
+    Header(out, info, "histogram");
+    for (const auto& [labels, h] : sum.histograms[Index(id)]) {
+      const std::string pairs = LabelPairs(info, labels);
+      std::uint64_t cumulative = 0;
+      for (std::size_t i = 0; i < h.buckets.size(); ++i) {
+        cumulative += h.buckets[i];
+        out += fmt::format("{}_bucket{{{},le=\"{}\"}} {}\n", info.name, pairs,
+                           kLatencyBucketsSeconds[i], cumulative);
+      }
+      out += fmt::format("{}_bucket{{{},le=\"+Inf\"}} {}\n", info.name, pairs, h.count);
+      out += fmt::format("{}_sum{{{}}} {}\n", info.name, pairs, h.sum);
+      out += fmt::format("{}_count{{{}}} {}\n", info.name, pairs, h.count);
+    }
+  };
+#define WARDEN_RENDER_COUNTER(id, ...) counter(CounterId::id);
+#define WARDEN_RENDER_GAUGE(id, ...) gauge(GaugeId::id);
+#define WARDEN_RENDER_HISTOGRAM(id, ...) histogram(HistogramId::id);
+  WARDEN_METRICS(WARDEN_RENDER_COUNTER, WARDEN_RENDER_GAUGE, WARDEN_RENDER_HISTOGRAM)
+#undef WARDEN_RENDER_COUNTER
+#undef WARDEN_RENDER_GAUGE
+#undef WARDEN_RENDER_HISTOGRAM
   if (extra) extra(out);
   return out;
 }

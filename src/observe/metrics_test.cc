@@ -14,10 +14,9 @@ namespace {
 
 using ::testing::HasSubstr;
 
-// A Metrics that is never destroyed. Metrics keeps a thread_local (Metrics*, Shard*) map, so a
-// destroyed instance's address can be reused by a later one on the same thread and inherit a
-// dangling shard (see ANewInstanceAtAReusedAddressGetsItsOwnShard). Kept reachable
-// from a static vector so LeakSanitizer does not report it.
+// A Metrics that is never destroyed: a thread that counted into it keeps a pointer to its shard
+// (see ANewInstanceAtAReusedAddressGetsItsOwnShard). Kept reachable from a static vector so
+// LeakSanitizer does not report it.
 Metrics& NewMetrics() {
   static std::vector<std::unique_ptr<Metrics>>* all = new std::vector<std::unique_ptr<Metrics>>();
   all->push_back(std::make_unique<Metrics>());
@@ -102,12 +101,53 @@ TEST(Metrics, RendersOtherCountersAndEscapesLabels) {
   EXPECT_EQ(text.substr(text.size() - 15), "warden_extra 1\n");
 }
 
-// BUG: Metrics::LocalShard caches Shard* in a thread_local map keyed by the Metrics address and
-// never forgets it. When a Metrics is destroyed (its shards are freed) and another one is
-// constructed at the same address, the same thread reuses the freed Shard: heap-use-after-free
-// (ASan), and in release builds this hung forever in pthread_mutex_lock inside
-// CountUpstreamError. Production only uses Metrics::Global() (never destroyed), so it is latent,
-// but any test or future per-gateway Metrics trips it. Run under ASan to see the report.
+// The exposition of a fresh instance: every metric of WARDEN_METRICS, in order, with the names,
+// HELP and TYPE lines dashboards and the integration tests rely on.
+TEST(Metrics, EmptyExpositionListsEveryMetricInOrder) {
+  Metrics& m = NewMetrics();
+  EXPECT_EQ(m.Render(),
+            "# HELP warden_active_streams Responses currently being streamed to callers.\n"
+            "# TYPE warden_active_streams gauge\n"
+            "warden_active_streams 0\n"
+            "# HELP warden_auth_failures_total Rejected caller credentials by reason.\n"
+            "# TYPE warden_auth_failures_total counter\n"
+            "# HELP warden_escaped_exceptions_total Exceptions that escaped a coroutine.\n"
+            "# TYPE warden_escaped_exceptions_total counter\n"
+            "# HELP warden_key_cooldowns_total Upstream keys put into cooldown.\n"
+            "# TYPE warden_key_cooldowns_total counter\n"
+            "# HELP warden_key_rotations_total Requests retried with the next key.\n"
+            "# TYPE warden_key_rotations_total counter\n"
+            "# HELP warden_reloads_total Config/secret reloads by result.\n"
+            "# TYPE warden_reloads_total counter\n"
+            "# HELP warden_request_duration_seconds Request latency by route.\n"
+            "# TYPE warden_request_duration_seconds histogram\n"
+            "# HELP warden_requests_total Requests by route, provider and status.\n"
+            "# TYPE warden_requests_total counter\n"
+            "# HELP warden_token_refreshes_total Federated token refreshes by result.\n"
+            "# TYPE warden_token_refreshes_total counter\n"
+            "# HELP warden_upstream_errors_total Upstream failures by provider and kind.\n"
+            "# TYPE warden_upstream_errors_total counter\n");
+}
+
+TEST(Metrics, SeriesAreOrderedByLabelValues) {
+  Metrics& m = NewMetrics();
+  m.CountRequest("r", "p", 502, 0);
+  m.CountRequest("r", "p", 0, 0);
+  m.CountRequest("r", "p", 200, 0);
+  std::string text = m.Render();
+  auto at = [&](int status) {
+    return text.find("warden_requests_total{route=\"r\",provider=\"p\",status=\"" +
+                     std::to_string(status) + "\"}");
+  };
+  ASSERT_NE(at(0), std::string::npos);
+  EXPECT_LT(at(0), at(200));
+  EXPECT_LT(at(200), at(502));
+}
+
+// Metrics::LocalShard caches Shard* per thread. Keyed by the Metrics address, a Metrics built
+// where a destroyed one lived would reuse its freed Shard (heap-use-after-free under ASan, a hang
+// in pthread_mutex_lock in release builds); the cache is keyed by a process-unique instance id
+// instead, which this pins down. Production only uses Metrics::Global() (never destroyed).
 TEST(Metrics, ANewInstanceAtAReusedAddressGetsItsOwnShard) {
   alignas(Metrics) unsigned char storage[sizeof(Metrics)];
   Metrics* first = new (storage) Metrics();

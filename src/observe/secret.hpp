@@ -4,6 +4,7 @@
 // prints "***". The only way to read the value is Reveal(), which is greppable and used solely
 // where a credential is injected into an outgoing request or compared. Fingerprint() gives a
 // stable, non-reversible id for logs and metrics ("sha256:" + first 12 hex of SHA-256).
+// Ownership: a Secret owns its bytes; copies are independent.
 // Thread safety: immutable after construction; safe to share across threads.
 #pragma once
 

@@ -33,11 +33,10 @@ Reply AuthRejectedReply(const access::AuthDecision& decision) {
 
 // Counts the failure; a wrong credential (not a missing one) from a non-exempt peer counts
 // towards its lockout.
-void RecordAuthFailure(ClientContext& c, const access::AuthDecision& decision, bool exempt,
-                       std::int64_t now) {
+void RecordAuthFailure(ClientContext& c, const access::AuthDecision& decision, bool exempt) {
   c.gw.metrics.CountAuthFailure(decision.code);
   if (decision.outcome != access::AuthOutcome::kWrong || exempt) return;
-  if (std::int64_t lock = c.gw.limiter.RecordFailure(c.peer_address, now); lock > 0) {
+  if (std::int64_t lock = c.gw.limiter.RecordFailure(c.peer_address); lock > 0) {
     spdlog::warn("locking out {} for {}s after repeated invalid gateway tokens", c.peer_address,
                  CeilSeconds(lock));
   }
@@ -50,10 +49,9 @@ net::Task<Verdict> Admit(ClientContext& c, const snapshot::Snapshot& snap,
   const std::string_view path = PathOf(header.target());
   const Route route = MatchRoute(path);
   if (route.kind == RouteKind::kHealthz || route.kind == RouteKind::kReadyz) co_return Verdict{};
-  const std::int64_t now = c.gw.NowMs();
   const bool exempt = c.gw.limiter.Exempt(c.peer_loopback);
   if (!exempt) {
-    if (std::int64_t locked = c.gw.limiter.LockedForMs(c.peer_address, now); locked > 0) {
+    if (std::int64_t locked = c.gw.limiter.LockedForMs(c.peer_address); locked > 0) {
       c.gw.metrics.CountAuthFailure("locked_out");
       CountAdmissionRejection(c, route.name, 429);
       co_await WriteError(c, path, LockedOutReply(locked), false);
@@ -63,10 +61,10 @@ net::Task<Verdict> Admit(ClientContext& c, const snapshot::Snapshot& snap,
   const access::AuthDecision decision = access::Authenticate(
       snap.access, header[bhttp::field::authorization], header["x-api-key"]);
   if (decision.outcome == access::AuthOutcome::kAllowed) {
-    if (!exempt) c.gw.limiter.RecordSuccess(c.peer_address, now);
+    if (!exempt) c.gw.limiter.RecordSuccess(c.peer_address);
     co_return Verdict{};
   }
-  RecordAuthFailure(c, decision, exempt, now);
+  RecordAuthFailure(c, decision, exempt);
   Reply reply = AuthRejectedReply(decision);
   CountAdmissionRejection(c, route.name, reply.status);
   LogAuthRejection(c, std::string_view(header.method_string()), path, reply.status,

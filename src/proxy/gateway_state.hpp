@@ -1,19 +1,19 @@
 // GatewayState: what every event loop shares — the snapshot store, the failed-auth limiter,
 // metrics, the clock, and the last reload status.
 //
-// Thread safety: SnapshotStore, limiter and metrics are thread-safe;
+// Ownership: borrows the metrics and the clock, which must outlive it (main owns both).
+// Thread safety: SnapshotStore, limiter, metrics and the clock are thread-safe;
 // reload status is mutex-guarded (read by /readyz, written by the control plane).
 #pragma once
 
 #include <atomic>
-#include <chrono>
 #include <cstdint>
-#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
 
 #include "access/failed_auth_limiter.hpp"
+#include "base/clock.hpp"
 #include "creds/federated_refresher.hpp"
 #include "observe/metrics.hpp"
 #include "snapshot/snapshot.hpp"
@@ -29,29 +29,22 @@ struct ReloadStatus {
 
 class GatewayState {
  public:
-  using Clock = std::function<std::int64_t()>;  // milliseconds since the epoch
-
   struct Options {
     bool access_log = true;
     std::string hsts;  // Strict-Transport-Security value when serving TLS; empty = none
   };
 
   GatewayState(config::RateLimitConfig rate_limit, observe::Metrics& metrics, Options options,
-               Clock clock = {})
-      : limiter(rate_limit),
+               const Clock& clock)
+      : limiter(rate_limit, clock),
         metrics(metrics),
         access_log(options.access_log),
         hsts(std::move(options.hsts)),
-        clock_(clock ? std::move(clock) : SystemClock()) {}
+        clock_(clock) {}
 
-  std::int64_t NowMs() const { return clock_(); }
-  static Clock SystemClock() {
-    return [] {
-      return std::chrono::duration_cast<std::chrono::milliseconds>(
-                 std::chrono::system_clock::now().time_since_epoch())
-          .count();
-    };
-  }
+  // Milliseconds since the epoch, from the injected clock.
+  std::int64_t NowMs() const { return clock_.NowMs(); }
+  const Clock& clock() const { return clock_; }
 
   void SetReloadStatus(ReloadStatus s) {
     std::lock_guard lock(mu_);
@@ -75,7 +68,7 @@ class GatewayState {
   const std::string hsts;
 
  private:
-  Clock clock_;
+  const Clock& clock_;
   std::atomic<creds::FederatedRefresher*> refresher_{nullptr};
   mutable std::mutex mu_;
   ReloadStatus reload_;  // GUARDED_BY(mu_)

@@ -5,6 +5,7 @@
 // Describe() as context and never a value:
 //   SECRET_REF_INVALID   empty/malformed variable name, or not in the alias's allowlist;
 //   SECRET_REF_NOT_FOUND the variable is unset or empty (the message names it).
+// Ownership: borrows the ref, provider config and Environment for the call only.
 // Thread safety: stateless; as thread-safe as the Environment passed in.
 #pragma once
 

@@ -1,5 +1,5 @@
 // Resolution of `source = "exec"` SecretRefs: one run of the alias's helper command per call,
-// asking for every id of the batch at once (exec protocol v1, DESIGN §3).
+// asking for every id of the batch at once (exec protocol v1, README "SecretRefs").
 //
 //   stdin:  {"protocolVersion":1,"provider":ALIAS,"ids":[...]}      (duplicate ids sent once)
 //   stdout: {"protocolVersion":1,"values":{id:value},"errors":{id:{"code":...}}}
@@ -15,6 +15,7 @@
 //   SECRET_PROVIDER_ERROR: "errors" has another code (not echoed: it is child output).
 // With json_only = false and a single id, stdout that is not protocol JSON is the value itself,
 // minus one trailing "\n" or "\r\n".
+// Ownership: borrows its arguments for the call only; the child is always reaped before return.
 // Thread safety: stateless; safe to call concurrently. Blocks for up to the provider's timeout.
 #pragma once
 

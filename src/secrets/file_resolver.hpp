@@ -11,6 +11,7 @@
 //   SECRET_PROVIDER_ERROR missing/unreadable/oversized file, invalid JSON;
 //   SECRET_REF_NOT_FOUND  the pointer names nothing (message names the pointer);
 //   SECRET_REF_INVALID    malformed pointer, non-string or empty value, id other than "value".
+// Ownership: borrows its arguments for the call only; file content is wiped after use.
 // Thread safety: stateless; safe to call concurrently.
 #pragma once
 

@@ -97,6 +97,26 @@ TEST(JsonPointer, InvalidTable) {
   }
 }
 
+// The syntax is judged on the whole pointer, before and whatever the lookup finds.
+TEST(JsonPointer, BadEscapeIsInvalidEvenPastAMissingStep) {
+  for (const char* pointer : {"/missing/a~2", "/num/~", "/arr/9/~x"}) {
+    auto r = ResolvePointer(Doc(), pointer);
+    ASSERT_FALSE(r) << pointer;
+    EXPECT_EQ(r.error().code, ErrorCode::kSecretRefInvalid) << pointer;
+  }
+}
+
+TEST(JsonPointer, MessagesNameWhereTheLookupStopped) {
+  auto missing = ResolvePointer(Doc(), "/a/x/y");
+  ASSERT_FALSE(missing);
+  EXPECT_EQ(missing.error().message, "JSON pointer \"/a/x/y\" not found: nothing at \"/a/x\"");
+  auto index = ResolvePointer(Doc(), "/arr/01/k");
+  ASSERT_FALSE(index);
+  EXPECT_EQ(index.error().message,
+            "JSON pointer \"/arr/01/k\": \"01\" is not an array index (decimal digits, no "
+            "leading zeros)");
+}
+
 TEST(JsonPointer, ErrorsNeverQuoteDocumentValues) {
   auto doc = boost::json::parse(R"({"k": "PLANTED-VALUE-123", "arr": ["PLANTED-VALUE-123"]})");
   for (const char* pointer : {"/k/x", "/arr/5", "/arr/-", "/k/0"}) {

@@ -15,6 +15,8 @@
 // Errors are SECRET_PROVIDER_ERROR with the command path as context: "timed out after 5s",
 // "exited with status 3", "killed by signal 9", "output exceeds N bytes", "is a symlink",
 // "not in trusted_dirs [...]", ... They never contain the child's output.
+// Ownership: the caller owns the ProcessSpec and gets the ProcessOutput by value; every
+// descriptor and the child process are released before returning.
 // Thread safety: stateless; safe to call from several threads at once. Blocks the calling thread
 // for up to `timeout`, so it belongs on the control plane, never on an event loop. SIGPIPE is
 // blocked in the calling thread while feeding stdin (a child that exits without reading its

@@ -1,5 +1,5 @@
 // SecretResolver: the one entry point the control plane and the CLI use to turn SecretRefs and
-// SecretInputs into Secrets (DESIGN §3 "Secrets semantics").
+// SecretInputs into Secrets (README, "SecretRefs").
 //
 // It looks up each ref's alias in [secrets.providers] (the env alias "default" needs no entry),
 // checks that the ref's source matches the alias's, and dispatches to the env, file or exec

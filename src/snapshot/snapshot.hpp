@@ -1,6 +1,6 @@
 // Snapshot: everything the data plane needs, resolved and immutable.
 //
-// The control plane (SnapshotBuilder) resolves config + secrets into a Snapshot and publishes it
+// The control plane (BuildSnapshot) resolves config + secrets into a Snapshot and publishes it
 // through a SnapshotStore; each request loads one shared_ptr<const Snapshot> at its start and
 // keeps it, so a reload never changes a request midway. Mutable per-credential state (cooldowns,
 // federated tokens refreshed in the background) lives beside it in shared objects that survive

@@ -1,4 +1,4 @@
-// SnapshotBuilder: resolves a validated Config into an immutable Snapshot (control plane).
+// BuildSnapshot: resolves a validated Config into an immutable Snapshot (control plane).
 //
 // Every active SecretRef resolves eagerly here — gateway auth, each enabled provider's keys and
 // headers, federated tokens — never on the request path. An unresolvable ref of an active
@@ -8,6 +8,8 @@
 //
 // Mutable credential state survives rebuilds: KeyState through the CredentialStateRegistry,
 // federated tokens through the FederatedTokenRegistry (a refreshed token is kept when newer).
+// Ownership: the Snapshot shares the Config (shared_ptr<const>) and, with the registries, each
+// KeyState and FederatedToken (shared_ptr), so state outlives any one snapshot.
 // Thread safety: call from one control thread at a time; the registries are thread-safe.
 #pragma once
 

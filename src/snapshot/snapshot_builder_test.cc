@@ -314,8 +314,8 @@ TEST(BuildSnapshot, KeyStateSurvivesASecondBuildWithTheSameRegistry) {
   EXPECT_EQ(pool2.MsUntilSoonestRecovery(kNowMs), 0);
 }
 
-// BUG (see http/origin_test.cc): a base_url with an out-of-range port passes config validation
-// and the snapshot's origin gets the port truncated to 16 bits (99999 → 34463).
+// A base_url with an out-of-range port never becomes an origin with the port truncated to 16
+// bits (99999 → 34463), whichever layer refuses it (see http/origin_test.cc).
 TEST(BuildSnapshot, OutOfRangePortInBaseUrlIsRefused) {
   Fixture f;
   f.env.Set("MOCK_API_KEY", "sk-mock");
