@@ -1,16 +1,18 @@
 #!/usr/bin/env bash
-# Installs the Debian 12 packages warden needs, only those missing. Usage: scripts/deps.sh [build|test|bench]...
+# Installs the Debian 12 packages warden needs, only those missing. Usage: scripts/deps.sh [build|test|bench|fuzz]...
 set -euo pipefail
 build=(cmake ninja-build g++ pkg-config libssl-dev libboost1.81-dev libboost-json1.81-dev
        libboost-url1.81-dev libtomlplusplus-dev libcli11-dev libspdlog-dev libfmt-dev)
 test=(libgtest-dev libgmock-dev)
 bench=(nginx-light haproxy wrk)
+fuzz=(clang-14 libclang-rt-14-dev)  # libFuzzer + sanitizer runtimes (tests/fuzz)
 want=("${build[@]}")
 for kind in "$@"; do
   case "$kind" in
     build) ;;
     test) want+=("${test[@]}") ;;
     bench) want+=("${bench[@]}") ;;
+    fuzz) want+=("${fuzz[@]}") ;;
     *) echo "deps.sh: unknown group $kind" >&2; exit 2 ;;
   esac
 done

@@ -2,7 +2,8 @@
 # The README's second command: install what is missing, build, and run the whole test suite —
 # unit tests, integration tests against the real binary and mock upstream, the SDK tests — in a
 # Release build and again under AddressSanitizer + UndefinedBehaviorSanitizer; then a smoke run
-# of the benchmark so it cannot rot. Set WARDEN_SKIP_ASAN=1 / WARDEN_SKIP_BENCH=1 to skip those.
+# of the benchmark so it cannot rot; then the fuzzers (clang/libFuzzer, tests/fuzz/run.sh) for a
+# bounded time each. Set WARDEN_SKIP_ASAN=1 / WARDEN_SKIP_BENCH=1 / WARDEN_SKIP_FUZZ=1 to skip those.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/deps.sh build test bench
@@ -25,4 +26,9 @@ fi
 if [ "${WARDEN_SKIP_BENCH:-0}" != 1 ]; then
   echo "== benchmark smoke run"
   WARDEN_BIN=build/release/warden bench/run.sh --smoke
+fi
+if [ "${WARDEN_SKIP_FUZZ:-0}" != 1 ]; then
+  echo "== fuzzers (bounded)"
+  scripts/deps.sh fuzz
+  FUZZ_SECONDS=${FUZZ_SECONDS:-15} FUZZ_JOBS=2 tests/fuzz/run.sh
 fi
