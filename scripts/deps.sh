@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages warden needs, only those missing.
-# Usage: scripts/deps.sh [build|test|bench|format|tidy]...
+# Usage: scripts/deps.sh [build|test|bench|format|tidy|fuzz]...
 set -euo pipefail
 build=(cmake ninja-build g++ pkg-config libssl-dev libboost1.81-dev libboost-json1.81-dev
        libboost-url1.81-dev libtomlplusplus-dev libcli11-dev libspdlog-dev libfmt-dev)
@@ -9,6 +9,7 @@ bench=(nginx-light haproxy wrk)
 # Pinned to 14: another clang-format version formats differently (scripts/check-format.sh).
 format=(clang-format-14)
 tidy=(clang-tidy-14)
+fuzz=(clang-14 libclang-rt-14-dev)  # libFuzzer + sanitizer runtimes (tests/fuzz)
 want=("${build[@]}")
 for kind in "$@"; do
   case "$kind" in
@@ -17,6 +18,7 @@ for kind in "$@"; do
     bench) want+=("${bench[@]}") ;;
     format) want+=("${format[@]}") ;;
     tidy) want+=("${tidy[@]}") ;;
+    fuzz) want+=("${fuzz[@]}") ;;
     *) echo "deps.sh: unknown group $kind" >&2; exit 2 ;;
   esac
 done

@@ -2,10 +2,12 @@
 # The README's second command: install what is missing, build, and run the whole test suite —
 # unit tests, integration tests against the real binary and mock upstream, the SDK tests — in a
 # Release build and again under AddressSanitizer + UndefinedBehaviorSanitizer; then a smoke run
-# of the benchmark and a 20-second soak so neither can rot. A ThreadSanitizer build runs the unit
-# tests. Set WARDEN_SKIP_ASAN=1 / WARDEN_SKIP_TSAN=1 / WARDEN_SKIP_BENCH=1 / WARDEN_SKIP_SOAK=1 to
-# skip those; WARDEN_CHECK_FORMAT=1 first checks the formatting (scripts/check-format.sh). (The
-# full 10-minute soak, bench/soak.sh, is the one to run before a release.)
+# of the benchmark and a 20-second soak so neither can rot; then the fuzzers (clang/libFuzzer,
+# tests/fuzz/run.sh) for a bounded time each. A ThreadSanitizer build runs the unit tests. Set
+# WARDEN_SKIP_ASAN=1 / WARDEN_SKIP_TSAN=1 / WARDEN_SKIP_BENCH=1 / WARDEN_SKIP_SOAK=1 /
+# WARDEN_SKIP_FUZZ=1 to skip those; WARDEN_CHECK_FORMAT=1 first checks the formatting
+# (scripts/check-format.sh). (The full 10-minute soak, bench/soak.sh, is the one to run before a
+# release.)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # Off until the tree has been formatted in its own commit; then default this to 1.
@@ -47,4 +49,9 @@ fi
 if [ "${WARDEN_SKIP_SOAK:-0}" != 1 ]; then
   echo "== soak, short (20 s)"
   WARDEN_BIN=build/release/warden SOAK_SECONDS=20 bench/soak.sh
+fi
+if [ "${WARDEN_SKIP_FUZZ:-0}" != 1 ]; then
+  echo "== fuzzers (bounded)"
+  scripts/deps.sh fuzz
+  FUZZ_SECONDS=${FUZZ_SECONDS:-15} FUZZ_JOBS=2 tests/fuzz/run.sh
 fi

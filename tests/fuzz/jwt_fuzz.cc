@@ -1,0 +1,118 @@
+// Fuzzes JWT claims decoding (src/crypto/jwt.{hpp,cc}), base64url (src/crypto/crypto.*), and the
+// one place warden uses the claims: LoadFederatedToken (src/secrets/snapshot_builder.cc), which
+// turns `exp` into the token's expiry in milliseconds. A workload token comes from the
+// environment, a token file or a refresh command's output: not from warden.
+//
+// Input: used three ways — as a whole token; as a JWT payload (base64url-encoded into
+// "header.<payload>.sig", so the fuzzer reaches the JSON/claims logic without having to learn
+// base64); and as bytes for base64url round trips. Both tokens also go through
+// LoadFederatedToken as a literal `token`.
+// Invariants: no crash/UB/leak; Decode(Encode(x)) == x; Encode output is unpadded base64url;
+// a decoded string has size n*3/4 (rounded down) of its unpadded input; a loaded federated token
+// expires at exp * 1000 and after `now`.
+#include <boost/json.hpp>
+#include <cctype>
+#include <cstdint>
+#include <limits>
+#include <string>
+
+#include "base/environment.hpp"
+#include "config/config.hpp"
+#include "crypto/crypto.hpp"
+#include "crypto/jwt.hpp"
+#include "fuzz_util.hpp"
+#include "secrets/snapshot_builder.hpp"
+
+using namespace warden::fuzz;
+namespace crypto = warden::crypto;
+
+namespace {
+
+constexpr std::int64_t kNowMs = 1'750'000'000'000;
+
+std::string_view Trim(std::string_view s) {  // snapshot_builder.cc's Trimmed
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
+  return s;
+}
+
+// Open finding jwt-double-claim: an `exp` or `iat` that is a JSON number outside int64's range
+// (1e19, 1e300, 18446744073709551616) reaches `std::int64_t(v.get_double())`.
+bool HasOutOfRangeDoubleClaim(std::string_view token) {
+  auto first = token.find('.');
+  if (first == std::string_view::npos) return false;
+  auto second = token.find('.', first + 1);
+  if (second == std::string_view::npos) return false;
+  auto payload = crypto::Base64UrlDecode(token.substr(first + 1, second - first - 1));
+  if (!payload) return false;
+  boost::system::error_code ec;
+  boost::json::value doc = boost::json::parse(*payload, ec);
+  if (ec || !doc.is_object()) return false;
+  for (const char* claim : {"exp", "iat"}) {
+    const auto* v = doc.get_object().if_contains(claim);
+    if (v == nullptr || !v->is_double()) continue;
+    double d = v->get_double();
+    if (!(d >= -9223372036854775808.0 && d < 9223372036854775808.0)) return true;
+  }
+  return false;
+}
+
+void CheckToken(std::string_view token) {
+  if (HasOutOfRangeDoubleClaim(token) && SkipOpen("jwt-double-claim")) return;
+  auto claims = crypto::DecodeJwtClaims(token);
+  if (!claims) {
+    FUZZ_CHECK(claims.error().code == "JWT_MALFORMED" || claims.error().code == "JWT_NO_EXP",
+               claims.error().code);
+  }
+
+  // LoadFederatedToken decodes the trimmed value and computes exp * 1000.
+  std::string_view trimmed = Trim(token);
+  if (HasOutOfRangeDoubleClaim(trimmed) && SkipOpen("jwt-double-claim")) return;
+  auto trimmed_claims = crypto::DecodeJwtClaims(trimmed);
+  constexpr std::int64_t kMaxSeconds = std::numeric_limits<std::int64_t>::max() / 1000;
+  if (trimmed_claims && (trimmed_claims->exp > kMaxSeconds || trimmed_claims->exp < -kMaxSeconds) &&
+      SkipOpen("federated-exp-overflow")) {
+    return;
+  }
+  warden::config::FederatedConfig fed;
+  warden::config::SecretInput input;
+  input.literal = warden::Secret(std::string(token));
+  input.key_path = "providers.fuzz.federated.token";
+  fed.token = std::move(input);
+  warden::config::Config cfg;
+  warden::MapEnvironment env;
+  std::string why;
+  auto loaded = warden::secrets::LoadFederatedToken(fed, cfg, env, kNowMs, why);
+  if (loaded) {
+    FUZZ_CHECK(trimmed_claims.has_value(), "a token loaded that does not decode");
+    FUZZ_CHECK(loaded->exp_ms == trimmed_claims->exp * 1000, "exp_ms is not exp * 1000");
+    FUZZ_CHECK(loaded->exp_ms > kNowMs, "an expired token loaded");
+    FUZZ_CHECK(loaded->token.Reveal() == trimmed, "the loaded token is not the trimmed value");
+  } else {
+    FUZZ_CHECK(!why.empty(), "no token and no reason");
+  }
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  const std::string_view input = AsView(data, size);
+
+  // base64url both ways.
+  const std::string encoded = crypto::Base64UrlEncode(input);
+  FUZZ_CHECK(encoded.find_first_not_of(
+                 "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") ==
+                 std::string::npos,
+             "encoder output is not unpadded base64url");
+  auto round = crypto::Base64UrlDecode(encoded);
+  FUZZ_CHECK(round.has_value() && *round == input, "Decode(Encode(x)) != x");
+  if (auto decoded = crypto::Base64UrlDecode(input)) {
+    std::string_view unpadded = input;
+    while (!unpadded.empty() && unpadded.back() == '=') unpadded.remove_suffix(1);
+    FUZZ_CHECK(decoded->size() == unpadded.size() * 3 / 4, "decoded size");
+  }
+
+  CheckToken(input);                                            // the input as a token
+  CheckToken("eyJhbGciOiJub25lIn0." + encoded + ".c2ln");       // the input as a payload
+  return 0;
+}
