@@ -107,7 +107,7 @@ bool HasTomlUnreachableCodePoint(std::string_view s) {
 
 std::string ErrorText(const warden::Result<warden::config::Config>& r) {
   if (r) return {};
-  return r.error().code + "\n" + r.error().message + "\n" + r.error().context;
+  return std::string(r.error().CodeName()) + "\n" + r.error().message + "\n" + r.error().context;
 }
 
 }  // namespace
@@ -119,11 +119,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (result) {
     FUZZ_CHECK(result->origin == kOrigin);
     for (const auto& [alias, p] : result->secret_providers) {
-      FUZZ_CHECK(p.source == "env" || p.source == "file" || p.source == "exec", p.source);
+      FUZZ_CHECK(!warden::config::SecretSourceName(p.source).empty(), "unknown source");
     }
     return 0;
   }
-  FUZZ_CHECK(!result.error().code.empty());
+  FUZZ_CHECK(!result.error().CodeName().empty());
   FUZZ_CHECK(result.error().context == kOrigin, result.error().context);
 
   const std::string error = ErrorText(result);

@@ -43,7 +43,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::string_view text = AsView(data, size);
   auto vars = warden::config::ParseDotenv(text);
   if (!vars) {
-    FUZZ_CHECK(vars.error().code == "DOTENV_INVALID", vars.error().code);
+    FUZZ_CHECK(vars.error().code == warden::ErrorCode::kDotenvInvalid, std::string(vars.error().CodeName()));
     FUZZ_CHECK(vars.error().message.starts_with("line "), vars.error().message);
     return 0;
   }

@@ -43,7 +43,7 @@ Result<void> CheckCommand(const std::string&, const std::vector<std::string>&) {
 
 Result<ProcessOutput> RunProcess(const ProcessSpec& spec, const Environment&) {
   g_stdin = spec.stdin_data;
-  if (g_run_fails) return Error::Make("SECRET_PROVIDER_ERROR", "exited with status 3", spec.command);
+  if (g_run_fails) return Error::Make(ErrorCode::kSecretProviderError, "exited with status 3", spec.command);
   ProcessOutput out;
   out.stdout_data = std::string(g_stdout);
   out.stderr_tail = "SECRETCANARY on stderr";
@@ -61,7 +61,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
   warden::config::SecretProviderConfig provider;
   provider.alias = "vault";
-  provider.source = "exec";
+  provider.source = warden::config::SecretSource::kExec;
   provider.command = "/usr/local/bin/vault-helper";
   provider.json_only = ctl & 1;
   static const std::vector<std::string> kIds = {"OPENAI_API_KEY", "anthropic/key", "OPENAI_API_KEY",
@@ -70,7 +70,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   std::vector<warden::config::SecretRef> refs;
   for (std::size_t i = 0; i < kCounts[(ctl >> 4) & 3]; ++i) {
     warden::config::SecretRef ref;
-    ref.source = "exec";
+    ref.source = warden::config::SecretSource::kExec;
     ref.provider = "vault";
     ref.id = kIds[i];
     refs.push_back(ref);
@@ -101,9 +101,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       FUZZ_CHECK(!r->empty(), "empty secret value");
     } else {
       const auto& e = r.error();
-      FUZZ_CHECK(e.code == "SECRET_PROVIDER_ERROR" || e.code == "SECRET_REF_NOT_FOUND" ||
-                     e.code == "SECRET_REF_INVALID",
-                 e.code);
+      FUZZ_CHECK(e.code == warden::ErrorCode::kSecretProviderError ||
+                     e.code == warden::ErrorCode::kSecretRefNotFound ||
+                     e.code == warden::ErrorCode::kSecretRefInvalid,
+                 std::string(e.CodeName()));
       FUZZ_CHECK(e.context == refs[i].Describe(), e.context);
       FUZZ_CHECK(e.message.find(kCanary) == std::string::npos &&
                      e.context.find(kCanary) == std::string::npos,

@@ -51,7 +51,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     return 0;
   }
   const auto& e = found.error();
-  FUZZ_CHECK(e.code == "SECRET_REF_INVALID" || e.code == "SECRET_REF_NOT_FOUND", e.code);
+  FUZZ_CHECK(e.code == warden::ErrorCode::kSecretRefInvalid || e.code == warden::ErrorCode::kSecretRefNotFound, std::string(e.CodeName()));
   FUZZ_CHECK(expected == nullptr, "Boost.JSON resolves a pointer warden refuses", e.message);
   // Messages name the pointer, never a value from the document.
   if (ec && pointer.find(kCanary) == std::string_view::npos) {  // fallback document

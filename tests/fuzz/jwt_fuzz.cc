@@ -21,7 +21,7 @@
 #include "crypto/crypto.hpp"
 #include "crypto/jwt.hpp"
 #include "fuzz_util.hpp"
-#include "secrets/snapshot_builder.hpp"
+#include "snapshot/snapshot_builder.hpp"
 
 using namespace warden::fuzz;
 namespace crypto = warden::crypto;
@@ -61,8 +61,9 @@ void CheckToken(std::string_view token) {
   if (HasOutOfRangeDoubleClaim(token) && SkipOpen("jwt-double-claim")) return;
   auto claims = crypto::DecodeJwtClaims(token);
   if (!claims) {
-    FUZZ_CHECK(claims.error().code == "JWT_MALFORMED" || claims.error().code == "JWT_NO_EXP",
-               claims.error().code);
+    FUZZ_CHECK(claims.error().code == warden::ErrorCode::kJwtMalformed ||
+                   claims.error().code == warden::ErrorCode::kJwtNoExp,
+               std::string(claims.error().CodeName()));
   }
 
   // LoadFederatedToken decodes the trimmed value and computes exp * 1000.
@@ -81,8 +82,9 @@ void CheckToken(std::string_view token) {
   fed.token = std::move(input);
   warden::config::Config cfg;
   warden::MapEnvironment env;
-  std::string why;
-  auto loaded = warden::secrets::LoadFederatedToken(fed, cfg, env, kNowMs, why);
+  auto load = warden::snapshot::LoadFederatedToken(fed, cfg, env, kNowMs);
+  const auto& loaded = load.token;
+  const std::string& why = load.why;
   if (loaded) {
     FUZZ_CHECK(trimmed_claims.has_value(), "a token loaded that does not decode");
     FUZZ_CHECK(loaded->exp_ms == trimmed_claims->exp * 1000, "exp_ms is not exp * 1000");
