@@ -171,7 +171,9 @@ net::Task<void> FederatedRefresher::RefreshNow(std::string provider, std::string
   auto st = it->second;
   auto cur = st->token->Current();
   if (cur && cur->token.Fingerprint() != seen_fingerprint) co_return;  // already replaced
-  // An explicit 401 overrides the failure backoff: the caller is waiting.
+  // Within the failure backoff the last failure stands: a flood of upstream 401s must not run
+  // refresh_command once per request (the backoff itself is bounded at 5 min).
+  if (st->retry_at_ms > clock_.NowMs()) co_return;
   co_await RunRefresh(st);
   st->wake.cancel();  // let the loop re-plan around the new token
 }

@@ -33,6 +33,10 @@ FederatedLoad LoadFederatedToken(const config::FederatedConfig& fed, const confi
     } else if (claims->exp * 1000 <= now_ms) {
       out.found_unusable = true;
       tried.push_back(where + ": token expired");
+    } else if (auto ok = secrets::CheckHeaderValue(token, where); !ok) {
+      // Only the payload is decoded: CR/LF after it would otherwise reach the Authorization line.
+      out.found_unusable = true;
+      tried.push_back(ok.error().message);
     } else {
       out.token = creds::FederatedTokenValue{Secret(std::move(token)), claims->exp * 1000,
                                              std::move(source)};

@@ -276,6 +276,18 @@ TEST(LoadFederatedToken, ReportsAMalformedTokenAsFoundButUnusable) {
   EXPECT_EQ(absent.why, "env:default:FED_OIDC_TOKEN: SECRET_REF_NOT_FOUND");
 }
 
+TEST(LoadFederatedToken, RefusesATokenCarryingALineBreakAfterItsPayload) {
+  // Only the payload is decoded, so "header.payload.sig\r\nx-injected: 1" decodes fine; it
+  // must never become a header line.
+  MapEnvironment env;
+  env.Set("FED_OIDC_TOKEN", Jwt(kNowS + 3600) + "\r\nx-injected: 1");
+  std::shared_ptr<const config::Config> cfg = MustParse(kFederated, env);
+  FederatedLoad loaded = LoadFederatedToken(*cfg->providers[0].federated, *cfg, env, kNowMs);
+  EXPECT_FALSE(loaded.token.has_value());
+  EXPECT_TRUE(loaded.found_unusable);
+  EXPECT_THAT(loaded.why, Not(HasSubstr("x-injected")));
+}
+
 TEST(BuildSnapshot, MalformedFederatedTokenIsReportedWithoutItsValue) {
   Fixture f;
   f.env.Set("FED_OIDC_TOKEN", "not-a-jwt-SEKRIT");
