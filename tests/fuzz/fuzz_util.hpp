@@ -31,11 +31,12 @@ namespace warden::fuzz {
   Fail(what, detail, condition);
 }
 
-// An open finding: a bug these fuzzers found in src/ whose fix has not landed yet. While fuzzing,
-// inputs that would only find it again are skipped (guarded by `if (... && SkipOpen("id"))`), so
-// that a run can still find something else. run.sh replays tests/fuzz/regressions/ with
-// WARDEN_FUZZ_STRICT=1, which turns every guard off: the reproducers of open findings (listed in
-// tests/fuzz/regressions/OPEN) fail there until src/ is fixed; then delete the guard and the line.
+// An open finding: a bug these fuzzers found (in src/ or a dependency) whose fix has not landed
+// yet. While fuzzing, inputs that would only find it again are skipped (guarded by
+// `if (... && SkipOpen("id"))`), so that a run can still find something else. run.sh replays
+// tests/fuzz/regressions/ with WARDEN_FUZZ_STRICT=1, which turns every guard off: the reproducers
+// of open findings (listed in tests/fuzz/regressions/OPEN) fail there until the fix lands; then
+// delete the guard and the OPEN line.
 inline bool SkipOpen(const char* finding_id) {
   static const bool strict = [] {
     const char* v = std::getenv("WARDEN_FUZZ_STRICT");
