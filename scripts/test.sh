@@ -3,8 +3,8 @@
 # unit tests, integration tests against the real binary and mock upstream, the SDK tests — in a
 # Release build and again under AddressSanitizer + UndefinedBehaviorSanitizer; then a smoke run
 # of the benchmark and a 20-second soak so neither can rot; then the fuzzers (clang/libFuzzer,
-# tests/fuzz/run.sh) for a bounded time each. A ThreadSanitizer build runs the unit tests. Set
-# WARDEN_SKIP_ASAN=1 / WARDEN_SKIP_TSAN=1 / WARDEN_SKIP_BENCH=1 / WARDEN_SKIP_SOAK=1 /
+# tests/fuzz/run.sh) for a bounded time each. WARDEN_TSAN=1 adds a ThreadSanitizer build of the
+# unit tests. Set WARDEN_SKIP_ASAN=1 / WARDEN_SKIP_BENCH=1 / WARDEN_SKIP_SOAK=1 /
 # WARDEN_SKIP_FUZZ=1 to skip those; WARDEN_CHECK_FORMAT=1 first checks the formatting
 # (scripts/check-format.sh). (The full 10-minute soak, bench/soak.sh, is the one to run before a
 # release.)
@@ -33,7 +33,9 @@ if [ "${WARDEN_SKIP_ASAN:-0}" != 1 ]; then
   echo "== asan+ubsan build and tests"
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 run_suite asan
 fi
-if [ "${WARDEN_SKIP_TSAN:-0}" != 1 ]; then
+# Opt-in for now (WARDEN_TSAN=1): its full build adds ~12 minutes on 2 cores, and the stage has
+# not yet been run against the layered tree end to end.
+if [ "${WARDEN_TSAN:-0}" = 1 ] && [ "${WARDEN_SKIP_TSAN:-0}" != 1 ]; then
   # Unit tests only for now (gtest names are Suite.Name; the node tests are integration.* and
   # sdk.*); integration tests labelled for concurrency join later. TSAN_OPTIONS is set by the
   # test preset.
