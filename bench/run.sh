@@ -201,7 +201,8 @@ if ((!SKIP_STREAM)); then
   start_bg mock node "$MOCK_JS" --port 0 --no-record
   for _ in $(seq 100); do
     kill -0 "${PID[mock]}" 2>/dev/null || { log_tail mock; die "mock upstream exited during startup"; }
-    MOCK_PORT=$(sed -n 's/.*mock-upstream listening on 127\.0\.0\.1:\([0-9][0-9]*\).*/\1/p' "$TMP/logs/mock.log" | head -n1)
+    # The log may not exist yet when the machine is busy (the background shell creates it).
+    MOCK_PORT=$(sed -n 's/.*mock-upstream listening on 127\.0\.0\.1:\([0-9][0-9]*\).*/\1/p' "$TMP/logs/mock.log" 2>/dev/null | head -n1 || true)
     [[ -n "$MOCK_PORT" ]] && break
     sleep 0.1
   done
