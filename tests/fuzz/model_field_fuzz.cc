@@ -107,13 +107,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   boost::system::error_code ec;
   json::value dom = json::parse(body, ec);
   if (!field) {
-    const std::string& code = field.error().code;
-    FUZZ_CHECK(code == "BODY_INVALID_JSON" || code == "BODY_NOT_OBJECT" ||
-                   code == "MODEL_MISSING" || code == "MODEL_DUPLICATE" ||
-                   code == "MODEL_NOT_STRING",
-               "unexpected error code", code);
-    if (code == "BODY_INVALID_JSON") FUZZ_CHECK(ec.failed(), "DOM accepts what the scanner refuses");
-    if (code != "BODY_INVALID_JSON") FUZZ_CHECK(!ec.failed(), "scanner accepts what the DOM refuses");
+    using warden::ErrorCode;
+    const ErrorCode code = field.error().code;
+    FUZZ_CHECK(code == ErrorCode::kBodyInvalidJson || code == ErrorCode::kBodyNotObject ||
+                   code == ErrorCode::kModelMissing || code == ErrorCode::kModelDuplicate ||
+                   code == ErrorCode::kModelNotString,
+               "unexpected error code", std::string(field.error().CodeName()));
+    if (code == ErrorCode::kBodyInvalidJson) FUZZ_CHECK(ec.failed(), "DOM accepts what the scanner refuses");
+    if (code != ErrorCode::kBodyInvalidJson) FUZZ_CHECK(!ec.failed(), "scanner accepts what the DOM refuses");
     return 0;
   }
   FUZZ_CHECK(!ec.failed(), "scanner accepts what the DOM refuses", ec.message());
