@@ -13,8 +13,9 @@ namespace warden::access {
 
 struct AccessPolicy {
   config::AuthMode mode = config::AuthMode::kToken;
-  Secret token;              // token mode
-  std::string token_source;  // "--token flag" | "WARDEN_GATEWAY_TOKEN" | "gateway.auth.token" | path
+  Secret token;  // token mode
+  std::string
+      token_source;  // "--token flag" | "WARDEN_GATEWAY_TOKEN" | "gateway.auth.token" | path
 };
 
 }  // namespace warden::access

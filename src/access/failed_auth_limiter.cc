@@ -50,9 +50,9 @@ void FailedAuthLimiter::PruneLocked(std::int64_t now_ms) {
     it = idle ? entries_.erase(it) : std::next(it);
   }
   while (entries_.size() >= kMaxEntries) {
-    auto oldest = std::min_element(entries_.begin(), entries_.end(), [](const auto& a, const auto& b) {
-      return a.second.last_seen_ms < b.second.last_seen_ms;
-    });
+    auto oldest = std::min_element(
+        entries_.begin(), entries_.end(),
+        [](const auto& a, const auto& b) { return a.second.last_seen_ms < b.second.last_seen_ms; });
     entries_.erase(oldest);
   }
 }

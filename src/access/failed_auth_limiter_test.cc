@@ -133,7 +133,7 @@ TEST(FailedAuthLimiter, PruningAtMaxEntriesKeepsWorking) {
   const std::size_t n = FailedAuthLimiter::kMaxEntries + 50;
   for (std::size_t i = 0; i < n; ++i) {
     l.FailAt("10.0." + std::to_string(i / 256) + "." + std::to_string(i % 256),
-                    kT0 + std::int64_t(i));
+             kT0 + std::int64_t(i));
   }
   // Still functional after pruning: a fresh address can be locked and is reported as such.
   const std::int64_t now = kT0 + std::int64_t(n);

@@ -14,9 +14,9 @@ namespace {
 Result<void> CheckTokenValue(std::string_view value, const std::string& source) {
   for (unsigned char c : value) {
     if (c < 0x21 || c == 0x7f)
-      return Error::Make(ErrorCode::kTokenInvalid,
-                         "gateway token from " + source + " contains whitespace or control characters",
-                         source);
+      return Error::Make(
+          ErrorCode::kTokenInvalid,
+          "gateway token from " + source + " contains whitespace or control characters", source);
   }
   return Ok();
 }
@@ -71,7 +71,8 @@ Result<GatewayToken> ResolveGatewayToken(const std::optional<std::string>& flag_
       out.token = Secret(std::string(TrimWhitespace(*content)));
       out.source = path;
       if (out.token.empty())
-        return Error::Make(ErrorCode::kTokenInvalid, path + " is empty; delete it to generate a new token", path);
+        return Error::Make(ErrorCode::kTokenInvalid,
+                           path + " is empty; delete it to generate a new token", path);
     } else if (generate) {
       std::string home = WardenHome(env);
       if (auto r = EnsurePrivateDir(home); !r) return r.error();
@@ -83,7 +84,8 @@ Result<GatewayToken> ResolveGatewayToken(const std::optional<std::string>& flag_
     } else {
       return Error::Make(ErrorCode::kTokenMissing,
                          "no gateway token: set WARDEN_GATEWAY_TOKEN, gateway.auth.token, or start "
-                         "`warden serve` once to generate " + path,
+                         "`warden serve` once to generate " +
+                             path,
                          path);
     }
   }

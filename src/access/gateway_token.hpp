@@ -1,13 +1,13 @@
 // The gateway token: one function, one truth, shared by `warden serve` and every CLI verb.
 //
-// Precedence: --token flag > WARDEN_GATEWAY_TOKEN > gateway.auth.token > $WARDEN_HOME/gateway.token.
-// When none is set and `generate` is true, a new random token is written to
-// $WARDEN_HOME/gateway.token (mode 0600, atomically) and its path (never its value) is reported.
-// If the env and config both hold a value and they differ, a TOKEN_SHADOWED warning names both
-// sources (never the values): the environment wins, so server and CLI agree with each other but
-// not with the config file. The token file must be private (base/private_file.hpp).
-// Ownership: borrows the Environment for the call only; returns values.
-// Thread safety: pure apart from the file it may read or create.
+// Precedence: --token flag > WARDEN_GATEWAY_TOKEN > gateway.auth.token >
+// $WARDEN_HOME/gateway.token. When none is set and `generate` is true, a new random token is
+// written to $WARDEN_HOME/gateway.token (mode 0600, atomically) and its path (never its value) is
+// reported. If the env and config both hold a value and they differ, a TOKEN_SHADOWED warning names
+// both sources (never the values): the environment wins, so server and CLI agree with each other
+// but not with the config file. The token file must be private (base/private_file.hpp). Ownership:
+// borrows the Environment for the call only; returns values. Thread safety: pure apart from the
+// file it may read or create.
 #pragma once
 
 #include <optional>
@@ -23,8 +23,8 @@ namespace warden::access {
 
 struct GatewayToken {
   Secret token;
-  std::string source;               // "--token", "WARDEN_GATEWAY_TOKEN", "gateway.auth.token", path
-  bool generated = false;           // written just now
+  std::string source;      // "--token", "WARDEN_GATEWAY_TOKEN", "gateway.auth.token", path
+  bool generated = false;  // written just now
   std::vector<std::string> warnings;  // e.g. "TOKEN_SHADOWED: ..."
 };
 
@@ -43,7 +43,6 @@ std::string GatewayTokenPath(const Environment& env);
 // config_token: gateway.auth.token after SecretRef resolution (nullopt when not configured).
 Result<GatewayToken> ResolveGatewayToken(const std::optional<std::string>& flag_token,
                                          const Environment& env,
-                                         const std::optional<Secret>& config_token,
-                                         bool generate);
+                                         const std::optional<Secret>& config_token, bool generate);
 
 }  // namespace warden::access

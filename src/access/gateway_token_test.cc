@@ -166,7 +166,7 @@ TEST(ResolveGatewayToken, RefusesAGroupOrWorldReadableTokenFile) {
     EXPECT_THAT(t.error().message, HasSubstr(path));
     EXPECT_THAT(t.error().ToString(), Not(HasSubstr("file-token-XYZ")));
     EXPECT_EQ(ReadAll(path), "file-token-XYZ\n");  // not replaced
-    EXPECT_EQ(ModeOf(path), mode);                  // nor silently fixed
+    EXPECT_EQ(ModeOf(path), mode);                 // nor silently fixed
   }
 }
 
@@ -174,7 +174,8 @@ TEST(ResolveGatewayToken, RefusesASymlinkedTokenFile) {
   TempDir dir;
   const std::string target = dir.WriteFile("real", "tok\n", 0600);
   ASSERT_EQ(::symlink(target.c_str(), dir.Join("gateway.token").c_str()), 0);
-  Result<GatewayToken> t = ResolveGatewayToken(std::nullopt, HomeEnv(dir.path()), std::nullopt, true);
+  Result<GatewayToken> t =
+      ResolveGatewayToken(std::nullopt, HomeEnv(dir.path()), std::nullopt, true);
   ASSERT_FALSE(t.has_value());
   EXPECT_EQ(t.error().code, ErrorCode::kSecretFileInsecure);
 }

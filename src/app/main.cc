@@ -14,9 +14,13 @@ int main(int argc, char** argv) {
 
   warden::app::CommonOptions common;
   auto add_common = [&common](CLI::App* cmd) {
-    cmd->add_option("--config", common.config_path, "config file (else $WARDEN_CONFIG, $WARDEN_HOME/warden.toml, embedded default)");
-    cmd->add_option("--token", common.token, "gateway token (overrides WARDEN_GATEWAY_TOKEN and the config)");
-    cmd->add_option("--log-level", common.log_level, "trace|debug|info|warn|error|off")->default_val("info");
+    cmd->add_option(
+        "--config", common.config_path,
+        "config file (else $WARDEN_CONFIG, $WARDEN_HOME/warden.toml, embedded default)");
+    cmd->add_option("--token", common.token,
+                    "gateway token (overrides WARDEN_GATEWAY_TOKEN and the config)");
+    cmd->add_option("--log-level", common.log_level, "trace|debug|info|warn|error|off")
+        ->default_val("info");
   };
 
   warden::app::ServeOptions serve;
@@ -27,18 +31,21 @@ int main(int argc, char** argv) {
   warden::app::ReportOptions status;
   auto* status_cmd = app.add_subcommand("status", "show every provider's credential state");
   add_common(status_cmd);
-  status_cmd->add_flag("--check", status.check, "exit 1 if a credential is missing/expired, 2 if one expires within 24h");
+  status_cmd->add_flag("--check", status.check,
+                       "exit 1 if a credential is missing/expired, 2 if one expires within 24h");
   status_cmd->add_flag("--json", status.json, "machine-readable output");
 
   warden::app::ReportOptions audit;
   auto* secrets_cmd = app.add_subcommand("secrets", "inspect secrets");
   secrets_cmd->require_subcommand(1);
-  auto* audit_cmd = secrets_cmd->add_subcommand("audit", "find plaintext secrets, insecure files and unresolved refs");
+  auto* audit_cmd = secrets_cmd->add_subcommand(
+      "audit", "find plaintext secrets, insecure files and unresolved refs");
   add_common(audit_cmd);
   audit_cmd->add_flag("--check", audit.check, "exit 1 on findings, 2 on unresolved refs");
   audit_cmd->add_flag("--json", audit.json, "machine-readable output");
 
-  auto* token_cmd = app.add_subcommand("token", "show where the gateway token comes from (never its value)");
+  auto* token_cmd =
+      app.add_subcommand("token", "show where the gateway token comes from (never its value)");
   add_common(token_cmd);
 
   CLI11_PARSE(app, argc, argv);

@@ -5,10 +5,10 @@
 #include <boost/json.hpp>
 #include <fmt/format.h>
 
-#include "base/clock.hpp"
-#include "control/effective_config.hpp"
 #include "app/live_readyz.hpp"
 #include "app/verbs.hpp"
+#include "base/clock.hpp"
+#include "control/effective_config.hpp"
 #include "creds/key_pool.hpp"
 #include "observe/log.hpp"
 #include "proxy/readyz_document.hpp"
@@ -63,7 +63,10 @@ int RunStatus(const CommonOptions& common, const ReportOptions& options) {
   if (!loaded) {
     const Error& error = loaded.error();
     if (options.json) {
-      boost::json::object o{{"ok", false}, {"error", {{"code", error.CodeName()}, {"message", error.message}, {"context", error.context}}}};
+      boost::json::object o{
+          {"ok", false},
+          {"error",
+           {{"code", error.CodeName()}, {"message", error.message}, {"context", error.context}}}};
       std::puts(boost::json::serialize(o).c_str());
     } else {
       std::fprintf(stderr, "warden status: %s\n", error.ToString().c_str());
@@ -74,9 +77,11 @@ int RunStatus(const CommonOptions& common, const ReportOptions& options) {
   const std::int64_t now = SystemClock().NowMs();
   int exit_code = 0;
   boost::json::array providers;
-  std::string text = fmt::format("config: {}\ngateway token: {}\n", snap.config->origin,
-                                 snap.access.token.empty() ? std::string("missing")
-                                                           : snap.access.token_source + " (" + snap.access.token.Fingerprint() + ")");
+  std::string text =
+      fmt::format("config: {}\ngateway token: {}\n", snap.config->origin,
+                  snap.access.token.empty()
+                      ? std::string("missing")
+                      : snap.access.token_source + " (" + snap.access.token.Fingerprint() + ")");
   for (const auto& p : snap.providers) {
     boost::json::object o;
     o["id"] = p.id;
@@ -84,7 +89,8 @@ int RunStatus(const CommonOptions& common, const ReportOptions& options) {
     o["source"] = p.source_kind;
     o["keys"] = p.keys.keys().size();
     boost::json::array fps;
-    for (const auto& k : p.keys.keys()) fps.push_back(boost::json::value(k.fingerprint + " " + k.source));
+    for (const auto& k : p.keys.keys())
+      fps.push_back(boost::json::value(k.fingerprint + " " + k.source));
     o["fingerprints"] = std::move(fps);
     std::string line = fmt::format("{:<12} ", p.id);
     if (!p.enabled) {
@@ -98,7 +104,8 @@ int RunStatus(const CommonOptions& common, const ReportOptions& options) {
       }
     } else {
       line += fmt::format("{} key(s) from {}", p.keys.keys().size(), p.source_kind);
-      for (const auto& k : p.keys.keys()) line += "\n             " + k.fingerprint + "  " + k.source;
+      for (const auto& k : p.keys.keys())
+        line += "\n             " + k.fingerprint + "  " + k.source;
       if (p.federated) {
         auto tok = p.federated->Current();
         if (!tok || tok->exp_ms <= now) {
@@ -110,7 +117,8 @@ int RunStatus(const CommonOptions& common, const ReportOptions& options) {
           o["expires_at"] = tok->exp_ms / 1000;
           o["expires_in_s"] = left_s;
           o["token_source"] = tok->source;
-          line += fmt::format("\n             federated token from {} expires in {}s", tok->source, left_s);
+          line += fmt::format("\n             federated token from {} expires in {}s", tok->source,
+                              left_s);
           if (p.keys.empty() && left_s < 24 * 3600 && exit_code == 0) exit_code = 2;
         }
       }
@@ -149,10 +157,13 @@ int RunToken(const CommonOptions& common) {
   }
   const auto& access = loaded->built.snapshot->access;
   if (access.token.empty()) {
-    std::fprintf(stderr, "warden token: no gateway token yet; start `warden serve` once or set WARDEN_GATEWAY_TOKEN\n");
+    std::fprintf(stderr,
+                 "warden token: no gateway token yet; start `warden serve` once or set "
+                 "WARDEN_GATEWAY_TOKEN\n");
     return 1;
   }
-  std::printf("source: %s\nfingerprint: %s\n", access.token_source.c_str(), access.token.Fingerprint().c_str());
+  std::printf("source: %s\nfingerprint: %s\n", access.token_source.c_str(),
+              access.token.Fingerprint().c_str());
   for (const auto& d : loaded->built.diagnostics) std::printf("note: %s\n", d.c_str());
   return 0;
 }

@@ -14,10 +14,10 @@
 #include <boost/json.hpp>
 
 #include "access/gateway_token.hpp"
-#include "control/effective_config.hpp"
 #include "app/verbs.hpp"
-#include "observe/log.hpp"
 #include "base/private_file.hpp"
+#include "control/effective_config.hpp"
+#include "observe/log.hpp"
 #include "secrets/secret_resolver.hpp"
 
 namespace warden::app {
@@ -66,7 +66,10 @@ int RunSecretsAudit(const CommonOptions& common, const ReportOptions& options) {
   if (!effective) {
     // A config that does not load is reported like an unresolved ref: nothing can be trusted.
     if (options.json) {
-      boost::json::object o{{"clean", false}, {"error", {{"code", effective.error().CodeName()}, {"message", effective.error().message}}}};
+      boost::json::object o{
+          {"clean", false},
+          {"error",
+           {{"code", effective.error().CodeName()}, {"message", effective.error().message}}}};
       std::puts(boost::json::serialize(o).c_str());
     } else {
       std::fprintf(stderr, "warden secrets audit: %s\n", effective.error().ToString().c_str());
@@ -85,7 +88,7 @@ int RunSecretsAudit(const CommonOptions& common, const ReportOptions& options) {
         config_has_plaintext = true;
         findings.push_back({kPlaintextFound, in.key_path,
                             in.key_path + " holds a plaintext secret; use a SecretRef such as "
-                            "{ source = \"env\", id = \"NAME\" }"});
+                                          "{ source = \"env\", id = \"NAME\" }"});
       }
       return;
     }
@@ -104,10 +107,13 @@ int RunSecretsAudit(const CommonOptions& common, const ReportOptions& options) {
   for (const auto& p : cfg.providers) {
     // `enabled = false` providers are never resolved by serve: only look for plaintext there.
     if (p.enabled && !*p.enabled) {
-      if (p.keys) for (const auto& k : *p.keys) if (k.IsLiteral()) audit_input(k, true);
+      if (p.keys)
+        for (const auto& k : *p.keys)
+          if (k.IsLiteral()) audit_input(k, true);
       continue;
     }
-    if (p.keys) for (const auto& k : *p.keys) audit_input(k, true);
+    if (p.keys)
+      for (const auto& k : *p.keys) audit_input(k, true);
     for (const auto& [name, in] : p.headers) audit_input(in, LooksLikeCredentialHeader(name));
     if (p.federated) {
       if (p.federated->token) {
@@ -116,7 +122,8 @@ int RunSecretsAudit(const CommonOptions& common, const ReportOptions& options) {
         const auto& t = *p.federated->token;
         if (t.IsLiteral() || t.ref->source != config::SecretSource::kEnv) audit_input(t, true);
       }
-      if (!p.federated->token_file.empty()) AuditPrivateFile(p.federated->token_file, "token_file", findings);
+      if (!p.federated->token_file.empty())
+        AuditPrivateFile(p.federated->token_file, "token_file", findings);
     }
   }
   for (const auto& [alias, sp] : cfg.secret_providers) {
@@ -124,7 +131,8 @@ int RunSecretsAudit(const CommonOptions& common, const ReportOptions& options) {
       struct stat st {};
       if (::lstat(sp.path.c_str(), &st) != 0) {
         ++unresolved;
-        findings.push_back({kRefUnresolved, sp.path, "secrets.providers." + alias + ".path " + sp.path + " does not exist"});
+        findings.push_back({kRefUnresolved, sp.path,
+                            "secrets.providers." + alias + ".path " + sp.path + " does not exist"});
       } else {
         AuditPrivateFile(sp.path, "secrets.providers." + alias + ".path", findings);
       }
@@ -148,7 +156,8 @@ int RunSecretsAudit(const CommonOptions& common, const ReportOptions& options) {
   int exit_code = unresolved > 0 ? 2 : findings.empty() ? 0 : 1;
   if (options.json) {
     boost::json::array arr;
-    for (const auto& f : findings) arr.push_back({{"code", f.code}, {"path", f.path}, {"message", f.message}});
+    for (const auto& f : findings)
+      arr.push_back({{"code", f.code}, {"path", f.path}, {"message", f.message}});
     boost::json::object o;
     o["config"] = cfg.origin;
     o["clean"] = findings.empty();
@@ -157,9 +166,11 @@ int RunSecretsAudit(const CommonOptions& common, const ReportOptions& options) {
     std::puts(boost::json::serialize(o).c_str());
   } else {
     std::printf("config: %s\n", cfg.origin.c_str());
-    if (findings.empty()) std::printf("clean: no plaintext secrets, insecure files or unresolved refs\n");
+    if (findings.empty())
+      std::printf("clean: no plaintext secrets, insecure files or unresolved refs\n");
     for (const auto& f : findings) {
-      std::printf("%-16.*s %s\n", static_cast<int>(f.code.size()), f.code.data(), f.message.c_str());
+      std::printf("%-16.*s %s\n", static_cast<int>(f.code.size()), f.code.data(),
+                  f.message.c_str());
     }
   }
   return options.check ? exit_code : 0;

@@ -7,14 +7,14 @@
 
 #include <spdlog/spdlog.h>
 
+#include "app/verbs.hpp"
 #include "control/control_plane.hpp"
 #include "control/effective_config.hpp"
-#include "app/verbs.hpp"
 #include "http/net.hpp"
 #include "http/server.hpp"
 #include "http/tls_context.hpp"
-#include "proxy/gateway_handler.hpp"
 #include "observe/log.hpp"
+#include "proxy/gateway_handler.hpp"
 
 namespace warden::app {
 
@@ -22,7 +22,8 @@ namespace asio = net::asio;
 
 namespace {
 
-net::Task<void> HandleSignals(asio::signal_set& signals, http::Server& server, control::ControlPlane& plane) {
+net::Task<void> HandleSignals(asio::signal_set& signals, http::Server& server,
+                              control::ControlPlane& plane) {
   for (;;) {
     auto [ec, signo] = co_await signals.async_wait(net::kUseTuple);
     if (ec) co_return;
@@ -30,7 +31,8 @@ net::Task<void> HandleSignals(asio::signal_set& signals, http::Server& server, c
       plane.Reload("SIGHUP");
       continue;
     }
-    spdlog::info("received {}; draining in-flight requests", signo == SIGINT ? "SIGINT" : "SIGTERM");
+    spdlog::info("received {}; draining in-flight requests",
+                 signo == SIGINT ? "SIGINT" : "SIGTERM");
     server.Shutdown();
     plane.Stop();
     signals.cancel();
@@ -104,10 +106,13 @@ int RunServe(const CommonOptions& common, const ServeOptions& options) {
   const auto& snap = *built->snapshot;
   if (snap.access.mode == config::AuthMode::kToken) {
     if (built->token_generated) {
-      spdlog::info("generated a gateway token in {} (mode 0600); clients and `warden` verbs read it from there",
-                   snap.access.token_source);
+      spdlog::info(
+          "generated a gateway token in {} (mode 0600); clients and `warden` verbs read it from "
+          "there",
+          snap.access.token_source);
     } else {
-      spdlog::info("gateway token from {} ({})", snap.access.token_source, snap.access.token.Fingerprint());
+      spdlog::info("gateway token from {} ({})", snap.access.token_source,
+                   snap.access.token.Fingerprint());
     }
   } else {
     spdlog::warn("gateway.auth.mode = \"none\": every local process can use your provider keys");
@@ -129,7 +134,9 @@ int RunServe(const CommonOptions& common, const ServeOptions& options) {
   if (snap.access.mode == config::AuthMode::kNone) {
     auto ep = http::ParseBind(opts.bind);
     if (ep && !http::IsLoopback(ep->address())) {
-      spdlog::error("cannot start: gateway.auth.mode = \"none\" is only allowed on a loopback bind, not {}", opts.bind);
+      spdlog::error(
+          "cannot start: gateway.auth.mode = \"none\" is only allowed on a loopback bind, not {}",
+          opts.bind);
       return 1;
     }
   }
@@ -143,8 +150,8 @@ int RunServe(const CommonOptions& common, const ServeOptions& options) {
   // fmt rather than string concatenation: g++ 12 raises a false -Wrestrict on the latter.
   std::string host = ep.address().is_v6() ? fmt::format("[{}]", ep.address().to_string())
                                           : ep.address().to_string();
-  spdlog::info("warden {} listening on {}://{}:{}", WARDEN_VERSION, opts.server_tls ? "https" : "http",
-               host, ep.port());
+  spdlog::info("warden {} listening on {}://{}:{}", WARDEN_VERSION,
+               opts.server_tls ? "https" : "http", host, ep.port());
 
   plane.Start();
   asio::co_spawn(control_loop, HandleSignals(signals, server, plane), asio::detached);

@@ -30,7 +30,8 @@ Result<void> EnsurePrivateDir(const std::string& path) {
   if (p.has_parent_path() && !std::filesystem::exists(p.parent_path(), ec)) {
     if (auto r = EnsurePrivateDir(p.parent_path().string()); !r) return r;
   }
-  if (::mkdir(path.c_str(), 0700) != 0 && errno != EEXIST) return Error::Posix("mkdir", path, errno);
+  if (::mkdir(path.c_str(), 0700) != 0 && errno != EEXIST)
+    return Error::Posix("mkdir", path, errno);
   return Ok();
 }
 

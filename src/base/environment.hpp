@@ -32,7 +32,8 @@ class ProcessEnvironment final : public Environment {
 class MapEnvironment final : public Environment {
  public:
   MapEnvironment() = default;
-  explicit MapEnvironment(const std::map<std::string, std::string>& vars) : vars_(vars.begin(), vars.end()) {}
+  explicit MapEnvironment(const std::map<std::string, std::string>& vars)
+      : vars_(vars.begin(), vars.end()) {}
   void Set(std::string name, std::string value) { vars_[std::move(name)] = std::move(value); }
   std::optional<std::string> Get(std::string_view name) const override;
   std::vector<std::string> Names() const override;

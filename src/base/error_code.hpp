@@ -14,35 +14,35 @@
 
 namespace warden {
 
-#define WARDEN_ERROR_CODES(X)                                  \
-  X(kAuthModeUnsupported, "AUTH_MODE_UNSUPPORTED")             \
-  X(kBindFailed, "BIND_FAILED")                                \
-  X(kBodyInvalidJson, "BODY_INVALID_JSON")                     \
-  X(kBodyNotObject, "BODY_NOT_OBJECT")                         \
-  X(kConfigInvalid, "CONFIG_INVALID")                          \
-  X(kDotenvInvalid, "DOTENV_INVALID")                          \
-  X(kFileTooLarge, "FILE_TOO_LARGE")                           \
-  X(kIoError, "IO_ERROR")                                      \
-  X(kJwtMalformed, "JWT_MALFORMED")                            \
-  X(kJwtNoExp, "JWT_NO_EXP")                                   \
-  X(kModelDuplicate, "MODEL_DUPLICATE")                        \
-  X(kModelMissing, "MODEL_MISSING")                            \
-  X(kModelNotString, "MODEL_NOT_STRING")                       \
-  X(kProviderNoCredential, "PROVIDER_NO_CREDENTIAL")           \
-  X(kReadyzInvalid, "READYZ_INVALID")                          \
-  X(kSecretFileInsecure, "SECRET_FILE_INSECURE")               \
-  X(kSecretProviderError, "SECRET_PROVIDER_ERROR")             \
+#define WARDEN_ERROR_CODES(X)                                       \
+  X(kAuthModeUnsupported, "AUTH_MODE_UNSUPPORTED")                  \
+  X(kBindFailed, "BIND_FAILED")                                     \
+  X(kBodyInvalidJson, "BODY_INVALID_JSON")                          \
+  X(kBodyNotObject, "BODY_NOT_OBJECT")                              \
+  X(kConfigInvalid, "CONFIG_INVALID")                               \
+  X(kDotenvInvalid, "DOTENV_INVALID")                               \
+  X(kFileTooLarge, "FILE_TOO_LARGE")                                \
+  X(kIoError, "IO_ERROR")                                           \
+  X(kJwtMalformed, "JWT_MALFORMED")                                 \
+  X(kJwtNoExp, "JWT_NO_EXP")                                        \
+  X(kModelDuplicate, "MODEL_DUPLICATE")                             \
+  X(kModelMissing, "MODEL_MISSING")                                 \
+  X(kModelNotString, "MODEL_NOT_STRING")                            \
+  X(kProviderNoCredential, "PROVIDER_NO_CREDENTIAL")                \
+  X(kReadyzInvalid, "READYZ_INVALID")                               \
+  X(kSecretFileInsecure, "SECRET_FILE_INSECURE")                    \
+  X(kSecretProviderError, "SECRET_PROVIDER_ERROR")                  \
   X(kSecretProviderNotConfigured, "SECRET_PROVIDER_NOT_CONFIGURED") \
-  X(kSecretRefInvalid, "SECRET_REF_INVALID")                   \
-  X(kSecretRefNotFound, "SECRET_REF_NOT_FOUND")                \
-  X(kSecretValueInvalid, "SECRET_VALUE_INVALID")               \
-  X(kTlsConfigInvalid, "TLS_CONFIG_INVALID")                   \
-  X(kTokenInvalid, "TOKEN_INVALID")                            \
-  X(kTokenMissing, "TOKEN_MISSING")                            \
-  X(kUpstreamBusy, "UPSTREAM_BUSY")                            \
-  X(kUpstreamConnect, "UPSTREAM_CONNECT")                      \
-  X(kUpstreamProtocol, "UPSTREAM_PROTOCOL")                    \
-  X(kUpstreamTimeout, "UPSTREAM_TIMEOUT")                      \
+  X(kSecretRefInvalid, "SECRET_REF_INVALID")                        \
+  X(kSecretRefNotFound, "SECRET_REF_NOT_FOUND")                     \
+  X(kSecretValueInvalid, "SECRET_VALUE_INVALID")                    \
+  X(kTlsConfigInvalid, "TLS_CONFIG_INVALID")                        \
+  X(kTokenInvalid, "TOKEN_INVALID")                                 \
+  X(kTokenMissing, "TOKEN_MISSING")                                 \
+  X(kUpstreamBusy, "UPSTREAM_BUSY")                                 \
+  X(kUpstreamConnect, "UPSTREAM_CONNECT")                           \
+  X(kUpstreamProtocol, "UPSTREAM_PROTOCOL")                         \
+  X(kUpstreamTimeout, "UPSTREAM_TIMEOUT")                           \
   X(kUpstreamTls, "UPSTREAM_TLS")
 
 enum class ErrorCode {

@@ -1,5 +1,5 @@
-// Test-only helpers for tests that need real files: a private temporary directory under /tmp, files with
-// exact permission bits, and bash helper scripts. Real files, real modes, real processes.
+// Test-only helpers for tests that need real files: a private temporary directory under /tmp, files
+// with exact permission bits, and bash helper scripts. Real files, real modes, real processes.
 // Ownership: a TempDir owns its directory and removes it, with its contents, when destroyed.
 // Thread safety: not thread-safe; one TempDir per test.
 #pragma once

@@ -60,14 +60,14 @@ struct SecretProviderConfig {
   // env
   std::vector<std::string> allowlist;  // empty = any variable
   // file
-  std::string path;                    // "~" expanded by the loader; must be absolute
+  std::string path;  // "~" expanded by the loader; must be absolute
   FileMode mode = FileMode::kJson;
   // exec
-  std::string command;                 // absolute path
+  std::string command;  // absolute path
   std::vector<std::string> args;
-  std::vector<std::string> pass_env;   // the child's whole environment
+  std::vector<std::string> pass_env;  // the child's whole environment
   std::vector<std::string> trusted_dirs;
-  Duration timeout{5000};              // kills the whole process tree
+  Duration timeout{5000};  // kills the whole process tree
   bool json_only = true;
   std::size_t max_output_bytes = 1 << 20;  // 1 MiB
 };
@@ -97,12 +97,12 @@ struct OAuthConfig {
 
 // [providers.ID]
 struct ProviderConfig {
-  std::string id;                      // what callers write before the "/": "openai/gpt-4o"
-  Api api = Api::kOpenAi;              // wire format and default auth header
-  std::string base_url;                // e.g. "https://api.openai.com/v1" (http or https)
-  std::optional<bool> enabled;         // unset = enabled when a credential resolves
+  std::string id;               // what callers write before the "/": "openai/gpt-4o"
+  Api api = Api::kOpenAi;       // wire format and default auth header
+  std::string base_url;         // e.g. "https://api.openai.com/v1" (http or https)
+  std::optional<bool> enabled;  // unset = enabled when a credential resolves
   std::optional<std::vector<SecretInput>> keys;  // unset = the env chain for env_prefix
-  std::string env_prefix;              // env chain base; default id upper-cased, '-' → '_'
+  std::string env_prefix;  // env chain base; default id upper-cased, '-' → '_'
   std::vector<std::pair<std::string, SecretInput>> headers;  // extra headers, this provider only
   // Caller headers withheld by default because they select another account's scope and a
   // refusal they cause would mark a shared key failing: "openai-organization",
@@ -115,14 +115,14 @@ struct ProviderConfig {
 enum class AuthMode { kNone, kToken, kTrustedProxy, kJwt };
 
 struct RateLimitConfig {
-  int max_attempts = 10;          // wrong credentials per window per client address
-  Duration window{60 * 1000};     // 60s
+  int max_attempts = 10;            // wrong credentials per window per client address
+  Duration window{60 * 1000};       // 60s
   Duration lockout{5 * 60 * 1000};  // 5m → 429 + Retry-After
   bool exempt_loopback = true;
 };
 
 struct TrustedProxyConfig {
-  std::vector<std::string> proxies;           // CIDRs
+  std::vector<std::string> proxies;  // CIDRs
   std::string user_header = "x-forwarded-user";
   std::vector<std::string> required_headers;
   std::vector<std::string> allow_users;
@@ -151,22 +151,22 @@ struct TlsConfig {
 };
 
 struct UpstreamConfig {
-  Duration connect_timeout{5 * 1000};        // TCP + TLS handshake
-  Duration first_byte_timeout{300 * 1000};   // request sent → response header (LLMs are slow)
-  Duration idle_timeout{120 * 1000};         // between two reads of a response body/stream
-  int max_connections_per_origin = 256;      // per event loop; excess requests wait (then 503)
-  Duration pool_idle_timeout{60 * 1000};     // idle pooled connections are closed after this
+  Duration connect_timeout{5 * 1000};       // TCP + TLS handshake
+  Duration first_byte_timeout{300 * 1000};  // request sent → response header (LLMs are slow)
+  Duration idle_timeout{120 * 1000};        // between two reads of a response body/stream
+  int max_connections_per_origin = 256;     // per event loop; excess requests wait (then 503)
+  Duration pool_idle_timeout{60 * 1000};    // idle pooled connections are closed after this
 };
 
 struct GatewayConfig {
-  std::string bind = "127.0.0.1:8787";  // host:port; [::1]:port for IPv6
-  int threads = 0;                      // event loops; 0 = one per core
-  std::size_t max_body_bytes = 32u << 20;  // 32 MiB → 413
+  std::string bind = "127.0.0.1:8787";       // host:port; [::1]:port for IPv6
+  int threads = 0;                           // event loops; 0 = one per core
+  std::size_t max_body_bytes = 32u << 20;    // 32 MiB → 413
   std::size_t max_header_bytes = 64u << 10;  // 64 KiB → 431
-  Duration header_timeout{10 * 1000};   // a request's header must arrive within this
-  Duration body_timeout{60 * 1000};     // and its body within this
-  Duration idle_timeout{75 * 1000};     // keep-alive idle between requests
-  Duration shutdown_grace{10 * 1000};   // in-flight requests may finish within this on SIGTERM
+  Duration header_timeout{10 * 1000};        // a request's header must arrive within this
+  Duration body_timeout{60 * 1000};          // and its body within this
+  Duration idle_timeout{75 * 1000};          // keep-alive idle between requests
+  Duration shutdown_grace{10 * 1000};        // in-flight requests may finish within this on SIGTERM
   // Caller connections open at once, in all; 0 = derived from the descriptor limit (half of
   // RLIMIT_NOFILE less a reserve, at most 16384): each proxied request may also hold an
   // upstream connection. Near the cap, idle keep-alive connections are closed first.

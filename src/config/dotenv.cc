@@ -35,10 +35,12 @@ Result<std::map<std::string, std::string>> ParseDotenv(std::string_view text) {
     if (line.starts_with("export ")) line = TrimWhitespace(line.substr(7));
     auto eq = line.find('=');
     if (eq == std::string_view::npos)
-      return Error::Make(ErrorCode::kDotenvInvalid, "line " + std::to_string(line_no) + ": expected KEY=VALUE");
+      return Error::Make(ErrorCode::kDotenvInvalid,
+                         "line " + std::to_string(line_no) + ": expected KEY=VALUE");
     std::string_view name = TrimWhitespace(line.substr(0, eq));
     if (!ValidName(name))
-      return Error::Make(ErrorCode::kDotenvInvalid, "line " + std::to_string(line_no) + ": invalid variable name");
+      return Error::Make(ErrorCode::kDotenvInvalid,
+                         "line " + std::to_string(line_no) + ": invalid variable name");
     std::string_view raw = TrimWhitespace(line.substr(eq + 1));
     std::string value;
     if (!raw.empty() && (raw.front() == '\'' || raw.front() == '"')) {
@@ -59,10 +61,12 @@ Result<std::map<std::string, std::string>> ParseDotenv(std::string_view text) {
         }
       }
       if (!closed)
-        return Error::Make(ErrorCode::kDotenvInvalid, "line " + std::to_string(line_no) + ": unterminated quote");
+        return Error::Make(ErrorCode::kDotenvInvalid,
+                           "line " + std::to_string(line_no) + ": unterminated quote");
       std::string_view rest = TrimWhitespace(raw.substr(i + 1));
       if (!rest.empty() && rest.front() != '#')
-        return Error::Make(ErrorCode::kDotenvInvalid, "line " + std::to_string(line_no) + ": text after closing quote");
+        return Error::Make(ErrorCode::kDotenvInvalid,
+                           "line " + std::to_string(line_no) + ": text after closing quote");
     } else {
       // Unquoted: a " #" starts a comment.
       auto hash = raw.find(" #");

@@ -556,7 +556,8 @@ Result<Config> LoadConfigFile(const std::string& path, const Environment& env) {
   auto text = ReadWholeFile(path, kMaxConfigBytes);
   if (!text) {
     if (text.error().code == ErrorCode::kFileTooLarge)
-      return Error::InvalidConfig(path, "config file is larger than 4 MiB (is this the right file?)");
+      return Error::InvalidConfig(path,
+                                  "config file is larger than 4 MiB (is this the right file?)");
     return text.error();
   }
   return ParseConfig(*text, path, env);

@@ -21,7 +21,6 @@
 
 namespace warden::config {
 
-
 // Parses and validates `toml_text`. `origin` names where the text came from (a file path, or
 // kEmbeddedDefaultOrigin): it becomes Config::origin, the prefix of parse errors
 // ("origin:line:col: ..."), and the context of the returned Error. When origin is a path, a

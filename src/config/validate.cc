@@ -400,9 +400,8 @@ class Validator {
     } else if (provider->source != ref.source) {
       Fail(path + ".provider",
            "secret provider \"" + ref.provider + "\" has source = \"" +
-               std::string(SecretSourceName(provider->source)) +
-               "\" but this ref has source = \"" + source +
-               "\" (configured: " + JoinNames(config_.secret_providers) + ")",
+               std::string(SecretSourceName(provider->source)) + "\" but this ref has source = \"" +
+               source + "\" (configured: " + JoinNames(config_.secret_providers) + ")",
            kSecretProviderNotConfigured);
     }
   }

@@ -40,10 +40,12 @@ void ControlPlane::Stop() {
 }
 
 void ControlPlane::ApplyBackground(const snapshot::Snapshot& snap) {
-  std::map<std::string, std::pair<config::FederatedConfig, std::shared_ptr<creds::FederatedToken>>> fed;
+  std::map<std::string, std::pair<config::FederatedConfig, std::shared_ptr<creds::FederatedToken>>>
+      fed;
   for (const auto& pc : snap.config->providers) {
     const auto* rt = snap.FindProvider(pc.id);
-    if (pc.federated && rt != nullptr && rt->enabled && rt->federated) fed[pc.id] = {*pc.federated, rt->federated};
+    if (pc.federated && rt != nullptr && rt->enabled && rt->federated)
+      fed[pc.id] = {*pc.federated, rt->federated};
   }
   refresher_.Configure(fed);
   watch_.SetFiles(WatchedFiles());
@@ -63,7 +65,8 @@ std::vector<std::string> ControlPlane::WatchedFiles() const {
     if (sp.source == config::SecretSource::kFile && !sp.path.empty()) files.push_back(sp.path);
   }
   for (const auto& pc : config_.config->providers) {
-    if (pc.federated && !pc.federated->token_file.empty()) files.push_back(pc.federated->token_file);
+    if (pc.federated && !pc.federated->token_file.empty())
+      files.push_back(pc.federated->token_file);
   }
   return files;
 }
@@ -117,7 +120,8 @@ Result<snapshot::BuildResult> ControlPlane::Initial() {
   opts.flag_token = flag_token_;
   opts.generate_token = true;
   opts.now_ms = gw_.NowMs();
-  auto built = snapshot::BuildSnapshot(config_.config, env_, key_states_, federated_, opts, ++generation_);
+  auto built =
+      snapshot::BuildSnapshot(config_.config, env_, key_states_, federated_, opts, ++generation_);
   if (!built) return built.error();
   gw_.snapshots.Store(built->snapshot);
   return built;

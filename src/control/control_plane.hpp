@@ -14,9 +14,9 @@
 #include <optional>
 #include <string>
 
-#include "control/effective_config.hpp"
 #include "base/environment.hpp"
 #include "base/result.hpp"
+#include "control/effective_config.hpp"
 #include "control/file_watch.hpp"
 #include "creds/federated_refresher.hpp"
 #include "creds/key_pool.hpp"

@@ -12,7 +12,8 @@ namespace warden::control {
 FileWatch::FileWatch(net::asio::any_io_executor executor) : stream_(executor) {
   fd_ = ::inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
   if (fd_ < 0) {
-    spdlog::warn("file watching unavailable (inotify: {}); reload with SIGHUP", std::strerror(errno));
+    spdlog::warn("file watching unavailable (inotify: {}); reload with SIGHUP",
+                 std::strerror(errno));
     return;
   }
   stream_.assign(fd_);
@@ -49,7 +50,8 @@ void FileWatch::SetFiles(const std::vector<std::string>& files) {
 net::Task<std::vector<std::string>> FileWatch::Next() {
   std::vector<std::string> changed;
   if (fd_ < 0) co_return changed;
-  auto [ec] = co_await stream_.async_wait(net::asio::posix::stream_descriptor::wait_read, net::kUseTuple);
+  auto [ec] =
+      co_await stream_.async_wait(net::asio::posix::stream_descriptor::wait_read, net::kUseTuple);
   if (ec) co_return changed;
   alignas(inotify_event) std::array<char, 8192> buf;
   for (;;) {
@@ -64,7 +66,8 @@ net::Task<std::vector<std::string>> FileWatch::Next() {
       std::string name(ev->name);
       if (files_[dir->second].contains(name)) {
         std::string path = (dir->second == "/" ? "" : dir->second) + "/" + name;
-        if (std::find(changed.begin(), changed.end(), path) == changed.end()) changed.push_back(path);
+        if (std::find(changed.begin(), changed.end(), path) == changed.end())
+          changed.push_back(path);
       }
     }
   }

@@ -31,7 +31,7 @@ class FileWatch {
  private:
   int fd_ = -1;
   net::asio::posix::stream_descriptor stream_;
-  std::map<int, std::string> dirs_;                   // wd → directory
+  std::map<int, std::string> dirs_;                     // wd → directory
   std::map<std::string, std::set<std::string>> files_;  // directory → watched names
 };
 

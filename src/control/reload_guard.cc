@@ -10,10 +10,14 @@ namespace {
 
 std::string_view ModeName(config::AuthMode mode) {
   switch (mode) {
-    case config::AuthMode::kNone: return "none";
-    case config::AuthMode::kToken: return "token";
-    case config::AuthMode::kTrustedProxy: return "trusted-proxy";
-    case config::AuthMode::kJwt: return "jwt";
+    case config::AuthMode::kNone:
+      return "none";
+    case config::AuthMode::kToken:
+      return "token";
+    case config::AuthMode::kTrustedProxy:
+      return "trusted-proxy";
+    case config::AuthMode::kJwt:
+      return "jwt";
   }
   return "?";
 }
@@ -32,7 +36,8 @@ Result<void> CheckReloadable(const config::Config& running, const config::Config
             "\"; how callers authenticate is fixed at start: restart warden to change it");
   }
   if (now.bind != was.bind) {
-    return Error::InvalidConfig("gateway.bind", "changed from \"" + was.bind + "\" to \"" + now.bind +
+    return Error::InvalidConfig("gateway.bind", "changed from \"" + was.bind + "\" to \"" +
+                                                    now.bind +
                                                     "\"; the listening address is fixed at start: "
                                                     "restart warden to change it");
   }
@@ -41,7 +46,8 @@ Result<void> CheckReloadable(const config::Config& running, const config::Config
     if (!bind || !bind->IsLoopback()) {
       return Error::InvalidConfig("gateway.auth.mode",
                                   "\"none\" is only allowed on a loopback address, and warden "
-                                  "listens on " + std::string(listen_bind));
+                                  "listens on " +
+                                      std::string(listen_bind));
     }
   }
   return Ok();

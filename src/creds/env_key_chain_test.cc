@@ -58,11 +58,11 @@ TEST(EnvKeyChain, ListSplitsOnCommaWhitespaceAndSemicolon) {
 }
 
 TEST(EnvKeyChain, NumberedKeysAreSortedByName) {
-  EXPECT_THAT(Chain({{"OPENAI_API_KEY_2", "two"},
-                     {"OPENAI_API_KEY_10", "ten"},
-                     {"OPENAI_API_KEY_1", "one"}}),
-              ElementsAre(Pair{"OPENAI_API_KEY_1", "one"}, Pair{"OPENAI_API_KEY_10", "ten"},
-                          Pair{"OPENAI_API_KEY_2", "two"}));
+  EXPECT_THAT(
+      Chain(
+          {{"OPENAI_API_KEY_2", "two"}, {"OPENAI_API_KEY_10", "ten"}, {"OPENAI_API_KEY_1", "one"}}),
+      ElementsAre(Pair{"OPENAI_API_KEY_1", "one"}, Pair{"OPENAI_API_KEY_10", "ten"},
+                  Pair{"OPENAI_API_KEY_2", "two"}));
 }
 
 TEST(EnvKeyChain, DeduplicatesByValueFirstOccurrenceWins) {

@@ -17,8 +17,8 @@ struct FederatedRefresher::State {
   std::string provider;
   config::FederatedConfig cfg;
   std::shared_ptr<FederatedToken> token;
-  asio::steady_timer wake;   // cancelled to make the loop re-evaluate (config change, stop)
-  asio::steady_timer done;   // cancelled when a run finishes (wakes RefreshNow waiters)
+  asio::steady_timer wake;  // cancelled to make the loop re-evaluate (config change, stop)
+  asio::steady_timer done;  // cancelled when a run finishes (wakes RefreshNow waiters)
   bool running = false;
   bool stopped = false;
   std::int64_t backoff_ms = 0;
@@ -44,7 +44,9 @@ void FederatedRefresher::Stop() {
 }
 
 void FederatedRefresher::Configure(
-    const std::map<std::string, std::pair<config::FederatedConfig, std::shared_ptr<FederatedToken>>>& providers) {
+    const std::map<std::string,
+                   std::pair<config::FederatedConfig, std::shared_ptr<FederatedToken>>>&
+        providers) {
   for (auto it = states_.begin(); it != states_.end();) {
     if (!providers.contains(it->first) || providers.at(it->first).first.refresh_command.empty()) {
       it->second->stopped = true;
@@ -129,12 +131,14 @@ net::Task<void> FederatedRefresher::RunRefresh(std::shared_ptr<State> st) {
   }
   if (fresh && !st->cfg.token_file.empty()) {
     auto slash = st->cfg.token_file.rfind('/');
-    if (slash != std::string::npos && slash > 0) (void)EnsurePrivateDir(st->cfg.token_file.substr(0, slash));
+    if (slash != std::string::npos && slash > 0)
+      (void)EnsurePrivateDir(st->cfg.token_file.substr(0, slash));
     std::string content(fresh->token.Reveal());
     content += "\n";
     if (auto w = WriteFileAtomically(st->cfg.token_file, content, 0600); !w) {
       // The token is still good in memory; the file is only a fallback for restarts.
-      spdlog::warn("federated token for {}: cannot write token_file: {}", st->provider, w.error().ToString());
+      spdlog::warn("federated token for {}: cannot write token_file: {}", st->provider,
+                   w.error().ToString());
     }
   }
   const std::int64_t now = clock_.NowMs();
@@ -148,14 +152,17 @@ net::Task<void> FederatedRefresher::RunRefresh(std::shared_ptr<State> st) {
     spdlog::info("refreshed the federated token of {} ({}), expires in {}s", st->provider,
                  st->token->Current()->token.Fingerprint(), (exp_ms - now) / 1000);
   } else {
-    st->backoff_ms = st->backoff_ms == 0 ? kFirstBackoffMs : std::min(st->backoff_ms * 2, kMaxBackoffMs);
+    st->backoff_ms =
+        st->backoff_ms == 0 ? kFirstBackoffMs : std::min(st->backoff_ms * 2, kMaxBackoffMs);
     st->retry_at_ms = now + st->backoff_ms;
     st->token->SetLastError(error);
     metrics_.CountRefresh(st->provider, false);
     auto cur = st->token->Current();
     if (cur && cur->exp_ms > now) {
-      spdlog::warn("federated token refresh for {} failed: {}; keeping the present token (expires in {}s); retry in {}s",
-                   st->provider, error, (cur->exp_ms - now) / 1000, st->backoff_ms / 1000);
+      spdlog::warn(
+          "federated token refresh for {} failed: {}; keeping the present token (expires in {}s); "
+          "retry in {}s",
+          st->provider, error, (cur->exp_ms - now) / 1000, st->backoff_ms / 1000);
     } else {
       spdlog::error("federated token refresh for {} failed: {}; no usable token; retry in {}s",
                     st->provider, error, st->backoff_ms / 1000);

@@ -42,8 +42,9 @@ class FederatedRefresher {
 
   // Starts, updates or stops per-provider loops to match `providers` (id → config, token).
   // Call on the control executor after every successful snapshot build.
-  void Configure(const std::map<std::string, std::pair<config::FederatedConfig,
-                                                       std::shared_ptr<FederatedToken>>>& providers);
+  void Configure(const std::map<
+                 std::string, std::pair<config::FederatedConfig, std::shared_ptr<FederatedToken>>>&
+                     providers);
   // Refreshes `provider` now unless its token is no longer `seen_fingerprint`.
   net::Task<void> RefreshNow(std::string provider, std::string seen_fingerprint);
   void Stop();

@@ -30,7 +30,7 @@ namespace warden::creds {
 struct KeyState {
   std::atomic<std::int64_t> cooldown_until_ms{0};  // rate-limited until
   std::atomic<int> rate_limit_strikes{0};
-  std::atomic<std::int64_t> failing_until_ms{0};   // auth-failed (401/403) until
+  std::atomic<std::int64_t> failing_until_ms{0};  // auth-failed (401/403) until
   std::atomic<int> auth_strikes{0};
 };
 

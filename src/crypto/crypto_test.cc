@@ -11,8 +11,7 @@ namespace warden::crypto {
 namespace {
 
 TEST(Sha256, KnownVectors) {
-  EXPECT_EQ(Hex(Sha256("abc")),
-            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  EXPECT_EQ(Hex(Sha256("abc")), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
   EXPECT_EQ(Hex(Sha256("")), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
   EXPECT_EQ(Hex(Sha256("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq")),
             "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
@@ -30,8 +29,12 @@ TEST(Base64Url, EncodesWithoutPadding) {
     std::string_view encoded;
   };
   const Case kCases[] = {
-      {"", ""},           {"f", "Zg"},         {"fo", "Zm8"},
-      {"foo", "Zm9v"},    {"foob", "Zm9vYg"},  {"fooba", "Zm9vYmE"},
+      {"", ""},
+      {"f", "Zg"},
+      {"fo", "Zm8"},
+      {"foo", "Zm9v"},
+      {"foob", "Zm9vYg"},
+      {"fooba", "Zm9vYmE"},
       {"foobar", "Zm9vYmFy"},
       {"\xfb\xff", "-_8"},  // the url-safe characters
       {"\xff\xff\xff", "____"},
@@ -61,8 +64,8 @@ TEST(Base64Url, AcceptsPaddedInput) {
     std::string_view plain;
   };
   const Case kCases[] = {
-      {"Zg==", "f"}, {"Zg=", "f"}, {"Zm8=", "fo"}, {"Zm9v", "foo"}, {"Zm9vYg==", "foob"},
-      {"Zm9vYmE=", "fooba"},
+      {"Zg==", "f"},   {"Zg=", "f"},         {"Zm8=", "fo"},
+      {"Zm9v", "foo"}, {"Zm9vYg==", "foob"}, {"Zm9vYmE=", "fooba"},
   };
   for (const Case& c : kCases) {
     std::optional<std::string> got = Base64UrlDecode(c.encoded);
@@ -73,8 +76,19 @@ TEST(Base64Url, AcceptsPaddedInput) {
 
 TEST(Base64Url, RefusesInvalidInput) {
   const std::string_view kInvalid[] = {
-      "Zm9v!", "Zm 9v", "Zm9v\n", "Z", "Zm9vY", "Zg=a", "=Zg", "Zm9v.", "Zm9v*", "\xc3\xa9",
-      "-_+/", "ab+c", "ab/c",  // plain base64's alphabet is not base64url
+      "Zm9v!",
+      "Zm 9v",
+      "Zm9v\n",
+      "Z",
+      "Zm9vY",
+      "Zg=a",
+      "=Zg",
+      "Zm9v.",
+      "Zm9v*",
+      "\xc3\xa9",
+      "-_+/",
+      "ab+c",
+      "ab/c",  // plain base64's alphabet is not base64url
       std::string_view("Zm\0v", 4),
   };
   for (std::string_view s : kInvalid) {

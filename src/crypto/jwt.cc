@@ -38,21 +38,23 @@ Result<JwtClaims> DecodeJwtClaims(std::string_view token) {
   auto second = first == std::string_view::npos ? first : token.find('.', first + 1);
   if (first == std::string_view::npos || second == std::string_view::npos ||
       token.find('.', second + 1) != std::string_view::npos) {
-    return Error::Make(ErrorCode::kJwtMalformed, "token is not a JWT (expected header.payload.signature)");
+    return Error::Make(ErrorCode::kJwtMalformed,
+                       "token is not a JWT (expected header.payload.signature)");
   }
   auto payload = Base64UrlDecode(token.substr(first + 1, second - first - 1));
   if (!payload) return Error::Make(ErrorCode::kJwtMalformed, "JWT payload is not base64url");
   boost::system::error_code ec;
   boost::json::value doc = boost::json::parse(*payload, ec);
-  if (ec || !doc.is_object()) return Error::Make(ErrorCode::kJwtMalformed, "JWT payload is not a JSON object");
+  if (ec || !doc.is_object())
+    return Error::Make(ErrorCode::kJwtMalformed, "JWT payload is not a JSON object");
   const auto& obj = doc.get_object();
   JwtClaims claims;
   const auto* exp = obj.if_contains("exp");
   auto exp_value = exp ? NumericDate(*exp) : std::nullopt;
   if (!exp_value) {
     if (exp != nullptr && (exp->is_number())) {
-      return Error::Make(ErrorCode::kJwtMalformed, "JWT exp is out of range (0 to " +
-                                              std::to_string(kMaxNumericDate) + ")");
+      return Error::Make(ErrorCode::kJwtMalformed,
+                         "JWT exp is out of range (0 to " + std::to_string(kMaxNumericDate) + ")");
     }
     return Error::Make(ErrorCode::kJwtNoExp, "JWT has no numeric exp claim");
   }

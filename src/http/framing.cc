@@ -28,12 +28,13 @@ std::optional<FramingError> HeaderReadError(const net::error_code& ec,
                                             bool got_some, bool& linger) {
   linger = true;
   if (ec == bhttp::error::header_limit) {
-    return FramingError{431, "header_too_large",
-                        "request header exceeds " + std::to_string(limits.max_header_bytes) +
-                            " bytes"};
+    return FramingError{
+        431, "header_too_large",
+        "request header exceeds " + std::to_string(limits.max_header_bytes) + " bytes"};
   }
   // Content-Length above the cap: refused before any of the body is read.
-  if (ec == bhttp::error::body_limit) return FramingError{413, "request_too_large", BodyTooLarge(limits)};
+  if (ec == bhttp::error::body_limit)
+    return FramingError{413, "request_too_large", BodyTooLarge(limits)};
   linger = false;
   if (timed_out && got_some) {
     return FramingError{408, "request_timeout",
@@ -49,12 +50,13 @@ std::optional<FramingError> BodyReadError(const net::error_code& ec,
                                           const config::GatewayConfig& limits, bool timed_out,
                                           bool& linger) {
   linger = true;
-  if (ec == bhttp::error::body_limit) return FramingError{413, "request_too_large", BodyTooLarge(limits)};
+  if (ec == bhttp::error::body_limit)
+    return FramingError{413, "request_too_large", BodyTooLarge(limits)};
   linger = false;
   if (timed_out) {
-    return FramingError{408, "request_timeout",
-                        "request body not received within " +
-                            std::to_string(limits.body_timeout.count()) + "ms"};
+    return FramingError{
+        408, "request_timeout",
+        "request body not received within " + std::to_string(limits.body_timeout.count()) + "ms"};
   }
   if (QuietClose(ec)) return std::nullopt;
   linger = true;
@@ -81,7 +83,8 @@ std::optional<FramingError> CheckFraming(const RequestHeader& header) {
   }
   if (header.find(bhttp::field::transfer_encoding) != header.end() &&
       header.find(bhttp::field::content_length) != header.end()) {
-    return FramingError{400, "bad_request", "both Content-Length and Transfer-Encoding are present"};
+    return FramingError{400, "bad_request",
+                        "both Content-Length and Transfer-Encoding are present"};
   }
   if (!TransferEncodingAcceptable(header)) {
     return FramingError{400, "bad_request",

@@ -31,10 +31,12 @@ Result<ParsedBaseUrl> ParseBaseUrl(std::string_view url) {
     std::string_view digits = parsed->port();
     unsigned long value = 0;
     for (char ch : digits) {
-      if (ch < '0' || ch > '9' || value > 65535) return Error::InvalidConfig("base_url", "base_url port is not 1-65535");
+      if (ch < '0' || ch > '9' || value > 65535)
+        return Error::InvalidConfig("base_url", "base_url port is not 1-65535");
       value = value * 10 + unsigned(ch - '0');
     }
-    if (value == 0 || value > 65535) return Error::InvalidConfig("base_url", "base_url port is not 1-65535");
+    if (value == 0 || value > 65535)
+      return Error::InvalidConfig("base_url", "base_url port is not 1-65535");
     out.origin.port = static_cast<std::uint16_t>(value);
   } else {
     out.origin.port = out.origin.tls ? 443 : 80;

@@ -12,7 +12,7 @@ namespace warden::http {
 
 struct Origin {
   bool tls = false;
-  std::string host;        // "api.openai.com", "127.0.0.1", "::1" (no brackets)
+  std::string host;  // "api.openai.com", "127.0.0.1", "::1" (no brackets)
   std::uint16_t port = 0;
   std::string host_header;  // what goes in Host: "api.openai.com", "127.0.0.1:8080", "[::1]:9"
   std::string key;          // "https://api.openai.com:443": the pool key

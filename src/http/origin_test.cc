@@ -54,13 +54,13 @@ TEST(ParseBaseUrl, ValidTable) {
 
 TEST(ParseBaseUrl, InvalidTable) {
   const std::string_view kInvalid[] = {
-      "api.openai.com/v1",         // not absolute
-      "",                          //
-      "ftp://x.example/v1",        // bad scheme
-      "ws://x.example/v1",         //
-      "file:///etc/passwd",        // no host
-      "https:///v1",               //
-      "https://x.example:0/v1",    // port 0
+      "api.openai.com/v1",       // not absolute
+      "",                        //
+      "ftp://x.example/v1",      // bad scheme
+      "ws://x.example/v1",       //
+      "file:///etc/passwd",      // no host
+      "https:///v1",             //
+      "https://x.example:0/v1",  // port 0
       "https://user:pw@x.example/v1",
       "https://user@x.example/v1",
       "https://x .example/v1",

@@ -29,7 +29,7 @@ namespace {
 // What Shutdown() needs to know about a live session.
 struct SessionState {
   AnyStream* stream = nullptr;
-  bool idle = true;       // waiting for (or reading) a request header: safe to close on shutdown
+  bool idle = true;         // waiting for (or reading) a request header: safe to close on shutdown
   bool keep_alive = false;  // idle between two requests: the first to shed near the cap
 };
 
@@ -215,8 +215,8 @@ net::Task<void> RunSession(Worker& w, net::tcp::socket socket, std::string clien
   beast::flat_buffer buffer(w.options.limits.max_header_bytes + kReadAheadBytes);
   SessionState state{&stream, true};
   SessionRegistration registration(w, state);
-  Connection connection{stream, buffer, *w.pool, peer.address().to_string(),
-                        IsLoopback(peer.address()), w.draining};
+  Connection connection{
+      stream, buffer, *w.pool, peer.address().to_string(), IsLoopback(peer.address()), w.draining};
   std::unique_ptr<ConnectionHandler> handler = w.handler.Open(connection);
   Deadline deadline(stream.get_executor());
   for (bool first = true;; first = false) {
@@ -320,10 +320,11 @@ net::Task<void> AcceptLoop(Worker& w) {
     }
     std::optional<std::string> client = AdmitConnection(w, socket);
     if (!client) continue;
-    asio::co_spawn(w.ioc, RunSession(w, std::move(socket), std::move(*client)), [&w](std::exception_ptr e) {
-      LogEscaped(e, w.metrics, "session");
-      if (w.stopping && w.sessions.empty() && w.grace_timer) w.grace_timer->cancel();
-    });
+    asio::co_spawn(w.ioc, RunSession(w, std::move(socket), std::move(*client)),
+                   [&w](std::exception_ptr e) {
+                     LogEscaped(e, w.metrics, "session");
+                     if (w.stopping && w.sessions.empty() && w.grace_timer) w.grace_timer->cancel();
+                   });
   }
 }
 
@@ -383,14 +384,18 @@ Result<void> Server::Start() {
     if (!ec) w->acceptor.set_option(asio::socket_base::reuse_address(true), ec);
     if (!ec) {
       int one = 1;
-      if (::setsockopt(w->acceptor.native_handle(), SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) != 0)
+      if (::setsockopt(w->acceptor.native_handle(), SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) !=
+          0)
         ec = net::error_code(errno, boost::system::system_category());
     }
     if (!ec) w->acceptor.bind(endpoint_, ec);
     if (!ec) w->acceptor.listen(asio::socket_base::max_listen_connections, ec);
-    if (ec) return Error::Make(ErrorCode::kBindFailed, "cannot listen on " + options_.bind + ": " + ec.message(), options_.bind);
+    if (ec)
+      return Error::Make(ErrorCode::kBindFailed,
+                         "cannot listen on " + options_.bind + ": " + ec.message(), options_.bind);
     if (i == 0) endpoint_ = w->acceptor.local_endpoint();  // port 0 → the port the kernel chose
-    w->pool = std::make_unique<UpstreamPool>(w->ioc.get_executor(), client_tls_, options_.limits.upstream);
+    w->pool = std::make_unique<UpstreamPool>(w->ioc.get_executor(), client_tls_,
+                                             options_.limits.upstream);
     workers_.push_back(std::move(w));
   }
   for (auto& w : workers_) {
@@ -419,8 +424,10 @@ void Server::Shutdown() {
       wp->acceptor.close(ec);
       std::vector<SessionState*> busy;
       for (SessionState* s : wp->sessions) {
-        if (s->idle) s->stream->Close();  // nothing in flight: close now
-        else busy.push_back(s);
+        if (s->idle)
+          s->stream->Close();  // nothing in flight: close now
+        else
+          busy.push_back(s);
       }
       if (busy.empty()) return;
       wp->grace_timer = std::make_unique<asio::steady_timer>(wp->ioc, grace);

@@ -41,10 +41,10 @@ class Server {
   Server(Options options, Handler& handler, observe::Metrics& metrics);
   ~Server();
 
-  Result<void> Start();            // binds and starts the loops
+  Result<void> Start();  // binds and starts the loops
   net::tcp::endpoint LocalEndpoint() const;
-  void Shutdown();                 // graceful; returns at once
-  void Wait();                     // joins the loops
+  void Shutdown();  // graceful; returns at once
+  void Wait();      // joins the loops
 
   struct Worker;  // one event loop; defined in server.cc
 

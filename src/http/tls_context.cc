@@ -21,11 +21,16 @@ Result<std::shared_ptr<net::ssl::context>> MakeServerTlsContext(const std::strin
                    net::ssl::context::single_dh_use);
   net::error_code ec;
   ctx->use_certificate_chain_file(cert_file, ec);
-  if (ec) return Error::Make(ErrorCode::kTlsConfigInvalid, "cannot load gateway.tls.cert: " + ec.message(), cert_file);
+  if (ec)
+    return Error::Make(ErrorCode::kTlsConfigInvalid,
+                       "cannot load gateway.tls.cert: " + ec.message(), cert_file);
   ctx->use_private_key_file(key_file, net::ssl::context::pem, ec);
-  if (ec) return Error::Make(ErrorCode::kTlsConfigInvalid, "cannot load gateway.tls.key: " + ec.message(), key_file);
+  if (ec)
+    return Error::Make(ErrorCode::kTlsConfigInvalid, "cannot load gateway.tls.key: " + ec.message(),
+                       key_file);
   if (SSL_CTX_check_private_key(ctx->native_handle()) != 1)
-    return Error::Make(ErrorCode::kTlsConfigInvalid, "gateway.tls.key does not match gateway.tls.cert", key_file);
+    return Error::Make(ErrorCode::kTlsConfigInvalid,
+                       "gateway.tls.key does not match gateway.tls.cert", key_file);
   return ctx;
 }
 

@@ -81,12 +81,13 @@ net::Task<Result<UpstreamConnectionPtr>> UpstreamPool::Connect(const Origin& ori
   dns_deadline.async_wait([resolving, &resolver](const net::error_code& ec) {
     if (!ec && *resolving) resolver.cancel();  // the flag: the resolver may be gone otherwise
   });
-  auto [rec, endpoints] = co_await resolver.async_resolve(
-      origin.host, std::to_string(origin.port), flags, net::kUseTuple);
+  auto [rec, endpoints] = co_await resolver.async_resolve(origin.host, std::to_string(origin.port),
+                                                          flags, net::kUseTuple);
   *resolving = false;
   dns_deadline.cancel();
   if (rec == asio::error::operation_aborted) {
-    co_return Error::Make(ErrorCode::kUpstreamTimeout, "timed out resolving " + origin.host, origin.key);
+    co_return Error::Make(ErrorCode::kUpstreamTimeout, "timed out resolving " + origin.host,
+                          origin.key);
   }
   if (rec) {
     co_return Error::Make(ErrorCode::kUpstreamConnect,
@@ -115,10 +116,11 @@ net::Task<Result<UpstreamConnectionPtr>> UpstreamPool::Connect(const Origin& ori
     auto [hec] = co_await tls.async_handshake(net::ssl::stream_base::client, net::kUseTuple);
     if (hec) {
       bool timeout = hec == beast::error::timeout;
-      co_return Error::Make(timeout ? ErrorCode::kUpstreamTimeout : ErrorCode::kUpstreamTls,
-                            (timeout ? "timed out in the TLS handshake with " : "TLS handshake with ") +
-                                origin.key + (timeout ? "" : " failed: " + hec.message()),
-                            origin.key);
+      co_return Error::Make(
+          timeout ? ErrorCode::kUpstreamTimeout : ErrorCode::kUpstreamTls,
+          (timeout ? "timed out in the TLS handshake with " : "TLS handshake with ") + origin.key +
+              (timeout ? "" : " failed: " + hec.message()),
+          origin.key);
     }
     beast::get_lowest_layer(tls).expires_never();
     conn = std::make_unique<UpstreamConnection>(AnyStream(std::move(tls)));

@@ -41,8 +41,7 @@ constexpr std::string_view kAllNames[] = {
 #undef WARDEN_METRIC_NAME
 static_assert(std::is_sorted(std::begin(kAllNames), std::end(kAllNames)),
               "keep WARDEN_METRICS sorted by name: the exposition follows its order");
-static_assert(std::adjacent_find(std::begin(kAllNames), std::end(kAllNames)) ==
-                  std::end(kAllNames),
+static_assert(std::adjacent_find(std::begin(kAllNames), std::end(kAllNames)) == std::end(kAllNames),
               "a metric name is declared twice");
 
 constexpr std::size_t Index(CounterId id) { return static_cast<std::size_t>(id); }
@@ -154,8 +153,9 @@ void Metrics::CountRotation(std::string_view provider) {
 }
 
 void Metrics::CountCooldown(std::string_view provider, std::string_view key_fingerprint) {
-  WithLocalShard(
-      [&](Shard& s) { Increment(s, CounterId::kKeyCooldowns, {provider, key_fingerprint}); });
+  WithLocalShard([&](Shard& s) {
+    Increment(s, CounterId::kKeyCooldowns, {provider, key_fingerprint});
+  });
 }
 
 void Metrics::CountAuthFailure(std::string_view reason) {

@@ -31,7 +31,7 @@ namespace warden::observe {
 
 // COUNTER(id, name, help, label...) · GAUGE(id, name, help) · HISTOGRAM(id, name, help, label...)
 // Keep it sorted by name: the exposition follows this order (checked at compile time).
-#define WARDEN_METRICS(COUNTER, GAUGE, HISTOGRAM)                                                 \
+#define WARDEN_METRICS(COUNTER, GAUGE, HISTOGRAM)                                                  \
   GAUGE(kActiveStreams, "warden_active_streams", "Responses currently being streamed to callers.") \
   COUNTER(kAuthFailures, "warden_auth_failures_total", "Rejected caller credentials by reason.",   \
           "reason")                                                                                \
@@ -41,7 +41,7 @@ namespace warden::observe {
           "provider", "key")                                                                       \
   COUNTER(kKeyRotations, "warden_key_rotations_total", "Requests retried with the next key.",      \
           "provider")                                                                              \
-  COUNTER(kReloads, "warden_reloads_total", "Config/secret reloads by result.", "result")         \
+  COUNTER(kReloads, "warden_reloads_total", "Config/secret reloads by result.", "result")          \
   HISTOGRAM(kRequestDuration, "warden_request_duration_seconds", "Request latency by route.",      \
             "route")                                                                               \
   COUNTER(kRequests, "warden_requests_total", "Requests by route, provider and status.", "route",  \
@@ -68,8 +68,7 @@ enum class HistogramId : std::size_t {
 class Metrics {
  public:
   static constexpr std::array<double, 16> kLatencyBucketsSeconds = {
-      0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1,
-      0.25,   0.5,   1,      2.5,   5,    10,    30,    120};
+      0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 120};
   // The most labels any metric has.
   static constexpr std::size_t kMaxLabels = 3;
 

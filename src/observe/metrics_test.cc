@@ -3,8 +3,8 @@
 #include <memory>
 #include <new>
 #include <string>
-#include <vector>
 #include <thread>
+#include <vector>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -38,8 +38,9 @@ TEST(Metrics, CountsFromTwoThreadsAreSummed) {
   b.join();
   EXPECT_EQ(m.TotalRequests(), 4u * kPerThread);
   std::string text = m.Render();
-  EXPECT_THAT(text, HasSubstr("warden_requests_total{route=\"chat_completions\",provider=\"openai\","
-                              "status=\"200\"} 2000\n"));
+  EXPECT_THAT(text,
+              HasSubstr("warden_requests_total{route=\"chat_completions\",provider=\"openai\","
+                        "status=\"200\"} 2000\n"));
   EXPECT_THAT(text, HasSubstr("warden_requests_total{route=\"messages\",provider=\"anthropic\","
                               "status=\"429\"} 1000\n"));
   EXPECT_THAT(text, HasSubstr("warden_requests_total{route=\"messages\",provider=\"claude\","
@@ -71,9 +72,12 @@ TEST(Metrics, HistogramBucketsAreCumulative) {
   Metrics& m = NewMetrics();
   m.CountRequest("r", "p", 200, 0.003);
   std::string text = m.Render();
-  EXPECT_THAT(text, HasSubstr("warden_request_duration_seconds_bucket{route=\"r\",le=\"0.0025\"} 0\n"));
-  EXPECT_THAT(text, HasSubstr("warden_request_duration_seconds_bucket{route=\"r\",le=\"0.005\"} 1\n"));
-  EXPECT_THAT(text, HasSubstr("warden_request_duration_seconds_bucket{route=\"r\",le=\"120\"} 1\n"));
+  EXPECT_THAT(text,
+              HasSubstr("warden_request_duration_seconds_bucket{route=\"r\",le=\"0.0025\"} 0\n"));
+  EXPECT_THAT(text,
+              HasSubstr("warden_request_duration_seconds_bucket{route=\"r\",le=\"0.005\"} 1\n"));
+  EXPECT_THAT(text,
+              HasSubstr("warden_request_duration_seconds_bucket{route=\"r\",le=\"120\"} 1\n"));
 }
 
 TEST(Metrics, RendersOtherCountersAndEscapesLabels) {
@@ -88,14 +92,19 @@ TEST(Metrics, RendersOtherCountersAndEscapesLabels) {
   m.CountEscapedException("we\"ird\\where\n");
   m.StreamStarted();
   std::string text = m.Render([](std::string& out) { out += "warden_extra 1\n"; });
-  EXPECT_THAT(text, HasSubstr("warden_upstream_errors_total{provider=\"openai\",kind=\"timeout\"} 1\n"));
+  EXPECT_THAT(text,
+              HasSubstr("warden_upstream_errors_total{provider=\"openai\",kind=\"timeout\"} 1\n"));
   EXPECT_THAT(text, HasSubstr("warden_key_rotations_total{provider=\"openai\"} 1\n"));
-  EXPECT_THAT(text, HasSubstr("warden_key_cooldowns_total{provider=\"openai\",key=\"sha256:0123456789ab\"} 1\n"));
+  EXPECT_THAT(
+      text,
+      HasSubstr("warden_key_cooldowns_total{provider=\"openai\",key=\"sha256:0123456789ab\"} 1\n"));
   EXPECT_THAT(text, HasSubstr("warden_auth_failures_total{reason=\"invalid_credentials\"} 1\n"));
   EXPECT_THAT(text, HasSubstr("warden_reloads_total{result=\"ok\"} 1\n"));
   EXPECT_THAT(text, HasSubstr("warden_reloads_total{result=\"failed\"} 1\n"));
-  EXPECT_THAT(text, HasSubstr("warden_token_refreshes_total{provider=\"vercel\",result=\"ok\"} 1\n"));
-  EXPECT_THAT(text, HasSubstr("warden_escaped_exceptions_total{where=\"we\\\"ird\\\\where\\n\"} 1\n"));
+  EXPECT_THAT(text,
+              HasSubstr("warden_token_refreshes_total{provider=\"vercel\",result=\"ok\"} 1\n"));
+  EXPECT_THAT(text,
+              HasSubstr("warden_escaped_exceptions_total{where=\"we\\\"ird\\\\where\\n\"} 1\n"));
   EXPECT_THAT(text, HasSubstr("warden_active_streams 1\n"));
   EXPECT_THAT(text, HasSubstr("# TYPE warden_requests_total counter\n"));
   EXPECT_EQ(text.substr(text.size() - 15), "warden_extra 1\n");

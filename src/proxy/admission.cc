@@ -28,7 +28,8 @@ int AuthRejectionStatus(const access::AuthDecision& decision) {
 
 Reply AuthRejectedReply(const access::AuthDecision& decision) {
   return Reply{AuthRejectionStatus(decision), std::string(decision.code),
-               std::string(decision.message), Header("www-authenticate", "Bearer realm=\"warden\"")};
+               std::string(decision.message),
+               Header("www-authenticate", "Bearer realm=\"warden\"")};
 }
 
 // Counts the failure; a wrong credential (not a missing one) from a non-exempt peer counts
@@ -58,8 +59,8 @@ net::Task<Verdict> Admit(ClientContext& c, const snapshot::Snapshot& snap,
       co_return Verdict{false};
     }
   }
-  const access::AuthDecision decision = access::Authenticate(
-      snap.access, header[bhttp::field::authorization], header["x-api-key"]);
+  const access::AuthDecision decision =
+      access::Authenticate(snap.access, header[bhttp::field::authorization], header["x-api-key"]);
   if (decision.outcome == access::AuthOutcome::kAllowed) {
     if (!exempt) c.gw.limiter.RecordSuccess(c.peer_address);
     co_return Verdict{};
@@ -67,8 +68,7 @@ net::Task<Verdict> Admit(ClientContext& c, const snapshot::Snapshot& snap,
   RecordAuthFailure(c, decision, exempt);
   Reply reply = AuthRejectedReply(decision);
   CountAdmissionRejection(c, route.name, reply.status);
-  LogAuthRejection(c, std::string_view(header.method_string()), path, reply.status,
-                   decision.code);
+  LogAuthRejection(c, std::string_view(header.method_string()), path, reply.status, decision.code);
   co_await WriteError(c, path, std::move(reply), false);
   co_return Verdict{false};
 }

@@ -78,16 +78,15 @@ Response ModelsResponse(const snapshot::Snapshot& snap) {
 }
 
 Reply NotFoundReply(std::string_view path) {
-  return Reply{404, "route_not_found",
+  return Reply{404,
+               "route_not_found",
                "unknown route " + std::string(path) +
                    " (OpenAI: /v1/chat/completions, /v1/completions, /v1/embeddings, "
                    "/v1/responses; Anthropic: /v1/messages, /v1/messages/count_tokens)",
                {}};
 }
 
-bool ModelsMethodAllowed(const RequestContext& r) {
-  return r.req.method() == net::http::verb::get;
-}
+bool ModelsMethodAllowed(const RequestContext& r) { return r.req.method() == net::http::verb::get; }
 
 // The response of a built-in route; nullopt when it answers with an error (ErrorReply).
 std::optional<Response> BuiltinResponse(const RequestContext& r) {

@@ -69,10 +69,16 @@ TEST(DescribeReadiness, WritesTheReadyzDocument) {
   const std::string expected =
       R"({"status":"ready","generation":4,"config":"/etc/warden.toml","providers":{)"
       R"("openai":{"enabled":true,"source":"env","keys":3,"cooling":2,"key_status":[)"
-      R"({"fingerprint":")" + fp1 + R"(","source":"OPENAI_API_KEYS[0]","usable":false,)"
+      R"({"fingerprint":")" +
+      fp1 +
+      R"(","source":"OPENAI_API_KEYS[0]","usable":false,)"
       R"("retry_in_s":29,"reason":"rate_limited"},)"
-      R"({"fingerprint":")" + fp2 + R"(","source":"OPENAI_API_KEYS[1]","usable":true},)"
-      R"({"fingerprint":")" + fp3 + R"(","source":"OPENAI_API_KEYS[2]","usable":false,)"
+      R"({"fingerprint":")" +
+      fp2 +
+      R"(","source":"OPENAI_API_KEYS[1]","usable":true},)"
+      R"({"fingerprint":")" +
+      fp3 +
+      R"(","source":"OPENAI_API_KEYS[2]","usable":false,)"
       R"("retry_in_s":600,"reason":"auth_failed"}],"available":true},)"
       R"("vercel":{"enabled":true,"source":"federated","keys":0,"cooling":0,"key_status":[],)"
       R"("expires_at":1700003600,"token_source":"env:VERCEL_OIDC_TOKEN",)"
@@ -102,7 +108,7 @@ TEST(DescribeReadiness, AnExpiredFederatedTokenIsNotAvailable) {
   ASSERT_EQ(later.providers.size(), 3u);
   EXPECT_FALSE(later.providers[1].available);
   ASSERT_TRUE(later.providers[1].federated.has_value());  // still shown, with its expiry
-  EXPECT_TRUE(later.providers[0].available);  // key 2 is still usable
+  EXPECT_TRUE(later.providers[0].available);              // key 2 is still usable
 }
 
 }  // namespace

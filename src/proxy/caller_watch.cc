@@ -57,13 +57,12 @@ void CallerWatch::OnReadable(const std::shared_ptr<State>& st, http::AnyStream& 
 // After an end of stream the socket stays readable, so the watch waits for an error (the reset
 // a closed socket answers data with) instead.
 void CallerWatch::WatchForReset(const std::shared_ptr<State>& st, http::AnyStream& client) {
-  client.Tcp().socket().async_wait(net::tcp::socket::wait_error,
-                                   [st](const net::error_code& ec) {
-                                     if (!st->active || ec == net::asio::error::operation_aborted) {
-                                       return;
-                                     }
-                                     Leave(*st);
-                                   });
+  client.Tcp().socket().async_wait(net::tcp::socket::wait_error, [st](const net::error_code& ec) {
+    if (!st->active || ec == net::asio::error::operation_aborted) {
+      return;
+    }
+    Leave(*st);
+  });
 }
 
 void CallerWatch::Stop() {

@@ -47,8 +47,8 @@ class CallerWatch {
     bool gone = false;
     http::AnyStream* up = nullptr;
   };
-  static void OnReadable(const std::shared_ptr<State>& st, http::AnyStream& client,
-                         bool may_probe, bool streaming);
+  static void OnReadable(const std::shared_ptr<State>& st, http::AnyStream& client, bool may_probe,
+                         bool streaming);
   static void WatchForReset(const std::shared_ptr<State>& st, http::AnyStream& client);
   static void Leave(State& st);
 

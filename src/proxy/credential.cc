@@ -44,10 +44,10 @@ Reply NoCredentialReply(const snapshot::ProviderRuntime& prov, std::int64_t now_
   if (prov.keys.empty()) return Reply{503, "provider_unavailable", NoCredentialMessage(prov), {}};
   const std::int64_t wait_ms = prov.keys.MsUntilSoonestRecovery(now_ms);
   const bool rate_limited = prov.keys.AnyRateLimited(now_ms);
-  return Reply{rate_limited ? 429 : 503,
-               rate_limited ? "all_keys_cooling" : "provider_keys_rejected",
-               AllKeysUnusableMessage(prov, rate_limited, wait_ms),
-               Header("retry-after", std::to_string(std::max<std::int64_t>(1, CeilSeconds(wait_ms))))};
+  return Reply{
+      rate_limited ? 429 : 503, rate_limited ? "all_keys_cooling" : "provider_keys_rejected",
+      AllKeysUnusableMessage(prov, rate_limited, wait_ms),
+      Header("retry-after", std::to_string(std::max<std::int64_t>(1, CeilSeconds(wait_ms))))};
 }
 
 }  // namespace warden::proxy

@@ -27,7 +27,8 @@ snapshot::ProviderRuntime Provider(int keys) {
   p.enabled = true;
   p.how_to_enable = {"PROV_API_KEY"};
   std::vector<creds::PooledKey> pool;
-  for (int i = 0; i < keys; ++i) pool.push_back(Key("sk-" + std::to_string(i), "K[" + std::to_string(i) + "]"));
+  for (int i = 0; i < keys; ++i)
+    pool.push_back(Key("sk-" + std::to_string(i), "K[" + std::to_string(i) + "]"));
   p.keys = creds::KeyPool(std::move(pool));
   return p;
 }
@@ -80,7 +81,8 @@ TEST(NoCredentialReply, AllKeysCoolingIs429WithTheSoonestRecovery) {
   const Reply r = NoCredentialReply(p, kNowMs);
   EXPECT_EQ(r.status, 429);
   EXPECT_EQ(r.code, "all_keys_cooling");
-  EXPECT_EQ(r.message, "all 2 keys of provider 'prov' are rate-limited; the soonest recovers in 13s");
+  EXPECT_EQ(r.message,
+            "all 2 keys of provider 'prov' are rate-limited; the soonest recovers in 13s");
   ASSERT_EQ(r.extra.size(), 1u);
   EXPECT_EQ(r.extra[0].first, "retry-after");
   EXPECT_EQ(r.extra[0].second, "13");
@@ -92,8 +94,9 @@ TEST(NoCredentialReply, AllKeysRejectedIs503) {
   const Reply r = NoCredentialReply(p, kNowMs);
   EXPECT_EQ(r.status, 503);
   EXPECT_EQ(r.code, "provider_keys_rejected");
-  EXPECT_EQ(r.message, "provider 'prov' rejected all 1 of its keys (401/403); fix them and reload "
-                       "(SIGHUP), or wait 600s");
+  EXPECT_EQ(r.message,
+            "provider 'prov' rejected all 1 of its keys (401/403); fix them and reload "
+            "(SIGHUP), or wait 600s");
   ASSERT_EQ(r.extra.size(), 1u);
   EXPECT_EQ(r.extra[0].second, "600");
 }

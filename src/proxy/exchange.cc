@@ -78,7 +78,8 @@ net::Task<net::error_code> ReadFinalHeader(http::UpstreamConnection& conn,
     header.emplace();
     header->header_limit(kUpstreamHeaderLimit);
     header->body_limit(boost::none);
-    auto [ec, n] = co_await bhttp::async_read_header(conn.stream, conn.buffer, *header, net::kUseTuple);
+    auto [ec, n] =
+        co_await bhttp::async_read_header(conn.stream, conn.buffer, *header, net::kUseTuple);
     if (ec) co_return ec;
     const unsigned status = header->get().result_int();
     if (status >= 200) co_return net::error_code{};
@@ -131,7 +132,8 @@ net::Task<void> SendAndReadHeader(ExchangeState& x, Attempt& a) {
       co_return;
     }
     const bool stale = a.conn->reused && StaleConnectionError(sent.ec);
-    a.failure = FirstByteFailure(x.prov.id, sent.timed_out, x.cfg.first_byte_timeout, sent.ec.message());
+    a.failure =
+        FirstByteFailure(x.prov.id, sent.timed_out, x.cfg.first_byte_timeout, sent.ec.message());
     pool.Discard(std::move(a.conn));
     a.header.reset();
     if (!stale) co_return;  // else: once more, on a fresh connection
@@ -144,16 +146,19 @@ Reply FailureReply(const Error& failure) {
 }
 
 net::Task<bool> AnswerFailure(ExchangeState& x, const Error& failure) {
-  x.r.client.gw.metrics.CountUpstreamError(x.prov.id, DescribeUpstreamFailure(failure).metric_label);
+  x.r.client.gw.metrics.CountUpstreamError(x.prov.id,
+                                           DescribeUpstreamFailure(failure).metric_label);
   spdlog::warn("upstream {}: {}", x.prov.id, failure.ToString());
   Reply reply = FailureReply(failure);
   co_return co_await Answer(x.r, std::move(reply));
 }
 
 Reply UnreadableErrorReply(const snapshot::ProviderRuntime& prov, const net::error_code& ec) {
-  return Reply{502, "upstream_error",
-               "provider '" + prov.id + "' sent an unreadable error response (" + ec.message() + ")",
-               {}};
+  return Reply{
+      502,
+      "upstream_error",
+      "provider '" + prov.id + "' sent an unreadable error response (" + ec.message() + ")",
+      {}};
 }
 
 // Rate-limited: the key cools down and the request moves on to the next key, if any (with none
@@ -224,8 +229,10 @@ net::Task<Step> HandleErrorResponse(ExchangeState& x, Attempt& a, const Credenti
     co_return Step{false, written};
   }
   bhttp::response<bhttp::string_body> res = parser.release();
-  if (res.keep_alive()) x.r.client.pool.Release(std::move(a.conn));
-  else x.r.client.pool.Discard(std::move(a.conn));
+  if (res.keep_alive())
+    x.r.client.pool.Release(std::move(a.conn));
+  else
+    x.r.client.pool.Discard(std::move(a.conn));
   co_return co_await ActOnError(x, cred, res);
 }
 
@@ -235,16 +242,19 @@ net::Task<bool> Relay(ExchangeState& x, Attempt& a) {
   const unsigned status = a.header->get().result_int();
   x.r.log.status = static_cast<int>(status);
   RelayOptions options{x.cfg.idle_timeout, x.r.keep_alive, x.r.req.version()};
-  const bool close_delimited = CloseDelimited(options.caller_version, status,
-                                              a.header->content_length().has_value());
+  const bool close_delimited =
+      CloseDelimited(options.caller_version, status, a.header->content_length().has_value());
   const RelayOutcome out = co_await StreamResponse(c, *a.conn, *a.header, options);
-  if (out.upstream_reusable) c.pool.Release(std::move(a.conn));
-  else c.pool.Discard(std::move(a.conn));
+  if (out.upstream_reusable)
+    c.pool.Release(std::move(a.conn));
+  else
+    c.pool.Discard(std::move(a.conn));
   switch (out.result) {
     case RelayResult::kUpstreamFailed:
       c.gw.metrics.CountUpstreamError(x.prov.id, "closed");
-      spdlog::warn("upstream {} failed mid-response after {} bytes; terminating the caller's stream",
-                   x.prov.id, out.relayed);
+      spdlog::warn(
+          "upstream {} failed mid-response after {} bytes; terminating the caller's stream",
+          x.prov.id, out.relayed);
       c.stream.Close();  // the caller sees a truncated message, never a falsely complete one
       co_return false;
     case RelayResult::kClientGone:

@@ -22,15 +22,16 @@ Reply FramingReply(http::FramingError error) {
 class GatewayConnection final : public http::ConnectionHandler {
  public:
   GatewayConnection(http::Connection& conn, GatewayState& gw)
-      : ctx_{conn.stream, conn.buffer, conn.pool, gw, conn.peer_address, conn.peer_loopback,
-             conn.draining} {}
+      : ctx_{conn.stream,       conn.buffer,        conn.pool,    gw,
+             conn.peer_address, conn.peer_loopback, conn.draining} {}
 
   net::Task<bool> OnHeader(const http::RequestHeader& header) override {
     snapshot_ = ctx_.gw.snapshots.Load();
     auto verdict = co_await Admit(ctx_, *snapshot_, header);
     if (!verdict.proceed) co_return false;
     // An HTTP/1.0 client does not know interim responses (RFC 9110 §10.1.1).
-    if (header.version() >= 11 && net::beast::iequals(header[bhttp::field::expect], "100-continue")) {
+    if (header.version() >= 11 &&
+        net::beast::iequals(header[bhttp::field::expect], "100-continue")) {
       bhttp::response<bhttp::empty_body> cont{bhttp::status::continue_, 11};
       auto [ec, n] = co_await bhttp::async_write(ctx_.stream, cont, net::kUseTuple);
       if (ec) co_return false;

@@ -23,7 +23,7 @@ namespace warden::proxy {
 struct ReloadStatus {
   std::uint64_t reloads_ok = 0;
   std::uint64_t reloads_failed = 0;
-  std::string last_error;     // empty when the last reload succeeded; never a value
+  std::string last_error;  // empty when the last reload succeeded; never a value
   std::int64_t last_attempt_ms = 0;
 };
 
@@ -58,8 +58,12 @@ class GatewayState {
   // Refreshes federated tokens after an upstream 401; null when there is none (tests, CLI).
   // Owned by the control plane, which outlives the event loops; published with release order
   // so a loop that sees the pointer sees the refresher constructed.
-  void SetRefresher(creds::FederatedRefresher* r) { refresher_.store(r, std::memory_order_release); }
-  creds::FederatedRefresher* Refresher() const { return refresher_.load(std::memory_order_acquire); }
+  void SetRefresher(creds::FederatedRefresher* r) {
+    refresher_.store(r, std::memory_order_release);
+  }
+  creds::FederatedRefresher* Refresher() const {
+    return refresher_.load(std::memory_order_acquire);
+  }
 
   snapshot::SnapshotStore snapshots;
   access::FailedAuthLimiter limiter;

@@ -20,7 +20,7 @@ struct ModelHandler {
   std::string_view input;
   int depth = 0;
   bool root_is_object = false;
-  bool at_model_key = false;   // the last top-level key was "model" and its value is next
+  bool at_model_key = false;  // the last top-level key was "model" and its value is next
   bool model_seen = false;
   bool duplicate = false;
   bool model_is_string = false;
@@ -72,7 +72,8 @@ struct ModelHandler {
   bool on_string(std::string_view s, std::size_t, boost::system::error_code&) {
     if (depth == 1 && at_model_key) {
       model.append(s);
-      if (!model_escaped && s.data() >= input.data() && s.data() + s.size() <= input.data() + input.size()) {
+      if (!model_escaped && s.data() >= input.data() &&
+          s.data() + s.size() <= input.data() + input.size()) {
         model_ptr = s.data();
       } else {
         model_escaped = true;
@@ -210,14 +211,20 @@ Result<ModelField> FindModelField(std::string_view body) {
   std::size_t n = parser.write_some(false, body.data(), body.size(), ec);
   if (!ec && n < body.size()) ec = boost::json::error::extra_data;
   if (ec) {
-    return Error::Make(ErrorCode::kBodyInvalidJson, "request body is not valid JSON (" + ec.message() +
-                                                " at byte " + std::to_string(n) + ")");
+    return Error::Make(
+        ErrorCode::kBodyInvalidJson,
+        "request body is not valid JSON (" + ec.message() + " at byte " + std::to_string(n) + ")");
   }
   const ModelHandler& h = parser.handler();
-  if (!h.root_is_object) return Error::Make(ErrorCode::kBodyNotObject, "request body must be a JSON object");
-  if (!h.model_seen) return Error::Make(ErrorCode::kModelMissing, "request body has no \"model\" field");
-  if (h.duplicate) return Error::Make(ErrorCode::kModelDuplicate, "request body has more than one \"model\" field");
-  if (!h.model_is_string) return Error::Make(ErrorCode::kModelNotString, "\"model\" must be a string");
+  if (!h.root_is_object)
+    return Error::Make(ErrorCode::kBodyNotObject, "request body must be a JSON object");
+  if (!h.model_seen)
+    return Error::Make(ErrorCode::kModelMissing, "request body has no \"model\" field");
+  if (h.duplicate)
+    return Error::Make(ErrorCode::kModelDuplicate,
+                       "request body has more than one \"model\" field");
+  if (!h.model_is_string)
+    return Error::Make(ErrorCode::kModelNotString, "\"model\" must be a string");
   ModelField field;
   field.value = h.model;
   if (h.model_ptr != nullptr) {

@@ -15,9 +15,9 @@
 namespace warden::proxy {
 
 struct ModelField {
-  std::string value;               // the decoded string
-  std::size_t span_begin = 0;      // byte offset of the opening quote in the body
-  std::size_t span_end = 0;        // one past the closing quote
+  std::string value;           // the decoded string
+  std::size_t span_begin = 0;  // byte offset of the opening quote in the body
+  std::size_t span_end = 0;    // one past the closing quote
 };
 
 // Errors (code → caller message):

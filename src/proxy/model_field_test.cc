@@ -169,9 +169,8 @@ TEST(FindModelField, DuplicateTopLevelModelIsRefused) {
 
 TEST(FindModelField, NonStringModelIsRefused) {
   const std::string_view kBodies[] = {
-      R"({"model":1})",      R"({"model":1.5})",   R"({"model":-3})",
-      R"({"model":true})",   R"({"model":null})",  R"({"model":{}})",
-      R"({"model":["a/b"]})", R"({"model":{"id":"a/b"}})",
+      R"({"model":1})",    R"({"model":1.5})", R"({"model":-3})",      R"({"model":true})",
+      R"({"model":null})", R"({"model":{}})",  R"({"model":["a/b"]})", R"({"model":{"id":"a/b"}})",
   };
   for (std::string_view body : kBodies) {
     Result<ModelField> f = FindModelField(body);
@@ -208,8 +207,8 @@ TEST(FindModelField, MalformedJsonIsRefused) {
       R"({"model":"a/b"},)",
       R"({/*c*/"model":"a/b"})",
       R"({"model":"a/b"} // c)",
-      "{\"model\":\"a/\xff\"}",         // invalid UTF-8
-      "{\"model\":\"a/\nb\"}",          // raw control character in a string
+      "{\"model\":\"a/\xff\"}",  // invalid UTF-8
+      "{\"model\":\"a/\nb\"}",   // raw control character in a string
       R"({"model":"a/b","n":01})",
       R"({"model":"a/\x"})",
       std::string_view("{\"model\":\"a/b\"}\0", 16),  // trailing NUL

@@ -17,8 +17,10 @@ bool AllDigits(std::string_view s, std::size_t n) {
 // "q4", "q4_k_m", "iq4_xs", "8bit", "4bit": a quantisation tag, not a profile.
 bool LooksLikeQuantisation(std::string_view s) {
   std::size_t i = 0;
-  if (s.starts_with("iq")) i = 2;
-  else if (s.starts_with("q")) i = 1;
+  if (s.starts_with("iq"))
+    i = 2;
+  else if (s.starts_with("q"))
+    i = 1;
   if (i > 0) return s.size() > i && std::isdigit(static_cast<unsigned char>(s[i]));
   std::size_t d = 0;
   while (d < s.size() && std::isdigit(static_cast<unsigned char>(s[d]))) ++d;

@@ -44,7 +44,7 @@ TEST(ParseModelRef, DateAndQuantisationSuffixesStayInTheModel) {
       {"a/claude@20250101@work", "a", "claude@20250101", "work"},
       {"a/llama@q4_k_m@work", "a", "llama@q4_k_m", "work"},
       {"a/claude@2025010@x", "a", "claude", "2025010@x"},  // 7 digits is not a date
-      {"a/m@quick", "a", "m", "quick"},                     // "q" without a digit is a profile
+      {"a/m@quick", "a", "m", "quick"},                    // "q" without a digit is a profile
       {"a/m@bit", "a", "m", "bit"},
   };
   for (const ValidCase& c : kCases) {

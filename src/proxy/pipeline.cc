@@ -21,8 +21,13 @@ net::Task<bool> ServeProxy(RequestContext& r) {
 
 net::Task<bool> Handle(ClientContext& c, snapshot::SnapshotConstSharedPtr snap, Request& req) {
   const std::string_view path = PathOf(req.target());
-  RequestContext r{c, *snap, req, path, MatchRoute(path),
-                   req.keep_alive() && !c.draining.load(std::memory_order_relaxed), RequestLog{}};
+  RequestContext r{c,
+                   *snap,
+                   req,
+                   path,
+                   MatchRoute(path),
+                   req.keep_alive() && !c.draining.load(std::memory_order_relaxed),
+                   RequestLog{}};
   r.log.route = r.route.name;
   // if/else, not ?: — g++ 12 miscompiles conditional expressions around co_await.
   bool written = false;
@@ -32,7 +37,7 @@ net::Task<bool> Handle(ClientContext& c, snapshot::SnapshotConstSharedPtr snap, 
     written = co_await ServeBuiltin(r);
   }
   LogRequest(r);
-  co_return written && r.keep_alive;  // every exit path honours Connection: close
+  co_return written&& r.keep_alive;  // every exit path honours Connection: close
 }
 
 }  // namespace warden::proxy

@@ -26,7 +26,7 @@ std::string DisabledMessage(const snapshot::ProviderRuntime& prov) {
 std::string WireMismatchMessage(const snapshot::ProviderRuntime& prov) {
   std::string message = "provider '" + prov.id + "' speaks the ";
   message += prov.api == config::Api::kAnthropic ? "Anthropic API; use /v1/messages"
-                                                  : "OpenAI API; use /v1/chat/completions";
+                                                 : "OpenAI API; use /v1/chat/completions";
   return message;
 }
 
@@ -38,7 +38,8 @@ ProxyPlan CheckProvider(ProxyPlan plan, const Route& route, const ModelRef& ref)
                   "model profiles (\"@" + std::string(ref.profile) +
                       "\") are not supported yet; drop the @ suffix");
   }
-  if (!prov.enabled) return Reject(std::move(plan), 503, "provider_disabled", DisabledMessage(prov));
+  if (!prov.enabled)
+    return Reject(std::move(plan), 503, "provider_disabled", DisabledMessage(prov));
   const bool wants_anthropic = route.wire == WireFormat::kAnthropic;
   if (wants_anthropic != (prov.api == config::Api::kAnthropic)) {
     return Reject(std::move(plan), 400, "wire_format_mismatch", WireMismatchMessage(prov));
@@ -50,11 +51,16 @@ ProxyPlan CheckProvider(ProxyPlan plan, const Route& route, const ModelRef& ref)
 
 std::string_view WireCodeForBodyError(const Error& error) {
   switch (error.code) {
-    case ErrorCode::kBodyInvalidJson: return "invalid_json";
-    case ErrorCode::kModelMissing: return "model_missing";
-    case ErrorCode::kModelNotString: return "model_not_string";
-    case ErrorCode::kModelDuplicate: return "model_duplicate";
-    default: return "invalid_body";
+    case ErrorCode::kBodyInvalidJson:
+      return "invalid_json";
+    case ErrorCode::kModelMissing:
+      return "model_missing";
+    case ErrorCode::kModelNotString:
+      return "model_not_string";
+    case ErrorCode::kModelDuplicate:
+      return "model_duplicate";
+    default:
+      return "invalid_body";
   }
 }
 

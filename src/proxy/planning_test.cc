@@ -67,17 +67,16 @@ TEST(PlanProxy, RejectsWithOneCodePerReason) {
        "model_not_string", "must be a string", ""},
       {"model twice", bhttp::verb::post, "/v1/chat/completions",
        R"({"model":"openai/a","model":"openai/b"})", 400, "model_duplicate", "more than one", ""},
-      {"model without provider", bhttp::verb::post, "/v1/chat/completions",
-       R"({"model":"gpt-4o"})", 400, "model_invalid", "enabled providers: openai, anthropic", ""},
-      {"model with empty part", bhttp::verb::post, "/v1/chat/completions",
-       R"({"model":"openai/"})", 400, "model_invalid", "\"provider/model\"", ""},
-      {"unknown provider", bhttp::verb::post, "/v1/chat/completions", R"({"model":"nope/x"})",
-       400, "unknown_provider", "unknown provider 'nope'; enabled providers: openai, anthropic",
-       ""},
+      {"model without provider", bhttp::verb::post, "/v1/chat/completions", R"({"model":"gpt-4o"})",
+       400, "model_invalid", "enabled providers: openai, anthropic", ""},
+      {"model with empty part", bhttp::verb::post, "/v1/chat/completions", R"({"model":"openai/"})",
+       400, "model_invalid", "\"provider/model\"", ""},
+      {"unknown provider", bhttp::verb::post, "/v1/chat/completions", R"({"model":"nope/x"})", 400,
+       "unknown_provider", "unknown provider 'nope'; enabled providers: openai, anthropic", ""},
       {"profile", bhttp::verb::post, "/v1/chat/completions", R"({"model":"openai/gpt-4o@work"})",
        400, "profiles_unsupported", "(\"@work\") are not supported yet", "openai"},
-      {"disabled provider", bhttp::verb::post, "/v1/chat/completions", R"({"model":"off/x"})",
-       503, "provider_disabled",
+      {"disabled provider", bhttp::verb::post, "/v1/chat/completions", R"({"model":"off/x"})", 503,
+       "provider_disabled",
        "provider 'off' is disabled: no credential resolved; to enable it set OFF_API_KEY, "
        "OFF_API_KEYS",
        "off"},
@@ -154,10 +153,12 @@ TEST(WireCodeForBodyError, MapsEachModelFieldCode) {
     std::string_view wire_code;
   };
   const Case kCases[] = {
-      {ErrorCode::kBodyInvalidJson, "invalid_json"}, {ErrorCode::kModelMissing, "model_missing"},
+      {ErrorCode::kBodyInvalidJson, "invalid_json"},
+      {ErrorCode::kModelMissing, "model_missing"},
       {ErrorCode::kModelNotString, "model_not_string"},
       {ErrorCode::kModelDuplicate, "model_duplicate"},
-      {ErrorCode::kBodyNotObject, "invalid_body"},     {ErrorCode::kIoError, "invalid_body"},
+      {ErrorCode::kBodyNotObject, "invalid_body"},
+      {ErrorCode::kIoError, "invalid_body"},
   };
   for (const Case& c : kCases) {
     EXPECT_EQ(WireCodeForBodyError(Error::Make(c.error_code, "m")), c.wire_code)

@@ -62,9 +62,9 @@ bool IsKeyRejected(int status, std::string_view body) {
   if (status != 401 && status != 403) return false;
   const auto error = ParseProviderError(body);
   if (status == 401) {
-    return !error || !Names(*error, {"mismatched_organization", "invalid_organization",
-                                     "no_such_organization", "mismatched_project",
-                                     "invalid_project"});
+    return !error ||
+           !Names(*error, {"mismatched_organization", "invalid_organization",
+                           "no_such_organization", "mismatched_project", "invalid_project"});
   }
   return error && Names(*error, {"authentication_error", "invalid_api_key"});
 }

@@ -12,7 +12,6 @@ namespace json = boost::json;
 
 namespace {
 
-
 json::object KeyToJson(const KeyReadiness& k) {
   json::object o;
   o["fingerprint"] = k.fingerprint;
@@ -80,7 +79,8 @@ class ObjectReader {
     const json::value* v = Get(name);
     if (v == nullptr) return 0;
     if (v->is_int64()) return v->get_int64();
-    if (v->is_uint64() && v->get_uint64() <= std::uint64_t(std::numeric_limits<std::int64_t>::max()))
+    if (v->is_uint64() &&
+        v->get_uint64() <= std::uint64_t(std::numeric_limits<std::int64_t>::max()))
       return static_cast<std::int64_t>(v->get_uint64());
     Fail(name, "must be an integer");
     return 0;
@@ -142,7 +142,9 @@ class ObjectReader {
 KeyReadiness ParseKey(const json::value& v, const std::string& path, std::optional<Error>& error) {
   KeyReadiness k;
   if (!v.is_object()) {
-    if (!error) error = Error::Make(ErrorCode::kReadyzInvalid, "/readyz document: " + path + " must be an object");
+    if (!error)
+      error = Error::Make(ErrorCode::kReadyzInvalid,
+                          "/readyz document: " + path + " must be an object");
     return k;
   }
   ObjectReader r(v.get_object(), path, error);
@@ -162,7 +164,8 @@ void ParseEnabledProvider(ObjectReader& r, ProviderReadiness& p, std::optional<E
   const json::array* keys = r.Array("key_status");
   if (keys == nullptr) return;
   for (std::size_t i = 0; i < keys->size() && !error; ++i) {
-    p.keys.push_back(ParseKey((*keys)[i], r.Path("key_status") + "[" + std::to_string(i) + "]", error));
+    p.keys.push_back(
+        ParseKey((*keys)[i], r.Path("key_status") + "[" + std::to_string(i) + "]", error));
   }
   if (!error && count != p.keys.size()) r.Fail("keys", "does not match the length of key_status");
   if (r.Has("expires_at") || r.Has("token_source")) {
@@ -180,7 +183,9 @@ ProviderReadiness ParseProvider(std::string_view id, const json::value& v,
   p.id = std::string(id);
   const std::string path = "providers." + p.id;
   if (!v.is_object()) {
-    if (!error) error = Error::Make(ErrorCode::kReadyzInvalid, "/readyz document: " + path + " must be an object");
+    if (!error)
+      error = Error::Make(ErrorCode::kReadyzInvalid,
+                          "/readyz document: " + path + " must be an object");
     return p;
   }
   ObjectReader r(v.get_object(), path, error);

@@ -66,7 +66,7 @@ struct ReloadReadiness {
 struct ReadyzDocument {
   bool ready = false;  // some provider has a usable credential ("ready"), else "unavailable"
   std::uint64_t generation = 0;
-  std::string config;  // where the config came from
+  std::string config;                        // where the config came from
   std::vector<ProviderReadiness> providers;  // config order
   ReloadReadiness reload;
 };

@@ -31,7 +31,9 @@ struct BodyRelay {
   std::size_t relayed = 0;
 };
 
-bool Bodyless(unsigned status) { return status == 204 || status == 304 || (status >= 100 && status < 200); }
+bool Bodyless(unsigned status) {
+  return status == 204 || status == 304 || (status >= 100 && status < 200);
+}
 
 void CopyForwardedHeaders(const bhttp::fields& from, bhttp::fields& to) {
   const std::string_view connection_tokens = from[bhttp::field::connection];
@@ -50,7 +52,8 @@ net::Task<RelayResult> RelayBody(BodyRelay& r) {
       r.parser.get().body().data = buf.data();
       r.parser.get().body().size = buf.size();
       r.up.stream.Tcp().expires_after(r.idle_timeout);
-      auto [ec, n] = co_await bhttp::async_read_some(r.up.stream, r.up.buffer, r.parser, net::kUseTuple);
+      auto [ec, n] =
+          co_await bhttp::async_read_some(r.up.stream, r.up.buffer, r.parser, net::kUseTuple);
       if (ec == bhttp::error::need_buffer) ec = {};
       if (ec) co_return RelayResult::kUpstreamFailed;
       r.res.body().size = buf.size() - r.parser.get().body().size;
@@ -92,8 +95,10 @@ void PrepareHeader(const ClientContext& c, const BodyParser& parser, const Relay
   res.version(11);
   res.result(status);
   CopyForwardedHeaders(parser.get(), res);
-  if (parser.content_length()) res.content_length(*parser.content_length());
-  else if (!Bodyless(status) && !close_delimited) res.chunked(true);
+  if (parser.content_length())
+    res.content_length(*parser.content_length());
+  else if (!Bodyless(status) && !close_delimited)
+    res.chunked(true);
   res.keep_alive(options.keep_alive && !close_delimited);
   AddStandardHeaders(c, res.base());
   res.body().data = nullptr;
@@ -129,11 +134,13 @@ net::Task<RelayOutcome> StreamResponse(ClientContext& c, http::UpstreamConnectio
     out.result = co_await RelayWatched(c, relay);
   }
   out.relayed = relay.relayed;
-  out.upstream_reusable = out.result == RelayResult::kDone && parser.is_done() && parser.keep_alive();
+  out.upstream_reusable =
+      out.result == RelayResult::kDone && parser.is_done() && parser.keep_alive();
   co_return out;
 }
 
-net::Task<bool> ForwardBuffered(ClientContext& c, bhttp::response<bhttp::string_body>& upstream_response,
+net::Task<bool> ForwardBuffered(ClientContext& c,
+                                bhttp::response<bhttp::string_body>& upstream_response,
                                 bool keep_alive) {
   bhttp::response<bhttp::string_body> res;
   res.version(11);

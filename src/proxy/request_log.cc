@@ -8,7 +8,8 @@ namespace warden::proxy {
 void LogRequest(const RequestContext& r) {
   const RequestLog& log = r.log;
   const ClientContext& c = r.client;
-  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - log.start).count();
+  double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - log.start).count();
   c.gw.metrics.CountRequest(log.route, log.provider, log.status, seconds);
   if (c.gw.access_log) {
     // Path only (no query string: it may carry anything); credentials never reach this line.

@@ -29,8 +29,7 @@ void AddStandardHeaders(const ClientContext& c, net::http::fields& fields);
 net::Task<bool> WriteResponse(ClientContext& c, Response response, bool keep_alive);
 
 // Writes `reply` as an error body in the wire format of `target`'s route.
-net::Task<bool> WriteError(ClientContext& c, std::string_view target, Reply reply,
-                           bool keep_alive);
+net::Task<bool> WriteError(ClientContext& c, std::string_view target, Reply reply, bool keep_alive);
 
 // The same for a request being handled: records the status in its log line first.
 net::Task<bool> Send(RequestContext& r, Response response);

@@ -9,11 +9,11 @@
 namespace warden::proxy {
 
 enum class RouteKind {
-  kProxy,      // forwarded to a provider
-  kModels,     // GET /v1/models
-  kHealthz,    // GET /healthz (no auth)
-  kReadyz,     // GET /readyz (no auth; never a value)
-  kMetrics,    // GET /metrics (auth)
+  kProxy,    // forwarded to a provider
+  kModels,   // GET /v1/models
+  kHealthz,  // GET /healthz (no auth)
+  kReadyz,   // GET /readyz (no auth; never a value)
+  kMetrics,  // GET /metrics (auth)
   kNotFound,
 };
 
@@ -21,7 +21,7 @@ struct Route {
   RouteKind kind = RouteKind::kNotFound;
   std::string_view name = "unknown";  // metric label: "chat_completions", "messages", ...
   WireFormat wire = WireFormat::kOpenAi;
-  std::string_view upstream_suffix;   // appended to the provider's base path: "/chat/completions"
+  std::string_view upstream_suffix;  // appended to the provider's base path: "/chat/completions"
   bool post_only = false;
 };
 

@@ -9,11 +9,16 @@ namespace warden::proxy {
 
 UpstreamFailureKind DescribeUpstreamFailure(const Error& failure) {
   switch (failure.code) {
-    case ErrorCode::kUpstreamTimeout: return {504, "timeout", "upstream_timeout"};
-    case ErrorCode::kUpstreamBusy: return {503, "busy", "upstream_busy"};
-    case ErrorCode::kUpstreamTls: return {502, "tls", "upstream_error"};
-    case ErrorCode::kUpstreamConnect: return {502, "connect", "upstream_error"};
-    default: return {502, "protocol", "upstream_error"};
+    case ErrorCode::kUpstreamTimeout:
+      return {504, "timeout", "upstream_timeout"};
+    case ErrorCode::kUpstreamBusy:
+      return {503, "busy", "upstream_busy"};
+    case ErrorCode::kUpstreamTls:
+      return {502, "tls", "upstream_error"};
+    case ErrorCode::kUpstreamConnect:
+      return {502, "connect", "upstream_error"};
+    default:
+      return {502, "protocol", "upstream_error"};
   }
 }
 
@@ -21,11 +26,12 @@ Error FirstByteFailure(std::string_view provider, bool timed_out,
                        std::chrono::milliseconds first_byte_timeout, std::string_view reason) {
   const std::string who = "provider '" + std::string(provider) + "'";
   if (timed_out) {
-    return Error::Make(ErrorCode::kUpstreamTimeout,
-                       who + " did not answer within " + config::FormatDuration(first_byte_timeout));
+    return Error::Make(ErrorCode::kUpstreamTimeout, who + " did not answer within " +
+                                                        config::FormatDuration(first_byte_timeout));
   }
-  return Error::Make(ErrorCode::kUpstreamProtocol, who + " closed the connection or sent an invalid response (" +
-                                              std::string(reason) + ")");
+  return Error::Make(
+      ErrorCode::kUpstreamProtocol,
+      who + " closed the connection or sent an invalid response (" + std::string(reason) + ")");
 }
 
 bool NeedsClassification(int status, CredentialKind kind) {

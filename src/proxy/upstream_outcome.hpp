@@ -19,7 +19,7 @@
 namespace warden::proxy {
 
 struct UpstreamFailureKind {
-  int status = 502;                         // for the caller
+  int status = 502;                            // for the caller
   std::string_view metric_label = "protocol";  // warden_upstream_errors_total{kind}
   std::string_view wire_code = "upstream_error";
 };
@@ -39,10 +39,10 @@ Error FirstByteFailure(std::string_view provider, bool timed_out,
 bool NeedsClassification(int status, CredentialKind kind);
 
 enum class ErrorVerdict {
-  kRotateKey,         // rate-limited: cool the key down, retry with the next one
-  kKeyRejected,       // 401/403: mark the key failing, pass the response through
-  kRefreshAndRetry,   // 401 to a federated token: refresh it once, retry once
-  kPassThrough,       // anything else: the caller gets the provider's response
+  kRotateKey,        // rate-limited: cool the key down, retry with the next one
+  kKeyRejected,      // 401/403: mark the key failing, pass the response through
+  kRefreshAndRetry,  // 401 to a federated token: refresh it once, retry once
+  kPassThrough,      // anything else: the caller gets the provider's response
 };
 
 // `may_refresh`: the token can still be refreshed for this request (a refresher exists and

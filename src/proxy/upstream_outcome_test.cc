@@ -73,8 +73,8 @@ TEST(ClassifyErrorResponse, Table) {
   };
   for (const Case& c : kCases) {
     EXPECT_EQ(ClassifyErrorResponse(c.status, c.body, c.kind, c.may_refresh), c.verdict)
-        << c.status << " " << c.body << " kind " << static_cast<int>(c.kind)
-        << " may_refresh " << c.may_refresh;
+        << c.status << " " << c.body << " kind " << static_cast<int>(c.kind) << " may_refresh "
+        << c.may_refresh;
   }
 }
 
@@ -106,8 +106,8 @@ TEST(FirstByteFailure, TimeoutNamesTheLimitOtherwiseTheReason) {
   EXPECT_EQ(DescribeUpstreamFailure(timeout).status, 504);
   EXPECT_EQ(timeout.message, "provider 'openai' did not answer within 1m30s");
 
-  const Error broken = FirstByteFailure("openai", false, std::chrono::milliseconds(90'000),
-                                        "end of stream");
+  const Error broken =
+      FirstByteFailure("openai", false, std::chrono::milliseconds(90'000), "end of stream");
   EXPECT_EQ(DescribeUpstreamFailure(broken).status, 502);
   EXPECT_EQ(DescribeUpstreamFailure(broken).metric_label, "protocol");
   EXPECT_THAT(broken.message,

@@ -111,7 +111,8 @@ bool ForwardResponseHeader(std::string_view name, std::string_view connection_to
   return !Dropped(name, kFromProvider) && !ListedIn(connection_tokens, name);
 }
 
-UpstreamRequest BuildUpstreamRequest(const http::Request& req, const snapshot::ProviderRuntime& prov,
+UpstreamRequest BuildUpstreamRequest(const http::Request& req,
+                                     const snapshot::ProviderRuntime& prov,
                                      std::string_view upstream_suffix, std::size_t body_size) {
   const std::string target =
       prov.base_path + std::string(upstream_suffix) + std::string(QueryOf(req.target()));

@@ -41,7 +41,8 @@ bool ForwardResponseHeader(std::string_view name, std::string_view connection_to
 // query, the forwarded caller headers, Host, the provider's extra headers, anthropic-version
 // for Anthropic providers when the caller sent none, Content-Length and keep-alive. Built once
 // per request; only the credential changes between attempts.
-UpstreamRequest BuildUpstreamRequest(const http::Request& req, const snapshot::ProviderRuntime& prov,
+UpstreamRequest BuildUpstreamRequest(const http::Request& req,
+                                     const snapshot::ProviderRuntime& prov,
                                      std::string_view upstream_suffix, std::size_t body_size);
 
 // A static key goes in x-api-key for Anthropic providers; otherwise (and for federated tokens)

@@ -32,9 +32,9 @@ TEST(ForwardRequestHeader, DropsWhatWardenOwnsAndHopByHopHeaders) {
 
 TEST(ForwardRequestHeader, ForwardsEverythingElse) {
   const std::string_view kForwarded[] = {
-      "content-type", "accept", "user-agent", "openai-beta",
-      "anthropic-version", "anthropic-beta", "x-request-id", "x-forwarded", "x-forwardedfor",
-      "x-stainless-lang", "set-cookie", "idempotency-key"};
+      "content-type",      "accept",           "user-agent",   "openai-beta",
+      "anthropic-version", "anthropic-beta",   "x-request-id", "x-forwarded",
+      "x-forwardedfor",    "x-stainless-lang", "set-cookie",   "idempotency-key"};
   for (std::string_view name : kForwarded) {
     EXPECT_TRUE(ForwardRequestHeader(name, "")) << name;
   }
@@ -76,18 +76,32 @@ TEST(ForwardResponseHeader, DropsHopByHopFramingAndWardensOwnUpstreamSession) {
     bool forwarded;
   };
   const Case kCases[] = {
-      {"connection", false},        {"keep-alive", false},      {"proxy-connection", false},
-      {"te", false},                {"trailer", false},         {"transfer-encoding", false},
-      {"upgrade", false},           {"proxy-authorization", false},
-      {"proxy-authenticate", false}, {"content-length", false}, {"Content-Length", false},
+      {"connection", false},
+      {"keep-alive", false},
+      {"proxy-connection", false},
+      {"te", false},
+      {"trailer", false},
+      {"transfer-encoding", false},
+      {"upgrade", false},
+      {"proxy-authorization", false},
+      {"proxy-authenticate", false},
+      {"content-length", false},
+      {"Content-Length", false},
       {"Transfer-Encoding", false},
       // What warden owns towards providers is the provider's to send back.
-      {"content-type", true},       {"retry-after", true},      {"x-request-id", true},
-      {"www-authenticate", true}, {"authorization", true},
+      {"content-type", true},
+      {"retry-after", true},
+      {"x-request-id", true},
+      {"www-authenticate", true},
+      {"authorization", true},
       // Warden's own session and account with the provider stay with warden.
-      {"set-cookie", false}, {"Set-Cookie2", false}, {"openai-organization", false},
-      {"openai-project", false}, {"anthropic-organization-id", false},
-      {"x-forwarded-for", true},    {"anthropic-ratelimit-requests-remaining", true},
+      {"set-cookie", false},
+      {"Set-Cookie2", false},
+      {"openai-organization", false},
+      {"openai-project", false},
+      {"anthropic-organization-id", false},
+      {"x-forwarded-for", true},
+      {"anthropic-ratelimit-requests-remaining", true},
   };
   for (const Case& c : kCases) EXPECT_EQ(ForwardResponseHeader(c.name), c.forwarded) << c.name;
 }
@@ -174,8 +188,10 @@ TEST(SetCredential, PutsEachCredentialInItsHeader) {
   };
   for (const Case& c : kCases) {
     Credential cred;
-    if (c.static_key) cred.key = &key;
-    else cred.federated = token;
+    if (c.static_key)
+      cred.key = &key;
+    else
+      cred.federated = token;
     UpstreamRequest up{bhttp::verb::post, "/", 11};
     SetCredential(up, c.api, cred);
     EXPECT_EQ(up[c.header], c.value) << c.header;

@@ -13,7 +13,8 @@ namespace warden::proxy {
 enum class WireFormat { kOpenAi, kAnthropic };
 
 // A JSON error body. `code` is a stable snake_case identifier (e.g. "unknown_provider").
-std::string ErrorBody(WireFormat format, int status, std::string_view code, std::string_view message);
+std::string ErrorBody(WireFormat format, int status, std::string_view code,
+                      std::string_view message);
 
 // OpenAI "type" for an HTTP status: invalid_request_error, authentication_error, ...
 std::string_view OpenAiErrorType(int status);

@@ -26,12 +26,12 @@ Result<Secret> ResolveEnvRef(const config::SecretRef& ref,
   }
   auto value = env.Get(ref.id);
   if (!value) {
-    return Error::Make(ErrorCode::kSecretRefNotFound, "environment variable " + ref.id + " is not set",
-                       context);
+    return Error::Make(ErrorCode::kSecretRefNotFound,
+                       "environment variable " + ref.id + " is not set", context);
   }
   if (value->empty()) {
-    return Error::Make(ErrorCode::kSecretRefNotFound, "environment variable " + ref.id + " is empty",
-                       context);
+    return Error::Make(ErrorCode::kSecretRefNotFound,
+                       "environment variable " + ref.id + " is empty", context);
   }
   return Secret(std::move(*value));
 }

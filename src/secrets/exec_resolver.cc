@@ -120,10 +120,10 @@ Result<Secret> ValueFor(const Response& response, const config::SecretRef& ref,
         }
       }
       if (const HelperCode* known = FindHelperCode(wire)) {
-        return Error::Make(known->code,
-                           Prefix(alias) + "the helper reported " + std::string(known->wire) +
-                               " for this id",
-                           context);
+        return Error::Make(
+            known->code,
+            Prefix(alias) + "the helper reported " + std::string(known->wire) + " for this id",
+            context);
       }
       return Error::Make(kProviderError,
                          Prefix(alias) +
@@ -186,9 +186,9 @@ std::vector<Result<Secret>> ResolveExecRefs(std::string_view alias,
   if (!run) {
     // Whatever stopped the run (including a pipe that could not be made) is the provider's
     // failure from the ref's point of view.
-    return FailAll(Error::Make(kProviderError, run.error().message)
-                       .Wrap("exec provider " + Quoted(alias)),
-                   refs);
+    return FailAll(
+        Error::Make(kProviderError, run.error().message).Wrap("exec provider " + Quoted(alias)),
+        refs);
   }
   std::string& out = run->stdout_data;
   explicit_bzero(run->stderr_tail.data(), run->stderr_tail.size());

@@ -5,8 +5,8 @@
 #include <boost/json.hpp>
 #include <string>
 
-#include "secrets/json_pointer.hpp"
 #include "base/private_file.hpp"
+#include "secrets/json_pointer.hpp"
 
 namespace warden::secrets {
 namespace {
@@ -53,9 +53,10 @@ Result<Secret> FromSingleValue(std::string_view content, const config::SecretRef
     content.remove_suffix(1);
   }
   if (content.empty()) {
-    return Error::Make(ErrorCode::kSecretRefInvalid,
-                       Who(alias) + ": the file holds an empty value; it must be a non-empty string",
-                       ref.Describe());
+    return Error::Make(
+        ErrorCode::kSecretRefInvalid,
+        Who(alias) + ": the file holds an empty value; it must be a non-empty string",
+        ref.Describe());
   }
   return Secret(std::string(content));
 }

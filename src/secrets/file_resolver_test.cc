@@ -59,8 +59,8 @@ TEST(FileResolver, JsonModeResolvesPointers) {
 TEST(FileResolver, InvalidJsonIsProviderErrorForEveryRef) {
   TempDir dir;
   auto path = dir.WriteFile("s.json", R"({"key": "PLANTED-VALUE",)");
-  auto results =
-      ResolveFileRefs("fm", FileProvider(path, config::FileMode::kJson), {FileRef("/key"), FileRef("/b")});
+  auto results = ResolveFileRefs("fm", FileProvider(path, config::FileMode::kJson),
+                                 {FileRef("/key"), FileRef("/b")});
   for (const auto& r : results) {
     ASSERT_FALSE(r);
     EXPECT_EQ(r.error().code, ErrorCode::kSecretProviderError);
@@ -84,7 +84,8 @@ TEST(FileResolver, SingleValueStripsOneLineEnding) {
   int n = 0;
   for (const auto& c : cases) {
     auto path = dir.WriteFile("v" + std::to_string(n++), c.content);
-    auto results = ResolveFileRefs("fm", FileProvider(path, config::FileMode::kSingleValue), {FileRef("value")});
+    auto results = ResolveFileRefs("fm", FileProvider(path, config::FileMode::kSingleValue),
+                                   {FileRef("value")});
     ASSERT_TRUE(results[0]) << results[0].error().ToString();
     EXPECT_EQ(results[0]->Reveal(), c.value);
   }
@@ -93,13 +94,15 @@ TEST(FileResolver, SingleValueStripsOneLineEnding) {
 TEST(FileResolver, SingleValueNeedsIdValueAndContent) {
   TempDir dir;
   auto path = dir.WriteFile("v", "sk-1\n");
-  auto wrong = ResolveFileRefs("fm", FileProvider(path, config::FileMode::kSingleValue), {FileRef("/key")});
+  auto wrong =
+      ResolveFileRefs("fm", FileProvider(path, config::FileMode::kSingleValue), {FileRef("/key")});
   ASSERT_FALSE(wrong[0]);
   EXPECT_EQ(wrong[0].error().code, ErrorCode::kSecretRefInvalid);
   EXPECT_TRUE(Contains(wrong[0].error().message, "\"value\""));
 
   auto empty_path = dir.WriteFile("e", "\n");
-  auto empty = ResolveFileRefs("fm", FileProvider(empty_path, config::FileMode::kSingleValue), {FileRef("value")});
+  auto empty = ResolveFileRefs("fm", FileProvider(empty_path, config::FileMode::kSingleValue),
+                               {FileRef("value")});
   ASSERT_FALSE(empty[0]);
   EXPECT_EQ(empty[0].error().code, ErrorCode::kSecretRefInvalid);
 }
@@ -107,7 +110,8 @@ TEST(FileResolver, SingleValueNeedsIdValueAndContent) {
 TEST(FileResolver, SecurityChecksApplyAndNameTheFix) {
   TempDir dir;
   auto path = dir.WriteFile("s.json", R"({"k":"PLANTED"})", 0644);
-  auto results = ResolveFileRefs("fm", FileProvider(path, config::FileMode::kJson), {FileRef("/k")});
+  auto results =
+      ResolveFileRefs("fm", FileProvider(path, config::FileMode::kJson), {FileRef("/k")});
   ASSERT_FALSE(results[0]);
   EXPECT_EQ(results[0].error().code, ErrorCode::kSecretFileInsecure);
   EXPECT_TRUE(Contains(results[0].error().message, "chmod 600 " + path));
@@ -117,7 +121,8 @@ TEST(FileResolver, SecurityChecksApplyAndNameTheFix) {
 
 TEST(FileResolver, MissingFile) {
   TempDir dir;
-  auto missing = ResolveFileRefs("fm", FileProvider(dir.Join("no.json"), config::FileMode::kJson), {FileRef("/k")});
+  auto missing = ResolveFileRefs("fm", FileProvider(dir.Join("no.json"), config::FileMode::kJson),
+                                 {FileRef("/k")});
   EXPECT_EQ(missing[0].error().code, ErrorCode::kSecretProviderError);
   EXPECT_TRUE(Contains(missing[0].error().message, dir.Join("no.json")));
   // An unknown mode can no longer reach the resolver: FileMode has only json and single_value,

@@ -72,9 +72,9 @@ Result<const boost::json::value*> ResolvePointer(const boost::json::value& doc,
   }
   // not_found, value_is_scalar, or token_overflow (an index no array can reach): the pointer is
   // well-formed but names nothing in this document.
-  return Error::Make(ErrorCode::kSecretRefNotFound, "JSON pointer " + Quoted(pointer) +
-                                                        " not found: nothing at " +
-                                                        Quoted(step.prefix));
+  return Error::Make(
+      ErrorCode::kSecretRefNotFound,
+      "JSON pointer " + Quoted(pointer) + " not found: nothing at " + Quoted(step.prefix));
 }
 
 }  // namespace warden::secrets

@@ -60,8 +60,9 @@ Result<const config::SecretProviderConfig*> SecretResolver::Lookup(
   const config::SecretProviderConfig& provider = it->second;
   if (provider.source != ref.source) {
     return Error::Make(ErrorCode::kSecretRefInvalid,
-                       "SecretRef source " + Quoted(ref.source) + " does not match secret provider \"" +
-                           ref.provider + "\", whose source is " + Quoted(provider.source),
+                       "SecretRef source " + Quoted(ref.source) +
+                           " does not match secret provider \"" + ref.provider +
+                           "\", whose source is " + Quoted(provider.source),
                        context);
   }
   return &provider;

@@ -14,9 +14,9 @@ namespace {
 using Vars = std::map<std::string, std::string>;
 
 using namespace std::chrono_literals;
+using config::SecretSource;
 using warden::test_util::ReadAll;
 using warden::test_util::TempDir;
-using config::SecretSource;
 
 bool Contains(const std::string& haystack, const std::string& needle) {
   return haystack.find(needle) != std::string::npos;
@@ -67,7 +67,8 @@ TEST(SecretResolver, UnknownAliasListsConfiguredOnes) {
   MapEnvironment env;
   SecretResolver resolver(providers, env);
   for (const auto& ref :
-       {Ref(SecretSource::kExec, "vualt", "x"), Ref(SecretSource::kEnv, "other", "X"), Ref(SecretSource::kFile, "default", "/x")}) {
+       {Ref(SecretSource::kExec, "vualt", "x"), Ref(SecretSource::kEnv, "other", "X"),
+        Ref(SecretSource::kFile, "default", "/x")}) {
     auto r = resolver.Resolve(ref);
     ASSERT_FALSE(r);
     EXPECT_EQ(r.error().code, ErrorCode::kSecretProviderNotConfigured);
@@ -125,10 +126,11 @@ TEST(SecretResolver, ResolveAllBatchesOneProcessPerExecAliasInInputOrder) {
   MapEnvironment env(Vars{{"E", "ev"}});
   SecretResolver resolver(providers, env);
 
-  auto results = resolver.ResolveAll({Ref(SecretSource::kExec, "vault", "a"), Ref(SecretSource::kEnv, "default", "E"),
-                                      Ref(SecretSource::kExec, "other", "a"), Ref(SecretSource::kFile, "fm", "/f"),
-                                      Ref(SecretSource::kExec, "vault", "b"), Ref(SecretSource::kExec, "nope", "a"),
-                                      Ref(SecretSource::kExec, "vault", "missing")});
+  auto results = resolver.ResolveAll(
+      {Ref(SecretSource::kExec, "vault", "a"), Ref(SecretSource::kEnv, "default", "E"),
+       Ref(SecretSource::kExec, "other", "a"), Ref(SecretSource::kFile, "fm", "/f"),
+       Ref(SecretSource::kExec, "vault", "b"), Ref(SecretSource::kExec, "nope", "a"),
+       Ref(SecretSource::kExec, "vault", "missing")});
   ASSERT_EQ(results.size(), 7u);
   const char* expected[] = {"va", "ev", "oa", "fv", "vb"};
   for (std::size_t i = 0; i < 5; ++i) {
@@ -211,18 +213,28 @@ TEST(SecretResolver, NoErrorEverContainsAValueOrChildOutput) {
   MapEnvironment env(Vars{{"PLANTED_VAR", p}});
   SecretResolver resolver(providers, env);
 
-  std::vector<config::SecretRef> refs = {
-      Ref(SecretSource::kExec, "garbage", "a"),       Ref(SecretSource::kExec, "exit3", "a"),
-      Ref(SecretSource::kExec, "hang", "a"),          Ref(SecretSource::kExec, "flood", "a"),
-      Ref(SecretSource::kExec, "badver", "a"),        Ref(SecretSource::kExec, "codes", "a"),
-      Ref(SecretSource::kExec, "codes", "b"),         Ref(SecretSource::kExec, "codes", "n"),
-      Ref(SecretSource::kExec, "codes", "z"),         Ref(SecretSource::kExec, "rawtwo", "a"),
-      Ref(SecretSource::kExec, "rawtwo", "b"),        Ref(SecretSource::kExec, "signal", "a"),
-      Ref(SecretSource::kFile, "badjson", "/a"),      Ref(SecretSource::kFile, "insecure", "/a"),
-      Ref(SecretSource::kFile, "shapes", "/obj"),     Ref(SecretSource::kFile, "shapes", "/arr"),
-      Ref(SecretSource::kFile, "shapes", "/obj/x/y"), Ref(SecretSource::kFile, "shapes", "/num/x"),
-      Ref(SecretSource::kFile, "single", "/a"),       Ref(SecretSource::kEnv, "allow", "PLANTED_VAR"),
-      Ref(SecretSource::kExec, "nope", "a"),          Ref(SecretSource::kFile, "allow", "/a")};
+  std::vector<config::SecretRef> refs = {Ref(SecretSource::kExec, "garbage", "a"),
+                                         Ref(SecretSource::kExec, "exit3", "a"),
+                                         Ref(SecretSource::kExec, "hang", "a"),
+                                         Ref(SecretSource::kExec, "flood", "a"),
+                                         Ref(SecretSource::kExec, "badver", "a"),
+                                         Ref(SecretSource::kExec, "codes", "a"),
+                                         Ref(SecretSource::kExec, "codes", "b"),
+                                         Ref(SecretSource::kExec, "codes", "n"),
+                                         Ref(SecretSource::kExec, "codes", "z"),
+                                         Ref(SecretSource::kExec, "rawtwo", "a"),
+                                         Ref(SecretSource::kExec, "rawtwo", "b"),
+                                         Ref(SecretSource::kExec, "signal", "a"),
+                                         Ref(SecretSource::kFile, "badjson", "/a"),
+                                         Ref(SecretSource::kFile, "insecure", "/a"),
+                                         Ref(SecretSource::kFile, "shapes", "/obj"),
+                                         Ref(SecretSource::kFile, "shapes", "/arr"),
+                                         Ref(SecretSource::kFile, "shapes", "/obj/x/y"),
+                                         Ref(SecretSource::kFile, "shapes", "/num/x"),
+                                         Ref(SecretSource::kFile, "single", "/a"),
+                                         Ref(SecretSource::kEnv, "allow", "PLANTED_VAR"),
+                                         Ref(SecretSource::kExec, "nope", "a"),
+                                         Ref(SecretSource::kFile, "allow", "/a")};
   auto results = resolver.ResolveAll(refs);
   ASSERT_EQ(results.size(), refs.size());
   for (std::size_t i = 0; i < results.size(); ++i) {

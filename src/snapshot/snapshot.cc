@@ -24,7 +24,8 @@ SnapshotConstSharedPtr SnapshotStore::Load() const {
   thread_local Cache cache;
   const std::uint64_t g = generation_.load(std::memory_order_acquire);
   if (cache.owner != this || cache.generation != g || !cache.local) {
-    auto holder = std::make_shared<const SnapshotConstSharedPtr>(current_.load(std::memory_order_acquire));
+    auto holder =
+        std::make_shared<const SnapshotConstSharedPtr>(current_.load(std::memory_order_acquire));
     cache.local = SnapshotConstSharedPtr(holder, holder->get());
     cache.owner = this;
     cache.generation = g;

@@ -30,11 +30,11 @@ struct ProviderRuntime {
   http::Origin origin;
   std::string base_path;  // "/v1"
   bool enabled = false;
-  std::string disabled_reason;        // why not enabled (names only, never values)
+  std::string disabled_reason;             // why not enabled (names only, never values)
   std::vector<std::string> how_to_enable;  // env variables / config keys that would enable it
-  std::string source_kind;            // "env" | "config" | "federated" | "none"
-  std::string federated_problem;      // a federated token was found but is expired/malformed
-  bool broken = false;                // report mode only: its credential config failed to resolve
+  std::string source_kind;                 // "env" | "config" | "federated" | "none"
+  std::string federated_problem;           // a federated token was found but is expired/malformed
+  bool broken = false;  // report mode only: its credential config failed to resolve
   creds::KeyPool keys;
   std::vector<std::pair<std::string, Secret>> headers;  // extra headers, prefix applied
   std::vector<std::string> forward_caller_headers;      // opted-in caller headers, lower case

@@ -72,11 +72,12 @@ FederatedLoad LoadFederatedToken(const config::FederatedConfig& fed, const confi
 
 namespace {
 
-// Every SecretInput of one build, resolved with a single secrets::SecretResolver::ResolveAll call so that
-// each exec alias runs once with all its ids (batched) and each file alias is read once.
+// Every SecretInput of one build, resolved with a single secrets::SecretResolver::ResolveAll call
+// so that each exec alias runs once with all its ids (batched) and each file alias is read once.
 class PreResolved {
  public:
-  PreResolved(secrets::SecretResolver& resolver, const std::vector<const config::SecretInput*>& inputs) {
+  PreResolved(secrets::SecretResolver& resolver,
+              const std::vector<const config::SecretInput*>& inputs) {
     std::vector<config::SecretRef> refs;
     std::vector<const config::SecretInput*> owners;
     for (const auto* in : inputs) {
@@ -86,14 +87,16 @@ class PreResolved {
       }
     }
     auto results = resolver.ResolveAll(refs);
-    for (std::size_t i = 0; i < owners.size(); ++i) results_.emplace(owners[i], std::move(results[i]));
+    for (std::size_t i = 0; i < owners.size(); ++i)
+      results_.emplace(owners[i], std::move(results[i]));
   }
 
   // Literal or resolved value, with the input's prefix applied.
   Result<Secret> Get(const config::SecretInput& in) const {
     if (!in.ref) return Secret(in.prefix + std::string(in.literal.Reveal()));
     auto it = results_.find(&in);
-    if (it == results_.end()) return Error::Make(ErrorCode::kSecretRefInvalid, "ref was not resolved", in.ref->Describe());
+    if (it == results_.end())
+      return Error::Make(ErrorCode::kSecretRefInvalid, "ref was not resolved", in.ref->Describe());
     if (!it->second) return it->second.error();
     if (in.prefix.empty()) return *it->second;
     return Secret(in.prefix + std::string(it->second->Reveal()));
@@ -112,7 +115,8 @@ struct ProviderBuild {
 Result<ProviderBuild> BuildProvider(const config::ProviderConfig& pc, const config::Config& cfg,
                                     const Environment& env, const PreResolved& resolved,
                                     creds::CredentialStateRegistry& key_states,
-                                    FederatedTokenRegistry& federated, const BuildOptions& options) {
+                                    FederatedTokenRegistry& federated,
+                                    const BuildOptions& options) {
   ProviderBuild out;
   ProviderRuntime& p = out.runtime;
   p.id = pc.id;
@@ -154,14 +158,17 @@ Result<ProviderBuild> BuildProvider(const config::ProviderConfig& pc, const conf
       std::string fp = v->Fingerprint();
       std::string source = "providers." + pc.id + "." + where +
                            (input.ref ? " (" + input.ref->Describe() + ")" : " (literal)");
-      keys.push_back(creds::PooledKey{std::move(*v), fp, std::move(source), key_states.Get(pc.id, fp)});
+      keys.push_back(
+          creds::PooledKey{std::move(*v), fp, std::move(source), key_states.Get(pc.id, fp)});
     }
     p.source_kind = "config";
   } else {
     for (auto& k : creds::EnvKeyChain(pc.env_prefix, env)) {
-      if (auto ok = secrets::CheckHeaderValue(k.value.Reveal(), k.variable); !ok) return at(ok.error(), k.variable);
+      if (auto ok = secrets::CheckHeaderValue(k.value.Reveal(), k.variable); !ok)
+        return at(ok.error(), k.variable);
       std::string fp = k.value.Fingerprint();
-      keys.push_back(creds::PooledKey{std::move(k.value), fp, k.variable, key_states.Get(pc.id, fp)});
+      keys.push_back(
+          creds::PooledKey{std::move(k.value), fp, k.variable, key_states.Get(pc.id, fp)});
     }
     p.source_kind = "env";
   }
@@ -186,8 +193,8 @@ Result<ProviderBuild> BuildProvider(const config::ProviderConfig& pc, const conf
       p.federated->Publish(std::make_shared<creds::FederatedTokenValue>(std::move(*loaded.token)));
     }
     current = p.federated->Current();
-    federated_possible = (current && current->exp_ms > options.now_ms) ||
-                         !pc.federated->refresh_command.empty();
+    federated_possible =
+        (current && current->exp_ms > options.now_ms) || !pc.federated->refresh_command.empty();
     if (!current || current->exp_ms <= options.now_ms) {
       // A token that was found but is expired or malformed is a problem to report (status exits
       // 1); an absent one just means this source is not in use.
@@ -204,12 +211,14 @@ Result<ProviderBuild> BuildProvider(const config::ProviderConfig& pc, const conf
     if (p.keys.empty()) p.source_kind = "federated";
     return out;
   }
-  p.disabled_reason = p.federated_problem.empty() ? "no credential resolved"
-                                                  : "federated token unusable: " + p.federated_problem;
+  p.disabled_reason = p.federated_problem.empty()
+                          ? "no credential resolved"
+                          : "federated token unusable: " + p.federated_problem;
   if (pc.enabled.value_or(false)) {
-    return Error::Make(ErrorCode::kProviderNoCredential,
-                 "provider '" + pc.id + "' is enabled but has no credential; set " + p.HowToEnable(),
-                 "providers." + pc.id);
+    return Error::Make(
+        ErrorCode::kProviderNoCredential,
+        "provider '" + pc.id + "' is enabled but has no credential; set " + p.HowToEnable(),
+        "providers." + pc.id);
   }
   out.diagnostics.push_back("provider " + pc.id + " disabled: " + p.disabled_reason + " (set " +
                             p.HowToEnable() + ")");
@@ -235,7 +244,8 @@ Result<BuildResult> BuildSnapshot(std::shared_ptr<const config::Config> cfg, con
   if (auth.mode == config::AuthMode::kToken && auth.token) inputs.push_back(&*auth.token);
   for (const auto& pc : cfg->providers) {
     if (pc.enabled && !*pc.enabled) continue;  // inactive surface: never resolved
-    if (pc.keys) for (const auto& k : *pc.keys) inputs.push_back(&k);
+    if (pc.keys)
+      for (const auto& k : *pc.keys) inputs.push_back(&k);
     for (const auto& [name, in] : pc.headers) inputs.push_back(&in);
   }
   PreResolved resolved(resolver, inputs);
@@ -262,7 +272,8 @@ Result<BuildResult> BuildSnapshot(std::shared_ptr<const config::Config> cfg, con
         config_token = std::move(*v);
       }
     }
-    auto token = access::ResolveGatewayToken(options.flag_token, env, config_token, options.generate_token);
+    auto token =
+        access::ResolveGatewayToken(options.flag_token, env, config_token, options.generate_token);
     if (!token && !options.require_token) {
       out.diagnostics.push_back(token.error().ToString());
       token = access::GatewayToken{};

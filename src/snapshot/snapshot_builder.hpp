@@ -41,8 +41,8 @@ class FederatedTokenRegistry {
 struct BuildOptions {
   std::optional<std::string> flag_token;  // --token
   bool generate_token = false;            // serve: create $WARDEN_HOME/gateway.token if needed
-  bool require_token = true;              // CLI reports: a missing token is a finding, not a failure
-  bool report = false;                    // CLI reports: a broken provider is shown, not fatal
+  bool require_token = true;  // CLI reports: a missing token is a finding, not a failure
+  bool report = false;        // CLI reports: a broken provider is shown, not fatal
   std::int64_t now_ms = 0;
 };
 

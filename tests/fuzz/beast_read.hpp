@@ -25,7 +25,8 @@ using error_code = boost::system::error_code;
 // The peer: hands out `data` in reads of at most `chunk` bytes, then EOF.
 class ChunkedSource {
  public:
-  ChunkedSource(std::string_view data, std::size_t chunk) : data_(data), chunk_(chunk ? chunk : 1) {}
+  ChunkedSource(std::string_view data, std::size_t chunk)
+      : data_(data), chunk_(chunk ? chunk : 1) {}
   // Reads into `buffer` like a socket read of at most `max` bytes; false at EOF.
   bool ReadInto(beast::flat_buffer& buffer, std::size_t max) {
     if (pos_ == data_.size()) return false;

@@ -55,7 +55,8 @@ void CollectSecretInput(toml::node* node, std::vector<toml::value<std::string>*>
 
 std::vector<toml::value<std::string>*> SecretNodes(toml::table& root) {
   std::vector<toml::value<std::string>*> out;
-  if (auto* auth = root.at_path("gateway.auth").as_table()) CollectSecretInput(auth->get("token"), out);
+  if (auto* auth = root.at_path("gateway.auth").as_table())
+    CollectSecretInput(auth->get("token"), out);
   if (auto* providers = root.get_as<toml::table>("providers")) {
     for (auto& [id, node] : *providers) {
       auto* p = node.as_table();
@@ -66,7 +67,8 @@ std::vector<toml::value<std::string>*> SecretNodes(toml::table& root) {
       if (auto* headers = p->get_as<toml::table>("headers")) {
         for (auto& [name, h] : *headers) CollectSecretInput(&h, out);
       }
-      if (auto* fed = p->get_as<toml::table>("federated")) CollectSecretInput(fed->get("token"), out);
+      if (auto* fed = p->get_as<toml::table>("federated"))
+        CollectSecretInput(fed->get("token"), out);
     }
   }
   return out;
@@ -75,9 +77,12 @@ std::vector<toml::value<std::string>*> SecretNodes(toml::table& root) {
 std::string Rotate(std::string_view s) {
   std::string out(s);
   for (char& c : out) {
-    if (c >= 'a' && c <= 'z') c = c == 'z' ? 'a' : char(c + 1);
-    else if (c >= 'A' && c <= 'Z') c = c == 'Z' ? 'A' : char(c + 1);
-    else if (c >= '0' && c <= '9') c = c == '9' ? '0' : char(c + 1);
+    if (c >= 'a' && c <= 'z')
+      c = c == 'z' ? 'a' : char(c + 1);
+    else if (c >= 'A' && c <= 'Z')
+      c = c == 'Z' ? 'A' : char(c + 1);
+    else if (c >= '0' && c <= '9')
+      c = c == '9' ? '0' : char(c + 1);
   }
   return out;
 }

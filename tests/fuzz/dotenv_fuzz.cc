@@ -26,12 +26,23 @@ std::string Quote(std::string_view v) {
   std::string out = "\"";
   for (char c : v) {
     switch (c) {
-      case '\\': out += "\\\\"; break;
-      case '"': out += "\\\""; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default: out += c;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      default:
+        out += c;
     }
   }
   return out + "\"";
@@ -43,7 +54,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::string_view text = AsView(data, size);
   auto vars = warden::config::ParseDotenv(text);
   if (!vars) {
-    FUZZ_CHECK(vars.error().code == warden::ErrorCode::kDotenvInvalid, std::string(vars.error().CodeName()));
+    FUZZ_CHECK(vars.error().code == warden::ErrorCode::kDotenvInvalid,
+               std::string(vars.error().CodeName()));
     FUZZ_CHECK(vars.error().message.starts_with("line "), vars.error().message);
     return 0;
   }

@@ -26,7 +26,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     FUZZ_CHECK(again.has_value(), "FormatDuration output does not parse", formatted);
     FUZZ_CHECK(*again == *parsed, "parse/format round trip changed the value", formatted);
   } else {
-    FUZZ_CHECK(parsed.error().code == warden::ErrorCode::kConfigInvalid, std::string(parsed.error().CodeName()));
+    FUZZ_CHECK(parsed.error().code == warden::ErrorCode::kConfigInvalid,
+               std::string(parsed.error().CodeName()));
   }
 
   if (size >= 8) {

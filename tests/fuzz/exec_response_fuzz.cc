@@ -43,7 +43,8 @@ Result<void> CheckCommand(const std::string&, const std::vector<std::string>&) {
 
 Result<ProcessOutput> RunProcess(const ProcessSpec& spec, const Environment&) {
   g_stdin = spec.stdin_data;
-  if (g_run_fails) return Error::Make(ErrorCode::kSecretProviderError, "exited with status 3", spec.command);
+  if (g_run_fails)
+    return Error::Make(ErrorCode::kSecretProviderError, "exited with status 3", spec.command);
   ProcessOutput out;
   out.stdout_data = std::string(g_stdout);
   out.stderr_tail = "SECRETCANARY on stderr";
@@ -114,8 +115,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       if (refs[j].id != refs[i].id) continue;
       const auto& o = results[j];
       FUZZ_CHECK(bool(o) == bool(r), "duplicate refs resolved differently");
-      if (r) FUZZ_CHECK(o->Reveal() == r->Reveal(), "duplicate refs resolved differently");
-      else FUZZ_CHECK(o.error().code == r.error().code, "duplicate refs resolved differently");
+      if (r)
+        FUZZ_CHECK(o->Reveal() == r->Reveal(), "duplicate refs resolved differently");
+      else
+        FUZZ_CHECK(o.error().code == r.error().code, "duplicate refs resolved differently");
     }
   }
 
@@ -125,8 +128,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     json::value doc = json::parse(raw, ec);
     const bool protocol = !ec && doc.is_object() && doc.as_object().contains("protocolVersion");
     if (!protocol) {
-      if (raw.ends_with("\r\n")) raw.remove_suffix(2);
-      else if (raw.ends_with("\n")) raw.remove_suffix(1);
+      if (raw.ends_with("\r\n"))
+        raw.remove_suffix(2);
+      else if (raw.ends_with("\n"))
+        raw.remove_suffix(1);
       FUZZ_CHECK(results[0]->Reveal() == raw, "raw value is not stdout minus one newline");
     }
   }

@@ -21,8 +21,8 @@ namespace warden::fuzz {
 }
 
 // FUZZ_CHECK(cond [, what [, detail]])
-#define FUZZ_CHECK(cond, ...) \
-  do {                         \
+#define FUZZ_CHECK(cond, ...)                                                 \
+  do {                                                                        \
     if (!(cond)) ::warden::fuzz::FailCheck(#cond __VA_OPT__(, ) __VA_ARGS__); \
   } while (0)
 

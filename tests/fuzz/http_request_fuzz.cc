@@ -62,7 +62,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     (void)expect_continue;
     const boost::optional<std::uint64_t> length = parser.content_length();
     const bool chunked = parser.chunked();
-    if (length) FUZZ_CHECK(*length <= body_limit, "header_limit passed an over-limit Content-Length");
+    if (length)
+      FUZZ_CHECK(*length <= body_limit, "header_limit passed an over-limit Content-Length");
 
     Read(src, buffer, parser, ec);
     if (ec) break;  // 413 / 408 / 400

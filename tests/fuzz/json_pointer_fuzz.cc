@@ -34,7 +34,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   std::string_view input = AsView(data, size);
   std::size_t nl = input.find('\n');
   std::string_view pointer = input.substr(0, nl);
-  std::string_view doc_text = nl == std::string_view::npos ? std::string_view() : input.substr(nl + 1);
+  std::string_view doc_text =
+      nl == std::string_view::npos ? std::string_view() : input.substr(nl + 1);
 
   boost::system::error_code ec;
   json::value parsed = json::parse(doc_text, ec);
@@ -51,7 +52,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     return 0;
   }
   const auto& e = found.error();
-  FUZZ_CHECK(e.code == warden::ErrorCode::kSecretRefInvalid || e.code == warden::ErrorCode::kSecretRefNotFound, std::string(e.CodeName()));
+  FUZZ_CHECK(e.code == warden::ErrorCode::kSecretRefInvalid ||
+                 e.code == warden::ErrorCode::kSecretRefNotFound,
+             std::string(e.CodeName()));
   FUZZ_CHECK(expected == nullptr, "Boost.JSON resolves a pointer warden refuses", e.message);
   // Messages name the pointer, never a value from the document.
   if (ec && pointer.find(kCanary) == std::string_view::npos) {  // fallback document

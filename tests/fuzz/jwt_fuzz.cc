@@ -99,10 +99,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
   // base64url both ways.
   const std::string encoded = crypto::Base64UrlEncode(input);
-  FUZZ_CHECK(encoded.find_first_not_of(
-                 "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") ==
-                 std::string::npos,
-             "encoder output is not unpadded base64url");
+  FUZZ_CHECK(
+      encoded.find_first_not_of(
+          "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") == std::string::npos,
+      "encoder output is not unpadded base64url");
   auto round = crypto::Base64UrlDecode(encoded);
   FUZZ_CHECK(round.has_value() && *round == input, "Decode(Encode(x)) != x");
   if (auto decoded = crypto::Base64UrlDecode(input)) {
@@ -111,7 +111,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     FUZZ_CHECK(decoded->size() == unpadded.size() * 3 / 4, "decoded size");
   }
 
-  CheckToken(input);                                            // the input as a token
-  CheckToken("eyJhbGciOiJub25lIn0." + encoded + ".c2ln");       // the input as a payload
+  CheckToken(input);                                       // the input as a token
+  CheckToken("eyJhbGciOiJub25lIn0." + encoded + ".c2ln");  // the input as a payload
   return 0;
 }

@@ -113,8 +113,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
                    code == ErrorCode::kModelMissing || code == ErrorCode::kModelDuplicate ||
                    code == ErrorCode::kModelNotString,
                "unexpected error code", std::string(field.error().CodeName()));
-    if (code == ErrorCode::kBodyInvalidJson) FUZZ_CHECK(ec.failed(), "DOM accepts what the scanner refuses");
-    if (code != ErrorCode::kBodyInvalidJson) FUZZ_CHECK(!ec.failed(), "scanner accepts what the DOM refuses");
+    if (code == ErrorCode::kBodyInvalidJson)
+      FUZZ_CHECK(ec.failed(), "DOM accepts what the scanner refuses");
+    if (code != ErrorCode::kBodyInvalidJson)
+      FUZZ_CHECK(!ec.failed(), "scanner accepts what the DOM refuses");
     return 0;
   }
   FUZZ_CHECK(!ec.failed(), "scanner accepts what the DOM refuses", ec.message());
@@ -122,7 +124,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const json::object& obj = dom.get_object();
   const json::value* m = obj.if_contains("model");
   FUZZ_CHECK(m != nullptr && m->is_string(), "DOM has no string model");
-  FUZZ_CHECK(std::string_view(m->get_string()) == field->value, "scanner and DOM disagree on model");
+  FUZZ_CHECK(std::string_view(m->get_string()) == field->value,
+             "scanner and DOM disagree on model");
 
   if (field->span_end > field->span_begin) {
     FUZZ_CHECK(field->span_end <= body.size(), "span past the end");
@@ -151,8 +154,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     CheckRewritten(obj, warden::proxy::ReplaceModel(body, *field, ref->model), ref->model);
   }
   // Values needing escapes (valid UTF-8: ReplaceModel serialises, it does not validate).
-  for (std::string_view model : {std::string_view("a\"b\\c"), std::string_view("\n\x01\x7f"),
-                                 std::string_view("caf\xc3\xa9/\xe2\x82\xac"), std::string_view()}) {
+  for (std::string_view model :
+       {std::string_view("a\"b\\c"), std::string_view("\n\x01\x7f"),
+        std::string_view("caf\xc3\xa9/\xe2\x82\xac"), std::string_view()}) {
     CheckRewritten(obj, warden::proxy::ReplaceModel(body, *field, model), model);
   }
   return 0;

@@ -30,8 +30,9 @@ constexpr std::array<std::size_t, 4> kChunks = {1, 5, 512, 65536};
 
 bool IsHopByHop(std::string_view name) {  // pipeline.cc
   static constexpr std::array<std::string_view, 9> kHop = {
-      "connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding",
-      "upgrade", "proxy-authorization", "proxy-authenticate"};
+      "connection",        "keep-alive",        "proxy-connection", "te",
+      "trailer",           "transfer-encoding", "upgrade",          "proxy-authorization",
+      "proxy-authenticate"};
   for (auto h : kHop) {
     if (beast::iequals(name, h)) return true;
   }
@@ -116,8 +117,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
   const bool has_length = bp.content_length().has_value();
   const bool bodyless = status == 204 || status == 304 || (status >= 100 && status < 200);
-  if (has_length) res.content_length(*bp.content_length());
-  else if (!bodyless) res.chunked(true);
+  if (has_length)
+    res.content_length(*bp.content_length());
+  else if (!bodyless)
+    res.chunked(true);
   res.keep_alive(true);
   res.set("x-content-type-options", "nosniff");
   res.body().data = nullptr;

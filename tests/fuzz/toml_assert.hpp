@@ -25,7 +25,8 @@ inline void TomlAssertFailed(const char* expr, const char* file, int line) {
   static std::set<std::pair<const char*, int>> reported;
   std::lock_guard lock(mu);
   if (reported.emplace(file, line).second) {
-    std::fprintf(stderr, "%s:%d: toml++ assertion `%s' failed (not fatal: NDEBUG in warden's toml++)\n",
+    std::fprintf(stderr,
+                 "%s:%d: toml++ assertion `%s' failed (not fatal: NDEBUG in warden's toml++)\n",
                  file, line, expr);
   }
 }
