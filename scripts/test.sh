@@ -5,13 +5,13 @@
 # of the benchmark and a 20-second soak so neither can rot; then the fuzzers (clang/libFuzzer,
 # tests/fuzz/run.sh) for a bounded time each. WARDEN_TSAN=1 adds a ThreadSanitizer build of the
 # unit tests. Set WARDEN_SKIP_ASAN=1 / WARDEN_SKIP_BENCH=1 / WARDEN_SKIP_SOAK=1 /
-# WARDEN_SKIP_FUZZ=1 to skip those; WARDEN_CHECK_FORMAT=1 first checks the formatting
-# (scripts/check-format.sh). (The full 10-minute soak, bench/soak.sh, is the one to run before a
+# WARDEN_SKIP_FUZZ=1 to skip those. It first checks the formatting (scripts/check-format.sh;
+# WARDEN_SKIP_FORMAT=1 skips it). (The full 10-minute soak, bench/soak.sh, is the one to run before a
 # release.)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-# Off until the tree has been formatted in its own commit; then default this to 1.
-if [ "${WARDEN_CHECK_FORMAT:-0}" = 1 ]; then
+# The tree is formatted (clang-format 14); a drifted file fails the run before anything builds.
+if [ "${WARDEN_SKIP_FORMAT:-0}" != 1 ]; then
   echo "== format check"
   scripts/deps.sh format
   scripts/check-format.sh
