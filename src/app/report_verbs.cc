@@ -1,4 +1,5 @@
 // `warden status`, `warden token`: read-only reports built with the same resolution as `serve`.
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 
@@ -55,24 +56,82 @@ std::string LiveText(const std::string& bind, const Result<proxy::ReadyzDocument
   return text;
 }
 
+// One provider as `status` reports it: a JSON object, a text block and the exit code it implies
+// (0 fine, 2 a federated token expiring within a day, 1 a credential missing or expired).
+struct ProviderStatus {
+  boost::json::object json;
+  std::string text;
+  int exit_code = 0;
+};
+
+ProviderStatus DescribeProvider(const snapshot::ProviderRuntime& p, std::int64_t now_ms) {
+  ProviderStatus out;
+  boost::json::object& o = out.json;
+  o["id"] = p.id;
+  o["enabled"] = p.enabled;
+  o["source"] = p.source_kind;
+  o["keys"] = p.keys.keys().size();
+  boost::json::array fps;
+  for (const auto& k : p.keys.keys())
+    fps.push_back(boost::json::value(k.fingerprint + " " + k.source));
+  o["fingerprints"] = std::move(fps);
+  std::string& line = out.text;
+  line = fmt::format("{:<12} ", p.id);
+  if (!p.enabled) {
+    line += (p.broken ? "error: " : "disabled: ") + p.disabled_reason;
+    o["reason"] = p.disabled_reason;
+    // A credential that is configured but broken, or a federated token that was found expired,
+    // is "missing or expired" — not merely an unused provider.
+    if (p.broken || !p.federated_problem.empty()) {
+      o["problem"] = true;
+      out.exit_code = 1;
+    }
+    return out;
+  }
+  line += fmt::format("{} key(s) from {}", p.keys.keys().size(), p.source_kind);
+  for (const auto& k : p.keys.keys()) line += "\n             " + k.fingerprint + "  " + k.source;
+  if (!p.federated) return out;
+  auto tok = p.federated->Current();
+  if (!tok || tok->exp_ms <= now_ms) {
+    o["token"] = "missing or expired";
+    line += "\n             federated token: missing or expired";
+    if (p.keys.empty()) out.exit_code = 1;
+    return out;
+  }
+  std::int64_t left_s = (tok->exp_ms - now_ms) / 1000;
+  o["expires_at"] = tok->exp_ms / 1000;
+  o["expires_in_s"] = left_s;
+  o["token_source"] = tok->source;
+  line += fmt::format("\n             federated token from {} expires in {}s", tok->source, left_s);
+  if (p.keys.empty() && left_s < 24 * 3600) out.exit_code = 2;
+  return out;
+}
+
+int ReportLoadError(const Error& error, bool json) {
+  if (json) {
+    boost::json::object o{
+        {"ok", false},
+        {"error",
+         {{"code", error.CodeName()}, {"message", error.message}, {"context", error.context}}}};
+    std::puts(boost::json::serialize(o).c_str());
+  } else {
+    std::fprintf(stderr, "warden status: %s\n", error.ToString().c_str());
+  }
+  return 1;
+}
+
+// 1 (a problem) outranks 2 (a warning), which outranks 0.
+int WorseExitCode(int a, int b) {
+  if (a == 1 || b == 1) return 1;
+  return std::max(a, b);
+}
+
 }  // namespace
 
 int RunStatus(const CommonOptions& common, const ReportOptions& options) {
   observe::InitLogging("off");
   auto loaded = LoadForReport(common);
-  if (!loaded) {
-    const Error& error = loaded.error();
-    if (options.json) {
-      boost::json::object o{
-          {"ok", false},
-          {"error",
-           {{"code", error.CodeName()}, {"message", error.message}, {"context", error.context}}}};
-      std::puts(boost::json::serialize(o).c_str());
-    } else {
-      std::fprintf(stderr, "warden status: %s\n", error.ToString().c_str());
-    }
-    return 1;
-  }
+  if (!loaded) return ReportLoadError(loaded.error(), options.json);
   const auto& snap = *loaded->built.snapshot;
   const std::int64_t now = SystemClock().NowMs();
   int exit_code = 0;
@@ -83,68 +142,30 @@ int RunStatus(const CommonOptions& common, const ReportOptions& options) {
                       ? std::string("missing")
                       : snap.access.token_source + " (" + snap.access.token.Fingerprint() + ")");
   for (const auto& p : snap.providers) {
-    boost::json::object o;
-    o["id"] = p.id;
-    o["enabled"] = p.enabled;
-    o["source"] = p.source_kind;
-    o["keys"] = p.keys.keys().size();
-    boost::json::array fps;
-    for (const auto& k : p.keys.keys())
-      fps.push_back(boost::json::value(k.fingerprint + " " + k.source));
-    o["fingerprints"] = std::move(fps);
-    std::string line = fmt::format("{:<12} ", p.id);
-    if (!p.enabled) {
-      line += (p.broken ? "error: " : "disabled: ") + p.disabled_reason;
-      o["reason"] = p.disabled_reason;
-      // A credential that is configured but broken, or a federated token that was found expired,
-      // is "missing or expired" — not merely an unused provider.
-      if (p.broken || !p.federated_problem.empty()) {
-        o["problem"] = true;
-        exit_code = std::max(exit_code, 1);
-      }
-    } else {
-      line += fmt::format("{} key(s) from {}", p.keys.keys().size(), p.source_kind);
-      for (const auto& k : p.keys.keys())
-        line += "\n             " + k.fingerprint + "  " + k.source;
-      if (p.federated) {
-        auto tok = p.federated->Current();
-        if (!tok || tok->exp_ms <= now) {
-          o["token"] = "missing or expired";
-          line += "\n             federated token: missing or expired";
-          if (p.keys.empty()) exit_code = std::max(exit_code, 1);
-        } else {
-          std::int64_t left_s = (tok->exp_ms - now) / 1000;
-          o["expires_at"] = tok->exp_ms / 1000;
-          o["expires_in_s"] = left_s;
-          o["token_source"] = tok->source;
-          line += fmt::format("\n             federated token from {} expires in {}s", tok->source,
-                              left_s);
-          if (p.keys.empty() && left_s < 24 * 3600 && exit_code == 0) exit_code = 2;
-        }
-      }
-    }
-    providers.push_back(std::move(o));
-    text += line + "\n";
+    ProviderStatus status = DescribeProvider(p, now);
+    exit_code = WorseExitCode(exit_code, status.exit_code);
+    providers.push_back(std::move(status.json));
+    text += status.text + "\n";
   }
   // Live state (cooling keys, refreshed tokens) only the running gateway knows.
   auto live = FetchLiveReadyz(snap.config->gateway.bind, std::chrono::milliseconds(1000));
   if (live) text += LiveText(snap.config->gateway.bind, *live);
   for (const auto& d : loaded->built.diagnostics) text += "note: " + d + "\n";
-  if (options.json) {
-    boost::json::object root;
-    root["ok"] = exit_code == 0;
-    root["config"] = snap.config->origin;
-    root["token_source"] = snap.access.token_source;
-    root["providers"] = std::move(providers);
-    boost::json::array notes;
-    for (const auto& d : loaded->built.diagnostics) notes.push_back(boost::json::value(d));
-    root["diagnostics"] = std::move(notes);
-    if (live && *live) root["live"] = proxy::ToJson(**live);
-    if (live && !*live) root["live_error"] = live->error().message;
-    std::puts(boost::json::serialize(root).c_str());
-  } else {
+  if (!options.json) {
     std::fputs(text.c_str(), stdout);
+    return options.check ? exit_code : 0;
   }
+  boost::json::object root;
+  root["ok"] = exit_code == 0;
+  root["config"] = snap.config->origin;
+  root["token_source"] = snap.access.token_source;
+  root["providers"] = std::move(providers);
+  boost::json::array notes;
+  for (const auto& d : loaded->built.diagnostics) notes.push_back(boost::json::value(d));
+  root["diagnostics"] = std::move(notes);
+  if (live && *live) root["live"] = proxy::ToJson(**live);
+  if (live && !*live) root["live_error"] = live->error().message;
+  std::puts(boost::json::serialize(root).c_str());
   return options.check ? exit_code : 0;
 }
 

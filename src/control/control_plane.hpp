@@ -5,6 +5,8 @@
 // it keeps the last-known-good snapshot, logs the reason and records it for /readyz and metrics.
 // Runs on its own io_context/thread (the main thread in `serve`): SIGHUP, file watches and the
 // federated refresher post work here, so reloads and refreshes never overlap.
+// Ownership: owns the effective config, the registries, the refresher and the SnapshotStore's
+// writer side; GatewayState and the event loops borrow it for the life of `serve`.
 // Thread safety: not thread-safe; every method runs on the control thread. Event loops reach the
 // refresher it owns only by co_spawning onto its executor (GatewayState::Refresher()).
 #pragma once

@@ -3,6 +3,7 @@
 // (bind) or open the gateway wider than the operator started it (auth mode "none" on a network
 // address, e.g. one given with --bind). Such reloads are refused with a message naming the
 // restart, and the last good snapshot stays.
+// Ownership: none; takes the running and the reloaded config by reference.
 // Thread safety: pure function.
 #pragma once
 

@@ -10,6 +10,8 @@
 // snapshot swaps (reloads). KeyState is only touched through relaxed/acq-rel atomics: the data
 // plane never takes a lock here. Times are milliseconds since the epoch, passed in by callers
 // (inject the clock; tests use fixed values).
+// Ownership: a Snapshot owns its KeyPools; KeyPool shares ownership of each KeyState with the
+// registry, so state outlives any one snapshot.
 // Thread safety: KeyPool is immutable; KeyState is atomic; the registry is mutex-guarded and is
 // only used by the control plane while building a snapshot.
 #pragma once

@@ -8,6 +8,7 @@
 // one with Admit(..., over_total = true); the closing connection gives its slot back shortly.
 // Clients are keyed by ClientKey(): the IPv4 address, or the /64 prefix of an IPv6 address (one
 // host usually owns a whole /64, so per-address limits would be no limit at all).
+// Ownership: owned by the server (one per gateway); keys are copied in, nothing is borrowed.
 // Thread safety: all methods are thread-safe (one mutex; taken per connection, not per request).
 #pragma once
 

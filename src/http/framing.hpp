@@ -1,6 +1,7 @@
 // Framing decisions for a request, separate from the session so they can be tested without a
 // socket: which framing errors are answered (and how), and which request headers carry a framing
 // warden refuses (RFC 9112 §6: request smuggling, unknown codings, the HTTP version).
+// Ownership: none; functions read the parsed request and return values.
 // Thread safety: pure functions.
 #pragma once
 

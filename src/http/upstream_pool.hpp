@@ -9,6 +9,8 @@
 // Release() returns a connection whose last exchange completed cleanly; Discard() closes one
 // that did not (cancelled, timed out, not keep-alive, body not fully read).
 //
+// Ownership: owns its connections; a connection handed out by Acquire() belongs to the caller
+// until Release()/Discard() gives it back.
 // Thread safety: NOT thread-safe. A pool belongs to one event loop (one thread) and is used only
 // from coroutines running on it, so it needs no locks. It must outlive those coroutines.
 #pragma once

@@ -3,6 +3,7 @@
 // The body is validated by Boost.JSON's SAX parser (no DOM, no allocation per value); the
 // top-level "model" string is located by its byte span in the input so it can be replaced
 // without re-serialising the rest of the document (the upstream receives the caller's bytes).
+// Ownership: none; results hold offsets into, or copies of, the caller's body.
 // Thread safety: pure functions.
 #pragma once
 

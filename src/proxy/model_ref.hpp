@@ -3,6 +3,7 @@
 // The provider is everything before the first "/"; the profile is introduced by the first "@"
 // after the last "/" — unless what follows it is an 8-digit date or a quantisation tag
 // ("q4_k_m", "iq4_xs", "8bit"), which stay part of the model (as OpenClaw does).
+// Ownership: a parsed ModelRef holds string_views into the caller's string, which must outlive it.
 // Thread safety: pure functions.
 #pragma once
 

@@ -1,5 +1,6 @@
 // Deciding whether an upstream error means "this key is rate-limited or out of quota"
 // (rotate to the next key) or something else (return it to the caller as is).
+// Ownership: none; reads the response body through a view.
 // Thread safety: pure functions.
 #pragma once
 

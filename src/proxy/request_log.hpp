@@ -3,6 +3,7 @@
 // end. Requests refused at admission get their own shorter lines here as well, so every
 // access-log format lives in this one file. Lines carry the path without the query string and
 // never a credential: keys appear as fingerprints.
+// Ownership: owns copies of the fields it logs; borrows nothing past the request.
 // Thread safety: a RequestLog belongs to one request; the writers use the thread-safe metrics
 // and the per-thread access-log buffer.
 #pragma once

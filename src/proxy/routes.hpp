@@ -1,4 +1,5 @@
 // The HTTP surface of DESIGN §3: which path is which route.
+// Ownership: none.
 // Thread safety: pure functions.
 #pragma once
 

@@ -7,6 +7,7 @@
 // body must be read first, and ClassifyErrorResponse decides what that body means: rotate to
 // the next key (rate limit or quota: DESIGN §3), mark the key failing (401/403), refresh a
 // rejected federated token once and retry, or pass the response through as is.
+// Ownership: none; results are values.
 // Thread safety: pure functions.
 #pragma once
 

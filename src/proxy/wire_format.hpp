@@ -2,6 +2,7 @@
 //   OpenAI:    {"error":{"message":M,"type":T,"code":C}}
 //   Anthropic: {"type":"error","error":{"type":T,"message":M}}
 // Messages must never contain a secret; callers build them from names only.
+// Ownership: none; bodies are returned as strings.
 // Thread safety: pure functions.
 #pragma once
 

@@ -10,6 +10,7 @@
 //                        anywhere in it, or a token that is not an index where an array is);
 //   SECRET_REF_NOT_FOUND a well-formed pointer names nothing in this document.
 // Messages name the pointer, never a value from the document.
+// Ownership: see below — the result borrows from the document.
 // Thread safety: stateless; the returned pointer borrows from `doc` and lives as long as it.
 #pragma once
 

@@ -5,6 +5,7 @@
 // keeps it, so a reload never changes a request midway. Mutable per-credential state (cooldowns,
 // federated tokens refreshed in the background) lives beside it in shared objects that survive
 // swaps (KeyState, FederatedToken).
+// Ownership: shared_ptr<const Snapshot>; the store holds the current one, each request a copy.
 // Thread safety: Snapshot is immutable; SnapshotStore::Load/Store are thread-safe.
 #pragma once
 

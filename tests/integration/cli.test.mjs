@@ -155,6 +155,14 @@ describe('warden status --check --json', () => {
     assertNoValues(r, [tok, tok.split('.')[1]]);
   });
 
+  test('1 outranks 2: an expiring provider listed before a missing one still gives 1', async () => {
+    const r = await run(['status', '--check', '--json'], {
+      configText: gateway + fedProvider('fa') + fedProvider('fb', 'enabled = true\n'),
+      env: { WARDEN_GATEWAY_TOKEN: GW, FA_OIDC_TOKEN: jwt({ exp: nowS() + 3600 }) },
+    });
+    assert.equal(r.code, 1, r.out);
+  });
+
   test('0 when the federated token is valid for more than 24 h, or a static key backs it', async () => {
     const far = await run(['status', '--check', '--json'], {
       configText: gateway + fedProvider('fx'),
