@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # The README's second command: install what is missing, build, and run the whole test suite —
-# unit tests, integration tests against the real binary and mock upstream, the SDK tests — in a
-# Release build and again under AddressSanitizer + UndefinedBehaviorSanitizer; then a smoke run
-# of the benchmark and a 20-second soak so neither can rot; then the fuzzers (clang/libFuzzer,
-# tests/fuzz/run.sh) for a bounded time each. WARDEN_TSAN=1 adds a ThreadSanitizer build of the
-# unit tests. Set WARDEN_SKIP_ASAN=1 / WARDEN_SKIP_BENCH=1 / WARDEN_SKIP_SOAK=1 /
-# WARDEN_SKIP_FUZZ=1 to skip those. It first checks the formatting (scripts/check-format.sh;
-# WARDEN_SKIP_FORMAT=1 skips it). (The full 10-minute soak, bench/soak.sh, is the one to run before a
-# release.)
+# the formatting check (scripts/check-format.sh), then unit tests, integration tests against the
+# real binary and mock upstream, the SDK tests — in a Release build and again under
+# AddressSanitizer + UndefinedBehaviorSanitizer; a ThreadSanitizer build of the unit tests and the
+# concurrency-labelled integration files; a smoke run of the benchmark and a 20-second soak so
+# neither can rot; then the fuzzers (clang/libFuzzer, tests/fuzz/run.sh) for a bounded time each.
+# WARDEN_SKIP_FORMAT=1 / WARDEN_SKIP_ASAN=1 / WARDEN_SKIP_TSAN=1 / WARDEN_SKIP_BENCH=1 /
+# WARDEN_SKIP_SOAK=1 / WARDEN_SKIP_FUZZ=1 skip a stage. (The full 10-minute soak, bench/soak.sh,
+# is the one to run before a release.)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # The tree is formatted (clang-format 14); a drifted file fails the run before anything builds.
@@ -33,16 +33,15 @@ if [ "${WARDEN_SKIP_ASAN:-0}" != 1 ]; then
   echo "== asan+ubsan build and tests"
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 run_suite asan
 fi
-# Opt-in for now (WARDEN_TSAN=1): its full build adds ~12 minutes on 2 cores, and the stage has
-# not yet been run against the layered tree end to end.
-if [ "${WARDEN_TSAN:-0}" = 1 ] && [ "${WARDEN_SKIP_TSAN:-0}" != 1 ]; then
-  # Unit tests only for now (gtest names are Suite.Name; the node tests are integration.* and
-  # sdk.*); integration tests labelled for concurrency join later. TSAN_OPTIONS is set by the
-  # test preset.
-  echo "== tsan build and unit tests"
+if [ "${WARDEN_SKIP_TSAN:-0}" != 1 ]; then
+  # Unit tests (gtest names are Suite.Name; the node tests are integration.* and sdk.*) and the
+  # integration files labelled `concurrency` in CMakeLists.txt. The harness hands TSAN_OPTIONS
+  # (halt_on_error) to every warden it starts and fails a file whose warden printed a report.
+  echo "== tsan build, unit tests and concurrency tests"
   cmake --preset tsan -DWARDEN_WERROR=ON >/dev/null
   cmake --build --preset tsan -j "$jobs"
   ctest --preset tsan -j "$jobs" --timeout 300 -R '^[A-Z]'
+  ctest --preset tsan -j "$jobs" --timeout 300 -L concurrency
 fi
 if [ "${WARDEN_SKIP_BENCH:-0}" != 1 ]; then
   echo "== benchmark smoke run"

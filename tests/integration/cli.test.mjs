@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { tmpDir, writeFile } from '../support/harness.mjs';
+import { checkSanitizerOutput, sanitizerEnv, tmpDir, writeFile } from '../support/harness.mjs';
 
 const BIN = process.env.WARDEN_BIN;
 const GW = 'gw-CLI-gateway-token-8a7b6c5d4e3f';
@@ -34,7 +34,7 @@ async function run(args, { configText, env = {}, home } = {}) {
     const cfg = writeFile(path.join(tmpDir('warden-cli-cfg-'), 'warden.toml'), configText, 0o600);
     full.push('--config', cfg);
   }
-  const e = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: h, WARDEN_HOME: path.join(h, '.warden') };
+  const e = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: h, WARDEN_HOME: path.join(h, '.warden'), ...sanitizerEnv() };
   for (const [k, v] of Object.entries(env)) {
     if (v === undefined) delete e[k];
     else e[k] = v;
@@ -46,6 +46,7 @@ async function run(args, { configText, env = {}, home } = {}) {
   child.stderr.on('data', (d) => { stderr += d; });
   const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
   const [code, signal] = await new Promise((resolve) => child.once('close', (c, s) => resolve([c, s])));
+  checkSanitizerOutput(`warden ${full.join(' ')}`, () => stdout + stderr);
   clearTimeout(timer);
   assert.equal(signal, null, `warden ${full.join(' ')} was killed (${signal}); output:\n${stdout}${stderr}`);
   return { code, signal, stdout, stderr, out: stdout + stderr, home: h };

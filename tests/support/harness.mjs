@@ -43,6 +43,41 @@ function track(child) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Sanitizers: a sanitizer build of warden reports a race, a leak or undefined behaviour on its
+// stderr, and may carry on running (UBSan's and TSan's default) or report only at exit (LSan).
+// Every warden a test starts gets the runner's *SAN_OPTIONS, and every line it printed is scanned
+// when the test file ends: a report fails the file (exit code 1) even if each test passed.
+const SANITIZER_ENV = ['ASAN_OPTIONS', 'UBSAN_OPTIONS', 'TSAN_OPTIONS', 'LSAN_OPTIONS'];
+const SANITIZER_REPORT =
+  /^(==\d+==ERROR: (Address|Leak)Sanitizer|WARNING: ThreadSanitizer|SUMMARY: (Address|Thread|UndefinedBehavior|Leak)Sanitizer|.*: runtime error: )/m;
+const sanitizedOutputs = [];
+let sanitizerHookInstalled = false;
+
+/** The sanitizer settings of this test run, to add to a spawned warden's environment. */
+export function sanitizerEnv() {
+  const env = {};
+  for (const k of SANITIZER_ENV) if (process.env[k] !== undefined) env[k] = process.env[k];
+  return env;
+}
+
+/** Scan `output()` (a function returning everything the process printed) when this file ends. */
+export function checkSanitizerOutput(label, output) {
+  sanitizedOutputs.push({ label, output });
+  if (sanitizerHookInstalled) return;
+  sanitizerHookInstalled = true;
+  process.on('exit', () => {
+    for (const { label: l, output: out } of sanitizedOutputs) {
+      const text = out();
+      const m = SANITIZER_REPORT.exec(text);
+      if (!m) continue;
+      const from = Math.max(0, m.index - 200);
+      process.stderr.write(`\nsanitizer report from ${l}:\n${text.slice(from, from + 6000)}\n`);
+      process.exitCode = 1;
+    }
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
 // Files
 
 /** mkdtemp under the OS tmpdir; removed when the process exits. */
@@ -238,7 +273,7 @@ export async function startWarden(opts = {}) {
     args.push('--config', configPath);
   }
   if (opts.args) args.push(...opts.args);
-  const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: home, WARDEN_HOME: wardenHome };
+  const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: home, WARDEN_HOME: wardenHome, ...sanitizerEnv() };
   for (const [k, v] of Object.entries(opts.env ?? {})) {
     if (v === undefined || v === null) delete env[k];
     else env[k] = String(v);
@@ -246,6 +281,7 @@ export async function startWarden(opts = {}) {
   const child = spawn(bin, args, { cwd: opts.cwd ?? home, env, stdio: ['ignore', 'pipe', 'pipe'] });
   track(child);
   const w = watch(child);
+  checkSanitizerOutput(`warden ${args.join(' ')}`, w.output);
   const spawnError = new Promise((_, reject) => child.once('error', (e) => reject(new Error(`cannot spawn ${bin}: ${e.message}`))));
   spawnError.catch(() => {});
 
