@@ -13,6 +13,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "base/test_util.hpp"
 #include "config/default_config.hpp"
 
 namespace warden::config {
@@ -906,6 +907,28 @@ TEST(ParseConfig, RefusesBadSecretProviders) {
     Error e = MustFail("[secrets.providers.s]\n" + std::string(c.body));
     EXPECT_THAT(e.message, HasSubstr(c.expected)) << c.body;
   }
+}
+
+TEST(ParseConfig, TrustedDirsAreJudgedWithSymlinksResolved) {
+  test_util::TempDir dir;
+  const std::string trusted = dir.MakeDir("trusted");
+  const std::string elsewhere = dir.MakeDir("elsewhere");
+  ASSERT_EQ(::symlink(elsewhere.c_str(), (trusted + "/escape").c_str()), 0);
+  ASSERT_EQ(::symlink(trusted.c_str(), dir.Join("alias").c_str()), 0);
+  auto exec = [&](const std::string& command, const std::string& trusted_dir) {
+    return "[secrets.providers.s]\nsource = \"exec\"\ncommand = \"" + command +
+           "\"\ntrusted_dirs = [\"" + trusted_dir + "\"]\n";
+  };
+  // A symlinked directory inside trusted_dirs that points elsewhere, and ".." through it.
+  for (const std::string& command : {trusted + "/escape/r", trusted + "/escape/../r"}) {
+    Error e = MustFail(exec(command, trusted));
+    EXPECT_THAT(e.message, HasSubstr("secrets.providers.s.command: is not inside any of "
+                                     "trusted_dirs"))
+        << command;
+  }
+  // A trusted directory reached through a symlink is still that directory.
+  MustParse(exec(trusted + "/r", dir.Join("alias")));
+  MustParse(exec(dir.Join("alias/r"), trusted));
 }
 
 TEST(ParseConfig, RefusesBadSecretProviderAlias) {
