@@ -5,6 +5,7 @@
 #include "base/atomic_file.hpp"
 #include "base/private_file.hpp"
 #include "base/strings.hpp"
+#include "base/warden_home.hpp"
 #include "crypto/crypto.hpp"
 
 namespace warden::access {
@@ -23,14 +24,7 @@ Result<void> CheckTokenValue(std::string_view value, const std::string& source) 
 
 }  // namespace
 
-std::string WardenHome(const Environment& env) {
-  if (auto home = env.Get("WARDEN_HOME"); home && !home->empty()) return *home;
-  std::string user_home = env.Get("HOME").value_or("");
-  if (user_home.empty()) user_home = "/tmp";
-  return user_home + "/.warden";
-}
-
-std::string GatewayTokenPath(const Environment& env) { return WardenHome(env) + "/gateway.token"; }
+std::string GatewayTokenPath(const std::string& home) { return home + "/gateway.token"; }
 
 std::optional<std::string> TokenShadowedMessage(const Environment& env,
                                                 const std::optional<Secret>& config_token) {
@@ -62,7 +56,10 @@ Result<GatewayToken> ResolveGatewayToken(const std::optional<std::string>& flag_
     out.token = *config_token;
     out.source = "gateway.auth.token";
   } else {
-    std::string path = GatewayTokenPath(env);
+    // The file decides who may use the gateway: read or create it only in a trusted home.
+    auto home = CheckedWardenHome(env);
+    if (!home) return home.error();
+    const std::string path = GatewayTokenPath(*home);
     struct stat st {};
     if (::lstat(path.c_str(), &st) == 0) {
       if (auto ok = CheckPrivateFile(path); !ok) return ok.error();
@@ -74,8 +71,7 @@ Result<GatewayToken> ResolveGatewayToken(const std::optional<std::string>& flag_
         return Error::Make(ErrorCode::kTokenInvalid,
                            path + " is empty; delete it to generate a new token", path);
     } else if (generate) {
-      std::string home = WardenHome(env);
-      if (auto r = EnsurePrivateDir(home); !r) return r.error();
+      if (auto r = EnsurePrivateDir(*home); !r) return r.error();
       std::string token = crypto::NewToken();
       if (auto r = WriteFileAtomically(path, token + "\n", 0600); !r) return r.error();
       out.token = Secret(std::move(token));

@@ -5,7 +5,9 @@
 // written to $WARDEN_HOME/gateway.token (mode 0600, atomically) and its path (never its value) is
 // reported. If the env and config both hold a value and they differ, a TOKEN_SHADOWED warning names
 // both sources (never the values): the environment wins, so server and CLI agree with each other
-// but not with the config file. The token file must be private (base/private_file.hpp). Ownership:
+// but not with the config file. The token file must be private (base/private_file.hpp) and the
+// home it is in trusted (base/warden_home.hpp CheckedWardenHome), before it is read or created.
+// Ownership:
 // borrows the Environment for the call only; returns values. Thread safety: pure apart from the
 // file it may read or create.
 #pragma once
@@ -36,9 +38,8 @@ inline constexpr std::string_view kTokenShadowed = "TOKEN_SHADOWED";
 std::optional<std::string> TokenShadowedMessage(const Environment& env,
                                                 const std::optional<Secret>& config_token);
 
-// $WARDEN_HOME, else $HOME/.warden.
-std::string WardenHome(const Environment& env);
-std::string GatewayTokenPath(const Environment& env);
+// The token file in the warden home `home` (base/warden_home.hpp): home/gateway.token.
+std::string GatewayTokenPath(const std::string& home);
 
 // config_token: gateway.auth.token after SecretRef resolution (nullopt when not configured).
 Result<GatewayToken> ResolveGatewayToken(const std::optional<std::string>& flag_token,

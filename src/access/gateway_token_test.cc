@@ -31,12 +31,7 @@ MapEnvironment HomeEnv(const std::string& home) {
 
 MapEnvironment Env(const std::map<std::string, std::string>& vars) { return MapEnvironment(vars); }
 
-TEST(WardenHome, PrefersWardenHomeThenHomeDotWarden) {
-  EXPECT_EQ(WardenHome(Env({{"WARDEN_HOME", "/w"}, {"HOME", "/h"}})), "/w");
-  EXPECT_EQ(WardenHome(Env({{"WARDEN_HOME", ""}, {"HOME", "/h"}})), "/h/.warden");
-  EXPECT_EQ(WardenHome(Env({{"HOME", "/h"}})), "/h/.warden");
-  EXPECT_EQ(GatewayTokenPath(Env({{"WARDEN_HOME", "/w"}})), "/w/gateway.token");
-}
+TEST(GatewayTokenPath, IsInTheHome) { EXPECT_EQ(GatewayTokenPath("/w"), "/w/gateway.token"); }
 
 TEST(ResolveGatewayToken, Precedence) {
   TempDir dir;
@@ -168,6 +163,29 @@ TEST(ResolveGatewayToken, RefusesAGroupOrWorldReadableTokenFile) {
     EXPECT_EQ(ReadAll(path), "file-token-XYZ\n");  // not replaced
     EXPECT_EQ(ModeOf(path), mode);                 // nor silently fixed
   }
+}
+
+TEST(ResolveGatewayToken, NeitherReadsNorCreatesATokenInAHomeOthersCanWrite) {
+  for (bool with_file : {true, false}) {
+    TempDir dir;
+    const std::string home = dir.MakeDir("home");
+    if (with_file) dir.WriteFile("home/gateway.token", "file-token-XYZ\n", 0600);
+    ASSERT_EQ(::chmod(home.c_str(), 0777), 0);
+    Result<GatewayToken> t = ResolveGatewayToken(std::nullopt, HomeEnv(home), std::nullopt, true);
+    ASSERT_FALSE(t.has_value()) << with_file;
+    EXPECT_EQ(t.error().code, ErrorCode::kFileInsecure);
+    EXPECT_THAT(t.error().message, HasSubstr("chmod go-w " + home));
+    EXPECT_THAT(t.error().ToString(), Not(HasSubstr("file-token-XYZ")));
+    EXPECT_EQ(std::filesystem::exists(home + "/gateway.token"), with_file);
+  }
+}
+
+TEST(ResolveGatewayToken, AnEnvironmentTokenNeedsNoHome) {
+  // No WARDEN_HOME, no HOME: the home is never looked for when a higher source answers.
+  Result<GatewayToken> t = ResolveGatewayToken(
+      std::nullopt, Env({{"WARDEN_GATEWAY_TOKEN", "env-token"}}), std::nullopt, true);
+  ASSERT_TRUE(t.has_value()) << t.error().ToString();
+  EXPECT_EQ(t->source, "WARDEN_GATEWAY_TOKEN");
 }
 
 TEST(ResolveGatewayToken, RefusesASymlinkedTokenFile) {

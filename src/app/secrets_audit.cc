@@ -16,6 +16,7 @@
 #include "access/gateway_token.hpp"
 #include "app/verbs.hpp"
 #include "base/private_file.hpp"
+#include "base/warden_home.hpp"
 #include "control/effective_config.hpp"
 #include "observe/log.hpp"
 #include "secrets/secret_resolver.hpp"
@@ -138,9 +139,11 @@ int RunSecretsAudit(const CommonOptions& common, const ReportOptions& options) {
       }
     }
   }
-  const std::string home = access::WardenHome(env);
-  AuditPrivateFile(home + "/gateway.token", "gateway token file", findings);
-  AuditPrivateFile(home + "/.env", "dotenv file", findings);
+  // LoadHomeDotenv above found the home (and trusted it), so this lookup answers too.
+  if (auto home = WardenHome(env)) {
+    AuditPrivateFile(access::GatewayTokenPath(*home), "gateway token file", findings);
+    AuditPrivateFile(*home + "/.env", "dotenv file", findings);
+  }
   if (config_has_plaintext && !effective->path.empty()) {
     AuditPrivateFile(effective->path, "config file with plaintext secrets", findings);
   }

@@ -78,10 +78,14 @@ Result<void> WriteFileAtomically(const std::string& path, std::string_view conte
 Result<std::string> ReadWholeFile(const std::string& path, std::size_t max_bytes) {
   UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (!fd.valid()) return Error::Posix("open", path, errno);
+  return ReadWholeFd(fd.get(), path, max_bytes);
+}
+
+Result<std::string> ReadWholeFd(int fd, const std::string& path, std::size_t max_bytes) {
   std::string out;
   char buf[8192];
   for (;;) {
-    ssize_t n = ::read(fd.get(), buf, sizeof buf);
+    ssize_t n = ::read(fd, buf, sizeof buf);
     if (n < 0) {
       if (errno == EINTR) continue;
       return Error::Posix("read", path, errno);

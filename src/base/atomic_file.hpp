@@ -20,5 +20,8 @@ Result<void> WriteFileAtomically(const std::string& path, std::string_view conte
 Result<void> EnsurePrivateDir(const std::string& path);
 // The whole file; IO_ERROR (with errno) or FILE_TOO_LARGE past max_bytes.
 Result<std::string> ReadWholeFile(const std::string& path, std::size_t max_bytes);
+// The rest of the open descriptor `fd` (borrowed, not closed), with the same errors; `path` only
+// names it in them.
+Result<std::string> ReadWholeFd(int fd, const std::string& path, std::size_t max_bytes);
 
 }  // namespace warden

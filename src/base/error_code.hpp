@@ -21,7 +21,9 @@ namespace warden {
   X(kBodyNotObject, "BODY_NOT_OBJECT")                              \
   X(kConfigInvalid, "CONFIG_INVALID")                               \
   X(kDotenvInvalid, "DOTENV_INVALID")                               \
+  X(kFileInsecure, "FILE_INSECURE")                                 \
   X(kFileTooLarge, "FILE_TOO_LARGE")                                \
+  X(kHomeUnset, "HOME_UNSET")                                       \
   X(kIoError, "IO_ERROR")                                           \
   X(kJwtMalformed, "JWT_MALFORMED")                                 \
   X(kJwtNoExp, "JWT_NO_EXP")                                        \

@@ -9,12 +9,14 @@
 #include <cstdio>
 #include <cstring>
 
+#include "base/atomic_file.hpp"
 #include "base/unique_fd.hpp"
 
 namespace warden {
 namespace {
 
 constexpr ErrorCode kInsecure = ErrorCode::kSecretFileInsecure;
+constexpr ErrorCode kUntrusted = ErrorCode::kFileInsecure;
 constexpr ErrorCode kProviderError = ErrorCode::kSecretProviderError;
 
 std::string OctalMode(mode_t mode) {
@@ -149,6 +151,54 @@ Result<std::string> ReadSecureFile(const std::string& path, std::size_t max_byte
   }
   explicit_bzero(buf, sizeof buf);
   return content;
+}
+
+Result<void> CheckTrustedStat(const struct stat& st, const std::string& path, std::string_view what,
+                              TrustedOwner owner) {
+  const std::string name = std::string(what) + " " + path;
+  const uid_t euid = geteuid();
+  const bool root_allowed = owner == TrustedOwner::kUserOrRoot;
+  if (st.st_uid != euid && !(root_allowed && st.st_uid == 0)) {
+    const std::string uid = std::to_string(euid);
+    return Error::Make(kUntrusted,
+                       name + " is owned by uid " + std::to_string(st.st_uid) +
+                           ", not by the current user (uid " + uid + ")" +
+                           (root_allowed ? " or root" : "") +
+                           ", and its owner could change what warden does; run chown " + uid + " " +
+                           path + " as root, or use one that you own",
+                       path);
+  }
+  if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
+    return Error::Make(kUntrusted,
+                       name + " has mode " + OctalMode(st.st_mode) +
+                           ", which lets group or others change it; run chmod go-w " + path,
+                       path);
+  }
+  return Ok();
+}
+
+Result<void> CheckTrustedDir(const std::string& path, std::string_view what, TrustedOwner owner) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return Error::Posix("stat", path, errno);
+  if (!S_ISDIR(st.st_mode)) {
+    return Error::Make(kUntrusted, std::string(what) + " " + path + " is not a directory", path);
+  }
+  return CheckTrustedStat(st, path, what, owner);
+}
+
+Result<std::string> ReadTrustedFile(const std::string& path, std::size_t max_bytes,
+                                    std::string_view what, TrustedOwner owner) {
+  // O_NONBLOCK so that a FIFO put in the file's place cannot block the open; the fstat below
+  // then refuses it. Reads of a regular file ignore the flag.
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY));
+  if (!fd.valid()) return Error::Posix("open", path, errno);
+  struct stat st {};
+  if (::fstat(fd.get(), &st) != 0) return Error::Posix("stat", path, errno);
+  if (!S_ISREG(st.st_mode)) {
+    return Error::Make(kUntrusted, std::string(what) + " " + path + " is not a regular file", path);
+  }
+  if (auto ok = CheckTrustedStat(st, path, what, owner); !ok) return ok.error();
+  return ReadWholeFd(fd.get(), path, max_bytes);
 }
 
 }  // namespace warden

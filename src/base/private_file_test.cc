@@ -177,5 +177,153 @@ TEST(CheckPrivateFile, TakesRelativePaths) {
   EXPECT_TRUE(r) << r.error().ToString();
 }
 
+// ---- trusted paths
+
+constexpr std::size_t kMax = 1 << 20;
+constexpr uid_t kNobody = 65534;
+
+// Hands `path` to another user; only root can. False (the caller skips) for everyone else.
+bool GiveAway(const std::string& path) {
+  return geteuid() == 0 && ::chown(path.c_str(), kNobody, -1) == 0;
+}
+
+TEST(ReadTrustedFile, ReadsOwnFileWhateverItsReadBits) {
+  TempDir dir;
+  for (mode_t mode : {0600, 0400, 0644, 0640, 0604, 0755}) {
+    auto path = dir.WriteFile("c" + std::to_string(mode), "bind = 1\n", mode);
+    for (TrustedOwner owner : {TrustedOwner::kUser, TrustedOwner::kUserOrRoot}) {
+      auto r = ReadTrustedFile(path, kMax, "config file", owner);
+      ASSERT_TRUE(r) << std::oct << mode << " " << r.error().ToString();
+      EXPECT_EQ(*r, "bind = 1\n");
+    }
+  }
+}
+
+TEST(ReadTrustedFile, RefusesGroupOrOtherWritableNamingChmodGoW) {
+  TempDir dir;
+  for (mode_t mode : {0620, 0602, 0664, 0666, 0622, 0660, 0606}) {
+    auto path = dir.WriteFile("c", "PLANTED-CONTENT", mode);
+    auto r = ReadTrustedFile(path, kMax, "config file", TrustedOwner::kUserOrRoot);
+    ASSERT_FALSE(r) << std::oct << mode;
+    EXPECT_EQ(r.error().code, ErrorCode::kFileInsecure);
+    EXPECT_TRUE(Contains(r.error().message, "config file " + path + " has mode"))
+        << r.error().message;
+    EXPECT_TRUE(Contains(r.error().message, "chmod go-w " + path)) << r.error().message;
+    EXPECT_EQ(r.error().context, path);
+    EXPECT_FALSE(Contains(r.error().ToString(), "PLANTED"));
+  }
+}
+
+TEST(ReadTrustedFile, FollowsASymlinkAndChecksWhatItNames) {
+  TempDir dir;
+  auto good = dir.WriteFile("good", "ok", 0644);
+  auto bad = dir.WriteFile("bad", "PLANTED", 0666);
+  auto to_good = dir.Join("to-good");
+  auto to_bad = dir.Join("to-bad");
+  ASSERT_EQ(::symlink(good.c_str(), to_good.c_str()), 0);
+  ASSERT_EQ(::symlink(bad.c_str(), to_bad.c_str()), 0);
+  auto r = ReadTrustedFile(to_good, kMax, "config file", TrustedOwner::kUser);
+  ASSERT_TRUE(r) << r.error().ToString();
+  EXPECT_EQ(*r, "ok");
+  auto b = ReadTrustedFile(to_bad, kMax, "config file", TrustedOwner::kUser);
+  ASSERT_FALSE(b);
+  EXPECT_EQ(b.error().code, ErrorCode::kFileInsecure);
+  EXPECT_TRUE(Contains(b.error().message, "chmod go-w " + to_bad)) << b.error().message;
+}
+
+TEST(ReadTrustedFile, RefusesWhatIsNotARegularFileWithoutBlocking) {
+  TempDir dir;
+  auto fifo = dir.Join("fifo");
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  for (const std::string& path : {dir.MakeDir("sub"), fifo}) {
+    auto r = ReadTrustedFile(path, kMax, "dotenv file", TrustedOwner::kUser);
+    ASSERT_FALSE(r) << path;
+    EXPECT_EQ(r.error().code, ErrorCode::kFileInsecure);
+    EXPECT_TRUE(Contains(r.error().message, "dotenv file " + path + " is not a regular file"))
+        << r.error().message;
+  }
+}
+
+TEST(ReadTrustedFile, MissingIsIoErrorAndTooLargeIsFileTooLarge) {
+  TempDir dir;
+  auto missing = ReadTrustedFile(dir.Join("absent"), kMax, "config file", TrustedOwner::kUser);
+  ASSERT_FALSE(missing);
+  EXPECT_EQ(missing.error().code, ErrorCode::kIoError);
+  auto big = dir.WriteFile("big", std::string(100, 'x'), 0600);
+  auto r = ReadTrustedFile(big, 10, "config file", TrustedOwner::kUser);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, ErrorCode::kFileTooLarge);
+}
+
+TEST(ReadTrustedFile, RefusesAFileOwnedByAnotherUserNamingChown) {
+  TempDir dir;
+  auto path = dir.WriteFile("c", "x", 0644);
+  if (!GiveAway(path)) GTEST_SKIP() << "needs root to create a file owned by another user";
+  for (TrustedOwner owner : {TrustedOwner::kUser, TrustedOwner::kUserOrRoot}) {
+    auto r = ReadTrustedFile(path, kMax, "config file", owner);
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().code, ErrorCode::kFileInsecure);
+    EXPECT_TRUE(Contains(r.error().message, "is owned by uid 65534")) << r.error().message;
+    EXPECT_TRUE(Contains(r.error().message, "chown " + std::to_string(geteuid()) + " " + path))
+        << r.error().message;
+  }
+}
+
+TEST(CheckTrustedStat, RootOwnedPassesOnlyWhereRootIsAllowed) {
+  struct stat st {};
+  ASSERT_EQ(::stat("/", &st), 0);
+  ASSERT_EQ(st.st_uid, 0u) << "expected / to be owned by root";
+  st.st_mode &= ~mode_t{S_IWGRP | S_IWOTH};
+  EXPECT_TRUE(CheckTrustedStat(st, "/", "exec helper", TrustedOwner::kUserOrRoot));
+  auto user_only = CheckTrustedStat(st, "/", "warden home", TrustedOwner::kUser);
+  // Root is the current user when the tests run as root.
+  EXPECT_EQ(static_cast<bool>(user_only), geteuid() == 0);
+  if (!user_only) {
+    EXPECT_EQ(user_only.error().code, ErrorCode::kFileInsecure);
+    EXPECT_FALSE(Contains(user_only.error().message, "or root")) << user_only.error().message;
+  }
+}
+
+TEST(CheckTrustedDir, AcceptsOwnDirectoryNotWritableByOthers) {
+  TempDir dir;
+  for (mode_t mode : {0700, 0750, 0755, 0500, 0711}) {
+    auto d = dir.MakeDir("d" + std::to_string(mode), mode);
+    ASSERT_EQ(::chmod(d.c_str(), mode), 0);  // mkdir's mode is filtered by the umask
+    auto r = CheckTrustedDir(d, "warden home", TrustedOwner::kUser);
+    EXPECT_TRUE(r) << std::oct << mode << " " << r.error().ToString();
+  }
+}
+
+TEST(CheckTrustedDir, RefusesGroupOrOtherWritableEvenWithTheStickyBit) {
+  TempDir dir;
+  for (mode_t mode : {0770, 0707, 0777, 01777, 0730}) {
+    auto d = dir.MakeDir("d" + std::to_string(mode), 0700);
+    ASSERT_EQ(::chmod(d.c_str(), mode), 0);
+    auto r = CheckTrustedDir(d, "warden home", TrustedOwner::kUser);
+    ASSERT_FALSE(r) << std::oct << mode;
+    EXPECT_EQ(r.error().code, ErrorCode::kFileInsecure);
+    EXPECT_TRUE(Contains(r.error().message, "warden home " + d + " has mode"));
+    EXPECT_TRUE(Contains(r.error().message, "chmod go-w " + d)) << r.error().message;
+  }
+}
+
+TEST(CheckTrustedDir, RefusesAFileAMissingPathAndAnotherUsersDirectory) {
+  TempDir dir;
+  auto file = CheckTrustedDir(dir.WriteFile("f", "x"), "warden home", TrustedOwner::kUser);
+  ASSERT_FALSE(file);
+  EXPECT_EQ(file.error().code, ErrorCode::kFileInsecure);
+  EXPECT_TRUE(Contains(file.error().message, "is not a directory"));
+  auto missing = CheckTrustedDir(dir.Join("absent"), "warden home", TrustedOwner::kUser);
+  ASSERT_FALSE(missing);
+  EXPECT_EQ(missing.error().code, ErrorCode::kIoError);
+
+  auto theirs = dir.MakeDir("theirs");
+  if (!GiveAway(theirs)) GTEST_SKIP() << "needs root to create a directory owned by another user";
+  auto r = CheckTrustedDir(theirs, "warden home", TrustedOwner::kUser);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, ErrorCode::kFileInsecure);
+  EXPECT_TRUE(Contains(r.error().message, "is owned by uid 65534")) << r.error().message;
+}
+
 }  // namespace
 }  // namespace warden

@@ -5,7 +5,7 @@
 #include <cctype>
 #include <cstdlib>
 
-#include "base/atomic_file.hpp"
+#include "base/private_file.hpp"
 #include "base/strings.hpp"
 
 namespace warden::config {
@@ -80,7 +80,8 @@ Result<std::map<std::string, std::string>> ParseDotenv(std::string_view text) {
 Result<int> LoadDotenvInto(const std::string& path) {
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) return 0;
-  auto text = ReadWholeFile(path, 1 << 20);
+  // It sets provider keys and WARDEN_* variables: only the user (or root) may write it.
+  auto text = ReadTrustedFile(path, 1 << 20, "dotenv file", TrustedOwner::kUserOrRoot);
   if (!text) return text.error();
   auto vars = ParseDotenv(*text);
   if (!vars) return vars.error().Wrap(path).WithContext(path);

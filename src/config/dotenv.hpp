@@ -17,7 +17,9 @@ namespace warden::config {
 Result<std::map<std::string, std::string>> ParseDotenv(std::string_view text);
 
 // Loads `path` if it exists: sets each variable that is not already set. Returns how many were
-// set; a missing file is not an error.
+// set; a missing file is not an error. The file must be trusted (base/private_file.hpp
+// ReadTrustedFile: the current user's or root's, not writable by group or others), else
+// FILE_INSECURE and nothing is set.
 Result<int> LoadDotenvInto(const std::string& path);
 
 }  // namespace warden::config

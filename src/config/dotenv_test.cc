@@ -1,11 +1,15 @@
 #include "config/dotenv.hpp"
 
+#include <stdlib.h>
+
 #include <map>
 #include <string>
 #include <string_view>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+
+#include "base/test_util.hpp"
 
 namespace warden::config {
 namespace {
@@ -95,6 +99,43 @@ TEST(ParseDotenv, InvalidLinesNameTheLineNumberButNeverTheValue) {
     EXPECT_THAT(r.error().message, HasSubstr(std::string(c.line) + ":")) << c.text;
     EXPECT_THAT(r.error().message, HasSubstr(std::string(c.why))) << c.text;
     EXPECT_THAT(r.error().ToString(), Not(HasSubstr("SEKRIT"))) << c.text;
+  }
+}
+
+// ---- LoadDotenvInto (sets real process variables: each test uses names of its own)
+
+using test_util::TempDir;
+
+TEST(LoadDotenvInto, AMissingFileSetsNothing) {
+  TempDir dir;
+  Result<int> n = LoadDotenvInto(dir.Join(".env"));
+  ASSERT_TRUE(n.has_value()) << n.error().ToString();
+  EXPECT_EQ(*n, 0);
+}
+
+TEST(LoadDotenvInto, SetsVariablesFromAFileOnlyTheUserCanWrite) {
+  TempDir dir;
+  ::unsetenv("WARDEN_DOTENV_TEST_A");
+  auto path = dir.WriteFile(".env", "WARDEN_DOTENV_TEST_A=from-file\n", 0644);
+  Result<int> n = LoadDotenvInto(path);
+  ASSERT_TRUE(n.has_value()) << n.error().ToString();
+  EXPECT_EQ(*n, 1);
+  EXPECT_STREQ(std::getenv("WARDEN_DOTENV_TEST_A"), "from-file");
+  ::unsetenv("WARDEN_DOTENV_TEST_A");
+}
+
+TEST(LoadDotenvInto, RefusesAFileGroupOrOthersCanWriteAndSetsNothing) {
+  TempDir dir;
+  ::unsetenv("WARDEN_DOTENV_TEST_B");
+  for (mode_t mode : {0660, 0602, 0666}) {
+    auto path = dir.WriteFile(".env", "WARDEN_DOTENV_TEST_B=sk-PLANTED-value\n", mode);
+    Result<int> n = LoadDotenvInto(path);
+    ASSERT_FALSE(n.has_value()) << std::oct << mode;
+    EXPECT_EQ(n.error().code, ErrorCode::kFileInsecure);
+    EXPECT_THAT(n.error().message, HasSubstr("dotenv file " + path));
+    EXPECT_THAT(n.error().message, HasSubstr("chmod go-w " + path));
+    EXPECT_THAT(n.error().ToString(), Not(HasSubstr("PLANTED")));
+    EXPECT_EQ(std::getenv("WARDEN_DOTENV_TEST_B"), nullptr);
   }
 }
 

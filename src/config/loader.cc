@@ -10,7 +10,7 @@
 
 #include <toml++/toml.h>
 
-#include "base/atomic_file.hpp"
+#include "base/private_file.hpp"
 #include "config/duration.hpp"
 #include "config/problems.hpp"
 #include "config/validate.hpp"
@@ -553,7 +553,9 @@ Result<Config> ParseConfig(std::string_view toml_text, std::string origin, const
 }
 
 Result<Config> LoadConfigFile(const std::string& path, const Environment& env) {
-  auto text = ReadWholeFile(path, kMaxConfigBytes);
+  // Whoever can write the config decides where keys go and what runs: it must be the user's
+  // (or root's) and not writable by group or others. Checked on the descriptor that is read.
+  auto text = ReadTrustedFile(path, kMaxConfigBytes, "config file", TrustedOwner::kUserOrRoot);
   if (!text) {
     if (text.error().code == ErrorCode::kFileTooLarge)
       return Error::InvalidConfig(path,

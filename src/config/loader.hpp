@@ -28,8 +28,11 @@ namespace warden::config {
 [[nodiscard]] Result<Config> ParseConfig(std::string_view toml_text, std::string origin,
                                          const Environment& env);
 
-// Reads `path` and calls ParseConfig with origin = path. An unreadable file is IO_ERROR
-// (Error::Posix); a file over 4 MiB is CONFIG_INVALID (a config is never that large).
+// Reads `path` and calls ParseConfig with origin = path. The file must be trusted
+// (base/private_file.hpp ReadTrustedFile: owned by the current user or root, not writable by
+// group or others), else FILE_INSECURE naming the chmod/chown fix; it may be readable by others.
+// An unreadable file is IO_ERROR (Error::Posix); a file over 4 MiB is CONFIG_INVALID (a config is
+// never that large).
 [[nodiscard]] Result<Config> LoadConfigFile(const std::string& path, const Environment& env);
 
 }  // namespace warden::config

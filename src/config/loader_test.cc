@@ -1,5 +1,6 @@
 #include "config/loader.hpp"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -12,6 +13,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "base/test_util.hpp"
 #include "config/default_config.hpp"
 
 namespace warden::config {
@@ -907,6 +909,28 @@ TEST(ParseConfig, RefusesBadSecretProviders) {
   }
 }
 
+TEST(ParseConfig, TrustedDirsAreJudgedWithSymlinksResolved) {
+  test_util::TempDir dir;
+  const std::string trusted = dir.MakeDir("trusted");
+  const std::string elsewhere = dir.MakeDir("elsewhere");
+  ASSERT_EQ(::symlink(elsewhere.c_str(), (trusted + "/escape").c_str()), 0);
+  ASSERT_EQ(::symlink(trusted.c_str(), dir.Join("alias").c_str()), 0);
+  auto exec = [&](const std::string& command, const std::string& trusted_dir) {
+    return "[secrets.providers.s]\nsource = \"exec\"\ncommand = \"" + command +
+           "\"\ntrusted_dirs = [\"" + trusted_dir + "\"]\n";
+  };
+  // A symlinked directory inside trusted_dirs that points elsewhere, and ".." through it.
+  for (const std::string& command : {trusted + "/escape/r", trusted + "/escape/../r"}) {
+    Error e = MustFail(exec(command, trusted));
+    EXPECT_THAT(e.message, HasSubstr("secrets.providers.s.command: is not inside any of "
+                                     "trusted_dirs"))
+        << command;
+  }
+  // A trusted directory reached through a symlink is still that directory.
+  MustParse(exec(trusted + "/r", dir.Join("alias")));
+  MustParse(exec(dir.Join("alias/r"), trusted));
+}
+
 TEST(ParseConfig, RefusesBadSecretProviderAlias) {
   Error e = MustFail("[secrets.providers.Vault]\nsource = \"env\"");
   EXPECT_THAT(e.message, HasSubstr("secrets.providers.Vault: alias must match"));
@@ -964,12 +988,14 @@ class LoadConfigFileTest : public ::testing::Test {
     std::remove((dir_ + "/warden.toml").c_str());
     ::rmdir(dir_.c_str());
   }
-  std::string Write(std::string_view text) {
+  // Mode 0644 whatever the umask: readable by others is fine for a config, writable is not.
+  std::string Write(std::string_view text, mode_t mode = 0644) {
     std::string path = dir_ + "/warden.toml";
     FILE* f = std::fopen(path.c_str(), "w");
     EXPECT_NE(f, nullptr);
     std::fwrite(text.data(), 1, text.size(), f);
     std::fclose(f);
+    EXPECT_EQ(::chmod(path.c_str(), mode), 0);
     return path;
   }
   std::string dir_;
@@ -988,6 +1014,29 @@ TEST_F(LoadConfigFileTest, MissingFileIsIoError) {
   ASSERT_FALSE(c.has_value());
   EXPECT_EQ(c.error().code, ErrorCode::kIoError);
   EXPECT_THAT(c.error().message, HasSubstr("absent.toml"));
+}
+
+TEST_F(LoadConfigFileTest, RefusesAConfigGroupOrOthersCanWrite) {
+  for (mode_t mode : {0664, 0666, 0620, 0602}) {
+    std::string path = Write("[gateway]\nbind = \"127.0.0.1:9999\"\n", mode);
+    Result<Config> c = LoadConfigFile(path, TestEnv());
+    ASSERT_FALSE(c.has_value()) << std::oct << mode;
+    EXPECT_EQ(c.error().code, ErrorCode::kFileInsecure);
+    EXPECT_THAT(c.error().message, HasSubstr("config file " + path));
+    EXPECT_THAT(c.error().message, HasSubstr("chmod go-w " + path));
+    EXPECT_EQ(c.error().context, path);
+  }
+}
+
+TEST_F(LoadConfigFileTest, RefusesAConfigOwnedByAnotherUser) {
+  std::string path = Write("[gateway]\nbind = \"127.0.0.1:9999\"\n");
+  if (geteuid() != 0 || ::chown(path.c_str(), 65534, -1) != 0) {
+    GTEST_SKIP() << "needs root to create a file owned by another user";
+  }
+  Result<Config> c = LoadConfigFile(path, TestEnv());
+  ASSERT_FALSE(c.has_value());
+  EXPECT_EQ(c.error().code, ErrorCode::kFileInsecure);
+  EXPECT_THAT(c.error().message, HasSubstr("owned by uid 65534"));
 }
 
 TEST_F(LoadConfigFileTest, ParseErrorNamesTheFile) {

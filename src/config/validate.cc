@@ -216,14 +216,14 @@ class Validator {
     }
   }
 
-  // The same lexical containment the exec runner applies (base/paths.hpp), so a command the
-  // config accepts is not refused at run time for being outside trusted_dirs, and vice versa.
+  // The same containment the exec runner applies (base/paths.hpp IsInsideResolved: directories
+  // resolved with realpath, so a symlinked directory inside a trusted one does not pass), so a
+  // command the config accepts is not refused at run time for being outside trusted_dirs, and
+  // vice versa. Paths that do not exist yet are judged as written; the runner refuses them.
   void InsideTrusted(const std::string& path, const std::string& command,
                      const std::vector<std::string>& trusted_dirs) {
     if (trusted_dirs.empty() || !IsAbsolute(command)) return;
-    bool inside = std::any_of(trusted_dirs.begin(), trusted_dirs.end(),
-                              [&](const std::string& dir) { return IsInside(command, dir); });
-    if (!inside) Fail(path, "is not inside any of trusted_dirs");
+    if (!IsInsideResolved(command, trusted_dirs)) Fail(path, "is not inside any of trusted_dirs");
   }
 
   void Gateway() {

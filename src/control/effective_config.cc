@@ -2,7 +2,7 @@
 
 #include <sys/stat.h>
 
-#include "access/gateway_token.hpp"
+#include "base/warden_home.hpp"
 #include "config/default_config.hpp"
 #include "config/dotenv.hpp"
 #include "config/loader.hpp"
@@ -10,7 +10,9 @@
 namespace warden::control {
 
 Result<int> LoadHomeDotenv(const Environment& env) {
-  return config::LoadDotenvInto(access::WardenHome(env) + "/.env");
+  auto home = CheckedWardenHome(env);
+  if (!home) return home.error();
+  return config::LoadDotenvInto(*home + "/.env");
 }
 
 Result<EffectiveConfig> LoadEffectiveConfig(const std::optional<std::string>& flag_path,
@@ -21,7 +23,9 @@ Result<EffectiveConfig> LoadEffectiveConfig(const std::optional<std::string>& fl
   } else if (auto p = env.Get("WARDEN_CONFIG"); p && !p->empty()) {
     out.path = *p;
   } else {
-    std::string home_config = access::WardenHome(env) + "/warden.toml";
+    auto home = CheckedWardenHome(env);
+    if (!home) return home.error();
+    std::string home_config = *home + "/warden.toml";
     struct stat st {};
     if (::stat(home_config.c_str(), &st) == 0) out.path = home_config;
   }

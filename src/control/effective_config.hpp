@@ -1,6 +1,9 @@
 // Which config a verb uses, and the dotenv step every verb shares with `serve`.
 // Precedence: --config FILE > $WARDEN_CONFIG > $WARDEN_HOME/warden.toml (if present) > the
-// embedded default. Thread safety: call from main's thread (it may setenv via the dotenv).
+// embedded default. The home, a config file and the .env must be trusted (base/private_file.hpp:
+// the current user's, or root's for a file, and not writable by group or others), else
+// FILE_INSECURE; the embedded default needs no check. A missing home is HOME_UNSET
+// (base/warden_home.hpp). Thread safety: call from main's thread (it may setenv via the dotenv).
 // Ownership: the EffectiveConfig shares its Config (shared_ptr<const>) with every snapshot.
 #pragma once
 
@@ -19,7 +22,8 @@ struct EffectiveConfig {
   std::string path;  // empty for the embedded default
 };
 
-// Loads $WARDEN_HOME/.env (never overriding the environment). Returns variables set.
+// Checks the home and loads $WARDEN_HOME/.env (never overriding the environment). Returns
+// variables set.
 Result<int> LoadHomeDotenv(const Environment& env);
 
 Result<EffectiveConfig> LoadEffectiveConfig(const std::optional<std::string>& flag_path,

@@ -240,14 +240,24 @@ TEST(ExecResolver, UntrustedOrUnsafeCommandsNeverRun) {
   auto real = dir.WriteScript("trusted/real.sh", "echo run >> runs.log\n");
   auto link = trusted + "/link.sh";
   ASSERT_EQ(::symlink(real.c_str(), link.c_str()), 0);
+  // A directory inside trusted_dirs that is a symlink to one outside.
+  dir.MakeDir("elsewhere");
+  dir.WriteScript("elsewhere/evil.sh", "echo run >> runs.log\n");
+  ASSERT_EQ(::symlink(dir.Join("elsewhere").c_str(), (trusted + "/escape").c_str()), 0);
+  // A trusted-looking helper in a directory everyone can write to.
+  auto open_dir = dir.MakeDir("trusted/open");
+  auto in_open_dir = dir.WriteScript("trusted/open/h.sh", "echo run >> runs.log\n");
+  ASSERT_EQ(::chmod(open_dir.c_str(), 0777), 0);
 
   struct Case {
     std::string command;
     std::string message;
   };
   const Case cases[] = {{outside, "is not in trusted_dirs [" + trusted + "]"},
-                        {group_writable, "writable by group or others"},
-                        {link, "is a symlink"}};
+                        {group_writable, "which lets group or others change it"},
+                        {link, "is a symlink"},
+                        {trusted + "/escape/evil.sh", "is not in trusted_dirs [" + trusted + "]"},
+                        {in_open_dir, "chmod go-w " + open_dir}};
   for (const auto& c : cases) {
     auto provider = ExecProvider(c.command);
     provider.trusted_dirs = {trusted};
@@ -259,6 +269,8 @@ TEST(ExecResolver, UntrustedOrUnsafeCommandsNeverRun) {
   }
   EXPECT_EQ(ReadAll(dir.Join("runs.log")), "");
   EXPECT_EQ(ReadAll(trusted + "/runs.log"), "");
+  EXPECT_EQ(ReadAll(dir.Join("elsewhere/runs.log")), "");
+  EXPECT_EQ(ReadAll(open_dir + "/runs.log"), "");
 }
 
 }  // namespace

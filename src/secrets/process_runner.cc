@@ -21,6 +21,7 @@
 #include <utility>
 
 #include "base/paths.hpp"
+#include "base/private_file.hpp"
 #include "base/unique_fd.hpp"
 #include "config/duration.hpp"
 
@@ -173,52 +174,57 @@ bool HasExited(pid_t pid) {
 
 }  // namespace
 
-Result<void> CheckCommand(const std::string& command,
-                          const std::vector<std::string>& trusted_dirs) {
+Result<std::string> CheckCommand(const std::string& command,
+                                 const std::vector<std::string>& trusted_dirs) {
   if (command.empty() || command.front() != '/') {
     return ProcessError(command.empty() ? "\"\"" : command,
                         "must be an absolute path (commands run without a shell or PATH lookup)");
   }
-  std::filesystem::path normal = std::filesystem::path(command).lexically_normal();
-  const std::string path = normal.string();
+  // Judge (and later run) the helper where the kernel finds it: a symlinked directory on the
+  // way, or a ".." through one, must not carry it out of trusted_dirs unseen.
+  std::optional<std::string> resolved = ResolveDirectory(command);
+  if (!resolved) {
+    int err = errno;
+    return ProcessError(command, std::string("cannot be examined: ") + std::strerror(err));
+  }
+  const std::string& path = *resolved;
+  // Messages name the path as configured, and where it leads when that differs.
+  const std::string shown = std::filesystem::path(command).lexically_normal().string() == path
+                                ? path
+                                : command + " (resolved to " + path + ")";
 
   struct stat st {};
   if (::lstat(path.c_str(), &st) != 0) {
     int err = errno;
-    return ProcessError(path, std::string("cannot be examined: ") + std::strerror(err));
+    return ProcessError(shown, std::string("cannot be examined: ") + std::strerror(err));
   }
   if (S_ISLNK(st.st_mode)) {
-    return ProcessError(path,
+    return ProcessError(shown,
                         "is a symlink, which could be redirected to another program; point the "
                         "config at the real file");
   }
-  if (!S_ISREG(st.st_mode)) return ProcessError(path, "is not a regular file");
-  if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
-    char mode[8];
-    std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
-    return ProcessError(path, std::string("is writable by group or others (mode ") + mode +
-                                  "); run chmod go-w " + path);
+  if (!S_ISREG(st.st_mode)) return ProcessError(shown, "is not a regular file");
+  // Whoever can change the helper, or rename another file into its place, runs code with the
+  // user's secrets in hand.
+  if (auto ok = CheckTrustedStat(st, path, "exec helper", TrustedOwner::kUserOrRoot); !ok) {
+    return ok.error();
   }
-  if (!trusted_dirs.empty()) {
-    bool inside = false;
-    for (const auto& dir : trusted_dirs) {
-      // A relative trusted dir has no fixed meaning, so it never matches.
-      if (dir.empty() || dir.front() != '/') continue;
-      if (IsInside(path, dir)) {
-        inside = true;
-        break;
-      }
-    }
-    if (!inside) return ProcessError(path, "is not in trusted_dirs " + ListDirs(trusted_dirs));
+  const std::string dir = std::filesystem::path(path).parent_path().string();
+  if (auto ok = CheckTrustedDir(dir, "exec helper directory", TrustedOwner::kUserOrRoot); !ok) {
+    return ok.error();
   }
-  return Ok();
+  if (!trusted_dirs.empty() && !IsInsideResolved(path, trusted_dirs)) {
+    return ProcessError(shown, "is not in trusted_dirs " + ListDirs(trusted_dirs));
+  }
+  return path;
 }
 
 Result<ProcessOutput> RunProcess(const ProcessSpec& spec, const Environment& env) {
-  if (auto ok = CheckCommand(spec.command, spec.trusted_dirs); !ok) return ok.error();
-  const std::filesystem::path normal = std::filesystem::path(spec.command).lexically_normal();
-  const std::string command = normal.string();
-  std::string cwd = normal.parent_path().string();
+  // What runs is exactly the path that passed the checks.
+  auto checked = CheckCommand(spec.command, spec.trusted_dirs);
+  if (!checked) return checked.error();
+  const std::string command = std::move(*checked);
+  std::string cwd = std::filesystem::path(command).parent_path().string();
   if (cwd.empty()) cwd = "/";
 
   // Everything the child needs is built before spawning.

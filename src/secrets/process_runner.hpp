@@ -1,10 +1,14 @@
 // RunProcess: runs a secret helper (exec SecretRef provider, federated refresh_command) as a
 // child process under tight, explicit limits, without a shell.
 //
-// Before running, the command is vetted (CheckCommand): absolute path, not a symlink, a regular
-// file, not group- or world-writable, and inside one of `trusted_dirs` when that list is
-// non-empty (compared on path components after lexical normalisation; the normalised path is
-// what runs, so "/trusted/../elsewhere/x" is judged and run as "/elsewhere/x").
+// Before running, the command is vetted (CheckCommand): an absolute path, whose directory is
+// resolved with realpath (base/paths.hpp ResolveDirectory) before anything is judged, so that a
+// symlinked directory or a ".." cannot lead it out of trusted_dirs; that resolved path is what
+// runs ("/trusted/../elsewhere/x" is judged and run as "/elsewhere/x", "/trusted/link/x" as
+// where link points). The file itself is not a symlink, is a regular file, and is trusted
+// (base/private_file.hpp: owned by the current user or root, not writable by group or others),
+// as is its directory (sticky or not: keep helpers out of /tmp); and it lies inside one of
+// `trusted_dirs`, each resolved with realpath too, when that list is non-empty.
 // The child gets argv = {command, args...}; an environment made only of the `pass_env`
 // variables present in `env`; cwd = the command's directory; stdin = `stdin_data`, then EOF;
 // default signal dispositions and an empty signal mask; no inherited descriptors beyond 0-2; and
@@ -14,7 +18,8 @@
 // 4 KiB are kept: helpers may echo secrets there, so errors report its size, never its content.
 // Errors are SECRET_PROVIDER_ERROR with the command path as context: "timed out after 5s",
 // "exited with status 3", "killed by signal 9", "output exceeds N bytes", "is a symlink",
-// "not in trusted_dirs [...]", ... They never contain the child's output.
+// "not in trusted_dirs [...]", ...; an owner or mode problem of the helper or its directory is
+// FILE_INSECURE naming the chmod/chown fix. They never contain the child's output.
 // Ownership: the caller owns the ProcessSpec and gets the ProcessOutput by value; every
 // descriptor and the child process are released before returning.
 // Thread safety: stateless; safe to call from several threads at once. Blocks the calling thread
@@ -51,9 +56,10 @@ struct ProcessOutput {
   std::string stderr_tail;
 };
 
-// The pre-run checks alone (also used by `warden doctor`/`secrets audit`).
-[[nodiscard]] Result<void> CheckCommand(const std::string& command,
-                                        const std::vector<std::string>& trusted_dirs);
+// The pre-run checks alone. Returns the path that passed, which is the one to run: `command`
+// with its directory resolved.
+[[nodiscard]] Result<std::string> CheckCommand(const std::string& command,
+                                               const std::vector<std::string>& trusted_dirs);
 
 [[nodiscard]] Result<ProcessOutput> RunProcess(const ProcessSpec& spec, const Environment& env);
 

@@ -245,7 +245,10 @@ TEST(ProcessRunner, RefusesGroupOrWorldWritableCommand) {
     auto script = dir.WriteScript("w" + std::to_string(mode) + ".sh", "echo hi\n", mode);
     auto r = RunProcess(Spec(script), MapEnvironment());
     ASSERT_FALSE(r) << std::oct << mode;
-    EXPECT_TRUE(Contains(r.error().message, "writable by group or others")) << r.error().message;
+    EXPECT_EQ(r.error().code, ErrorCode::kFileInsecure);
+    EXPECT_TRUE(Contains(r.error().message, "exec helper " + script + " has mode"))
+        << r.error().message;
+    EXPECT_TRUE(Contains(r.error().message, "chmod go-w " + script)) << r.error().message;
   }
   // Group/world read and execute are fine.
   auto ok = dir.WriteScript("ok.sh", "echo hi\n", 0755);
@@ -290,7 +293,7 @@ TEST(ProcessRunner, TrustedDirsCompareWholeComponents) {
       {inside, {"/nonexistent", trusted}, true},
       {inside, {}, true},
       {sibling, {trusted}, false},                              // prefix, not a parent
-      {trusted + "/../trusted-not/evil.sh", {trusted}, false},  // judged after normalisation
+      {trusted + "/../trusted-not/evil.sh", {trusted}, false},  // judged where it leads
       {trusted + "/sub/../sub/ok.sh", {trusted}, true},
       {inside, {"trusted"}, false},               // relative trusted dirs never match
       {inside, {trusted + "/sub/ok.sh"}, false},  // the file itself is not a directory it is in
@@ -302,6 +305,100 @@ TEST(ProcessRunner, TrustedDirsCompareWholeComponents) {
     EXPECT_EQ(static_cast<bool>(r), c.allowed) << c.command;
     if (!c.allowed && !r) {
       EXPECT_TRUE(Contains(r.error().message, "is not in trusted_dirs [")) << r.error().message;
+    }
+  }
+}
+
+TEST(ProcessRunner, RefusesAHelperInADirectoryOthersCanWrite) {
+  TempDir dir;
+  for (mode_t mode : {0777, 01777, 0770, 0703}) {
+    auto sub = dir.MakeDir("d" + std::to_string(mode));
+    auto script = dir.WriteScript("d" + std::to_string(mode) + "/ok.sh", "echo hi\n");
+    ASSERT_EQ(::chmod(sub.c_str(), mode), 0);
+    auto spec = Spec(script);
+    spec.trusted_dirs = {sub};
+    auto r = RunProcess(spec, MapEnvironment());
+    ASSERT_FALSE(r) << std::oct << mode;
+    EXPECT_EQ(r.error().code, ErrorCode::kFileInsecure);
+    EXPECT_TRUE(Contains(r.error().message, "exec helper directory " + sub + " has mode"))
+        << r.error().message;
+    EXPECT_TRUE(Contains(r.error().message, "chmod go-w " + sub)) << r.error().message;
+  }
+}
+
+TEST(ProcessRunner, RefusesAHelperOwnedByAnotherUser) {
+  TempDir dir;
+  auto script = dir.WriteScript("theirs.sh", "echo hi\n", 0755);
+  if (geteuid() != 0 || ::chown(script.c_str(), 65534, -1) != 0) {
+    GTEST_SKIP() << "needs root to create a file owned by another user";
+  }
+  auto r = RunProcess(Spec(script), MapEnvironment());
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, ErrorCode::kFileInsecure);
+  EXPECT_TRUE(Contains(r.error().message, "exec helper " + script + " is owned by uid 65534"))
+      << r.error().message;
+}
+
+TEST(CheckCommand, ARootOwnedSystemHelperPassesAndRunsWhereItLies) {
+  // /usr/bin/true: root's, 0755, in root's 0755 /usr/bin; on merged-/usr systems /bin is a
+  // symlink to usr/bin, which resolves into the trusted directory.
+  struct stat st {};
+  if (::lstat("/usr/bin/true", &st) != 0 || !S_ISREG(st.st_mode)) {
+    GTEST_SKIP() << "no /usr/bin/true";
+  }
+  auto r = CheckCommand("/usr/bin/true", {"/usr/bin"});
+  ASSERT_TRUE(r) << r.error().ToString();
+  EXPECT_EQ(*r, "/usr/bin/true");
+  auto via_bin = CheckCommand("/bin/true", {"/usr/bin"});
+  if (via_bin) {  // /bin may be a real directory elsewhere
+    EXPECT_EQ(*via_bin, "/usr/bin/true");
+  }
+}
+
+TEST(ProcessRunner, TrustedDirsAreResolvedSoASymlinkedDirectoryDoesNotPass) {
+  TempDir dir;
+  auto trusted = dir.MakeDir("trusted");
+  auto elsewhere = dir.MakeDir("elsewhere");
+  auto evil = dir.WriteScript("elsewhere/evil.sh", "echo evil\n");
+  auto top = dir.WriteScript("top.sh", "echo top\n");
+  auto ok = dir.WriteScript("trusted/ok.sh", "echo ok\n");
+  const std::string escape = trusted + "/escape";  // → elsewhere
+  const std::string alias = dir.Join("alias");     // → trusted
+  ASSERT_EQ(::symlink(elsewhere.c_str(), escape.c_str()), 0);
+  ASSERT_EQ(::symlink(trusted.c_str(), alias.c_str()), 0);
+
+  struct Case {
+    std::string command;
+    std::string trusted_dir;
+    std::string runs;  // empty: refused
+  };
+  const Case cases[] = {
+      {escape + "/evil.sh", trusted, ""},
+      {escape + "/../top.sh", trusted,
+       ""},                             // lexically trusted/top.sh; the kernel finds dir/top.sh
+      {alias + "/ok.sh", trusted, ok},  // a symlink to the trusted directory itself is fine
+      {ok, alias, ok},                  // and so is naming the trusted directory through one
+  };
+  for (const auto& c : cases) {
+    auto spec = Spec(c.command);
+    spec.trusted_dirs = {c.trusted_dir};
+    auto r = RunProcess(spec, MapEnvironment());
+    if (c.runs.empty()) {
+      ASSERT_FALSE(r) << c.command;
+      EXPECT_EQ(r.error().code, ErrorCode::kSecretProviderError);
+      EXPECT_TRUE(Contains(r.error().message, "command " + c.command + " (resolved to "))
+          << r.error().message;
+      EXPECT_TRUE(Contains(r.error().message, "is not in trusted_dirs [")) << r.error().message;
+      // Without trusted_dirs it passes, as the file it really is.
+      auto where = CheckCommand(c.command, {});
+      ASSERT_TRUE(where) << where.error().ToString();
+      EXPECT_EQ(*where, c.command == escape + "/evil.sh" ? evil : top);
+    } else {
+      ASSERT_TRUE(r) << c.command << ": " << r.error().ToString();
+      EXPECT_EQ(r->stdout_data, "ok\n");
+      auto where = CheckCommand(c.command, spec.trusted_dirs);
+      ASSERT_TRUE(where) << where.error().ToString();
+      EXPECT_EQ(*where, c.runs);
     }
   }
 }

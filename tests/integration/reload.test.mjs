@@ -255,6 +255,23 @@ describe('what a reload may not change', () => {
     assert.equal(anon.status, 401, 'a request without the token must still be refused');
   });
 
+  test('a config made writable by others is refused on reload (FILE_INSECURE); the old one stays', async () => {
+    const r0 = await readyz(w);
+    fs.writeFileSync(w.configPath, cfg([KEY_B], { watch: false }));
+    fs.chmodSync(w.configPath, 0o666);
+    try {
+      w.process.kill('SIGHUP');
+      const r1 = await waitReadyz(w, (j) => j.reload.failed > r0.reload.failed, 'the reload to be refused');
+      assert.match(r1.reload.last_error, /FILE_INSECURE/);
+      assert.ok(r1.reload.last_error.includes(`chmod go-w ${w.configPath}`), r1.reload.last_error);
+      assert.equal(r1.generation, r0.generation, 'the old snapshot stays');
+      assert.deepEqual(await upstreamKey(w), [KEY_A], 'still the old key');
+    } finally {
+      fs.writeFileSync(w.configPath, cfg([KEY_A], { watch: false }));
+      fs.chmodSync(w.configPath, 0o600);
+    }
+  });
+
   test('a changed bind is refused on reload with a message naming the restart', async () => {
     const r0 = await readyz(w);
     fs.writeFileSync(w.configPath, cfg([KEY_A], { watch: false }).replace('bind = "127.0.0.1:0"', 'bind = "127.0.0.1:1"'), { mode: 0o600 });

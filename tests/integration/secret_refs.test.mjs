@@ -387,6 +387,36 @@ describe('fail-fast start: the code and the ref, never the value', () => {
     assert.ok(!fs.existsSync(ran), 'the symlinked helper was executed');
   });
 
+  test('a symlinked directory inside trusted_dirs that points elsewhere → refused (not run)', async () => {
+    const dir = tmpDir('warden-secrets-');
+    const bin = path.join(dir, 'bin');
+    const ran = path.join(dir, 'ran');
+    const body = `echo ran > ${toml(ran)}\nprintf '%s' '{"protocolVersion":1,"values":{"mock/key":"sk-x"}}'`;
+    script(path.join(dir, 'elsewhere', 'vault'), body);
+    script(path.join(bin, 'real'), body);
+    fs.symlinkSync(path.join(dir, 'elsewhere'), path.join(bin, 'escape'));
+    // Through the symlink, and with a ".." that only lexically stays inside bin/.
+    for (const command of [path.join(bin, 'escape', 'vault'), `${bin}/escape/../bin/../elsewhere/vault`, `${bin}/escape/../elsewhere/vault`]) {
+      const { output } = await expectRefusal(base(execProvider('v', command, { trusted: bin })
+        + prov('xd', '{ source = "exec", provider = "v", id = "mock/key" }')));
+      assert.match(output, /trusted_dirs/, `${command}: ${output}`);
+      assert.ok(!fs.existsSync(ran), `the helper behind ${command} was executed`);
+    }
+  });
+
+  test('exec helper in a directory others can write → SECRET_PROVIDER_ERROR naming chmod go-w (not run)', async () => {
+    const dir = tmpDir('warden-secrets-');
+    const bin = path.join(dir, 'bin');
+    const ran = path.join(dir, 'ran');
+    const s = script(path.join(bin, 'vault'), `echo ran > ${toml(ran)}\nprintf '%s' '{"protocolVersion":1,"values":{"mock/key":"sk-x"}}'`);
+    fs.chmodSync(bin, 0o777);
+    const { output } = await expectRefusal(base(execProvider('v', s, { trusted: bin })
+      + prov('xo', '{ source = "exec", provider = "v", id = "mock/key" }')));
+    assert.match(output, /SECRET_PROVIDER_ERROR/);
+    assert.ok(output.includes(`chmod go-w ${bin}`), output);
+    assert.ok(!fs.existsSync(ran), 'the helper in a writable directory was executed');
+  });
+
   test('relative exec command → refused at start (not run)', async () => {
     const { output } = await expectRefusal(base(execProvider('v', 'bin/vault')
       + prov('xr', '{ source = "exec", provider = "v", id = "mock/key" }')));
