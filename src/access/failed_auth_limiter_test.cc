@@ -1,5 +1,6 @@
 #include "access/failed_auth_limiter.hpp"
 
+#include <algorithm>
 #include <cstdint>
 #include <string>
 
@@ -19,6 +20,9 @@ const std::string kAddr = "203.0.113.7";
 struct Limiter {
   explicit Limiter(config::RateLimitConfig cfg = {}) : limiter(cfg, clock) {}
   std::int64_t FailAt(const std::string& addr, std::int64_t t) {
+    return OutcomeAt(addr, t).lockout_ms;
+  }
+  FailureOutcome OutcomeAt(const std::string& addr, std::int64_t t) {
     clock.Set(t);
     return limiter.RecordFailure(addr);
   }
@@ -143,6 +147,164 @@ TEST(FailedAuthLimiter, PruningAtMaxEntriesKeepsWorking) {
   const std::int64_t later = now + kLockoutMs + kWindowMs + 1;
   EXPECT_EQ(l.FailAt("192.0.2.1", later), 0);
   EXPECT_EQ(l.LockedAt(kAddr, later), 0);
+}
+
+// ---- grouping: IPv6 by prefix, IPv4-mapped as IPv4
+
+TEST(FailedAuthLimiter, AddressesOfOneIpv6Slash64AreOneClient) {
+  Limiter l;
+  // Ten guesses spread over the /64 lock the whole /64 out.
+  for (int i = 0; i < 9; ++i) {
+    EXPECT_EQ(l.FailAt("2001:db8::" + std::to_string(i + 1), kT0 + i), 0) << i;
+  }
+  EXPECT_EQ(l.FailAt("2001:db8::ffff", kT0 + 9), kLockoutMs);
+  EXPECT_EQ(l.LockedAt("2001:db8::1", kT0 + 10), kLockoutMs - 1);
+  EXPECT_EQ(l.LockedAt("2001:db8::abcd:1234:5678:9abc", kT0 + 10), kLockoutMs - 1);
+  EXPECT_EQ(l.limiter.KeyOf("2001:db8::ffff"), "2001:db8::/64");
+}
+
+TEST(FailedAuthLimiter, DifferentSlash64sAreSeparateClients) {
+  Limiter l;
+  Fail(l, "2001:db8::1", 10, kT0);
+  EXPECT_GT(l.LockedAt("2001:db8::2", kT0 + 10), 0);
+  EXPECT_EQ(l.LockedAt("2001:db8:0:1::1", kT0 + 10), 0);
+  EXPECT_EQ(l.LockedAt("2001:db9::1", kT0 + 10), 0);
+}
+
+TEST(FailedAuthLimiter, UsesTheConfiguredIpv6Prefix) {
+  config::RateLimitConfig cfg;
+  cfg.ipv6_prefix = 48;
+  Limiter l{cfg};
+  for (int i = 0; i < 9; ++i) {
+    EXPECT_EQ(l.FailAt("2001:db8:7:" + std::to_string(i) + "::1", kT0 + i), 0) << i;
+  }
+  EXPECT_EQ(l.FailAt("2001:db8:7:ffff::1", kT0 + 9), kLockoutMs);
+  EXPECT_GT(l.LockedAt("2001:db8:7:1234::99", kT0 + 10), 0);
+  EXPECT_EQ(l.LockedAt("2001:db8:8::1", kT0 + 10), 0);
+  EXPECT_EQ(l.limiter.KeyOf("2001:db8:7:1234::99"), "2001:db8:7::/48");
+}
+
+TEST(FailedAuthLimiter, Slash128CountsEachIpv6Address) {
+  config::RateLimitConfig cfg;
+  cfg.ipv6_prefix = 128;
+  Limiter l{cfg};
+  Fail(l, "2001:db8::1", 10, kT0);
+  EXPECT_GT(l.LockedAt("2001:db8::1", kT0 + 10), 0);
+  EXPECT_EQ(l.LockedAt("2001:db8::2", kT0 + 10), 0);
+}
+
+TEST(FailedAuthLimiter, Ipv4MappedIpv6CountsAsIpv4) {
+  Limiter l;
+  Fail(l, "::ffff:203.0.113.7", 5, kT0);
+  EXPECT_EQ(Fail(l, kAddr, 5, kT0 + 5), kLockoutMs);
+  EXPECT_GT(l.LockedAt("::ffff:203.0.113.7", kT0 + 10), 0);
+  // ...and never as a /64 with every other IPv4 address: a neighbour is not locked out.
+  EXPECT_EQ(l.LockedAt("::ffff:203.0.113.8", kT0 + 10), 0);
+  EXPECT_EQ(l.LockedAt("203.0.113.8", kT0 + 10), 0);
+}
+
+// ---- bounded memory and work
+
+// Locks out `n` distinct IPv4 clients, each with max_attempts failures at `t`.
+void LockOutClients(Limiter& l, std::size_t n, std::int64_t t) {
+  for (std::size_t i = 0; i < n; ++i) {
+    const std::string addr = "10." + std::to_string(i / 65536) + "." +
+                             std::to_string(i / 256 % 256) + "." + std::to_string(i % 256);
+    ASSERT_EQ(Fail(l, addr, 10, t), kLockoutMs) << addr;
+  }
+}
+
+TEST(FailedAuthLimiter, AFullTableOfLockoutsIsNotEvicted) {
+  Limiter l;
+  LockOutClients(l, FailedAuthLimiter::kMaxEntries, kT0);
+  ASSERT_EQ(l.limiter.SizeForTest(), FailedAuthLimiter::kMaxEntries);
+  // A new client's failures are refused by the caller but not tracked; the first one says so.
+  FailureOutcome first = l.OutcomeAt(kAddr, kT0 + 1);
+  EXPECT_FALSE(first.tracked);
+  EXPECT_TRUE(first.first_untracked);
+  for (int i = 0; i < 20; ++i) {
+    FailureOutcome o = l.OutcomeAt("198.51.100." + std::to_string(i), kT0 + 2 + i);
+    EXPECT_FALSE(o.tracked);
+    EXPECT_FALSE(o.first_untracked) << "reported once per full spell";
+    EXPECT_EQ(o.lockout_ms, 0);
+  }
+  EXPECT_EQ(l.limiter.SizeForTest(), FailedAuthLimiter::kMaxEntries);
+  // Every lockout still runs: the oldest, the newest, one in the middle.
+  EXPECT_GT(l.LockedAt("10.0.0.0", kT0 + 100), 0);
+  EXPECT_GT(l.LockedAt("10.0.19.135", kT0 + 100), 0);  // client 4999
+  EXPECT_GT(l.LockedAt("10.0.39.15", kT0 + 100), 0);   // client 9999
+  // Once the lockouts end (each client's tenth failure was at kT0 + 9), new clients are tracked
+  // again.
+  const std::int64_t after = kT0 + 9 + kLockoutMs;
+  FailureOutcome later = l.OutcomeAt(kAddr, after);
+  EXPECT_TRUE(later.tracked);
+  EXPECT_EQ(l.LockedAt("10.0.0.0", after), 0);
+  EXPECT_EQ(Fail(l, kAddr, 9, after + 1), kLockoutMs);
+}
+
+TEST(FailedAuthLimiter, AtCapacityAClientThatIsOnlyCountingMakesRoomNotALockout) {
+  Limiter l;
+  LockOutClients(l, FailedAuthLimiter::kMaxEntries - 1, kT0);
+  Fail(l, "198.51.100.1", 3, kT0 + 1);  // counting, not locked: the only evictable entry
+  ASSERT_EQ(l.limiter.SizeForTest(), FailedAuthLimiter::kMaxEntries);
+  EXPECT_TRUE(l.OutcomeAt(kAddr, kT0 + 10).tracked);
+  EXPECT_EQ(l.limiter.SizeForTest(), FailedAuthLimiter::kMaxEntries);
+  EXPECT_GT(l.LockedAt("10.0.0.0", kT0 + 11), 0);
+  EXPECT_EQ(Fail(l, kAddr, 9, kT0 + 12), kLockoutMs);
+}
+
+TEST(FailedAuthLimiter, EveryCallDoesBoundedWork) {
+  Limiter l;
+  // Half the table locked, half counting; then a flood of new clients at a full table, then
+  // the same after everything expired at once.
+  LockOutClients(l, FailedAuthLimiter::kMaxEntries / 2, kT0);
+  for (std::size_t i = 0; i < FailedAuthLimiter::kMaxEntries; ++i) {
+    l.FailAt("172.16." + std::to_string(i / 256) + "." + std::to_string(i % 256), kT0 + 1);
+  }
+  ASSERT_EQ(l.limiter.SizeForTest(), FailedAuthLimiter::kMaxEntries);
+  constexpr std::uint64_t kMaxSteps = 2 * FailedAuthLimiter::kMaxPrunePerCall + 4;
+  std::uint64_t worst = 0;
+  auto measure = [&](auto&& call) {
+    const std::uint64_t before = l.limiter.StepsForTest();
+    call();
+    worst = std::max(worst, l.limiter.StepsForTest() - before);
+  };
+  for (int i = 0; i < 2'000; ++i) {
+    const std::string addr = "192.0." + std::to_string(i / 256) + "." + std::to_string(i % 256);
+    measure([&] { l.FailAt(addr, kT0 + 2 + i); });
+    measure([&] { l.LockedAt(addr, kT0 + 2 + i); });
+  }
+  const std::int64_t later = kT0 + kLockoutMs + kWindowMs;
+  for (int i = 0; i < 2'000; ++i) {
+    const std::string addr = "192.1." + std::to_string(i / 256) + "." + std::to_string(i % 256);
+    measure([&] { l.FailAt(addr, later + i); });
+    measure([&] { l.SucceedAt(addr, later + i); });
+  }
+  EXPECT_LE(worst, kMaxSteps);
+  // The expired entries drained away a few per call all the same.
+  for (int i = 0; i < 10'000 && l.limiter.SizeForTest() > 0; ++i) l.LockedAt(kAddr, later + 3'000);
+  EXPECT_EQ(l.limiter.SizeForTest(), 0u);
+}
+
+TEST(FailedAuthLimiter, IdleEntriesAreDroppedAndTheFastPathReturns) {
+  Limiter l;
+  Fail(l, kAddr, 3, kT0);
+  Fail(l, "198.51.100.1", 10, kT0);
+  EXPECT_EQ(l.limiter.SizeForTest(), 2u);
+  // After a window the counting client is idle; after the lockout the locked one is done.
+  l.LockedAt(kAddr, kT0 + kLockoutMs + 10);
+  EXPECT_EQ(l.limiter.SizeForTest(), 0u);
+}
+
+TEST(FailedAuthLimiter, FailuresDuringALockoutDoNotExtendIt) {
+  Limiter l;
+  Fail(l, kAddr, 10, kT0);
+  // Requests that passed the lockout check just before it began still report failures.
+  EXPECT_EQ(Fail(l, kAddr, 20, kT0 + 100), 0);
+  EXPECT_EQ(l.LockedAt(kAddr, kT0 + 100), kLockoutMs - 91);
+  EXPECT_EQ(l.LockedAt(kAddr, kT0 + 9 + kLockoutMs), 0);
+  // After it, the count starts from zero.
+  EXPECT_EQ(Fail(l, kAddr, 9, kT0 + 9 + kLockoutMs), 0);
 }
 
 }  // namespace

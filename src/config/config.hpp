@@ -115,10 +115,14 @@ struct ProviderConfig {
 enum class AuthMode { kNone, kToken, kTrustedProxy, kJwt };
 
 struct RateLimitConfig {
-  int max_attempts = 10;            // wrong credentials per window per client address
+  int max_attempts = 10;            // wrong credentials per window per client (1..100)
   Duration window{60 * 1000};       // 60s
   Duration lockout{5 * 60 * 1000};  // 5m → 429 + Retry-After
   bool exempt_loopback = true;
+  // IPv6 callers are counted per prefix of this many bits (32..128): one host usually owns a
+  // whole /64, so counting per address would give it unlimited guesses. IPv4 (and IPv4-mapped
+  // IPv6) callers are counted per address.
+  int ipv6_prefix = 64;
 };
 
 struct TrustedProxyConfig {

@@ -253,6 +253,7 @@ void DecodeRateLimit(TableReader& r, RateLimitConfig& out) {
   r.Dur("window", out.window);
   r.Dur("lockout", out.lockout);
   r.Bool("exempt_loopback", out.exempt_loopback);
+  r.Int("ipv6_prefix", out.ipv6_prefix);
 }
 
 void DecodeTrustedProxy(TableReader& r, TrustedProxyConfig& out) {

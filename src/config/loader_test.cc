@@ -134,6 +134,7 @@ max_attempts = 3
 window = "30s"
 lockout = "10m"
 exempt_loopback = false
+ipv6_prefix = 48
 
 [gateway.auth.trusted_proxy]
 proxies = ["127.0.0.1/32", "::1"]
@@ -241,6 +242,7 @@ TEST(ParseConfig, MapsAuthTables) {
   EXPECT_EQ(a.rate_limit.window, Duration{30'000});
   EXPECT_EQ(a.rate_limit.lockout, Duration{600'000});
   EXPECT_FALSE(a.rate_limit.exempt_loopback);
+  EXPECT_EQ(a.rate_limit.ipv6_prefix, 48);
   EXPECT_THAT(a.trusted_proxy.proxies, ::testing::ElementsAre("127.0.0.1/32", "::1"));
   EXPECT_EQ(a.trusted_proxy.user_header, "x-auth-user");
   EXPECT_THAT(a.trusted_proxy.required_headers, ::testing::ElementsAre("x-forwarded-proto"));
@@ -383,6 +385,7 @@ TEST(ParseConfig, EmptyTextGivesDocumentedDefaults) {
   EXPECT_FALSE(c.gateway.tls.has_value());
   EXPECT_TRUE(c.providers.empty());
   EXPECT_TRUE(c.reload.watch);
+  EXPECT_EQ(c.gateway.auth.rate_limit.ipv6_prefix, 64);
 }
 
 TEST(ParseConfig, DefaultsApiToOpenAiAndEnvPrefixToId) {
@@ -560,11 +563,28 @@ TEST(ParseConfig, RefusesOutOfRangeGatewayValues) {
        "gateway.upstream.max_connections_per_origin"},
       {"[gateway.auth.rate_limit]\nmax_attempts = 0", "gateway.auth.rate_limit.max_attempts"},
       {"[gateway.auth.rate_limit]\nlockout = \"0s\"", "gateway.auth.rate_limit.lockout"},
+      {"[gateway.auth.rate_limit]\nmax_attempts = 101", "gateway.auth.rate_limit.max_attempts"},
+      {"[gateway.auth.rate_limit]\nipv6_prefix = 31", "gateway.auth.rate_limit.ipv6_prefix"},
+      {"[gateway.auth.rate_limit]\nipv6_prefix = 129", "gateway.auth.rate_limit.ipv6_prefix"},
+      {"[gateway.auth.rate_limit]\nipv6_prefix = -64", "gateway.auth.rate_limit.ipv6_prefix"},
   };
   for (const Case& c : kCases) {
     Error e = MustFail(c.toml);
     EXPECT_THAT(e.message, ::testing::StartsWith(std::string(c.path) + ":")) << c.toml;
   }
+}
+
+TEST(ParseConfig, AcceptsTheIpv6PrefixRangeEnds) {
+  EXPECT_EQ(
+      MustParse("[gateway.auth.rate_limit]\nipv6_prefix = 32").gateway.auth.rate_limit.ipv6_prefix,
+      32);
+  EXPECT_EQ(
+      MustParse("[gateway.auth.rate_limit]\nipv6_prefix = 128").gateway.auth.rate_limit.ipv6_prefix,
+      128);
+  Error e = MustFail("[gateway.auth.rate_limit]\nipv6_prefix = 16");
+  EXPECT_THAT(e.message, HasSubstr("must be between 32 and 128"));
+  Error t = MustFail("[gateway.auth.rate_limit]\nipv6_prefix = \"64\"");
+  EXPECT_THAT(t.message, HasSubstr("gateway.auth.rate_limit.ipv6_prefix"));
 }
 
 TEST(ParseConfig, RefusesTlsCertWithoutKey) {

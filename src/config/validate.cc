@@ -27,6 +27,8 @@ constexpr ErrorCode kSecretValueInvalid = ErrorCode::kSecretValueInvalid;
 constexpr std::size_t kMaxExecOutputBytes = 64u << 20;
 constexpr int kMaxThreads = 1024;
 constexpr std::size_t kMaxHeaderBytes = 1u << 20;  // Beast keeps the header limit in 32 bits
+constexpr int kMaxFailedAuthAttempts = 100;
+constexpr int kMinIpv6Prefix = 32;
 
 // ---- character classes (hand-written: std::regex is slow to build and easy to get subtly wrong)
 
@@ -278,8 +280,19 @@ class Validator {
 
   void Auth(const AuthConfig& a) {
     if (a.token) SecretInputCheck(*a.token);
-    if (a.rate_limit.max_attempts <= 0) {
-      Fail("gateway.auth.rate_limit.max_attempts", "must be greater than 0");
+    // Each tracked client keeps up to max_attempts failure times: the cap bounds the limiter's
+    // memory (10,000 clients).
+    if (a.rate_limit.max_attempts <= 0 || a.rate_limit.max_attempts > kMaxFailedAuthAttempts) {
+      Fail("gateway.auth.rate_limit.max_attempts",
+           "must be between 1 and " + std::to_string(kMaxFailedAuthAttempts) + ", got " +
+               std::to_string(a.rate_limit.max_attempts));
+    }
+    // Shorter than /32 would lump together unrelated networks; 128 counts each address.
+    if (a.rate_limit.ipv6_prefix < kMinIpv6Prefix || a.rate_limit.ipv6_prefix > 128) {
+      Fail("gateway.auth.rate_limit.ipv6_prefix",
+           "must be between " + std::to_string(kMinIpv6Prefix) +
+               " and 128 (bits of an IPv6 address counted as one client; default 64), got " +
+               std::to_string(a.rate_limit.ipv6_prefix));
     }
     Positive("gateway.auth.rate_limit.window", a.rate_limit.window);
     Positive("gateway.auth.rate_limit.lockout", a.rate_limit.lockout);

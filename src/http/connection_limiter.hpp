@@ -6,8 +6,9 @@
 // when the connection closes. When the total cap is reached the server first closes one of its
 // idle keep-alive connections (as nginx reuses "reusable" connections) and then admits the new
 // one with Admit(..., over_total = true); the closing connection gives its slot back shortly.
-// Clients are keyed by ClientKey(): the IPv4 address, or the /64 prefix of an IPv6 address (one
-// host usually owns a whole /64, so per-address limits would be no limit at all).
+// Clients are keyed by ClientKey() (base/client_key.hpp): the IPv4 address, or the /64 prefix of
+// an IPv6 address (one host usually owns a whole /64, so per-address limits would be no limit at
+// all); the failed-auth limiter groups callers the same way.
 // Ownership: owned by the server (one per gateway); keys are copied in, nothing is borrowed.
 // Thread safety: all methods are thread-safe (one mutex; taken per connection, not per request).
 #pragma once
@@ -17,12 +18,7 @@
 #include <string>
 #include <unordered_map>
 
-#include "http/net.hpp"
-
 namespace warden::http {
-
-// "203.0.113.7", "2001:db8:1:2::/64"; an IPv4-mapped IPv6 address counts as its IPv4 address.
-std::string ClientKey(const net::asio::ip::address& address, int ipv6_prefix_bits = 64);
 
 class ConnectionLimiter {
  public:

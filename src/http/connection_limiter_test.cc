@@ -5,27 +5,6 @@
 namespace warden::http {
 namespace {
 
-namespace ip = net::asio::ip;
-
-TEST(ClientKey, GroupsIpv6ByPrefixAndUnmapsIpv4) {
-  struct Case {
-    const char* address;
-    int bits;
-    const char* key;
-  } const kCases[] = {
-      {"203.0.113.7", 64, "203.0.113.7"},
-      {"::ffff:203.0.113.7", 64, "203.0.113.7"},
-      {"2001:db8:1:2:aaaa:bbbb:cccc:dddd", 64, "2001:db8:1:2::/64"},
-      {"2001:db8:1:2::1", 64, "2001:db8:1:2::/64"},
-      {"2001:db8:1:2::1", 128, "2001:db8:1:2::1/128"},
-      {"2001:db8:1:2::1", 56, "2001:db8:1::/56"},
-      {"::1", 64, "::/64"},
-  };
-  for (const auto& c : kCases) {
-    EXPECT_EQ(ClientKey(ip::make_address(c.address), c.bits), c.key) << c.address;
-  }
-}
-
 TEST(ConnectionLimiter, CapsEachClientAndReleases) {
   ConnectionLimiter limiter(100, 2);
   EXPECT_EQ(limiter.Admit("a"), ConnectionLimiter::Verdict::kAdmitted);

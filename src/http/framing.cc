@@ -77,6 +77,13 @@ bool TransferEncodingAcceptable(const RequestHeader& header) {
   return beast::iequals(value, "chunked");
 }
 
+bool AnnouncesBody(const RequestHeader& header) {
+  if (header.find(bhttp::field::transfer_encoding) != header.end()) return true;
+  auto length = header.find(bhttp::field::content_length);
+  // The parser accepted the value, so it is digits: any but 0 announces a body.
+  return length != header.end() && length->value().find_first_not_of('0') != std::string_view::npos;
+}
+
 std::optional<FramingError> CheckFraming(const RequestHeader& header) {
   if (header.version() != 11 && header.version() != 10) {
     return FramingError{505, "http_version_not_supported", "use HTTP/1.1"};

@@ -31,6 +31,10 @@ std::optional<FramingError> BodyReadError(const net::error_code& ec,
 // HTTP/1.1.
 bool TransferEncodingAcceptable(const RequestHeader& header);
 
+// Whether a request (whose framing CheckFraming accepted) announces a body: a Transfer-Encoding
+// (chunked) or a Content-Length other than 0.
+bool AnnouncesBody(const RequestHeader& header);
+
 // What the header alone refuses: an HTTP version other than 1.0/1.1 (505), both framings, or an
 // unacceptable Transfer-Encoding (400). nullopt = the framing is fine.
 std::optional<FramingError> CheckFraming(const RequestHeader& header);

@@ -9,6 +9,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "base/client_key.hpp"
 #include "config/bind_address.hpp"
 #include "http/any_stream.hpp"
 #include "http/connection_limiter.hpp"
@@ -283,7 +284,7 @@ std::optional<std::string> AdmitConnection(Worker& w, net::tcp::socket& socket) 
   net::error_code ec;
   auto peer = socket.remote_endpoint(ec);
   if (ec) return std::nullopt;
-  std::string client = ClientKey(peer.address());
+  std::string client = ClientKey(peer.address().to_string());
   auto verdict = w.connections->Admit(client);
   if (verdict == ConnectionLimiter::Verdict::kTotalFull && ShedIdleConnection(w)) {
     verdict = w.connections->Admit(client, /*over_total=*/true);

@@ -162,6 +162,10 @@ void Metrics::CountAuthFailure(std::string_view reason) {
   WithLocalShard([&](Shard& s) { Increment(s, CounterId::kAuthFailures, {reason}); });
 }
 
+void Metrics::CountAuthLimiterUntracked() {
+  WithLocalShard([&](Shard& s) { Increment(s, CounterId::kAuthLimiterUntracked, {}); });
+}
+
 void Metrics::CountReload(bool ok) {
   WithLocalShard([&](Shard& s) { Increment(s, CounterId::kReloads, {ok ? "ok" : "failed"}); });
 }
@@ -210,6 +214,12 @@ std::string Metrics::Render(const std::function<void(std::string&)>& extra) cons
   auto counter = [&](CounterId id) {
     const MetricInfo& info = kCounters[Index(id)];
     Header(out, info, "counter");
+    if (info.label_count == 0) {  // one series, exported from the start (0 until counted)
+      std::uint64_t total = 0;
+      for (const auto& [labels, v] : sum.counters[Index(id)]) total += v;
+      out += fmt::format("{} {}\n", info.name, total);
+      return;
+    }
     for (const auto& [labels, v] : sum.counters[Index(id)]) {
       out += fmt::format("{}{{{}}} {}\n", info.name, LabelPairs(info, labels), v);
     }

@@ -35,6 +35,8 @@ namespace warden::observe {
   GAUGE(kActiveStreams, "warden_active_streams", "Responses currently being streamed to callers.") \
   COUNTER(kAuthFailures, "warden_auth_failures_total", "Rejected caller credentials by reason.",   \
           "reason")                                                                                \
+  COUNTER(kAuthLimiterUntracked, "warden_auth_limiter_untracked_total",                            \
+          "Wrong credentials the failed-auth limiter could not count: full of running lockouts.")  \
   COUNTER(kEscapedExceptions, "warden_escaped_exceptions_total",                                   \
           "Exceptions that escaped a coroutine.", "where")                                         \
   COUNTER(kKeyCooldowns, "warden_key_cooldowns_total", "Upstream keys put into cooldown.",         \
@@ -81,6 +83,7 @@ class Metrics {
   void CountRotation(std::string_view provider);
   void CountCooldown(std::string_view provider, std::string_view key_fingerprint);
   void CountAuthFailure(std::string_view reason);
+  void CountAuthLimiterUntracked();
   void CountReload(bool ok);
   void CountRefresh(std::string_view provider, bool ok);
   void CountEscapedException(std::string_view where);

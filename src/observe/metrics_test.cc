@@ -86,6 +86,8 @@ TEST(Metrics, RendersOtherCountersAndEscapesLabels) {
   m.CountRotation("openai");
   m.CountCooldown("openai", "sha256:0123456789ab");
   m.CountAuthFailure("invalid_credentials");
+  m.CountAuthLimiterUntracked();
+  m.CountAuthLimiterUntracked();
   m.CountReload(true);
   m.CountReload(false);
   m.CountRefresh("vercel", true);
@@ -99,6 +101,7 @@ TEST(Metrics, RendersOtherCountersAndEscapesLabels) {
       text,
       HasSubstr("warden_key_cooldowns_total{provider=\"openai\",key=\"sha256:0123456789ab\"} 1\n"));
   EXPECT_THAT(text, HasSubstr("warden_auth_failures_total{reason=\"invalid_credentials\"} 1\n"));
+  EXPECT_THAT(text, HasSubstr("\nwarden_auth_limiter_untracked_total 2\n"));
   EXPECT_THAT(text, HasSubstr("warden_reloads_total{result=\"ok\"} 1\n"));
   EXPECT_THAT(text, HasSubstr("warden_reloads_total{result=\"failed\"} 1\n"));
   EXPECT_THAT(text,
@@ -120,6 +123,10 @@ TEST(Metrics, EmptyExpositionListsEveryMetricInOrder) {
             "warden_active_streams 0\n"
             "# HELP warden_auth_failures_total Rejected caller credentials by reason.\n"
             "# TYPE warden_auth_failures_total counter\n"
+            "# HELP warden_auth_limiter_untracked_total Wrong credentials the failed-auth limiter "
+            "could not count: full of running lockouts.\n"
+            "# TYPE warden_auth_limiter_untracked_total counter\n"
+            "warden_auth_limiter_untracked_total 0\n"
             "# HELP warden_escaped_exceptions_total Exceptions that escaped a coroutine.\n"
             "# TYPE warden_escaped_exceptions_total counter\n"
             "# HELP warden_key_cooldowns_total Upstream keys put into cooldown.\n"

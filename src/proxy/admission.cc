@@ -37,9 +37,20 @@ Reply AuthRejectedReply(const access::AuthDecision& decision) {
 void RecordAuthFailure(ClientContext& c, const access::AuthDecision& decision, bool exempt) {
   c.gw.metrics.CountAuthFailure(decision.code);
   if (decision.outcome != access::AuthOutcome::kWrong || exempt) return;
-  if (std::int64_t lock = c.gw.limiter.RecordFailure(c.peer_address); lock > 0) {
-    spdlog::warn("locking out {} for {}s after repeated invalid gateway tokens", c.peer_address,
-                 CeilSeconds(lock));
+  const access::FailureOutcome outcome = c.gw.limiter.RecordFailure(c.peer_address);
+  if (outcome.lockout_ms > 0) {
+    spdlog::warn("locking out {} for {}s after repeated invalid gateway tokens",
+                 c.gw.limiter.KeyOf(c.peer_address), CeilSeconds(outcome.lockout_ms));
+  }
+  if (!outcome.tracked) {
+    // Degraded: refused (401) but not counted, since evicting a running lockout would lift it.
+    c.gw.metrics.CountAuthLimiterUntracked();
+    if (outcome.first_untracked) {
+      spdlog::warn(
+          "failed-auth limiter is full of running lockouts ({} clients): wrong tokens from new "
+          "clients are refused but not counted until a lockout ends",
+          access::FailedAuthLimiter::kMaxEntries);
+    }
   }
 }
 

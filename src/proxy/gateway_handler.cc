@@ -2,11 +2,13 @@
 
 #include <sstream>
 
+#include "http/framing.hpp"
 #include "proxy/admission.hpp"
 #include "proxy/pipeline.hpp"
 #include "proxy/reply.hpp"
 #include "proxy/request_context.hpp"
 #include "proxy/response_writer.hpp"
+#include "proxy/routes.hpp"
 #include "proxy/wire_format.hpp"
 
 namespace warden::proxy {
@@ -19,6 +21,21 @@ Reply FramingReply(http::FramingError error) {
   return Reply{error.status, std::string(error.code), std::move(error.message), {}};
 }
 
+// Built-in routes (and unknown ones) never use a request body. When one announces a body anyway,
+// it is answered from the header alone and the connection closes: the body is neither read nor
+// buffered, so announcing 100 MB to /healthz costs warden no memory and no wait.
+bool AnsweredWithoutBody(const http::RequestHeader& header) {
+  return MatchRoute(PathOf(header.target())).kind != RouteKind::kProxy &&
+         http::AnnouncesBody(header);
+}
+
+// The request as Handle() sees it: the header, an empty body, and "Connection: close".
+http::Request RequestWithoutBody(const http::RequestHeader& header) {
+  http::Request request(header);
+  request.keep_alive(false);
+  return request;
+}
+
 class GatewayConnection final : public http::ConnectionHandler {
  public:
   GatewayConnection(http::Connection& conn, GatewayState& gw)
@@ -29,6 +46,12 @@ class GatewayConnection final : public http::ConnectionHandler {
     snapshot_ = ctx_.gw.snapshots.Load();
     auto verdict = co_await Admit(ctx_, *snapshot_, header);
     if (!verdict.proceed) co_return false;
+    if (AnsweredWithoutBody(header)) {
+      // Answered from the header; the session drains what is in flight (bounded) and closes.
+      http::Request request = RequestWithoutBody(header);
+      co_await Handle(ctx_, std::move(snapshot_), request);
+      co_return false;
+    }
     // An HTTP/1.0 client does not know interim responses (RFC 9110 §10.1.1).
     if (header.version() >= 11 &&
         net::beast::iequals(header[bhttp::field::expect], "100-continue")) {

@@ -34,5 +34,28 @@ TEST(HeaderValue, ErrorNamesTheRefNeverTheValue) {
   EXPECT_EQ(r.error().ToString().find("PLANTED"), std::string::npos);
 }
 
+TEST(HeaderValue, AcceptsAValueOfExactlyTheLimit) {
+  EXPECT_TRUE(CheckHeaderValue(std::string(kMaxHeaderValueBytes, 'k'), "env:default:X"));
+  // Room for the scheme warden adds stays inside what a header value may hold (65,533 bytes).
+  EXPECT_LE(std::string("Bearer ").size() + kMaxHeaderValueBytes, 65'533u);
+}
+
+TEST(HeaderValue, RefusesAValueOverTheLimitWithoutQuotingIt) {
+  for (std::size_t size : {kMaxHeaderValueBytes + 1, std::size_t{64 * 1024}, std::size_t{70'000},
+                           std::size_t{1} << 20}) {
+    const std::string value = "PLANTED-" + std::string(size - 8, 'x');
+    auto r = CheckHeaderValue(value, "file:main:openai");
+    ASSERT_FALSE(r) << size;
+    EXPECT_EQ(r.error().code, ErrorCode::kSecretValueInvalid);
+    EXPECT_EQ(r.error().context, "file:main:openai");
+    EXPECT_NE(r.error().message.find("value of file:main:openai is " + std::to_string(size) +
+                                     " bytes, over the 63 KiB"),
+              std::string::npos)
+        << r.error().message;
+    EXPECT_EQ(r.error().ToString().find("PLANTED"), std::string::npos);
+    EXPECT_EQ(r.error().ToString().find("xxxx"), std::string::npos);
+  }
+}
+
 }  // namespace
 }  // namespace warden::secrets

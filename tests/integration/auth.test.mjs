@@ -220,6 +220,47 @@ describe('failed-auth limiter (exempt_loopback = false)', () => {
   });
 });
 
+// IPv6 callers are counted per prefix (gateway.auth.rate_limit.ipv6_prefix, /64 by default), so
+// a host that owns a /64 cannot rotate addresses for unlimited guesses. Only ::1 is reachable
+// here, so the test checks the key the lockout is counted (and logged) under.
+describe('failed-auth limiter over IPv6 (exempt_loopback = false)', () => {
+  for (const [prefix, key] of [[undefined, '::/64'], [128, '::1/128']]) {
+    test(`ipv6_prefix ${prefix ?? '(default)'}: ::1 is locked out as ${key}`, async () => {
+      const w = await startWarden({
+        config: config(mock.url, {
+          tail: '[gateway.auth.rate_limit]\nmax_attempts = 3\nlockout = "60s"\nexempt_loopback = false\n'
+            + (prefix === undefined ? '' : `ipv6_prefix = ${prefix}\n`),
+        }),
+        env: baseEnv(),
+        args: ['--bind', '[::1]:0'],
+      });
+      try {
+        assert.match(w.url, /\[::1\]/);
+        for (let i = 0; i < 3; i++) assert.equal((await chat(w.url, { authorization: 'Bearer bad' })).status, 401);
+        const r = await chat(w.url, AUTH);
+        assert.equal(r.status, 429, r.text);
+        assertOpenAiError(r.text, 'auth_locked_out');
+        const escaped = key.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+        await w.waitForOutput(new RegExp(`locking out ${escaped} for 60s`));
+      } finally {
+        await w.stop();
+      }
+    });
+  }
+
+  test('an ipv6_prefix outside 32..128 is refused at start, naming the key', async () => {
+    const w = await startWarden({
+      config: config(mock.url, { tail: '[gateway.auth.rate_limit]\nipv6_prefix = 16\n' }),
+      env: baseEnv(),
+      waitForListen: false,
+    });
+    const exit = await Promise.race([w.exited, sleep(5000).then(() => 'timeout')]);
+    assert.notEqual(exit, 'timeout', 'warden must refuse to start');
+    assert.notEqual(exit.code, 0);
+    assert.match(w.output(), /gateway\.auth\.rate_limit\.ipv6_prefix: must be between 32 and 128/);
+  });
+});
+
 describe('mode = "none"', () => {
   test('no credentials needed; the caller Authorization is still not forwarded', async () => {
     const w = await startWarden({

@@ -141,6 +141,83 @@ describe('refusals reach a caller that is still sending', () => {
   });
 });
 
+// Built-in routes (and unknown ones) never use a request body: one that announces a body is
+// answered from its header alone, with Connection: close, and the body is never read. The cap is
+// raised here so that a 100 MB Content-Length is not simply refused with 413 at the header: the
+// old behaviour read (and reserved) the announced body and waited body_timeout for it.
+describe('built-in routes never read a request body', () => {
+  let big;
+  const BIG = 100_000_000;
+  before(async () => {
+    big = await startWarden({
+      config: config(mock.url, { gateway: 'max_body_bytes = 209715200\nbody_timeout = "30s"' }),
+      env: baseEnv(),
+    });
+  });
+  after(async () => { await big?.stop(); });
+
+  /** Sends `head` + a few body bytes and keeps the socket open: the answer must come anyway. */
+  async function answeredWithoutBody(head, what) {
+    const started = performance.now();
+    const res = await rawExchange(big.port, [head, 'abc'], { timeoutMs: 4000 });
+    assert.equal(res.timedOut, false, `${what}: warden waited for the body (${res.data.slice(0, 200)})`);
+    assert.equal(res.closed, true, `${what}: the connection is closed after the answer`);
+    const rs = parseResponses(res.data);
+    assert.equal(rs.length, 1, `${what}: one response, got ${res.data.slice(0, 400)}`);
+    assert.equal(rs[0].complete, true, what);
+    assert.equal(rs[0].headers.connection, 'close', what);
+    assert.ok(performance.now() - started < 3000, `${what}: answered late`);
+    return rs[0];
+  }
+
+  test('GET /healthz announcing 100 MB: 200 at once, Connection: close, body not read', async () => {
+    const r = await answeredWithoutBody(`GET /healthz HTTP/1.1\r\nhost: x\r\ncontent-length: ${BIG}\r\n\r\n`, '/healthz');
+    assert.equal(r.status, 200);
+    assert.deepEqual(JSON.parse(r.body), { status: 'ok' });
+  });
+
+  test('GET /readyz with an unterminated chunked body: answered at once, closed', async () => {
+    const r = await answeredWithoutBody(`GET /readyz HTTP/1.1\r\nhost: x\r\ntransfer-encoding: chunked\r\n\r\n5f5e100\r\n`, '/readyz');
+    assert.equal(r.status, 200, r.body);
+    assert.equal(JSON.parse(r.body).status, 'ready');
+  });
+
+  test('/metrics (auth) and GET /v1/models announcing 100 MB: answered, closed', async () => {
+    const m = await answeredWithoutBody(`GET /metrics HTTP/1.1\r\nhost: x\r\nauthorization: Bearer ${TOKEN}\r\ncontent-length: ${BIG}\r\n\r\n`, '/metrics');
+    assert.equal(m.status, 200);
+    assert.match(m.body, /warden_requests_total/);
+    const models = await answeredWithoutBody(`GET /v1/models HTTP/1.1\r\nhost: x\r\nauthorization: Bearer ${TOKEN}\r\ncontent-length: ${BIG}\r\n\r\n`, 'GET /v1/models');
+    assert.equal(models.status, 200);
+    assert.ok(JSON.parse(models.body).data.some((d) => d.id === 'mock/*'));
+  });
+
+  test('POST /v1/models and an unknown route with a body: 405 / 404 at once, closed', async () => {
+    const post = await answeredWithoutBody(`POST /v1/models HTTP/1.1\r\nhost: x\r\nauthorization: Bearer ${TOKEN}\r\ncontent-length: ${BIG}\r\n\r\n`, 'POST /v1/models');
+    assert.equal(post.status, 405);
+    assertOpenAiError(post.body, 'method_not_allowed');
+    const unknown = await answeredWithoutBody(`POST /v1/nothing-here HTTP/1.1\r\nhost: x\r\nauthorization: Bearer ${TOKEN}\r\ncontent-length: ${BIG}\r\n\r\n`, 'unknown route');
+    assert.equal(unknown.status, 404);
+    assertOpenAiError(unknown.body, 'route_not_found');
+  });
+
+  test('authentication still comes first: /metrics with a body and no token → 401', async () => {
+    const r = await answeredWithoutBody(`GET /metrics HTTP/1.1\r\nhost: x\r\ncontent-length: ${BIG}\r\n\r\n`, '/metrics without a token');
+    assert.equal(r.status, 401);
+  });
+
+  test('Content-Length: 0 is no body: the connection stays alive', async () => {
+    const req = 'GET /healthz HTTP/1.1\r\nhost: x\r\ncontent-length: 0\r\n\r\n';
+    const res = await rawExchange(big.port, [req, req, 'GET /healthz HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n'], { timeoutMs: 4000 });
+    const rs = parseResponses(res.data);
+    assert.deepEqual(rs.map((r) => r.status), [200, 200, 200], res.data.slice(0, 600));
+    assert.notEqual(rs[0].headers.connection, 'close');
+  });
+
+  test('a proxied route still reads its body; the gateway is intact', async () => {
+    await assertIntact(big, 'bodies on built-in routes');
+  });
+});
+
 describe('HTTP/1.0 callers', () => {
   test('Expect: 100-continue from an HTTP/1.0 client gets no interim response', async () => {
     const body = '{"model":"mock/ten"}';

@@ -298,3 +298,44 @@ describe('precedence, refresh and failures', () => {
     assert.match(e.message, /VE_API_KEY/);
   });
 });
+
+// A refreshed token longer than an HTTP header value may hold is a failed refresh like any other:
+// the present token stays in use and the failure is reported, never the token.
+describe('a refresh_command token over 63 KiB', () => {
+  let w;
+  let dir;
+  let present;
+  let big;
+  before(async () => {
+    dir = tmpDir('warden-fed-big-');
+    const s = nowS();
+    present = jwt({ exp: s + 300 });
+    let n = 48_000;
+    for (let i = 0; i < 4; i++) {
+      big = jwt({ exp: s + 7200, pad: 'p'.repeat(n) });
+      n += Math.floor(((65_000 - big.length) * 3) / 4);
+    }
+    assert.ok(big.length > 63 * 1024 && big.length < 65_500, `token length ${big.length}`);
+    script(path.join(dir, 'bin', 'fetch-big'), `echo run >> ${toml(path.join(dir, 'runs'))}\nprintf '%s\\n' '${big}'`);
+    w = await startWarden({
+      config: config(mock.url, { tail: fedProvider('vz', { refresh: path.join(dir, 'bin', 'fetch-big'), refreshBefore: '10m' }) }),
+      env: { WARDEN_GATEWAY_TOKEN: TOKEN, MOCK_API_KEY: 'mock-key-1', CLAUDE_API_KEY: 'claude-key-1', VZ_OIDC_TOKEN: present },
+    });
+  });
+  after(async () => { await w?.stop(); });
+
+  test('the refresh fails with SECRET_VALUE_INVALID wording; the present token is still used; nothing leaks', async () => {
+    const p = (await waitReadyz(w, (j) => j.providers.vz.refresh_error !== undefined, 'refresh_error on vz')).providers.vz;
+    assert.match(p.refresh_error, /refresh_command output is \d+ bytes, over the 63 KiB/);
+    assert.equal(p.available, true);
+    const r = await chat(w, 'vz/gpt-x');
+    assert.equal(r.status, 200, r.text);
+    assert.deepEqual(r.seen, [`Bearer ${present}`]);
+    const m = (await request(`${w.url}/metrics`, { headers: AUTH })).text;
+    assert.match(m, /warden_token_refreshes_total\{provider="vz",result="failed"\} [1-9]/);
+    await w.waitForOutput(/refresh for vz failed/);
+    const out = w.output();
+    assert.ok(!out.includes(big.slice(-60)) && !out.includes(big.slice(30_000, 30_060)), 'the oversized token leaked into the log');
+    assert.ok(!JSON.stringify(p).includes(big.slice(30_000, 30_060)));
+  });
+});

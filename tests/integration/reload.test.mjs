@@ -5,7 +5,7 @@ import test, { before, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { startMock, startWarden, request, sleep } from '../support/harness.mjs';
+import { startMock, startWarden, request, sleep, tmpDir, writeFile } from '../support/harness.mjs';
 import { AUTH, TOKEN, config, testId, recordedFor } from '../support/fixtures.mjs';
 
 const KEY_A = 'sk-RELOAD-key-A-0a1b2c3d4e';
@@ -280,5 +280,39 @@ describe('what a reload may not change', () => {
     assert.match(r1.reload.last_error, /gateway\.bind/);
     assert.match(r1.reload.last_error, /restart/);
     assert.equal((await upstreamKey(w)).length, 1, 'still serving on the old address');
+  });
+});
+
+describe('a credential over 63 KiB on reload', () => {
+  let w;
+  let secret;
+  before(async () => {
+    secret = writeFile(path.join(tmpDir('warden-reload-secret-'), 'key.txt'), `${KEY_A}\n`);
+    w = await startWarden({
+      config: config(mock.url, {
+        tail: `[reload]\nwatch = false\n[secrets.providers.fk]\nsource = "file"\npath = ${JSON.stringify(secret)}\nmode = "single_value"\n`
+          + `[providers.rl]\napi = "openai"\nbase_url = "${mock.url}/v1"\nkeys = [{ source = "file", provider = "fk", id = "value" }]\n`,
+      }),
+      env,
+    });
+  });
+  after(async () => { await w?.stop(); });
+
+  test('a 70,000-byte key in the secret file → reload refused with SECRET_VALUE_INVALID, never the value; the last good key serves', async () => {
+    assert.deepEqual(await upstreamKey(w), [KEY_A]);
+    const r0 = await readyz(w);
+    const huge = 'sk-HUGE-reload-'.padEnd(70_000, 'z');
+    const tmp = `${secret}.tmp`;
+    writeFile(tmp, `${huge}\n`);
+    fs.renameSync(tmp, secret);
+    w.process.kill('SIGHUP');
+    const r1 = await waitReadyz(w, (j) => (j.reload.failed ?? 0) > (r0.reload.failed ?? 0), 'the reload to be refused');
+    assert.equal(r1.generation, r0.generation, 'the old snapshot stays');
+    assert.match(r1.reload.last_error, /SECRET_VALUE_INVALID/);
+    assert.match(r1.reload.last_error, /70000 bytes, over the 63 KiB/);
+    assert.match(r1.reload.last_error, /providers\.rl\.keys\[0\]/);
+    assert.deepEqual(await upstreamKey(w), [KEY_A]);
+    await w.waitForOutput(/reload.*fail/i);
+    assert.ok(!w.output().includes('sk-HUGE-') && !JSON.stringify(r1).includes('zzzzzzzz'), 'the value leaked');
   });
 });

@@ -454,6 +454,47 @@ describe('fail-fast start: the code and the ref, never the value', () => {
     assert.ok(!output.includes('sk-LF-part1'), output);
   });
 
+  // A credential longer than an HTTP header value may hold is refused when it is resolved, from
+  // every source, with the ref and the size but never the value (it used to reach the request
+  // path and drop the caller's connection there).
+  const HUGE = 70_000;
+  const huge = (tag) => `sk-HUGE-${tag}-`.padEnd(HUGE, 'q');
+  function assertTooLong(output, ...names) {
+    assert.match(output, /SECRET_VALUE_INVALID/);
+    assert.match(output, new RegExp(`${HUGE} bytes, over the 63 KiB`));
+    for (const n of names) assert.ok(output.includes(n), `${n} is not named:\n${output.slice(-1500)}`);
+    assert.ok(!output.includes('sk-HUGE-') && !output.includes('qqqqqqqq'), 'the value leaked');
+  }
+
+  test('a 70,000-byte key from a file SecretRef → SECRET_VALUE_INVALID, never the value', async () => {
+    const dir = tmpDir('warden-secrets-');
+    const f = writeFile(path.join(dir, 'big.txt'), `${huge('file')}\n`);
+    const { output } = await expectRefusal(base(fileProvider('fb', f, 'single_value')
+      + prov('hf', '{ source = "file", provider = "fb", id = "value" }')));
+    assertTooLong(output, 'providers.hf.keys[0]');
+  });
+
+  test('a 70,000-byte key from an exec SecretRef → SECRET_VALUE_INVALID', async () => {
+    const dir = tmpDir('warden-secrets-');
+    const f = writeFile(path.join(dir, 'out.json'), JSON.stringify({ protocolVersion: 1, values: { 'big/key': huge('exec') } }));
+    const bin = path.join(dir, 'bin');
+    const s = script(path.join(bin, 'huge'), `IFS= read -r -d "" input\nIFS= read -r -d "" out < ${toml(f)}\nprintf '%s' "$out"`);
+    const { output } = await expectRefusal(base(execProvider('hx', s, { trusted: bin })
+      + prov('hx', '{ source = "exec", provider = "hx", id = "big/key" }')));
+    assertTooLong(output, 'providers.hx.keys[0]');
+  });
+
+  test('a 70,000-byte key from the env chain or extra header → SECRET_VALUE_INVALID', async () => {
+    const chain = await expectRefusal(base(`[providers.he]\napi = "openai"\nbase_url = "${mock.url}/v1"\nenabled = true\n`), { HE_API_KEY: huge('env') });
+    assertTooLong(chain.output, 'HE_API_KEY');
+    const header = await expectRefusal(
+      base(`[providers.hh]\napi = "openai"\nbase_url = "${mock.url}/v1"\n`
+        + '[providers.hh.headers]\nx-big = { source = "env", id = "HH_BIG_HEADER" }\n'),
+      { HH_API_KEY: 'sk-hh-key-ok', HH_BIG_HEADER: huge('hdr') },
+    );
+    assertTooLong(header.output, 'headers.x-big');
+  });
+
   async function startsDisabled(tail) {
     const w = await startWarden({
       config: config(mock.url, { tail }),
