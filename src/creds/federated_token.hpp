@@ -1,20 +1,19 @@
 // FederatedToken: the current short-lived workload (OIDC/JWT) token of one provider.
 //
 // The background refresher publishes new values; the data plane loads the current value once
-// per request (an atomic shared_ptr load; no lock, no I/O). The object survives snapshot swaps
-// so a reload does not lose a freshly refreshed token. Status text (last refresh error) is for
-// /readyz and `status`.
-// Ownership: shared (shared_ptr) by snapshot::FederatedTokenRegistry, every Snapshot that uses
-// it and the refresher's loop for its provider.
-// Thread safety: all methods are thread-safe.
+// per request (one pointer copy under a short mutex, base/published_ptr.hpp; no I/O). The object
+// survives snapshot swaps so a reload does not lose a freshly refreshed token. Status text (last
+// refresh error) is for /readyz and `status`. Ownership: shared (shared_ptr) by
+// snapshot::FederatedTokenRegistry, every Snapshot that uses it and the refresher's loop for its
+// provider. Thread safety: all methods are thread-safe.
 #pragma once
 
-#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <mutex>
 #include <string>
 
+#include "base/published_ptr.hpp"
 #include "observe/secret.hpp"
 
 namespace warden::creds {
@@ -30,17 +29,13 @@ class FederatedToken {
   explicit FederatedToken(std::string provider) : provider_(std::move(provider)) {}
 
   const std::string& provider() const { return provider_; }
-  std::shared_ptr<const FederatedTokenValue> Current() const {
-    return current_.load(std::memory_order_acquire);
-  }
+  std::shared_ptr<const FederatedTokenValue> Current() const { return current_.Load(); }
   // A usable token: present and not expired at now_ms.
   std::shared_ptr<const FederatedTokenValue> Usable(std::int64_t now_ms) const {
     auto v = Current();
     return v && v->exp_ms > now_ms ? v : nullptr;
   }
-  void Publish(std::shared_ptr<const FederatedTokenValue> v) {
-    current_.store(std::move(v), std::memory_order_release);
-  }
+  void Publish(std::shared_ptr<const FederatedTokenValue> v) { current_.Store(std::move(v)); }
 
   void SetLastError(std::string e) {
     std::lock_guard lock(mu_);
@@ -53,7 +48,7 @@ class FederatedToken {
 
  private:
   std::string provider_;
-  std::atomic<std::shared_ptr<const FederatedTokenValue>> current_;
+  PublishedPtr<FederatedTokenValue> current_;
   mutable std::mutex mu_;
   std::string last_error_;  // GUARDED_BY(mu_)
 };

@@ -24,8 +24,7 @@ SnapshotConstSharedPtr SnapshotStore::Load() const {
   thread_local Cache cache;
   const std::uint64_t g = generation_.load(std::memory_order_acquire);
   if (cache.owner != this || cache.generation != g || !cache.local) {
-    auto holder =
-        std::make_shared<const SnapshotConstSharedPtr>(current_.load(std::memory_order_acquire));
+    auto holder = std::make_shared<const SnapshotConstSharedPtr>(current_.Load());
     cache.local = SnapshotConstSharedPtr(holder, holder->get());
     cache.owner = this;
     cache.generation = g;
@@ -34,7 +33,7 @@ SnapshotConstSharedPtr SnapshotStore::Load() const {
 }
 
 void SnapshotStore::Store(SnapshotConstSharedPtr s) {
-  current_.store(std::move(s), std::memory_order_release);
+  current_.Store(std::move(s));
   generation_.fetch_add(1, std::memory_order_acq_rel);  // after the pointer: readers see it
 }
 

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "access/access_policy.hpp"
+#include "base/published_ptr.hpp"
 #include "config/config.hpp"
 #include "creds/federated_token.hpp"
 #include "creds/key_pool.hpp"
@@ -60,17 +61,17 @@ using SnapshotConstSharedPtr = std::shared_ptr<const Snapshot>;
 // Publishes snapshots to the event loops.
 //
 // Load() is called once per request on every core. A plain copy of one shared_ptr would make all
-// cores increment the same reference count (a contended cache line), and std::atomic<shared_ptr>
-// on g++ 12 takes a spinlock. So each thread keeps its own handle: an aliasing shared_ptr whose
-// control block is private to that thread (it owns one reference to the published snapshot), and
-// re-reads the published pointer only when the generation counter moves.
+// cores increment the same reference count (a contended cache line), and the published pointer
+// sits behind a mutex (base/published_ptr.hpp). So each thread keeps its own handle: an aliasing
+// shared_ptr whose control block is private to that thread (it owns one reference to the published
+// snapshot), and re-reads the published pointer only when the generation counter moves.
 class SnapshotStore {
  public:
   SnapshotConstSharedPtr Load() const;
   void Store(SnapshotConstSharedPtr s);
 
  private:
-  std::atomic<SnapshotConstSharedPtr> current_;
+  PublishedPtr<Snapshot> current_;
   std::atomic<std::uint64_t> generation_{0};
 };
 
