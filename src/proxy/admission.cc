@@ -66,6 +66,7 @@ net::Task<Verdict> Admit(ClientContext& c, const snapshot::Snapshot& snap,
     if (std::int64_t locked = c.gw.limiter.LockedForMs(c.peer_address); locked > 0) {
       c.gw.metrics.CountAuthFailure("locked_out");
       CountAdmissionRejection(c, route.name, 429);
+      LogAuthRejection(c, std::string_view(header.method_string()), path, 429, "auth_locked_out");
       co_await WriteError(c, path, LockedOutReply(locked), false);
       co_return Verdict{false};
     }

@@ -217,6 +217,9 @@ describe('failed-auth limiter (exempt_loopback = false)', () => {
   test('the lockout is logged with the address, without the offered token', async () => {
     assert.ok(!w.output().includes('Bearer bad'));
     assert.match(w.output(), /locking out 127\.0\.0\.1/);
+    // Requests refused during the lockout are in the access log too (an operator sees the flood).
+    assert.match(w.output(), /access POST \/v1\/chat\/completions 429 auth=auth_locked_out peer=127\.0\.0\.1/);
+    assert.match(w.output(), /access POST \/v1\/messages 429 auth=auth_locked_out peer=127\.0\.0\.1/);
   });
 });
 
