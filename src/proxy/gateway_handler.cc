@@ -84,6 +84,7 @@ std::string GatewayHandler::ConnectionRefusal(const http::FramingError& error) {
   bhttp::response<bhttp::string_body> res{static_cast<bhttp::status>(error.status), 11};
   res.set(bhttp::field::content_type, "application/json");
   res.set("x-content-type-options", "nosniff");
+  res.set("referrer-policy", "no-referrer");
   if (error.status == 429 || error.status == 503) res.set(bhttp::field::retry_after, "1");
   res.keep_alive(false);
   res.body() = ErrorBody(WireFormat::kOpenAi, error.status, error.code, error.message);
