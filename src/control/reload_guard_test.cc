@@ -20,6 +20,20 @@ TEST(CheckReloadable, AcceptsAReloadThatKeepsModeAndBind) {
   EXPECT_TRUE(CheckReloadable(running, next, "127.0.0.1:8787"));
 }
 
+TEST(CheckReloadable, AcceptsNewTrustedProxySettings) {
+  // proxies, user_header, required_headers and allow_users are policy, not how callers
+  // authenticate: a reload may change them (the next snapshot carries them).
+  auto running = With(config::AuthMode::kTrustedProxy, "0.0.0.0:8787");
+  running.gateway.auth.trusted_proxy.proxies = {"10.0.0.1"};
+  auto next = running;
+  next.gateway.auth.trusted_proxy.proxies = {"10.0.0.2", "10.0.0.3"};
+  next.gateway.auth.trusted_proxy.allow_users = {"*@example.com"};
+  next.gateway.auth.trusted_proxy.user_header = "x-auth-request-email";
+  EXPECT_TRUE(CheckReloadable(running, next, "0.0.0.0:8787"));
+  EXPECT_FALSE(
+      CheckReloadable(running, With(config::AuthMode::kToken, "0.0.0.0:8787"), "0.0.0.0:8787"));
+}
+
 TEST(CheckReloadable, RefusesAnAuthModeChange) {
   struct Case {
     config::AuthMode from, to;
