@@ -136,7 +136,8 @@ int RunServe(const CommonOptions& common, const ServeOptions& options) {
       spdlog::error("cannot start: {}", tls.error().ToString());
       return 1;
     }
-    opts.server_tls = *tls;
+    opts.server_tls = std::make_shared<http::ServerTlsSlot>(std::move(*tls));
+    plane.SetServerTls(opts.server_tls);
   }
   if (snap.access.mode == config::AuthMode::kNone) {
     auto ep = http::ParseBind(opts.bind);

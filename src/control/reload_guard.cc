@@ -23,6 +23,12 @@ Result<void> CheckReloadable(const config::Config& running, const config::Config
                                                     "\"; the listening address is fixed at start: "
                                                     "restart warden to change it");
   }
+  if (now.tls.has_value() != was.tls.has_value()) {
+    return Error::InvalidConfig("gateway.tls",
+                                std::string(now.tls ? "added" : "removed") +
+                                    "; whether warden serves HTTPS is fixed at start: restart "
+                                    "warden to change it (a new certificate or key is reloaded)");
+  }
   if (now.auth.mode == config::AuthMode::kNone) {
     auto bind = config::ParseBindAddress(listen_bind);
     if (!bind || !bind->IsLoopback()) {

@@ -50,6 +50,20 @@ TEST(CheckReloadable, RefusesAnAuthModeChange) {
   }
 }
 
+TEST(CheckReloadable, TlsMayChangeFilesButNotBeTurnedOnOrOff) {
+  auto plain = With(config::AuthMode::kToken);
+  auto https = plain;
+  https.gateway.tls = config::TlsConfig{"/etc/w/cert.pem", "/etc/w/key.pem", ""};
+  auto renewed = https;
+  renewed.gateway.tls->cert = "/etc/w/cert-2027.pem";
+  EXPECT_TRUE(CheckReloadable(https, renewed, "127.0.0.1:8787"));
+  for (const auto& [from, to] : {std::pair{plain, https}, std::pair{https, plain}}) {
+    auto r = CheckReloadable(from, to, "127.0.0.1:8787");
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().context, "gateway.tls");
+  }
+}
+
 TEST(CheckReloadable, RefusesABindChange) {
   auto r = CheckReloadable(With(config::AuthMode::kToken, "127.0.0.1:8787"),
                            With(config::AuthMode::kToken, "127.0.0.1:9999"), "127.0.0.1:8787");
