@@ -5,17 +5,28 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
+#include "base/ip_network.hpp"
 #include "config/config.hpp"
 #include "observe/secret.hpp"
 
 namespace warden::access {
+
+// gateway.auth.trusted_proxy, parsed (access/trusted_proxy.hpp applies it).
+struct TrustedProxyPolicy {
+  std::vector<IpNetwork> proxies;
+  std::string user_header;                    // lower case
+  std::vector<std::string> required_headers;  // lower case
+  std::vector<std::string> allow_users;       // exact names, or patterns where '*' matches any run
+};
 
 struct AccessPolicy {
   config::AuthMode mode = config::AuthMode::kToken;
   Secret token;  // token mode
   std::string
       token_source;  // "--token flag" | "WARDEN_GATEWAY_TOKEN" | "gateway.auth.token" | path
+  TrustedProxyPolicy trusted_proxy;  // trusted-proxy mode
 };
 
 }  // namespace warden::access

@@ -1,4 +1,5 @@
-// Caller authentication for the data plane (modes none and token).
+// Caller authentication for the data plane (modes none and token; trusted-proxy is in
+// access/trusted_proxy.hpp).
 //
 // The caller's credential is `Authorization: Bearer T` (OpenAI SDK) or `x-api-key: T`
 // (Anthropic SDK); it is compared with the gateway token in constant time. The decision carries
@@ -7,18 +8,22 @@
 // Thread safety: pure function over an immutable AccessPolicy.
 #pragma once
 
+#include <string>
 #include <string_view>
 
 #include "access/access_policy.hpp"
 
 namespace warden::access {
 
-enum class AuthOutcome { kAllowed, kMissing, kWrong, kUnsupportedMode };
+// kMissing: no credential presented (not counted by the failed-auth limiter). kWrong: a wrong
+// credential (counted). kRefused: refused for a reason that is not a guess at a credential —
+// e.g. a trusted proxy asserting a user who is not allowed — so not counted either.
+enum class AuthOutcome { kAllowed, kMissing, kWrong, kRefused, kUnsupportedMode };
 
 struct AuthDecision {
   AuthOutcome outcome = AuthOutcome::kAllowed;
-  std::string_view code;     // for the error body
-  std::string_view message;  // names the fix; never a credential
+  std::string_view code;  // for the error body; a static string
+  std::string message;    // names the fix; never a credential
 };
 
 // `authorization` and `api_key` are the raw header values (empty when absent).

@@ -5,6 +5,7 @@
 
 #include <boost/json.hpp>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "app/live_readyz.hpp"
 #include "app/verbs.hpp"
@@ -126,6 +127,22 @@ int WorseExitCode(int a, int b) {
   return std::max(a, b);
 }
 
+// How callers authenticate, for `warden status`.
+std::string AuthText(const snapshot::Snapshot& snap) {
+  if (snap.access.mode == config::AuthMode::kTrustedProxy) {
+    return fmt::format("auth mode: trusted-proxy (user in `{}`, from {})\n",
+                       snap.access.trusted_proxy.user_header,
+                       fmt::join(snap.config->gateway.auth.trusted_proxy.proxies, ", "));
+  }
+  if (snap.access.mode != config::AuthMode::kToken) {
+    return fmt::format("auth mode: {}\n", config::AuthModeName(snap.access.mode));
+  }
+  return fmt::format("gateway token: {}\n",
+                     snap.access.token.empty()
+                         ? std::string("missing")
+                         : snap.access.token_source + " (" + snap.access.token.Fingerprint() + ")");
+}
+
 }  // namespace
 
 int RunStatus(const CommonOptions& common, const ReportOptions& options) {
@@ -136,11 +153,7 @@ int RunStatus(const CommonOptions& common, const ReportOptions& options) {
   const std::int64_t now = SystemClock().NowMs();
   int exit_code = 0;
   boost::json::array providers;
-  std::string text =
-      fmt::format("config: {}\ngateway token: {}\n", snap.config->origin,
-                  snap.access.token.empty()
-                      ? std::string("missing")
-                      : snap.access.token_source + " (" + snap.access.token.Fingerprint() + ")");
+  std::string text = fmt::format("config: {}\n{}", snap.config->origin, AuthText(snap));
   for (const auto& p : snap.providers) {
     ProviderStatus status = DescribeProvider(p, now);
     exit_code = WorseExitCode(exit_code, status.exit_code);
@@ -158,6 +171,7 @@ int RunStatus(const CommonOptions& common, const ReportOptions& options) {
   boost::json::object root;
   root["ok"] = exit_code == 0;
   root["config"] = snap.config->origin;
+  root["auth_mode"] = config::AuthModeName(snap.access.mode);
   root["token_source"] = snap.access.token_source;
   root["providers"] = std::move(providers);
   boost::json::array notes;

@@ -5,6 +5,7 @@
 #include <csignal>
 #include <cstring>
 
+#include <fmt/ranges.h>
 #include <spdlog/spdlog.h>
 
 #include "app/verbs.hpp"
@@ -114,6 +115,12 @@ int RunServe(const CommonOptions& common, const ServeOptions& options) {
       spdlog::info("gateway token from {} ({})", snap.access.token_source,
                    snap.access.token.Fingerprint());
     }
+  } else if (snap.access.mode == config::AuthMode::kTrustedProxy) {
+    spdlog::info(
+        "gateway.auth.mode = \"trusted-proxy\": callers are the users asserted in `{}` by "
+        "{}; gateway tokens are not accepted",
+        snap.access.trusted_proxy.user_header,
+        fmt::join(cfg.gateway.auth.trusted_proxy.proxies, ", "));
   } else {
     spdlog::warn("gateway.auth.mode = \"none\": every local process can use your provider keys");
   }
@@ -129,7 +136,8 @@ int RunServe(const CommonOptions& common, const ServeOptions& options) {
       spdlog::error("cannot start: {}", tls.error().ToString());
       return 1;
     }
-    opts.server_tls = *tls;
+    opts.server_tls = std::make_shared<http::ServerTlsSlot>(std::move(*tls));
+    plane.SetServerTls(opts.server_tls);
   }
   if (snap.access.mode == config::AuthMode::kNone) {
     auto ep = http::ParseBind(opts.bind);

@@ -59,6 +59,20 @@ const ProviderConfig* Config::FindProvider(std::string_view id) const {
   return nullptr;
 }
 
+std::string_view AuthModeName(AuthMode mode) {
+  switch (mode) {
+    case AuthMode::kNone:
+      return "none";
+    case AuthMode::kToken:
+      return "token";
+    case AuthMode::kTrustedProxy:
+      return "trusted-proxy";
+    case AuthMode::kJwt:
+      return "jwt";
+  }
+  return "?";
+}
+
 std::string EnvPrefixFor(std::string_view provider_id) {
   std::string out;
   out.reserve(provider_id.size());

@@ -114,6 +114,9 @@ struct ProviderConfig {
 
 enum class AuthMode { kNone, kToken, kTrustedProxy, kJwt };
 
+// "none", "token", "trusted-proxy", "jwt": the config spelling.
+std::string_view AuthModeName(AuthMode mode);
+
 struct RateLimitConfig {
   int max_attempts = 10;            // wrong credentials per window per client (1..100)
   Duration window{60 * 1000};       // 60s

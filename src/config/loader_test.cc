@@ -601,7 +601,32 @@ TEST(ParseConfig, TrustedProxyModeNeedsValidProxies) {
   Error missing = MustFail("[gateway.auth]\nmode = \"trusted-proxy\"");
   EXPECT_THAT(missing.message, HasSubstr("gateway.auth.trusted_proxy.proxies: required"));
   Error bad = MustFail("[gateway.auth.trusted_proxy]\nproxies = [\"10.0.0.0/33\"]");
-  EXPECT_THAT(bad.message, HasSubstr("gateway.auth.trusted_proxy.proxies[0]: not an IP"));
+  EXPECT_THAT(bad.message, HasSubstr("gateway.auth.trusted_proxy.proxies[0]: \"10.0.0.0/33\": "
+                                     "prefix length must be 0..32"));
+  Error host_bits = MustFail("[gateway.auth.trusted_proxy]\nproxies = [\"10.0.0.1/8\"]");
+  EXPECT_THAT(host_bits.message, HasSubstr("did you mean \"10.0.0.0/8\" or \"10.0.0.1\"?"));
+  Error name = MustFail("[gateway.auth.trusted_proxy]\nproxies = [\"::1\", \"proxy.local\"]");
+  EXPECT_THAT(name.message,
+              HasSubstr("gateway.auth.trusted_proxy.proxies[1]: \"proxy.local\": not an IP"));
+}
+
+TEST(ParseConfig, TrustedProxyRefusesCredentialHeaderAndBlankUsers) {
+  Error e = MustFail(
+      "[gateway.auth.trusted_proxy]\nproxies = [\"10.0.0.1\"]\nuser_header = \"Authorization\"\n"
+      "allow_users = [\"nick\", \" \", \"a\\u0001b\"]");
+  EXPECT_THAT(e.message, HasSubstr("gateway.auth.trusted_proxy.user_header: \"Authorization\" "
+                                   "carries caller credentials"));
+  EXPECT_THAT(e.message,
+              HasSubstr("gateway.auth.trusted_proxy.allow_users[1]: must be a non-empty"));
+  EXPECT_THAT(e.message,
+              HasSubstr("gateway.auth.trusted_proxy.allow_users[2]: contains a control character"));
+}
+
+TEST(ParseConfig, TrustedProxyModeAllowsNonLoopbackBind) {
+  Config c = MustParse(
+      "[gateway]\nbind = \"0.0.0.0:8787\"\n[gateway.auth]\nmode = \"trusted-proxy\"\n"
+      "[gateway.auth.trusted_proxy]\nproxies = [\"10.0.0.5\", \"::ffff:10.0.0.6\"]");
+  EXPECT_EQ(c.gateway.auth.mode, AuthMode::kTrustedProxy);
 }
 
 TEST(ParseConfig, JwtModeNeedsIssuerAudienceAndKeys) {

@@ -1,8 +1,5 @@
 #include "config/validate.hpp"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-
 #include <algorithm>
 #include <cctype>
 #include <filesystem>
@@ -15,7 +12,9 @@
 #include <boost/url.hpp>
 
 #include "base/environment.hpp"
+#include "base/ip_network.hpp"
 #include "base/paths.hpp"
+#include "base/strings.hpp"
 #include "config/bind_address.hpp"
 
 namespace warden::config {
@@ -127,27 +126,14 @@ bool IsReservedHeader(std::string_view name) {
   return kReserved.count(Lower(name)) > 0;
 }
 
-bool IsAbsolute(std::string_view path) { return !path.empty() && path.front() == '/'; }
-
-bool IsCidr(std::string_view text) {
-  std::string address(text.substr(0, text.find('/')));
-  int max_prefix = 0;
-  in_addr v4{};
-  in6_addr v6{};
-  if (inet_pton(AF_INET, address.c_str(), &v4) == 1) {
-    max_prefix = 32;
-  } else if (inet_pton(AF_INET6, address.c_str(), &v6) == 1) {
-    max_prefix = 128;
-  } else {
-    return false;
-  }
-  if (text.find('/') == std::string_view::npos) return true;
-  std::string_view prefix = text.substr(text.find('/') + 1);
-  if (prefix.empty() || prefix.size() > 3 || !std::all_of(prefix.begin(), prefix.end(), IsDigit)) {
-    return false;
-  }
-  return std::stoi(std::string(prefix)) <= max_prefix;
+// Headers where callers put a gateway token: never an identity asserted by a proxy.
+bool IsCallerCredentialHeader(std::string_view name) {
+  const std::string lower = Lower(name);
+  return lower == "authorization" || lower == "x-api-key" || lower == "proxy-authorization" ||
+         lower == "cookie";
 }
+
+bool IsAbsolute(std::string_view path) { return !path.empty() && path.front() == '/'; }
 
 std::string JoinNames(const std::map<std::string, SecretProviderConfig>& providers) {
   if (providers.empty()) return "none";
@@ -304,15 +290,32 @@ class Validator {
            "required with gateway.auth.mode = \"trusted-proxy\" (addresses or CIDRs of the proxy)");
     }
     for (std::size_t i = 0; i < tp.proxies.size(); ++i) {
-      if (!IsCidr(tp.proxies[i])) {
+      IpNetworkParse parsed = ParseIpNetwork(tp.proxies[i]);
+      if (!parsed.network) {
         Fail(JoinIndex(tp_path + ".proxies", i),
-             "not an IP address or CIDR, e.g. \"127.0.0.1/32\" or \"::1\"");
+             "\"" + tp.proxies[i] + "\": " + parsed.error +
+                 " (expected an address or CIDR, e.g. \"127.0.0.1/32\" or \"::1\")");
       }
     }
-    if (!IsHttpToken(tp.user_header)) Fail(tp_path + ".user_header", "not a valid header name");
+    if (!IsHttpToken(tp.user_header)) {
+      Fail(tp_path + ".user_header", "not a valid header name");
+    } else if (IsCallerCredentialHeader(tp.user_header)) {
+      Fail(tp_path + ".user_header", "\"" + tp.user_header +
+                                         "\" carries caller credentials; name the header the proxy "
+                                         "sets, e.g. \"x-forwarded-user\"");
+    }
     for (std::size_t i = 0; i < tp.required_headers.size(); ++i) {
       if (!IsHttpToken(tp.required_headers[i])) {
         Fail(JoinIndex(tp_path + ".required_headers", i), "not a valid header name");
+      }
+    }
+    for (std::size_t i = 0; i < tp.allow_users.size(); ++i) {
+      const std::string& user = tp.allow_users[i];
+      if (TrimWhitespace(user).empty() || TrimWhitespace(user).size() != user.size()) {
+        Fail(JoinIndex(tp_path + ".allow_users", i),
+             "must be a non-empty name without surrounding whitespace");
+      } else if (HasControl(user)) {
+        Fail(JoinIndex(tp_path + ".allow_users", i), "contains a control character");
       }
     }
 

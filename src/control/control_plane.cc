@@ -68,6 +68,10 @@ std::vector<std::string> ControlPlane::WatchedFiles() const {
     if (pc.federated && !pc.federated->token_file.empty())
       files.push_back(pc.federated->token_file);
   }
+  if (tls_slot_ && config_.config->gateway.tls) {
+    files.push_back(config_.config->gateway.tls->cert);
+    files.push_back(config_.config->gateway.tls->key);
+  }
   return files;
 }
 
@@ -150,9 +154,17 @@ bool ControlPlane::Reload(const std::string& reason) {
   opts.now_ms = gw_.NowMs();
   auto built = snapshot::BuildSnapshot(*cfg, env_, key_states_, federated_, opts, generation_ + 1);
   if (!built) return fail(built.error());
+  // New handshakes use the new certificate; open connections keep the context they began with.
+  std::shared_ptr<net::ssl::context> tls;
+  if (tls_slot_ && (*cfg)->gateway.tls) {
+    auto made = http::MakeServerTlsContext((*cfg)->gateway.tls->cert, (*cfg)->gateway.tls->key);
+    if (!made) return fail(made.error());
+    tls = std::move(*made);
+  }
   ++generation_;
   config_.config = *cfg;
   gw_.snapshots.Store(built->snapshot);
+  if (tls) tls_slot_->Store(std::move(tls));
   ApplyBackground(*built->snapshot);
   ++status_.reloads_ok;
   status_.last_error.clear();

@@ -1,7 +1,8 @@
 // ControlPlane: everything that may block or fail, off the request path.
 //
 // Owns the effective config, the credential registries and the snapshot generation. Reload()
-// re-reads the config, resolves every secret again and swaps the snapshot atomically; on failure
+// re-reads the config, resolves every secret again, reloads the TLS certificate and key when
+// serving HTTPS, and swaps the snapshot (and TLS context) atomically; on failure
 // it keeps the last-known-good snapshot, logs the reason and records it for /readyz and metrics.
 // Runs on its own io_context/thread (the main thread in `serve`): SIGHUP, file watches and the
 // federated refresher post work here, so reloads and refreshes never overlap.
@@ -23,6 +24,7 @@
 #include "creds/federated_refresher.hpp"
 #include "creds/key_pool.hpp"
 #include "http/net.hpp"
+#include "http/tls_context.hpp"
 #include "proxy/gateway_state.hpp"
 #include "snapshot/snapshot_builder.hpp"
 
@@ -42,6 +44,9 @@ class ControlPlane {
   void Stop();
   // Rebuild and swap; false (and the old snapshot kept) on failure.
   bool Reload(const std::string& reason);
+  // When serving HTTPS: the slot whose context Reload() replaces with one built from the new
+  // config's certificate and key (a reload whose TLS files do not load fails as a whole).
+  void SetServerTls(std::shared_ptr<http::ServerTlsSlot> slot) { tls_slot_ = std::move(slot); }
 
   const EffectiveConfig& effective() const { return config_; }
   snapshot::FederatedTokenRegistry& federated() { return federated_; }
@@ -64,6 +69,7 @@ class ControlPlane {
   proxy::ReloadStatus status_;
   creds::FederatedRefresher refresher_;
   control::FileWatch watch_;
+  std::shared_ptr<http::ServerTlsSlot> tls_slot_;  // null when serving plain HTTP
   bool stopped_ = false;
 };
 

@@ -6,24 +6,6 @@
 
 namespace warden::control {
 
-namespace {
-
-std::string_view ModeName(config::AuthMode mode) {
-  switch (mode) {
-    case config::AuthMode::kNone:
-      return "none";
-    case config::AuthMode::kToken:
-      return "token";
-    case config::AuthMode::kTrustedProxy:
-      return "trusted-proxy";
-    case config::AuthMode::kJwt:
-      return "jwt";
-  }
-  return "?";
-}
-
-}  // namespace
-
 Result<void> CheckReloadable(const config::Config& running, const config::Config& next,
                              std::string_view listen_bind) {
   const auto& was = running.gateway;
@@ -31,8 +13,8 @@ Result<void> CheckReloadable(const config::Config& running, const config::Config
   if (now.auth.mode != was.auth.mode) {
     return Error::InvalidConfig(
         "gateway.auth.mode",
-        "changed from \"" + std::string(ModeName(was.auth.mode)) + "\" to \"" +
-            std::string(ModeName(now.auth.mode)) +
+        "changed from \"" + std::string(config::AuthModeName(was.auth.mode)) + "\" to \"" +
+            std::string(config::AuthModeName(now.auth.mode)) +
             "\"; how callers authenticate is fixed at start: restart warden to change it");
   }
   if (now.bind != was.bind) {
@@ -40,6 +22,12 @@ Result<void> CheckReloadable(const config::Config& running, const config::Config
                                                     now.bind +
                                                     "\"; the listening address is fixed at start: "
                                                     "restart warden to change it");
+  }
+  if (now.tls.has_value() != was.tls.has_value()) {
+    return Error::InvalidConfig("gateway.tls",
+                                std::string(now.tls ? "added" : "removed") +
+                                    "; whether warden serves HTTPS is fixed at start: restart "
+                                    "warden to change it (a new certificate or key is reloaded)");
   }
   if (now.auth.mode == config::AuthMode::kNone) {
     auto bind = config::ParseBindAddress(listen_bind);

@@ -20,6 +20,20 @@ TEST(CheckReloadable, AcceptsAReloadThatKeepsModeAndBind) {
   EXPECT_TRUE(CheckReloadable(running, next, "127.0.0.1:8787"));
 }
 
+TEST(CheckReloadable, AcceptsNewTrustedProxySettings) {
+  // proxies, user_header, required_headers and allow_users are policy, not how callers
+  // authenticate: a reload may change them (the next snapshot carries them).
+  auto running = With(config::AuthMode::kTrustedProxy, "0.0.0.0:8787");
+  running.gateway.auth.trusted_proxy.proxies = {"10.0.0.1"};
+  auto next = running;
+  next.gateway.auth.trusted_proxy.proxies = {"10.0.0.2", "10.0.0.3"};
+  next.gateway.auth.trusted_proxy.allow_users = {"*@example.com"};
+  next.gateway.auth.trusted_proxy.user_header = "x-auth-request-email";
+  EXPECT_TRUE(CheckReloadable(running, next, "0.0.0.0:8787"));
+  EXPECT_FALSE(
+      CheckReloadable(running, With(config::AuthMode::kToken, "0.0.0.0:8787"), "0.0.0.0:8787"));
+}
+
 TEST(CheckReloadable, RefusesAnAuthModeChange) {
   struct Case {
     config::AuthMode from, to;
@@ -33,6 +47,20 @@ TEST(CheckReloadable, RefusesAnAuthModeChange) {
     ASSERT_FALSE(r);
     EXPECT_EQ(r.error().context, "gateway.auth.mode");
     EXPECT_THAT(r.error().message, ::testing::HasSubstr("restart"));
+  }
+}
+
+TEST(CheckReloadable, TlsMayChangeFilesButNotBeTurnedOnOrOff) {
+  auto plain = With(config::AuthMode::kToken);
+  auto https = plain;
+  https.gateway.tls = config::TlsConfig{"/etc/w/cert.pem", "/etc/w/key.pem", ""};
+  auto renewed = https;
+  renewed.gateway.tls->cert = "/etc/w/cert-2027.pem";
+  EXPECT_TRUE(CheckReloadable(https, renewed, "127.0.0.1:8787"));
+  for (const auto& [from, to] : {std::pair{plain, https}, std::pair{https, plain}}) {
+    auto r = CheckReloadable(from, to, "127.0.0.1:8787");
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().context, "gateway.tls");
   }
 }
 

@@ -115,11 +115,13 @@ class SessionRegistration {
   SessionState& s_;
 };
 
-// The TLS handshake when serving HTTPS; the plain stream otherwise. nullopt: handshake failed.
-net::Task<std::optional<AnyStream>> OpenStream(Worker& w, net::tcp::socket socket) {
+// The TLS handshake when serving HTTPS (`tls` set); the plain stream otherwise. nullopt:
+// handshake failed. `tls` must outlive the stream (RunSession keeps it for the connection).
+net::Task<std::optional<AnyStream>> OpenStream(Worker& w, net::tcp::socket socket,
+                                               net::ssl::context* tls_context) {
   beast::tcp_stream tcp(std::move(socket));
-  if (!w.options.server_tls) co_return std::optional<AnyStream>(std::in_place, std::move(tcp));
-  AnyStream::TlsStream tls(std::move(tcp), *w.options.server_tls);
+  if (tls_context == nullptr) co_return std::optional<AnyStream>(std::in_place, std::move(tcp));
+  AnyStream::TlsStream tls(std::move(tcp), *tls_context);
   beast::get_lowest_layer(tls).expires_after(w.options.limits.header_timeout);
   auto [ec] = co_await tls.async_handshake(net::ssl::stream_base::server, net::kUseTuple);
   if (ec) co_return std::nullopt;
@@ -208,7 +210,10 @@ net::Task<void> RunSession(Worker& w, net::tcp::socket socket, std::string clien
   auto peer = socket.remote_endpoint(ec);
   if (ec) co_return;
   socket.set_option(net::tcp::no_delay(true), ec);
-  std::optional<AnyStream> opened = co_await OpenStream(w, std::move(socket));
+  // The context current now, kept for this connection's life even if a reload swaps it.
+  std::shared_ptr<net::ssl::context> tls_context;
+  if (w.options.server_tls) tls_context = w.options.server_tls->Load();
+  std::optional<AnyStream> opened = co_await OpenStream(w, std::move(socket), tls_context.get());
   if (!opened) co_return;
   AnyStream& stream = *opened;
   // Bounded: a header is capped by max_header_bytes, but a chunk-size line (with extensions) or

@@ -25,6 +25,7 @@
 #include "http/connection_limiter.hpp"
 #include "http/net.hpp"
 #include "http/request_handler.hpp"
+#include "http/tls_context.hpp"
 #include "observe/metrics.hpp"
 
 namespace warden::http {
@@ -35,7 +36,7 @@ class Server {
     std::string bind = "127.0.0.1:8787";
     int threads = 0;  // 0 = hardware concurrency
     config::GatewayConfig limits;
-    std::shared_ptr<net::ssl::context> server_tls;  // set → HTTPS only
+    std::shared_ptr<ServerTlsSlot> server_tls;  // set → HTTPS only (the context may be swapped)
   };
 
   Server(Options options, Handler& handler, observe::Metrics& metrics);

@@ -1,11 +1,16 @@
 #include "proxy/admission.hpp"
 
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include <spdlog/spdlog.h>
 
 #include "access/caller_auth.hpp"
+#include "access/trusted_proxy.hpp"
+#include "base/ip_network.hpp"
 #include "proxy/reply.hpp"
 #include "proxy/response_writer.hpp"
 #include "proxy/routes.hpp"
@@ -32,15 +37,63 @@ Reply AuthRejectedReply(const access::AuthDecision& decision) {
                Header("www-authenticate", "Bearer realm=\"warden\"")};
 }
 
+// The request header as access/trusted_proxy sees it.
+class FieldLookup final : public access::HeaderLookup {
+ public:
+  explicit FieldLookup(const RequestHeader& header) : header_(header) {}
+  std::vector<std::string_view> Values(std::string_view name) const override {
+    std::vector<std::string_view> out;
+    auto [first, last] = header_.equal_range(name);
+    for (auto it = first; it != last; ++it) out.push_back(it->value());
+    return out;
+  }
+
+ private:
+  const RequestHeader& header_;
+};
+
+// Caller authentication, and the address the failed-auth limiter keys the caller by.
+struct Gate {
+  access::AuthDecision decision;
+  std::string limiter_address;
+  bool exempt = false;  // from the limiter
+  CallerIdentity caller;
+};
+
+Gate CheckCaller(const ClientContext& c, const snapshot::Snapshot& snap,
+                 const RequestHeader& header) {
+  Gate gate;
+  if (snap.access.mode != config::AuthMode::kTrustedProxy) {
+    gate.decision =
+        access::Authenticate(snap.access, header[bhttp::field::authorization], header["x-api-key"]);
+    gate.limiter_address = c.peer_address;
+    gate.exempt = c.gw.limiter.Exempt(c.peer_loopback);
+    return gate;
+  }
+  access::ProxyAuthResult r =
+      access::AuthenticateViaProxy(snap.access.trusted_proxy, c.peer_address, FieldLookup(header));
+  gate.decision = std::move(r.decision);
+  if (r.trusted_peer) {
+    const std::optional<IpAddress> client = ParseIpAddress(r.client_address);
+    gate.exempt = c.gw.limiter.Exempt(client && client->IsLoopback());
+    gate.limiter_address = r.client_address;
+  } else {
+    gate.exempt = c.gw.limiter.Exempt(c.peer_loopback);
+    gate.limiter_address = c.peer_address;
+  }
+  gate.caller = CallerIdentity{std::move(r.user), std::move(r.client_address)};
+  return gate;
+}
+
 // Counts the failure; a wrong credential (not a missing one) from a non-exempt peer counts
 // towards its lockout.
-void RecordAuthFailure(ClientContext& c, const access::AuthDecision& decision, bool exempt) {
-  c.gw.metrics.CountAuthFailure(decision.code);
-  if (decision.outcome != access::AuthOutcome::kWrong || exempt) return;
-  const access::FailureOutcome outcome = c.gw.limiter.RecordFailure(c.peer_address);
+void RecordAuthFailure(ClientContext& c, const Gate& gate) {
+  c.gw.metrics.CountAuthFailure(gate.decision.code);
+  if (gate.decision.outcome != access::AuthOutcome::kWrong || gate.exempt) return;
+  const access::FailureOutcome outcome = c.gw.limiter.RecordFailure(gate.limiter_address);
   if (outcome.lockout_ms > 0) {
-    spdlog::warn("locking out {} for {}s after repeated invalid gateway tokens",
-                 c.gw.limiter.KeyOf(c.peer_address), CeilSeconds(outcome.lockout_ms));
+    spdlog::warn("locking out {} for {}s after repeated invalid credentials",
+                 c.gw.limiter.KeyOf(gate.limiter_address), CeilSeconds(outcome.lockout_ms));
   }
   if (!outcome.tracked) {
     // Degraded: refused (401) but not counted, since evicting a running lockout would lift it.
@@ -61,28 +114,31 @@ net::Task<Verdict> Admit(ClientContext& c, const snapshot::Snapshot& snap,
   const std::string_view path = PathOf(header.target());
   const Route route = MatchRoute(path);
   if (route.kind == RouteKind::kHealthz || route.kind == RouteKind::kReadyz) co_return Verdict{};
-  const bool exempt = c.gw.limiter.Exempt(c.peer_loopback);
-  if (!exempt) {
-    if (std::int64_t locked = c.gw.limiter.LockedForMs(c.peer_address); locked > 0) {
+  Gate gate = CheckCaller(c, snap, header);
+  if (!gate.exempt) {
+    if (std::int64_t locked = c.gw.limiter.LockedForMs(gate.limiter_address); locked > 0) {
       c.gw.metrics.CountAuthFailure("locked_out");
       CountAdmissionRejection(c, route.name, 429);
       LogAuthRejection(c, std::string_view(header.method_string()), path, 429, "auth_locked_out");
       co_await WriteError(c, path, LockedOutReply(locked), false);
-      co_return Verdict{false};
+      co_return Verdict{false, {}};
     }
   }
-  const access::AuthDecision decision =
-      access::Authenticate(snap.access, header[bhttp::field::authorization], header["x-api-key"]);
-  if (decision.outcome == access::AuthOutcome::kAllowed) {
-    if (!exempt) c.gw.limiter.RecordSuccess(c.peer_address);
-    co_return Verdict{};
+  if (gate.decision.outcome == access::AuthOutcome::kAllowed) {
+    // Only wrong tokens are counted (token mode); in trusted-proxy mode nothing that could
+    // succeed was ever counted, so there is nothing to clear.
+    if (!gate.exempt && snap.access.mode == config::AuthMode::kToken) {
+      c.gw.limiter.RecordSuccess(gate.limiter_address);
+    }
+    co_return Verdict{true, std::move(gate.caller)};
   }
-  RecordAuthFailure(c, decision, exempt);
-  Reply reply = AuthRejectedReply(decision);
+  RecordAuthFailure(c, gate);
+  Reply reply = AuthRejectedReply(gate.decision);
   CountAdmissionRejection(c, route.name, reply.status);
-  LogAuthRejection(c, std::string_view(header.method_string()), path, reply.status, decision.code);
+  LogAuthRejection(c, std::string_view(header.method_string()), path, reply.status,
+                   gate.decision.code, gate.caller);
   co_await WriteError(c, path, std::move(reply), false);
-  co_return Verdict{false};
+  co_return Verdict{false, {}};
 }
 
 }  // namespace warden::proxy

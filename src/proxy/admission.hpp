@@ -1,10 +1,11 @@
 // Admission: what is decided from a request header alone, before a possibly large body is
 // read — the failed-auth limiter (lockout) and caller authentication. /healthz and /readyz are
-// admitted without either. A refused request gets its error response here and its connection
-// closes.
-// Thread safety: runs on the connection's event loop; the limiter and metrics it updates in
-// GatewayState are thread-safe. Ownership: borrows everything; the snapshot is the one the
-// request keeps (loaded when its header arrived).
+// admitted without either. In trusted-proxy mode the limiter keys a request from a trusted proxy
+// by the client address found in X-Forwarded-For, any other request by its TCP peer; which
+// refusals count is decided in access/trusted_proxy.hpp. A refused request gets its error response
+// here and its connection closes. Thread safety: runs on the connection's event loop; the limiter
+// and metrics it updates in GatewayState are thread-safe. Ownership: borrows everything; the
+// snapshot is the one the request keeps (loaded when its header arrived).
 #pragma once
 
 #include "http/net.hpp"
@@ -15,6 +16,7 @@ namespace warden::proxy {
 
 struct Verdict {
   bool proceed = true;  // false: a response was written (or failed); close the connection
+  CallerIdentity caller;
 };
 
 net::Task<Verdict> Admit(ClientContext& c, const snapshot::Snapshot& snap,

@@ -121,6 +121,7 @@ ReadyzDocument DescribeReadiness(const snapshot::Snapshot& snap, const ReloadSta
   ReadyzDocument doc;
   doc.generation = snap.generation;
   doc.config = snap.config ? snap.config->origin : "";
+  doc.auth_mode = std::string(config::AuthModeName(snap.access.mode));
   for (const auto& p : snap.providers) {
     doc.providers.push_back(DescribeProvider(p, now_ms));
     doc.ready = doc.ready || doc.providers.back().available;

@@ -67,7 +67,8 @@ TEST(DescribeReadiness, WritesTheReadyzDocument) {
   const std::string fp2 = Secret("sk-2").Fingerprint();
   const std::string fp3 = Secret("sk-3").Fingerprint();
   const std::string expected =
-      R"({"status":"ready","generation":4,"config":"/etc/warden.toml","providers":{)"
+      R"({"status":"ready","generation":4,"config":"/etc/warden.toml","auth_mode":"token",)"
+      R"("providers":{)"
       R"("openai":{"enabled":true,"source":"env","keys":3,"cooling":2,"key_status":[)"
       R"({"fingerprint":")" +
       fp1 +

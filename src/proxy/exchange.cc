@@ -304,7 +304,8 @@ net::Task<bool> ExchangeWithProvider(RequestContext& r, const snapshot::Provider
                                      std::string upstream_body) {
   const std::size_t body_size = upstream_body.size();
   ExchangeState x{r, prov, r.snap.config->gateway.upstream,
-                  BuildUpstreamRequest(r.req, prov, r.route.upstream_suffix, body_size),
+                  BuildUpstreamRequest(r.req, prov, r.route.upstream_suffix, body_size,
+                                       WithheldCallerHeaders(r.snap.access)),
                   std::move(upstream_body)};
   co_return co_await RunExchange(x);
 }

@@ -44,12 +44,13 @@ class GatewayConnection final : public http::ConnectionHandler {
 
   net::Task<bool> OnHeader(const http::RequestHeader& header) override {
     snapshot_ = ctx_.gw.snapshots.Load();
-    auto verdict = co_await Admit(ctx_, *snapshot_, header);
+    Verdict verdict = co_await Admit(ctx_, *snapshot_, header);
     if (!verdict.proceed) co_return false;
+    caller_ = std::move(verdict.caller);
     if (AnsweredWithoutBody(header)) {
       // Answered from the header; the session drains what is in flight (bounded) and closes.
       http::Request request = RequestWithoutBody(header);
-      co_await Handle(ctx_, std::move(snapshot_), request);
+      co_await Handle(ctx_, std::move(snapshot_), request, std::move(caller_));
       co_return false;
     }
     // An HTTP/1.0 client does not know interim responses (RFC 9110 §10.1.1).
@@ -63,7 +64,7 @@ class GatewayConnection final : public http::ConnectionHandler {
   }
 
   net::Task<bool> OnRequest(http::Request& request) override {
-    co_return co_await Handle(ctx_, std::move(snapshot_), request);
+    co_return co_await Handle(ctx_, std::move(snapshot_), request, std::move(caller_));
   }
 
   net::Task<void> OnFramingError(std::string_view target, http::FramingError error) override {
@@ -74,6 +75,7 @@ class GatewayConnection final : public http::ConnectionHandler {
  private:
   ClientContext ctx_;
   snapshot::SnapshotConstSharedPtr snapshot_;  // loaded at the header, kept for the request
+  CallerIdentity caller_;                      // admitted with that header
 };
 
 }  // namespace
@@ -84,6 +86,7 @@ std::string GatewayHandler::ConnectionRefusal(const http::FramingError& error) {
   bhttp::response<bhttp::string_body> res{static_cast<bhttp::status>(error.status), 11};
   res.set(bhttp::field::content_type, "application/json");
   res.set("x-content-type-options", "nosniff");
+  res.set("referrer-policy", "no-referrer");
   if (error.status == 429 || error.status == 503) res.set(bhttp::field::retry_after, "1");
   res.keep_alive(false);
   res.body() = ErrorBody(WireFormat::kOpenAi, error.status, error.code, error.message);

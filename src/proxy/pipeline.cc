@@ -19,7 +19,8 @@ net::Task<bool> ServeProxy(RequestContext& r) {
 
 }  // namespace
 
-net::Task<bool> Handle(ClientContext& c, snapshot::SnapshotConstSharedPtr snap, Request& req) {
+net::Task<bool> Handle(ClientContext& c, snapshot::SnapshotConstSharedPtr snap, Request& req,
+                       CallerIdentity caller) {
   const std::string_view path = PathOf(req.target());
   RequestContext r{c,
                    *snap,
@@ -27,6 +28,7 @@ net::Task<bool> Handle(ClientContext& c, snapshot::SnapshotConstSharedPtr snap, 
                    path,
                    MatchRoute(path),
                    req.keep_alive() && !c.draining.load(std::memory_order_relaxed),
+                   std::move(caller),
                    RequestLog{}};
   r.log.route = r.route.name;
   // if/else, not ?: — g++ 12 miscompiles conditional expressions around co_await.

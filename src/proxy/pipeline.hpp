@@ -17,6 +17,8 @@
 namespace warden::proxy {
 
 // Handles a complete request. Returns whether the connection may be kept alive.
-net::Task<bool> Handle(ClientContext& c, snapshot::SnapshotConstSharedPtr snap, Request& req);
+// `caller`: what admission found out about the caller (Verdict::caller).
+net::Task<bool> Handle(ClientContext& c, snapshot::SnapshotConstSharedPtr snap, Request& req,
+                       CallerIdentity caller);
 
 }  // namespace warden::proxy

@@ -210,6 +210,7 @@ json::value ToJson(const ReadyzDocument& doc) {
   root["status"] = doc.ready ? "ready" : "unavailable";
   root["generation"] = doc.generation;
   root["config"] = doc.config;
+  if (!doc.auth_mode.empty()) root["auth_mode"] = doc.auth_mode;
   root["providers"] = std::move(providers);
   json::object reload;
   reload["ok"] = doc.reload.ok;
@@ -232,6 +233,7 @@ Result<ReadyzDocument> ParseReadyz(const json::value& v) {
   doc.ready = status == "ready";
   doc.generation = r.Count("generation");
   doc.config = r.String("config");
+  if (r.Has("auth_mode")) doc.auth_mode = r.String("auth_mode");  // absent from older servers
   if (const json::object* providers = r.Object("providers")) {
     for (const auto& [id, pv] : *providers) {
       if (error) break;

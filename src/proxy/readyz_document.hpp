@@ -67,6 +67,7 @@ struct ReadyzDocument {
   bool ready = false;  // some provider has a usable credential ("ready"), else "unavailable"
   std::uint64_t generation = 0;
   std::string config;                        // where the config came from
+  std::string auth_mode;                     // "token", "trusted-proxy", ...; "" if not sent
   std::vector<ProviderReadiness> providers;  // config order
   ReloadReadiness reload;
 };

@@ -70,6 +70,17 @@ TEST(ReadyzDocument, OptionalFieldsAreLeftOutWhenEmpty) {
             R"("reload":{"ok":0,"failed":0}})");
 }
 
+TEST(ReadyzDocument, CarriesTheAuthModeAfterTheConfig) {
+  ReadyzDocument doc;
+  doc.config = "c.toml";
+  doc.auth_mode = "trusted-proxy";
+  const std::string text = boost::json::serialize(ToJson(doc));
+  EXPECT_THAT(text, HasSubstr(R"("config":"c.toml","auth_mode":"trusted-proxy","providers")"));
+  Result<ReadyzDocument> parsed = ParseReadyz(ToJson(doc));
+  ASSERT_TRUE(parsed.has_value()) << parsed.error().ToString();
+  EXPECT_EQ(parsed->auth_mode, "trusted-proxy");
+}
+
 TEST(ParseReadyz, RoundTripsEveryField) {
   const ReadyzDocument doc = FullDocument();
   Result<ReadyzDocument> parsed = ParseReadyz(ToJson(doc));

@@ -38,6 +38,13 @@ struct ClientContext {
   const std::atomic<bool>& draining;  // the server is shutting down: do not keep alive
 };
 
+// Who admission let in. In trusted-proxy mode: the user the proxy asserted and the client
+// address found in X-Forwarded-For (trusted_proxy.hpp); empty in the other modes.
+struct CallerIdentity {
+  std::string user;
+  std::string client_address;
+};
+
 struct RequestContext {
   ClientContext& client;
   const snapshot::Snapshot& snap;  // loaded once when the header arrived
@@ -45,6 +52,7 @@ struct RequestContext {
   std::string_view path;  // the target without its query string
   Route route;
   bool keep_alive = false;  // the caller allows it and the server is not draining
+  CallerIdentity caller;
   RequestLog log;
 };
 

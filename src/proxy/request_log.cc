@@ -13,9 +13,10 @@ void LogRequest(const RequestContext& r) {
   c.gw.metrics.CountRequest(log.route, log.provider, log.status, seconds);
   if (c.gw.access_log) {
     // Path only (no query string: it may carry anything); credentials never reach this line.
-    observe::AccessLog::Write("{} {} {} provider={} key={} attempts={} {:.1f}ms peer={}",
+    observe::AccessLog::Write("{} {} {} provider={} key={} attempts={} {:.1f}ms peer={}{}",
                               std::string_view(r.req.method_string()), r.path, log.status,
-                              log.provider, log.key, log.attempts, seconds * 1000, c.peer_address);
+                              log.provider, log.key, log.attempts, seconds * 1000, c.peer_address,
+                              CallerFields(r.caller));
   }
 }
 
@@ -24,10 +25,24 @@ void CountAdmissionRejection(const ClientContext& c, std::string_view route_name
 }
 
 void LogAuthRejection(const ClientContext& c, std::string_view method, std::string_view path,
-                      int status, std::string_view auth_code) {
+                      int status, std::string_view auth_code, const CallerIdentity& caller) {
   if (!c.gw.access_log) return;
-  observe::AccessLog::Write("{} {} {} auth={} peer={}", method, path, status, auth_code,
-                            c.peer_address);
+  observe::AccessLog::Write("{} {} {} auth={} peer={}{}", method, path, status, auth_code,
+                            c.peer_address, CallerFields(caller));
+}
+
+std::string CallerFields(const CallerIdentity& caller) {
+  std::string out;
+  if (!caller.client_address.empty()) out += " client=" + caller.client_address;
+  if (!caller.user.empty()) {
+    out += " user=\"";
+    for (char ch : caller.user) {
+      if (ch == '"' || ch == '\\') out += '\\';
+      out += ch;
+    }
+    out += '"';
+  }
+  return out;
 }
 
 }  // namespace warden::proxy

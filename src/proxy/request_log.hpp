@@ -2,7 +2,8 @@
 // request path goes (route, provider, key fingerprint, status, attempts) and written once at the
 // end. Requests refused at admission get their own shorter lines here as well, so every
 // access-log format lives in this one file. Lines carry the path without the query string and
-// never a credential: keys appear as fingerprints.
+// never a credential: keys appear as fingerprints. In trusted-proxy mode they also carry the
+// client address and the user the proxy asserted (a name, not a credential).
 // Ownership: owns copies of the fields it logs; borrows nothing past the request.
 // Thread safety: a RequestLog belongs to one request; the writers use the thread-safe metrics
 // and the per-thread access-log buffer.
@@ -14,6 +15,7 @@
 
 namespace warden::proxy {
 
+struct CallerIdentity;
 struct ClientContext;
 struct RequestContext;
 
@@ -33,7 +35,13 @@ void LogRequest(const RequestContext& r);
 void CountAdmissionRejection(const ClientContext& c, std::string_view route_name, int status);
 
 // The access-log line of a request refused by caller authentication.
+// `caller`: in trusted-proxy mode, the client address (and no user: it was refused).
 void LogAuthRejection(const ClientContext& c, std::string_view method, std::string_view path,
-                      int status, std::string_view auth_code);
+                      int status, std::string_view auth_code, const CallerIdentity& caller);
+
+// " client=203.0.113.7 user=\"nick@example.com\"" for a caller admitted through a trusted
+// proxy, "" otherwise. The user is quoted with '"' and '\\' escaped (it has no control
+// characters: admission refused those), so a name cannot forge other fields of the line.
+std::string CallerFields(const CallerIdentity& caller);
 
 }  // namespace warden::proxy

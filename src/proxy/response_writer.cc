@@ -11,6 +11,7 @@ namespace bhttp = net::http;
 
 void AddStandardHeaders(const ClientContext& c, bhttp::fields& fields) {
   fields.set("x-content-type-options", "nosniff");
+  fields.set("referrer-policy", "no-referrer");
   if (!c.gw.hsts.empty()) fields.set(bhttp::field::strict_transport_security, c.gw.hsts);
 }
 

@@ -111,9 +111,17 @@ bool ForwardResponseHeader(std::string_view name, std::string_view connection_to
   return !Dropped(name, kFromProvider) && !ListedIn(connection_tokens, name);
 }
 
+std::vector<std::string> WithheldCallerHeaders(const access::AccessPolicy& access) {
+  if (access.mode != config::AuthMode::kTrustedProxy) return {};
+  std::vector<std::string> out = access.trusted_proxy.required_headers;
+  out.push_back(access.trusted_proxy.user_header);
+  return out;
+}
+
 UpstreamRequest BuildUpstreamRequest(const http::Request& req,
                                      const snapshot::ProviderRuntime& prov,
-                                     std::string_view upstream_suffix, std::size_t body_size) {
+                                     std::string_view upstream_suffix, std::size_t body_size,
+                                     const std::vector<std::string>& withheld) {
   const std::string target =
       prov.base_path + std::string(upstream_suffix) + std::string(QueryOf(req.target()));
   UpstreamRequest up{req.method(), target, 11};
@@ -121,7 +129,9 @@ UpstreamRequest BuildUpstreamRequest(const http::Request& req,
   for (const auto& f : req) {
     const std::string_view name = f.name_string();
     if (ForwardRequestHeader(name, connection_tokens, prov.forward_caller_headers) &&
-        !OverriddenByProvider(prov, name))
+        !OverriddenByProvider(prov, name) &&
+        std::none_of(withheld.begin(), withheld.end(),
+                     [name](const std::string& w) { return beast::iequals(w, name); }))
       up.insert(name, f.value());
   }
   up.set(bhttp::field::host, prov.origin.host_header);

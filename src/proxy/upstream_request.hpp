@@ -17,6 +17,7 @@
 #include <string_view>
 #include <vector>
 
+#include "access/access_policy.hpp"
 #include "config/config.hpp"
 #include "http/net.hpp"
 #include "http/request_handler.hpp"
@@ -41,9 +42,15 @@ bool ForwardResponseHeader(std::string_view name, std::string_view connection_to
 // query, the forwarded caller headers, Host, the provider's extra headers, anthropic-version
 // for Anthropic providers when the caller sent none, Content-Length and keep-alive. Built once
 // per request; only the credential changes between attempts.
+// `withheld`: further caller headers never forwarded (lower case) — in trusted-proxy mode the
+// user header and the required headers, which describe the caller to warden, not to a provider.
 UpstreamRequest BuildUpstreamRequest(const http::Request& req,
                                      const snapshot::ProviderRuntime& prov,
-                                     std::string_view upstream_suffix, std::size_t body_size);
+                                     std::string_view upstream_suffix, std::size_t body_size,
+                                     const std::vector<std::string>& withheld = {});
+
+// The caller headers BuildUpstreamRequest withholds for this access policy.
+std::vector<std::string> WithheldCallerHeaders(const access::AccessPolicy& access);
 
 // A static key goes in x-api-key for Anthropic providers; otherwise (and for federated tokens)
 // the credential is a Bearer token in Authorization. `cred` must not be kNone.

@@ -158,6 +158,26 @@ TEST(BuildUpstreamRequest, AppliesThePolicyAndTheProviderHeaders) {
   EXPECT_EQ(up["cf-aig-authorization"], "Bearer cf-token");
 }
 
+TEST(BuildUpstreamRequest, WithholdsTrustedProxyIdentityHeaders) {
+  access::AccessPolicy access;
+  access.mode = config::AuthMode::kTrustedProxy;
+  access.trusted_proxy.user_header = "x-auth-request-email";
+  access.trusted_proxy.required_headers = {"x-auth-request-groups"};
+  const std::vector<std::string> withheld = WithheldCallerHeaders(access);
+  http::Request req = CallerRequest();
+  req.set("X-Auth-Request-Email", "nick@example.com");
+  req.set("x-auth-request-groups", "admins");
+  req.insert("X-Forwarded-For", "203.0.113.7");
+  const UpstreamRequest up =
+      BuildUpstreamRequest(req, Provider(config::Api::kOpenAi), "/chat/completions", 0, withheld);
+  EXPECT_EQ(up.count("x-auth-request-email"), 0u);
+  EXPECT_EQ(up.count("x-auth-request-groups"), 0u);
+  EXPECT_EQ(up.count("x-forwarded-for"), 0u);
+  EXPECT_EQ(up["openai-beta"], "assistants=v2");
+  access.mode = config::AuthMode::kToken;
+  EXPECT_TRUE(WithheldCallerHeaders(access).empty());
+}
+
 TEST(BuildUpstreamRequest, AddsAnthropicVersionUnlessTheCallerSentOne) {
   const snapshot::ProviderRuntime prov = Provider(config::Api::kAnthropic);
   http::Request req{bhttp::verb::post, "/v1/messages", 11};

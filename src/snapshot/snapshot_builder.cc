@@ -3,6 +3,7 @@
 #include <cctype>
 
 #include "access/gateway_token.hpp"
+#include "access/trusted_proxy.hpp"
 #include "base/private_file.hpp"
 #include "base/strings.hpp"
 #include "creds/env_key_chain.hpp"
@@ -252,12 +253,16 @@ Result<BuildResult> BuildSnapshot(std::shared_ptr<const config::Config> cfg, con
 
   // Gateway access.
   snap->access.mode = auth.mode;
-  if (auth.mode == config::AuthMode::kTrustedProxy || auth.mode == config::AuthMode::kJwt) {
+  if (auth.mode == config::AuthMode::kJwt) {
     return Error::Make(ErrorCode::kAuthModeUnsupported,
-                       std::string("gateway.auth.mode = \"") +
-                           (auth.mode == config::AuthMode::kJwt ? "jwt" : "trusted-proxy") +
-                           "\" is not implemented in this version; use \"token\"",
+                       "gateway.auth.mode = \"jwt\" is not implemented in this version; use "
+                       "\"token\" or \"trusted-proxy\"",
                        "gateway.auth.mode");
+  }
+  if (auth.mode == config::AuthMode::kTrustedProxy) {
+    auto policy = access::BuildTrustedProxyPolicy(auth.trusted_proxy);
+    if (!policy) return policy.error();
+    snap->access.trusted_proxy = std::move(*policy);
   }
   if (auth.mode == config::AuthMode::kToken) {
     std::optional<Secret> config_token;

@@ -6,6 +6,7 @@ import test, { before, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
+import crypto from 'node:crypto';
 import https from 'node:https';
 import path from 'node:path';
 import tls from 'node:tls';
@@ -240,6 +241,7 @@ describe('[gateway.tls]: warden serves HTTPS', () => {
     const m = await httpsRequest(`${w.url}/v1/models`, { ca: caPem, headers: AUTH });
     assert.equal(m.status, 200, m.text);
     assert.equal(m.headers['strict-transport-security'], 'max-age=600');
+    for (const res of [h, e, m]) assert.equal(res.headers['referrer-policy'], 'no-referrer');
   });
 
   test('a client that does not trust the CA fails the handshake', async () => {
@@ -276,6 +278,42 @@ describe('[gateway.tls]: warden serves HTTPS', () => {
     assert.doesNotMatch(`${v11.code}`, /NO_PROTOCOLS_AVAILABLE/);
   });
 
+  test('TLS 1.2 offers only ECDHE with AEAD ciphers: CBC, RSA key exchange and SHA-1 are refused', async () => {
+    for (const ciphers of ['ECDHE-RSA-AES128-GCM-SHA256', 'ECDHE-RSA-AES256-GCM-SHA384', 'ECDHE-RSA-CHACHA20-POLY1305']) {
+      const r = await handshake({ minVersion: 'TLSv1.2', maxVersion: 'TLSv1.2', ciphers });
+      assert.deepEqual(r, { ok: true, protocol: 'TLSv1.2' }, ciphers);
+    }
+    for (const ciphers of ['AES128-GCM-SHA256', 'AES128-SHA', 'ECDHE-RSA-AES128-SHA', 'ECDHE-RSA-AES128-SHA256', 'DHE-RSA-AES128-GCM-SHA256']) {
+      const r = await handshake({ minVersion: 'TLSv1.2', maxVersion: 'TLSv1.2', ciphers: `${ciphers}@SECLEVEL=0` });
+      assert.equal(r.ok, false, `${ciphers} was accepted`);
+      assert.notEqual(r.code, 'TIMEOUT');
+    }
+  });
+
+  test('a key file readable by group or others → refuses to start, naming chmod 600', async () => {
+    const loose = path.join(dir, 'loose.key');
+    fs.copyFileSync(good.key, loose);
+    fs.chmodSync(loose, 0o644);
+    const err = await startWarden({ config: tlsConfig(good.cert, loose), env: { WARDEN_GATEWAY_TOKEN: TOKEN } })
+      .then((h) => { h.stop(); return null; }, (e) => e);
+    assert.ok(err, 'warden started with a world-readable TLS key');
+    assert.match(err.output, /TLS_CONFIG_INVALID/);
+    assert.match(err.output, /gateway\.tls\.key/);
+    assert.match(err.output, /chmod 600/);
+    assert.doesNotMatch(err.output, /BEGIN .*PRIVATE KEY/);
+  });
+
+  test('a key file that is a symlink → refuses to start', async () => {
+    const link = path.join(dir, 'link.key');
+    fs.rmSync(link, { force: true });
+    fs.symlinkSync(good.key, link);
+    const err = await startWarden({ config: tlsConfig(good.cert, link), env: { WARDEN_GATEWAY_TOKEN: TOKEN } })
+      .then((h) => { h.stop(); return null; }, (e) => e);
+    assert.ok(err, 'warden started with a symlinked TLS key');
+    assert.match(err.output, /TLS_CONFIG_INVALID/);
+    assert.match(err.output, /symlink/);
+  });
+
   test('key/cert mismatch → refuses to start with TLS_CONFIG_INVALID', async () => {
     const err = await startWarden({ config: tlsConfig(good.cert, wrongName.key), env: { WARDEN_GATEWAY_TOKEN: TOKEN } })
       .then((h) => { h.stop(); return null; }, (e) => e);
@@ -295,5 +333,76 @@ describe('[gateway.tls]: warden serves HTTPS', () => {
       assert.match(err.output, /TLS_CONFIG_INVALID/);
       assert.ok(err.output.includes('does-not-exist.pem'), err.output);
     }
+  });
+});
+
+describe('[gateway.tls]: certificate and key reloaded without dropping connections', () => {
+  const renewed = makeLeaf('renewed', ca, 'localhost', 'IP:127.0.0.1,DNS:localhost');
+  const live = tmpDir('warden-tls-live-');
+  const liveCert = path.join(live, 'cert.pem');
+  const liveKey = path.join(live, 'key.pem');
+  const fingerprint = (certFile) => new crypto.X509Certificate(fs.readFileSync(certFile)).fingerprint256;
+  // Replace a file the way deploy tools do: write beside it, then rename into place.
+  const replace = (file, from, mode = 0o600) => {
+    const tmp = `${file}.new`;
+    fs.copyFileSync(from, tmp);
+    fs.chmodSync(tmp, mode);
+    fs.renameSync(tmp, file);
+  };
+  // GET /healthz; resolves { status, fingerprint of the server certificate, socket }.
+  const get = (port, agent) => new Promise((resolve, reject) => {
+    const req = https.request({ host: '127.0.0.1', port, path: '/healthz', ca: caPem, agent, timeout: 5000 }, (res) => {
+      const fp = res.socket.getPeerCertificate().fingerprint256;
+      res.resume();
+      res.on('end', () => resolve({ status: res.statusCode, fingerprint: fp, socket: res.socket }));
+    });
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.on('error', reject);
+    req.end();
+  });
+  let w;
+  before(async () => {
+    replace(liveCert, good.cert, 0o644);
+    replace(liveKey, good.key);
+    w = await startWarden({
+      config: `[gateway]\nbind = "127.0.0.1:0"\n[gateway.tls]\ncert = "${liveCert}"\nkey = "${liveKey}"\n`,
+      env: { WARDEN_GATEWAY_TOKEN: TOKEN },
+    });
+  });
+  after(async () => { await w?.stop(); });
+
+  test('SIGHUP: new handshakes get the new certificate; an open connection keeps working', async () => {
+    const keep = new https.Agent({ keepAlive: true, maxSockets: 1 });
+    try {
+      const before1 = await get(w.port, keep);
+      assert.equal(before1.status, 200);
+      assert.equal(before1.fingerprint, fingerprint(good.cert));
+      replace(liveCert, renewed.cert, 0o644);
+      replace(liveKey, renewed.key);
+      w.process.kill('SIGHUP');
+      await w.waitForOutput(/reloaded \(/);
+      const fresh = await get(w.port, false);
+      assert.equal(fresh.status, 200);
+      assert.equal(fresh.fingerprint, fingerprint(renewed.cert));
+      // The connection opened before the reload is still served, on its original handshake.
+      const again = await get(w.port, keep);
+      assert.equal(again.status, 200);
+      assert.equal(again.socket, before1.socket, 'the keep-alive connection was dropped');
+      assert.equal(again.fingerprint, fingerprint(good.cert));
+    } finally {
+      keep.destroy();
+    }
+  });
+
+  test('a key that fails the private-file check fails the reload; the current certificate stays', async () => {
+    const current = (await get(w.port, false)).fingerprint;
+    replace(liveCert, good.cert, 0o644);
+    replace(liveKey, good.key, 0o644);
+    w.process.kill('SIGHUP');
+    await w.waitForOutput(/reload \([^)]*\) failed[^\n]*TLS_CONFIG_INVALID[^\n]*chmod 600/);
+    const still = await get(w.port, false);
+    assert.equal(still.status, 200);
+    assert.equal(still.fingerprint, current);
+    fs.chmodSync(liveKey, 0o600);
   });
 });
