@@ -119,7 +119,8 @@ net::Task<Verdict> Admit(ClientContext& c, const snapshot::Snapshot& snap,
     if (std::int64_t locked = c.gw.limiter.LockedForMs(gate.limiter_address); locked > 0) {
       c.gw.metrics.CountAuthFailure("locked_out");
       CountAdmissionRejection(c, route.name, 429);
-      LogAuthRejection(c, std::string_view(header.method_string()), path, 429, "auth_locked_out");
+      LogAuthRejection(c, std::string_view(header.method_string()), path, 429, "auth_locked_out",
+                       gate.caller);
       co_await WriteError(c, path, LockedOutReply(locked), false);
       co_return Verdict{false, {}};
     }

@@ -31,7 +31,8 @@ struct RequestLog {
 // Counts the request and writes its access-log line.
 void LogRequest(const RequestContext& r);
 
-// A request refused before its body was read: counted with zero latency, no access-log line.
+// A request refused before its body was read: counted with zero latency (the refusals by caller
+// authentication and lockout also get LogAuthRejection's line).
 void CountAdmissionRejection(const ClientContext& c, std::string_view route_name, int status);
 
 // The access-log line of a request refused by caller authentication.
