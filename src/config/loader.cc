@@ -1,3 +1,6 @@
+// Over ~400 lines on purpose: one reader per config table, mapping TOML to the structs of
+// config.hpp key by key, so the whole accepted key set (and every "unknown key" refusal) can be
+// read top to bottom against DESIGN's config block. Validation of values is in validate.cc.
 #include "config/loader.hpp"
 
 #include <algorithm>

@@ -1,3 +1,6 @@
+// Over ~400 lines on purpose: every rule a loaded config must satisfy, each reported with its key
+// path, in one file, so "what does warden accept" has one answer. One function per table keeps
+// each piece short.
 #include "config/validate.hpp"
 
 #include <algorithm>

@@ -1,3 +1,7 @@
+// Over ~400 lines on purpose: the listening side of one Server — per-core accept loops, the
+// connection caps and idle shedding, the session loop (open stream, next request, serve, lingering
+// close) and shutdown. They share the per-loop Worker state and its lifetime rules, which stay
+// readable in one file; framing and the request handler live elsewhere (framing.*, Handler).
 #include "http/server.hpp"
 
 #include <sys/resource.h>

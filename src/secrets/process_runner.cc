@@ -1,3 +1,8 @@
+// Over ~400 lines on purpose: this is the whole life of one helper process — the checks on the
+// command (realpath, owner, mode), posix_spawn with a scrubbed environment in its own process
+// group, stdin/stdout/stderr pumped with poll() under one deadline and a size cap, and the kill of
+// the whole group on timeout. Split up, the descriptor and child-reaping invariants would have to
+// be re-stated in every piece.
 #include "secrets/process_runner.hpp"
 
 #include <fcntl.h>
