@@ -177,6 +177,226 @@ bool HasExited(pid_t pid) {
   return info.si_pid == pid;
 }
 
+// A started helper: its pid (also its process group id) and our ends of its pipes.
+struct Child {
+  pid_t pid = -1;
+  UniqueFd stdin_w;
+  UniqueFd stdout_r;
+  UniqueFd stderr_r;
+  UniqueFd pidfd;  // invalid on kernels without pidfd_open: then exits are polled
+};
+
+// argv = the checked command and spec.args; the environment = exactly the pass_env names that are
+// set (each once; names with '=' or NUL are skipped).
+struct ChildArgs {
+  std::vector<std::string> argv;
+  std::vector<std::string> env;
+};
+
+ChildArgs BuildChildArgs(const std::string& command, const ProcessSpec& spec,
+                         const Environment& env) {
+  ChildArgs out;
+  out.argv.push_back(command);
+  out.argv.insert(out.argv.end(), spec.args.begin(), spec.args.end());
+  std::set<std::string, std::less<>> seen;
+  for (const auto& name : spec.pass_env) {
+    if (name.empty() || name.find('=') != std::string::npos ||
+        name.find('\0') != std::string::npos || !seen.insert(name).second) {
+      continue;
+    }
+    if (auto value = env.Get(name)) out.env.push_back(name + "=" + *value);
+  }
+  return out;
+}
+
+std::vector<char*> CStrings(std::vector<std::string>& strings) {
+  std::vector<char*> out;
+  for (auto& s : strings) out.push_back(s.data());
+  out.push_back(nullptr);
+  return out;
+}
+
+// posix_spawn in its own process group (pgid = child pid) so the timeout can kill the whole tree;
+// default dispositions and an empty mask so an ignored SIGPIPE/SIGTERM in the gateway does not
+// leak into the helper; stdin/stdout/stderr on pipes, every other descriptor closed, cwd = the
+// command's directory.
+Result<Child> SpawnChild(const std::string& command, ChildArgs& args) {
+  std::string cwd = std::filesystem::path(command).parent_path().string();
+  if (cwd.empty()) cwd = "/";
+  std::vector<char*> argv = CStrings(args.argv);
+  std::vector<char*> envp = CStrings(args.env);
+  auto in_pipe = MakePipe();
+  if (!in_pipe) return in_pipe.error();
+  auto out_pipe = MakePipe();
+  if (!out_pipe) return out_pipe.error();
+  auto err_pipe = MakePipe();
+  if (!err_pipe) return err_pipe.error();
+
+  Child child;
+  SpawnSetup setup;
+  if (!setup.ok()) return ProcessError(command, "could not be started: posix_spawn setup failed");
+  sigset_t empty_mask;
+  sigemptyset(&empty_mask);
+  sigset_t all_signals;
+  sigfillset(&all_signals);
+  int rc = 0;
+  auto step = [&rc](int r) {
+    if (rc == 0) rc = r;
+  };
+  step(posix_spawnattr_setflags(
+      setup.attr(), POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF));
+  step(posix_spawnattr_setpgroup(setup.attr(), 0));
+  step(posix_spawnattr_setsigmask(setup.attr(), &empty_mask));
+  step(posix_spawnattr_setsigdefault(setup.attr(), &all_signals));
+  step(posix_spawn_file_actions_adddup2(setup.actions(), in_pipe->first.get(), 0));
+  step(posix_spawn_file_actions_adddup2(setup.actions(), out_pipe->second.get(), 1));
+  step(posix_spawn_file_actions_adddup2(setup.actions(), err_pipe->second.get(), 2));
+  step(posix_spawn_file_actions_addchdir_np(setup.actions(), cwd.c_str()));
+  // Close every other descriptor, including any a library opened without O_CLOEXEC.
+  step(posix_spawn_file_actions_addclosefrom_np(setup.actions(), 3));
+  if (rc != 0)
+    return ProcessError(command, std::string("could not be started: ") + std::strerror(rc));
+  // glibc's posix_spawn reports exec failures (ENOENT, EACCES, ENOEXEC) synchronously and
+  // returns only once the child has exec'd, so the process group exists from here on.
+  rc = ::posix_spawn(&child.pid, command.c_str(), setup.actions(), setup.attr(), argv.data(),
+                     envp.data());
+  if (rc != 0)
+    return ProcessError(command, std::string("could not be started: ") + std::strerror(rc));
+  // The child's ends (in_pipe->first, out_pipe->second, err_pipe->second) belong to the child
+  // now and close when the pairs go out of scope, which lets EOF propagate.
+  child.stdin_w = std::move(in_pipe->second);
+  child.stdout_r = std::move(out_pipe->first);
+  child.stderr_r = std::move(err_pipe->first);
+  // pidfd lets poll() wake on the child's exit; older kernels fall back to waitid polling.
+  child.pidfd = UniqueFd(PidfdOpen(child.pid));
+  SetNonBlocking(child.stdin_w.get());
+  SetNonBlocking(child.stdout_r.get());
+  SetNonBlocking(child.stderr_r.get());
+  return child;
+}
+
+// Everything the supervision loop reads, writes and decides, for one helper run.
+struct Supervision {
+  Supervision(const ProcessSpec& spec, Child& child, ProcessOutput& output,
+              ScopedSigpipeBlock& sigpipe_block)
+      : spec(spec), child(child), output(output), sigpipe_block(sigpipe_block) {}
+
+  const ProcessSpec& spec;
+  Child& child;
+  ProcessOutput& output;
+  ScopedSigpipeBlock& sigpipe_block;
+  std::vector<char> buf = std::vector<char>(kReadChunkBytes);
+  std::size_t stdin_offset = 0;
+  bool exited = false;
+  std::optional<std::string> failure;  // set → kill the tree and fail with this
+};
+
+// Reads what is available on `fd` (stdout into the output, under max_output; stderr as a
+// bounded tail and a byte count); closes `fd` at EOF or on an error.
+void Drain(Supervision& s, UniqueFd& fd, bool is_stdout) {
+  while (true) {
+    ssize_t n = ::read(fd.get(), s.buf.data(), s.buf.size());
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      if (errno != EAGAIN && errno != EWOULDBLOCK) fd.Reset();
+      return;
+    }
+    if (n == 0) {
+      fd.Reset();
+      return;
+    }
+    auto count = static_cast<std::size_t>(n);
+    if (!is_stdout) {
+      s.output.stderr_bytes += count;
+      s.output.stderr_tail.append(s.buf.data(), count);
+      if (s.output.stderr_tail.size() > kStderrTailBytes) {
+        s.output.stderr_tail.erase(0, s.output.stderr_tail.size() - kStderrTailBytes);
+      }
+      continue;
+    }
+    if (s.output.stdout_data.size() + count > s.spec.max_output) {
+      s.failure = "output exceeds " + std::to_string(s.spec.max_output) +
+                  " bytes; the process tree was killed (raise max_output_bytes or fix the "
+                  "command)";
+      return;
+    }
+    s.output.stdout_data.append(s.buf.data(), count);
+  }
+}
+
+// Writes as much of spec.stdin_data as the pipe takes; closes stdin once it is all written (or
+// the child closed its end: EPIPE is not our failure, its exit status and output decide).
+void FeedStdin(Supervision& s) {
+  const std::string& data = s.spec.stdin_data;
+  while (s.stdin_offset < data.size()) {
+    ssize_t n =
+        ::write(s.child.stdin_w.get(), data.data() + s.stdin_offset, data.size() - s.stdin_offset);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      if (errno == EAGAIN || errno == EWOULDBLOCK) break;
+      if (errno == EPIPE) s.sigpipe_block.NoteEpipe();
+      s.stdin_offset = data.size();
+      break;
+    }
+    s.stdin_offset += static_cast<std::size_t>(n);
+  }
+  if (s.stdin_offset >= data.size()) s.child.stdin_w.Reset();
+}
+
+// Pumps the pipes until the child has exited and closed them all, or the deadline passes, or
+// the output cap is hit (s.failure says which).
+void Supervise(Supervision& s, std::chrono::steady_clock::time_point deadline) {
+  Child& c = s.child;
+  if (s.spec.stdin_data.empty()) c.stdin_w.Reset();
+  while (!s.failure &&
+         (c.stdin_w.valid() || c.stdout_r.valid() || c.stderr_r.valid() || !s.exited)) {
+    auto now = std::chrono::steady_clock::now();
+    if (now >= deadline) {
+      s.failure = "timed out after " + config::FormatDuration(s.spec.timeout) +
+                  "; the process tree was killed";
+      return;
+    }
+    auto remaining = std::chrono::ceil<std::chrono::milliseconds>(deadline - now).count();
+    int timeout_ms = static_cast<int>(std::min<long long>(remaining, 60'000));
+    std::vector<pollfd> fds;
+    auto slot = [&fds](const UniqueFd& fd, short events) {
+      if (!fd.valid()) return -1;
+      fds.push_back({fd.get(), events, 0});
+      return static_cast<int>(fds.size()) - 1;
+    };
+    const int stdin_slot = slot(c.stdin_w, POLLOUT);
+    const int stdout_slot = slot(c.stdout_r, POLLIN);
+    const int stderr_slot = slot(c.stderr_r, POLLIN);
+    int pid_slot = -1;
+    if (!s.exited && c.pidfd.valid()) {
+      pid_slot = slot(c.pidfd, POLLIN);
+    } else if (!s.exited) {
+      s.exited = HasExited(c.pid);
+      if (s.exited) continue;
+      timeout_ms = std::min<int>(timeout_ms, static_cast<int>(kExitPollInterval.count()));
+    }
+    int ready = ::poll(fds.data(), fds.size(), timeout_ms);
+    if (ready < 0) {
+      int err = errno;
+      if (err == EINTR) continue;
+      s.failure = std::string("could not be supervised: poll: ") + std::strerror(err);
+      return;
+    }
+    if (ready == 0) continue;
+    if (stdin_slot >= 0 && fds[stdin_slot].revents != 0) FeedStdin(s);
+    if (stdout_slot >= 0 && fds[stdout_slot].revents != 0) Drain(s, c.stdout_r, true);
+    if (!s.failure && stderr_slot >= 0 && fds[stderr_slot].revents != 0) {
+      Drain(s, c.stderr_r, false);
+    }
+    if (pid_slot >= 0 && fds[pid_slot].revents != 0) s.exited = true;
+  }
+}
+
+void Scrub(ProcessOutput& output) {
+  explicit_bzero(output.stdout_data.data(), output.stdout_data.size());
+  explicit_bzero(output.stderr_tail.data(), output.stderr_tail.size());
+}
+
 }  // namespace
 
 Result<std::string> CheckCommand(const std::string& command,
@@ -229,213 +449,29 @@ Result<ProcessOutput> RunProcess(const ProcessSpec& spec, const Environment& env
   auto checked = CheckCommand(spec.command, spec.trusted_dirs);
   if (!checked) return checked.error();
   const std::string command = std::move(*checked);
-  std::string cwd = std::filesystem::path(command).parent_path().string();
-  if (cwd.empty()) cwd = "/";
-
-  // Everything the child needs is built before spawning.
-  std::vector<std::string> argv_storage;
-  argv_storage.push_back(command);
-  argv_storage.insert(argv_storage.end(), spec.args.begin(), spec.args.end());
-  std::vector<std::string> env_storage;
-  std::set<std::string, std::less<>> seen;
-  for (const auto& name : spec.pass_env) {
-    if (name.empty() || name.find('=') != std::string::npos ||
-        name.find('\0') != std::string::npos || !seen.insert(name).second) {
-      continue;
-    }
-    if (auto value = env.Get(name)) env_storage.push_back(name + "=" + *value);
-  }
-  std::vector<char*> argv;
-  for (auto& a : argv_storage) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  std::vector<char*> envp;
-  for (auto& e : env_storage) envp.push_back(e.data());
-  envp.push_back(nullptr);
-
-  auto in_pipe = MakePipe();
-  if (!in_pipe) return in_pipe.error();
-  auto out_pipe = MakePipe();
-  if (!out_pipe) return out_pipe.error();
-  auto err_pipe = MakePipe();
-  if (!err_pipe) return err_pipe.error();
-  UniqueFd stdin_w = std::move(in_pipe->second);
-  UniqueFd stdout_r = std::move(out_pipe->first);
-  UniqueFd stderr_r = std::move(err_pipe->first);
-
-  pid_t pid = -1;
-  {
-    SpawnSetup setup;
-    if (!setup.ok()) return ProcessError(command, "could not be started: posix_spawn setup failed");
-    sigset_t empty_mask;
-    sigemptyset(&empty_mask);
-    sigset_t all_signals;
-    sigfillset(&all_signals);
-    int rc = 0;
-    auto step = [&rc](int r) {
-      if (rc == 0) rc = r;
-    };
-    // Own process group (pgid = child pid) so the timeout can kill the whole tree; default
-    // dispositions and an empty mask so an ignored SIGPIPE/SIGTERM in the gateway does not leak
-    // into the helper.
-    step(posix_spawnattr_setflags(
-        setup.attr(), POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF));
-    step(posix_spawnattr_setpgroup(setup.attr(), 0));
-    step(posix_spawnattr_setsigmask(setup.attr(), &empty_mask));
-    step(posix_spawnattr_setsigdefault(setup.attr(), &all_signals));
-    step(posix_spawn_file_actions_adddup2(setup.actions(), in_pipe->first.get(), 0));
-    step(posix_spawn_file_actions_adddup2(setup.actions(), out_pipe->second.get(), 1));
-    step(posix_spawn_file_actions_adddup2(setup.actions(), err_pipe->second.get(), 2));
-    step(posix_spawn_file_actions_addchdir_np(setup.actions(), cwd.c_str()));
-    // Close every other descriptor, including any a library opened without O_CLOEXEC.
-    step(posix_spawn_file_actions_addclosefrom_np(setup.actions(), 3));
-    if (rc != 0) {
-      return ProcessError(command, std::string("could not be started: ") + std::strerror(rc));
-    }
-    // glibc's posix_spawn reports exec failures (ENOENT, EACCES, ENOEXEC) synchronously and
-    // returns only once the child has exec'd, so the process group exists from here on.
-    rc = ::posix_spawn(&pid, command.c_str(), setup.actions(), setup.attr(), argv.data(),
-                       envp.data());
-    if (rc != 0) {
-      return ProcessError(command, std::string("could not be started: ") + std::strerror(rc));
-    }
-  }
-  // The child's ends belong to the child now; closing ours lets EOF propagate.
-  in_pipe->first.Reset();
-  out_pipe->second.Reset();
-  err_pipe->second.Reset();
-
-  // pidfd lets poll() wake on the child's exit; older kernels fall back to waitid polling.
-  UniqueFd pidfd(PidfdOpen(pid));
-
-  SetNonBlocking(stdin_w.get());
-  SetNonBlocking(stdout_r.get());
-  SetNonBlocking(stderr_r.get());
-  if (spec.stdin_data.empty()) stdin_w.Reset();
+  ChildArgs args = BuildChildArgs(command, spec, env);
+  auto child = SpawnChild(command, args);
+  if (!child) return child.error();
 
   ScopedSigpipeBlock sigpipe_block;
   ProcessOutput output;
-  std::size_t stdin_offset = 0;
-  bool exited = false;
-  std::optional<std::string> failure;  // set → kill the tree and fail with this
-  const auto start = std::chrono::steady_clock::now();
-  const auto deadline = start + spec.timeout;
-  std::vector<char> buf(kReadChunkBytes);
-
-  auto drain = [&](UniqueFd& fd, bool is_stdout) {
-    while (true) {
-      ssize_t n = ::read(fd.get(), buf.data(), buf.size());
-      if (n < 0) {
-        if (errno == EINTR) continue;
-        if (errno != EAGAIN && errno != EWOULDBLOCK) fd.Reset();
-        return;
-      }
-      if (n == 0) {
-        fd.Reset();
-        return;
-      }
-      auto count = static_cast<std::size_t>(n);
-      if (is_stdout) {
-        if (output.stdout_data.size() + count > spec.max_output) {
-          failure = "output exceeds " + std::to_string(spec.max_output) +
-                    " bytes; the process tree was killed (raise max_output_bytes or fix the "
-                    "command)";
-          return;
-        }
-        output.stdout_data.append(buf.data(), count);
-      } else {
-        output.stderr_bytes += count;
-        output.stderr_tail.append(buf.data(), count);
-        if (output.stderr_tail.size() > kStderrTailBytes) {
-          output.stderr_tail.erase(0, output.stderr_tail.size() - kStderrTailBytes);
-        }
-      }
-    }
-  };
-
-  while (!failure && (stdin_w.valid() || stdout_r.valid() || stderr_r.valid() || !exited)) {
-    auto now = std::chrono::steady_clock::now();
-    if (now >= deadline) {
-      failure = "timed out after " + config::FormatDuration(spec.timeout) +
-                "; the process tree was killed";
-      break;
-    }
-    auto remaining = std::chrono::ceil<std::chrono::milliseconds>(deadline - now).count();
-
-    std::vector<pollfd> fds;
-    int stdin_slot = -1, stdout_slot = -1, stderr_slot = -1, pid_slot = -1;
-    if (stdin_w.valid()) {
-      stdin_slot = static_cast<int>(fds.size());
-      fds.push_back({stdin_w.get(), POLLOUT, 0});
-    }
-    if (stdout_r.valid()) {
-      stdout_slot = static_cast<int>(fds.size());
-      fds.push_back({stdout_r.get(), POLLIN, 0});
-    }
-    if (stderr_r.valid()) {
-      stderr_slot = static_cast<int>(fds.size());
-      fds.push_back({stderr_r.get(), POLLIN, 0});
-    }
-    int timeout_ms = static_cast<int>(std::min<long long>(remaining, 60'000));
-    if (!exited) {
-      if (pidfd.valid()) {
-        pid_slot = static_cast<int>(fds.size());
-        fds.push_back({pidfd.get(), POLLIN, 0});
-      } else {
-        exited = HasExited(pid);
-        if (exited) continue;
-        timeout_ms = std::min<int>(timeout_ms, static_cast<int>(kExitPollInterval.count()));
-      }
-    }
-
-    int ready = ::poll(fds.data(), fds.size(), timeout_ms);
-    if (ready < 0) {
-      int err = errno;
-      if (err == EINTR) continue;
-      failure = std::string("could not be supervised: poll: ") + std::strerror(err);
-      break;
-    }
-    if (ready == 0) continue;
-
-    if (stdin_slot >= 0 && fds[stdin_slot].revents != 0) {
-      while (stdin_offset < spec.stdin_data.size()) {
-        ssize_t n = ::write(stdin_w.get(), spec.stdin_data.data() + stdin_offset,
-                            spec.stdin_data.size() - stdin_offset);
-        if (n < 0) {
-          if (errno == EINTR) continue;
-          if (errno == EAGAIN || errno == EWOULDBLOCK) break;
-          // EPIPE: the child does not want its stdin. Not our failure; its exit status and
-          // output decide the outcome.
-          if (errno == EPIPE) sigpipe_block.NoteEpipe();
-          stdin_offset = spec.stdin_data.size();
-          break;
-        }
-        stdin_offset += static_cast<std::size_t>(n);
-      }
-      if (stdin_offset >= spec.stdin_data.size()) stdin_w.Reset();
-    }
-    if (stdout_slot >= 0 && fds[stdout_slot].revents != 0) drain(stdout_r, true);
-    if (!failure && stderr_slot >= 0 && fds[stderr_slot].revents != 0) drain(stderr_r, false);
-    if (pid_slot >= 0 && fds[pid_slot].revents != 0) exited = true;
-  }
-
-  stdin_w.Reset();
-  stdout_r.Reset();
-  stderr_r.Reset();
-  if (failure) {
+  Supervision supervision(spec, *child, output, sigpipe_block);
+  Supervise(supervision, std::chrono::steady_clock::now() + spec.timeout);
+  child->stdin_w.Reset();
+  child->stdout_r.Reset();
+  child->stderr_r.Reset();
+  if (supervision.failure) {
     // The child has not been reaped, so its pid is still its group's id; the whole group dies.
-    ::kill(-pid, SIGKILL);
-    ::kill(pid, SIGKILL);
-    Reap(pid);
-    explicit_bzero(output.stdout_data.data(), output.stdout_data.size());
-    explicit_bzero(output.stderr_tail.data(), output.stderr_tail.size());
-    return ProcessError(command, *failure + StderrNote(output.stderr_bytes));
+    ::kill(-child->pid, SIGKILL);
+    ::kill(child->pid, SIGKILL);
+    Reap(child->pid);
+    Scrub(output);
+    return ProcessError(command, *supervision.failure + StderrNote(output.stderr_bytes));
   }
-
-  int status = Reap(pid);
+  int status = Reap(child->pid);
   if (status < 0) return ProcessError(command, "could not be reaped");
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-    explicit_bzero(output.stdout_data.data(), output.stdout_data.size());
-    explicit_bzero(output.stderr_tail.data(), output.stderr_tail.size());
+    Scrub(output);
     return ProcessError(command, ExitDescription(status) + StderrNote(output.stderr_bytes));
   }
   output.exit_code = 0;
