@@ -63,6 +63,54 @@ void DisableCoreDumps(const Environment& env) {
   ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 }
 
+// How callers are admitted, said once at start (the token's source and fingerprint, never it).
+void LogAuthMode(const snapshot::Snapshot& snap, const config::Config& cfg, bool token_generated) {
+  if (snap.access.mode == config::AuthMode::kToken) {
+    if (token_generated) {
+      spdlog::info(
+          "generated a gateway token in {} (mode 0600); clients and `warden` verbs read it from "
+          "there",
+          snap.access.token_source);
+    } else {
+      spdlog::info("gateway token from {} ({})", snap.access.token_source,
+                   snap.access.token.Fingerprint());
+    }
+  } else if (snap.access.mode == config::AuthMode::kTrustedProxy) {
+    spdlog::info(
+        "gateway.auth.mode = \"trusted-proxy\": callers are the users asserted in `{}` by "
+        "{}; gateway tokens are not accepted",
+        snap.access.trusted_proxy.user_header,
+        fmt::join(cfg.gateway.auth.trusted_proxy.proxies, ", "));
+  } else {
+    spdlog::warn("gateway.auth.mode = \"none\": every local process can use your provider keys");
+  }
+}
+
+// The listener's options: bind, loops, limits and the TLS context; refuses mode "none" on a
+// network address (the bind actually listened on, --bind included).
+Result<http::Server::Options> ServerOptionsFor(const config::Config& cfg,
+                                               const snapshot::Snapshot& snap,
+                                               const std::string& listen_bind) {
+  http::Server::Options opts;
+  opts.bind = listen_bind;
+  opts.threads = cfg.gateway.threads;
+  opts.limits = cfg.gateway;
+  if (cfg.gateway.tls) {
+    auto tls = http::MakeServerTlsContext(cfg.gateway.tls->cert, cfg.gateway.tls->key);
+    if (!tls) return tls.error();
+    opts.server_tls = std::make_shared<http::ServerTlsSlot>(std::move(*tls));
+  }
+  if (snap.access.mode == config::AuthMode::kNone) {
+    auto ep = http::ParseBind(opts.bind);
+    if (ep && !http::IsLoopback(ep->address())) {
+      return Error::InvalidConfig(
+          "gateway.auth.mode",
+          "gateway.auth.mode = \"none\" is only allowed on a loopback bind, not " + opts.bind);
+    }
+  }
+  return opts;
+}
+
 }  // namespace
 
 int RunServe(const CommonOptions& common, const ServeOptions& options) {
@@ -105,51 +153,17 @@ int RunServe(const CommonOptions& common, const ServeOptions& options) {
   }
   for (const auto& d : built->diagnostics) spdlog::warn("{}", d);
   const auto& snap = *built->snapshot;
-  if (snap.access.mode == config::AuthMode::kToken) {
-    if (built->token_generated) {
-      spdlog::info(
-          "generated a gateway token in {} (mode 0600); clients and `warden` verbs read it from "
-          "there",
-          snap.access.token_source);
-    } else {
-      spdlog::info("gateway token from {} ({})", snap.access.token_source,
-                   snap.access.token.Fingerprint());
-    }
-  } else if (snap.access.mode == config::AuthMode::kTrustedProxy) {
-    spdlog::info(
-        "gateway.auth.mode = \"trusted-proxy\": callers are the users asserted in `{}` by "
-        "{}; gateway tokens are not accepted",
-        snap.access.trusted_proxy.user_header,
-        fmt::join(cfg.gateway.auth.trusted_proxy.proxies, ", "));
-  } else {
-    spdlog::warn("gateway.auth.mode = \"none\": every local process can use your provider keys");
-  }
+  LogAuthMode(snap, cfg, built->token_generated);
   spdlog::info("providers enabled: {}", snap.enabled_names.empty() ? "none" : snap.enabled_names);
 
-  http::Server::Options opts;
-  opts.bind = listen_bind;
-  opts.threads = cfg.gateway.threads;
-  opts.limits = cfg.gateway;
-  if (cfg.gateway.tls) {
-    auto tls = http::MakeServerTlsContext(cfg.gateway.tls->cert, cfg.gateway.tls->key);
-    if (!tls) {
-      spdlog::error("cannot start: {}", tls.error().ToString());
-      return 1;
-    }
-    opts.server_tls = std::make_shared<http::ServerTlsSlot>(std::move(*tls));
-    plane.SetServerTls(opts.server_tls);
+  auto opts = ServerOptionsFor(cfg, snap, listen_bind);
+  if (!opts) {
+    spdlog::error("cannot start: {}", opts.error().ToString());
+    return 1;
   }
-  if (snap.access.mode == config::AuthMode::kNone) {
-    auto ep = http::ParseBind(opts.bind);
-    if (ep && !http::IsLoopback(ep->address())) {
-      spdlog::error(
-          "cannot start: gateway.auth.mode = \"none\" is only allowed on a loopback bind, not {}",
-          opts.bind);
-      return 1;
-    }
-  }
+  if (opts->server_tls) plane.SetServerTls(opts->server_tls);
   proxy::GatewayHandler handler(gw);
-  http::Server server(opts, handler, gw.metrics);
+  http::Server server(*opts, handler, gw.metrics);
   if (auto started = server.Start(); !started) {
     spdlog::error("cannot start: {}", started.error().ToString());
     return 1;
@@ -159,7 +173,7 @@ int RunServe(const CommonOptions& common, const ServeOptions& options) {
   std::string host = ep.address().is_v6() ? fmt::format("[{}]", ep.address().to_string())
                                           : ep.address().to_string();
   spdlog::info("warden {} listening on {}://{}:{}", WARDEN_VERSION,
-               opts.server_tls ? "https" : "http", host, ep.port());
+               opts->server_tls ? "https" : "http", host, ep.port());
 
   plane.Start();
   asio::co_spawn(control_loop, HandleSignals(signals, server, plane), asio::detached);
