@@ -39,7 +39,9 @@ constexpr std::string_view kCanary = "SECRETCANARY";
 // The link-time seam: the fake helper.
 namespace warden::secrets {
 
-Result<void> CheckCommand(const std::string&, const std::vector<std::string>&) { return Ok(); }
+Result<std::string> CheckCommand(const std::string& command, const std::vector<std::string>&) {
+  return command;
+}
 
 Result<ProcessOutput> RunProcess(const ProcessSpec& spec, const Environment&) {
   g_stdin = spec.stdin_data;
