@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "access/callers.hpp"
 #include "base/ip_network.hpp"
 #include "config/config.hpp"
 #include "observe/secret.hpp"
@@ -27,6 +28,10 @@ struct AccessPolicy {
   std::string
       token_source;  // "--token flag" | "WARDEN_GATEWAY_TOKEN" | "gateway.auth.token" | path
   TrustedProxyPolicy trusted_proxy;  // trusted-proxy mode
+  // [callers], in config order; empty = no named callers (any authenticated caller may use
+  // everything). Token mode with callers: the gateway token is `gateway_caller`.
+  std::vector<CallerPolicy> callers;
+  CallerPolicy gateway_caller{std::string(kGatewayCallerName), {}, {}, {}, {}, true};
 };
 
 }  // namespace warden::access

@@ -35,12 +35,29 @@ AuthDecision Authenticate(const access::AccessPolicy& policy, std::string_view a
             "missing gateway token: send `Authorization: Bearer <token>` or `x-api-key: <token>` "
             "(the token is in $WARDEN_HOME/gateway.token or WARDEN_GATEWAY_TOKEN)"};
   }
-  if (!policy.token.ConstantTimeEquals(presented)) {
+  const bool gateway_token = policy.token.ConstantTimeEquals(presented);
+  const CallerPolicy* caller =
+      policy.callers.empty() ? nullptr : MatchToken(policy.callers, presented);
+  if (caller == nullptr && !gateway_token) {
     return {AuthOutcome::kWrong, "invalid_credentials",
             "invalid gateway token (compare with $WARDEN_HOME/gateway.token or "
-            "WARDEN_GATEWAY_TOKEN on the server)"};
+            "WARDEN_GATEWAY_TOKEN on the server, or with a token of a [callers] entry)"};
   }
-  return {};
+  AuthDecision allowed;
+  if (!policy.callers.empty()) allowed.caller = caller ? caller : &policy.gateway_caller;
+  return allowed;
+}
+
+AuthDecision IdentifyProxyUser(const access::AccessPolicy& policy, std::string_view user) {
+  AuthDecision decision;
+  if (policy.callers.empty()) return decision;
+  decision.caller = MatchProxyUser(policy.callers, user);
+  if (decision.caller == nullptr) {
+    // The name is the caller's own, asserted by the proxy: safe to leave out, so it is.
+    return {AuthOutcome::kForbidden, "caller_not_allowed",
+            "no [callers] entry's proxy_users matches the user asserted by the trusted proxy"};
+  }
+  return decision;
 }
 
 }  // namespace warden::access

@@ -18,17 +18,24 @@ namespace warden::access {
 // kMissing: no credential presented (not counted by the failed-auth limiter). kWrong: a wrong
 // credential (counted). kRefused: refused for a reason that is not a guess at a credential —
 // e.g. a trusted proxy asserting a user who is not allowed — so not counted either.
-enum class AuthOutcome { kAllowed, kMissing, kWrong, kRefused, kUnsupportedMode };
+// kForbidden: authenticated, but no named caller matches (403, not counted).
+enum class AuthOutcome { kAllowed, kMissing, kWrong, kRefused, kForbidden, kUnsupportedMode };
 
 struct AuthDecision {
   AuthOutcome outcome = AuthOutcome::kAllowed;
   std::string_view code;  // for the error body; a static string
   std::string message;    // names the fix; never a credential
+  // With [callers]: the caller recognised (points into the AccessPolicy); else nullptr.
+  const CallerPolicy* caller = nullptr;
 };
 
 // `authorization` and `api_key` are the raw header values (empty when absent).
 AuthDecision Authenticate(const access::AccessPolicy& policy, std::string_view authorization,
                           std::string_view api_key);
+
+// Trusted-proxy mode with [callers]: the caller whose proxy_users match `user` (first in config
+// order), or a kForbidden "caller_not_allowed" decision. Without callers: allowed, no caller.
+AuthDecision IdentifyProxyUser(const access::AccessPolicy& policy, std::string_view user);
 
 // The token carried by an Authorization header ("Bearer T", case-insensitive scheme), or "".
 std::string_view BearerToken(std::string_view authorization);

@@ -47,12 +47,15 @@ int main(int argc, char** argv) {
   auto* token_cmd =
       app.add_subcommand("token", "show where the gateway token comes from (never its value)");
   add_common(token_cmd);
+  auto* token_generate_cmd = token_cmd->add_subcommand(
+      "generate", "print a new random token and its sha256: digest for [callers] (stdout only)");
 
   CLI11_PARSE(app, argc, argv);
 
   if (serve_cmd->parsed()) return warden::app::RunServe(common, serve);
   if (status_cmd->parsed()) return warden::app::RunStatus(common, status);
   if (audit_cmd->parsed()) return warden::app::RunSecretsAudit(common, audit);
+  if (token_generate_cmd->parsed()) return warden::app::RunTokenGenerate();
   if (token_cmd->parsed()) return warden::app::RunToken(common);
   return 2;
 }

@@ -12,6 +12,7 @@
 #include "base/clock.hpp"
 #include "control/effective_config.hpp"
 #include "creds/key_pool.hpp"
+#include "crypto/crypto.hpp"
 #include "observe/log.hpp"
 #include "proxy/readyz_document.hpp"
 #include "snapshot/snapshot_builder.hpp"
@@ -200,6 +201,13 @@ int RunToken(const CommonOptions& common) {
   std::printf("source: %s\nfingerprint: %s\n", access.token_source.c_str(),
               access.token.Fingerprint().c_str());
   for (const auto& d : loaded->built.diagnostics) std::printf("note: %s\n", d.c_str());
+  return 0;
+}
+
+int RunTokenGenerate() {
+  const std::string token = crypto::NewToken();
+  std::printf("token: %s\ndigest: sha256:%s\n", token.c_str(),
+              crypto::Hex(crypto::Sha256(token)).c_str());
   return 0;
 }
 

@@ -64,6 +64,12 @@ class Auditor {
   void AuditConfigValues() {
     if (cfg_.gateway.auth.token) Input(*cfg_.gateway.auth.token, true);
     for (const auto& p : cfg_.providers) AuditProvider(p);
+    // Caller tokens: a "sha256:" digest is not a secret (and a plaintext literal never loads);
+    // a SecretRef must resolve.
+    for (const auto& caller : cfg_.callers) {
+      for (const auto& t : caller.tokens)
+        if (!t.IsLiteral()) Input(t, true);
+    }
   }
 
   // Files that hold secrets must be private; a file SecretRef's file must exist.

@@ -28,5 +28,8 @@ int RunServe(const CommonOptions& common, const ServeOptions& options);
 int RunStatus(const CommonOptions& common, const ReportOptions& options);
 int RunSecretsAudit(const CommonOptions& common, const ReportOptions& options);
 int RunToken(const CommonOptions& common);
+// `warden token generate`: a new random token and its "sha256:" digest, on stdout only (no log,
+// no file): the token goes to the caller, the digest into [callers.NAME].tokens.
+int RunTokenGenerate();
 
 }  // namespace warden::app

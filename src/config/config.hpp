@@ -184,6 +184,24 @@ struct GatewayConfig {
   UpstreamConfig upstream;
 };
 
+// [callers.NAME] — a named caller: how it is recognised and what it may use (DESIGN §3).
+// With any [callers] table, token and trusted-proxy modes admit only a recognised caller (plus
+// the gateway token, as the unrestricted caller "gateway", in token mode).
+struct CallerConfig {
+  std::string name;  // [a-z0-9_-]{1,64}; "gateway" is reserved for the gateway token
+  // token mode: SecretRefs, or literals "sha256:<64 lower-case hex>" (the token's digest).
+  // A plaintext literal is refused by Validate.
+  std::vector<SecretInput> tokens;
+  std::vector<std::string> proxy_users;  // trusted-proxy mode: names or '*' patterns
+  // jwt recognition and profiles: parsed so they can be refused with a clear message.
+  std::optional<std::string> jwt_subject;
+  bool has_jwt_claims = false;
+  bool has_profiles = false;
+  // Policy. Unset or empty = every provider; unset = every model.
+  std::vector<std::string> providers;
+  std::optional<std::vector<std::string>> models;  // globs on "provider/model" as written
+};
+
 struct ReloadConfig {
   bool watch = true;  // reload when the config file or a watched secret/token file is replaced
 };
@@ -192,6 +210,7 @@ struct Config {
   GatewayConfig gateway;
   std::map<std::string, SecretProviderConfig> secret_providers;  // by alias
   std::vector<ProviderConfig> providers;                         // in file order
+  std::vector<CallerConfig> callers;                             // in file order
   ReloadConfig reload;
   std::string origin;  // file path, or "<embedded default>"
 

@@ -508,6 +508,43 @@ void DecodeProviders(const toml::table& providers, Config& out, Problems& proble
   }
 }
 
+void DecodeCaller(TableReader& r, CallerConfig& out, Problems& problems) {
+  if (const toml::node* tokens = r.Get("tokens")) {
+    if (const auto* array = tokens->as_array()) {
+      for (std::size_t i = 0; i < array->size(); ++i) {
+        auto input = DecodeSecretInput((*array)[i], JoinIndex(r.PathOf("tokens"), i), problems);
+        if (input) out.tokens.push_back(std::move(*input));
+      }
+    } else {
+      r.WrongType("tokens", "an array of SecretRef tables or \"sha256:<hex>\" digests", *tokens);
+    }
+  }
+  r.Strings("proxy_users", out.proxy_users);
+  std::string subject;
+  if (r.String("jwt_subject", subject)) out.jwt_subject = subject;
+  out.has_jwt_claims = r.Get("jwt_claims") != nullptr;
+  out.has_profiles = r.Get("profiles") != nullptr;
+  r.Strings("providers", out.providers);
+  if (r.Has("models")) r.Strings("models", out.models.emplace());
+}
+
+void DecodeCallers(const toml::table& callers, Config& out, Problems& problems) {
+  for (const auto& [name, node] : InFileOrder(callers)) {
+    std::string path = JoinKey("callers", name);
+    const auto* table = node->as_table();
+    if (table == nullptr) {
+      problems.Add(path, "expected a table, got " + std::string(TypeName(*node)));
+      continue;
+    }
+    TableReader sub(*table, path, problems);
+    CallerConfig caller;
+    caller.name = name;
+    DecodeCaller(sub, caller, problems);
+    sub.Finish();
+    out.callers.push_back(std::move(caller));
+  }
+}
+
 // Step 1: the TOML tree → structs. Sections are decoded in dependency order (secret providers
 // before the refs that name them), though cross-references are only checked in Validate.
 void Decode(const toml::table& root, Config& out, Problems& problems) {
@@ -523,6 +560,7 @@ void Decode(const toml::table& root, Config& out, Problems& problems) {
     sub.Finish();
   }
   if (const toml::table* t = r.Table("providers")) DecodeProviders(*t, out, problems);
+  if (const toml::table* t = r.Table("callers")) DecodeCallers(*t, out, problems);
   if (const toml::table* t = r.Table("reload")) {
     TableReader sub(*t, "reload", problems);
     sub.Bool("watch", out.reload.watch);

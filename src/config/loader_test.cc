@@ -1116,3 +1116,89 @@ TEST(FileModeNames, RoundTripAndRefuseOtherSpellings) {
 
 }  // namespace
 }  // namespace warden::config
+
+// ---- [callers]
+
+namespace warden::config {
+namespace {
+
+constexpr std::string_view kDigestA =
+    "sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+
+TEST(ParseConfig, MapsCallersInFileOrder) {
+  Config c = MustParse(WithProvider(R"(
+[callers.zeta]
+tokens = [ { source = "env", id = "ZETA_TOKEN" }, "sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa" ]
+providers = ["p"]
+models = ["p/gpt-4o*"]
+[callers.alpha]
+tokens = [ { source = "env", id = "ALPHA_TOKEN" } ]
+proxy_users = ["*@example.com"]
+)"));
+  ASSERT_EQ(c.callers.size(), 2u);
+  EXPECT_EQ(c.callers[0].name, "zeta");
+  ASSERT_EQ(c.callers[0].tokens.size(), 2u);
+  EXPECT_FALSE(c.callers[0].tokens[0].IsLiteral());
+  EXPECT_EQ(c.callers[0].tokens[1].literal.Reveal(), kDigestA);
+  EXPECT_EQ(c.callers[0].tokens[1].key_path, "callers.zeta.tokens[1]");
+  EXPECT_EQ(c.callers[0].providers, std::vector<std::string>{"p"});
+  ASSERT_TRUE(c.callers[0].models);
+  EXPECT_EQ(*c.callers[0].models, std::vector<std::string>{"p/gpt-4o*"});
+  EXPECT_EQ(c.callers[1].name, "alpha");
+  EXPECT_FALSE(c.callers[1].models);
+  EXPECT_EQ(c.callers[1].proxy_users, std::vector<std::string>{"*@example.com"});
+}
+
+TEST(ParseConfig, RefusesBadCallers) {
+  struct Case {
+    std::string_view what;
+    std::string_view toml;
+    std::string_view message_part;
+  };
+  const Case kCases[] = {
+      {"plaintext token", "[callers.ci]\ntokens = [\"wdn_plaintext_secret\"]",
+       "callers.ci.tokens[0]: a plaintext token is not accepted here (value not shown)"},
+      {"short digest", "[callers.ci]\ntokens = [\"sha256:abcd\"]",
+       "callers.ci.tokens[0]: a digest must be \"sha256:\" followed by 64 lower-case hex"},
+      {"same digest twice",
+       "[callers.a]\ntokens = "
+       "[\"sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"]\n"
+       "[callers.b]\ntokens = "
+       "[\"sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"]",
+       "callers.b.tokens[0]: the same token digest is already used by callers.a.tokens[0]"},
+      {"unknown provider",
+       "[callers.ci]\ntokens = [{ source = \"env\", id = \"T\" }]\nproviders = [\"p\", \"nope\"]",
+       "callers.ci.providers[1]: unknown provider \"nope\" (configured: p)"},
+      {"no tokens in token mode", "[callers.ci]\nproviders = [\"p\"]",
+       "callers.ci.tokens: required in token mode"},
+      {"bad name", "[callers.CI]\ntokens = [{ source = \"env\", id = \"T\" }]",
+       "callers.CI: caller name must match ^[a-z0-9_-]{1,64}$"},
+      {"reserved name", "[callers.gateway]\ntokens = [{ source = \"env\", id = \"T\" }]",
+       "callers.gateway: \"gateway\" is reserved"},
+      {"jwt recognition",
+       "[callers.ci]\ntokens = [{ source = \"env\", id = \"T\" }]\njwt_subject = \"repo:*\"",
+       "callers.ci.jwt_subject: jwt recognition is not supported yet"},
+      {"profiles", "[callers.ci]\ntokens = [{ source = \"env\", id = \"T\" }]\nprofiles = [\"x\"]",
+       "callers.ci.profiles: profiles are not supported yet"},
+      {"empty model glob",
+       "[callers.ci]\ntokens = [{ source = \"env\", id = \"T\" }]\nmodels = [\"\"]",
+       "callers.ci.models[0]: must be a non-empty glob"},
+      {"unknown key", "[callers.ci]\ntokens = [{ source = \"env\", id = \"T\" }]\nmodel = [\"x\"]",
+       "unknown key \"callers.ci.model\""},
+      {"mode none", "[gateway.auth]\nmode = \"none\"\n[callers.ci]\nproxy_users = [\"x\"]",
+       "callers: named callers need gateway.auth.mode = \"token\" or \"trusted-proxy\""},
+      {"trusted-proxy without proxy_users",
+       "[gateway.auth]\nmode = \"trusted-proxy\"\n[gateway.auth.trusted_proxy]\n"
+       "proxies = [\"127.0.0.2\"]\n[callers.ci]\ntokens = [\"sha256:"
+       "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"]",
+       "callers.ci.proxy_users: required in trusted-proxy mode"},
+  };
+  for (const Case& c : kCases) {
+    Error e = MustFail(WithProvider(c.toml));
+    EXPECT_THAT(e.message, HasSubstr(c.message_part)) << c.what;
+    EXPECT_THAT(e.message, Not(HasSubstr("wdn_plaintext_secret"))) << c.what;
+  }
+}
+
+}  // namespace
+}  // namespace warden::config

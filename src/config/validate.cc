@@ -7,6 +7,7 @@
 #include <cctype>
 #include <filesystem>
 #include <iterator>
+#include <map>
 #include <set>
 #include <string>
 #include <string_view>
@@ -58,6 +59,12 @@ bool IsEnvName(std::string_view s) {
 bool IsAlias(std::string_view s) {
   return Matches(s, 64, IsLower,
                  [](char c) { return IsLower(c) || IsDigit(c) || c == '_' || c == '-'; });
+}
+
+// ^[a-z0-9_-]{1,64}$
+bool IsCallerName(std::string_view s) {
+  auto ok = [](char c) { return IsLower(c) || IsDigit(c) || c == '_' || c == '-'; };
+  return Matches(s, 64, ok, ok);
 }
 
 // ^[a-z0-9][a-z0-9_.-]{0,63}$
@@ -158,6 +165,7 @@ class Validator {
     Gateway();
     for (const auto& [alias, provider] : config_.secret_providers) SecretProvider(provider);
     for (const ProviderConfig& provider : config_.providers) Provider(provider);
+    Callers();
   }
 
  private:
@@ -378,6 +386,106 @@ class Validator {
       Fail(path + ".max_output_bytes",
            "must be between 1 and " + std::to_string(kMaxExecOutputBytes));
     }
+  }
+
+  // [callers.NAME]: names, recognition for the auth mode in force, policy. A token is a SecretRef
+  // or the "sha256:" digest of one; a plaintext literal is refused (the config would hold a
+  // usable credential). The same digest on two callers is refused (which caller would it be?);
+  // the same resolved SecretRef is caught by the snapshot builder.
+  void Callers() {
+    if (config_.callers.empty()) return;
+    const AuthMode mode = config_.gateway.auth.mode;
+    if (mode != AuthMode::kToken && mode != AuthMode::kTrustedProxy) {
+      Fail("callers",
+           "named callers need gateway.auth.mode = \"token\" or \"trusted-proxy\" (is \"" +
+               std::string(AuthModeName(mode)) + "\")");
+    }
+    std::map<std::string, std::string> digest_owner;  // digest → key path
+    for (const CallerConfig& caller : config_.callers) {
+      const std::string path = JoinKey("callers", caller.name);
+      if (!IsCallerName(caller.name)) {
+        Fail(path, "caller name must match ^[a-z0-9_-]{1,64}$");
+      } else if (caller.name == "gateway") {
+        Fail(path, "\"gateway\" is reserved for the gateway token's implicit caller");
+      }
+      for (const SecretInput& token : caller.tokens) CallerToken(token, digest_owner);
+      for (std::size_t i = 0; i < caller.proxy_users.size(); ++i) {
+        const std::string& user = caller.proxy_users[i];
+        if (TrimWhitespace(user).empty() || TrimWhitespace(user).size() != user.size()) {
+          Fail(JoinIndex(path + ".proxy_users", i),
+               "must be a non-empty name or pattern without surrounding whitespace");
+        } else if (HasControl(user)) {
+          Fail(JoinIndex(path + ".proxy_users", i), "contains a control character");
+        }
+      }
+      if (caller.jwt_subject) Fail(path + ".jwt_subject", "jwt recognition is not supported yet");
+      if (caller.has_jwt_claims) Fail(path + ".jwt_claims", "jwt recognition is not supported yet");
+      if (caller.has_profiles) Fail(path + ".profiles", "profiles are not supported yet");
+      if (mode == AuthMode::kToken && caller.tokens.empty() &&
+          !problems_.Touches(path + ".tokens")) {
+        Fail(path + ".tokens",
+             "required in token mode: the caller could never be recognised (add a SecretRef or a "
+             "\"sha256:<hex>\" digest from `warden token generate`)");
+      }
+      if (mode == AuthMode::kTrustedProxy && caller.proxy_users.empty() &&
+          !problems_.Touches(path + ".proxy_users")) {
+        Fail(path + ".proxy_users",
+             "required in trusted-proxy mode: the caller could never be recognised");
+      }
+      for (std::size_t i = 0; i < caller.providers.size(); ++i) {
+        const std::string& id = caller.providers[i];
+        if (config_.FindProvider(id) == nullptr) {
+          Fail(JoinIndex(path + ".providers", i), "unknown provider \"" +
+                                                      (IsProviderId(id) ? id : std::string("?")) +
+                                                      "\" (configured: " + ProviderNames() + ")");
+        }
+      }
+      if (caller.models) {
+        for (std::size_t i = 0; i < caller.models->size(); ++i) {
+          const std::string& glob = (*caller.models)[i];
+          if (glob.empty() || HasControl(glob) || glob.size() > 256) {
+            Fail(JoinIndex(path + ".models", i),
+                 "must be a non-empty glob of at most 256 characters, e.g. \"openai/gpt-4o*\"");
+          }
+        }
+      }
+    }
+  }
+
+  void CallerToken(const SecretInput& token, std::map<std::string, std::string>& digest_owner) {
+    const std::string& path = token.key_path;
+    if (problems_.Touches(path)) return;
+    if (!token.IsLiteral()) {
+      SecretInputCheck(token);
+      return;
+    }
+    constexpr std::string_view kDigestPrefix = "sha256:";
+    const std::string_view value = token.literal.Reveal();
+    if (value.substr(0, kDigestPrefix.size()) != kDigestPrefix) {
+      Fail(path,
+           "a plaintext token is not accepted here (value not shown): use a SecretRef or its "
+           "digest \"sha256:<64 hex>\" (`warden token generate` prints both)",
+           kSecretValueInvalid);
+      return;
+    }
+    const std::string_view hex = value.substr(kDigestPrefix.size());
+    if (hex.size() != 64 || !std::all_of(hex.begin(), hex.end(), [](char c) {
+          return IsDigit(c) || (c >= 'a' && c <= 'f');
+        })) {
+      Fail(path, "a digest must be \"sha256:\" followed by 64 lower-case hex digits");
+      return;
+    }
+    auto [it, inserted] = digest_owner.emplace(std::string(hex), path);
+    if (!inserted) Fail(path, "the same token digest is already used by " + it->second);
+  }
+
+  std::string ProviderNames() const {
+    std::string out;
+    for (const ProviderConfig& p : config_.providers) {
+      if (!out.empty()) out += ", ";
+      out += p.id;
+    }
+    return out.empty() ? std::string("none") : out;
   }
 
   // A literal or a ref. Messages never contain the literal, nor a ref id that failed its shape

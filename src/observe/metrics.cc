@@ -134,12 +134,12 @@ void Metrics::Observe(Shard& s, HistogramId id, const LabelView& labels, double 
 }
 
 void Metrics::CountRequest(std::string_view route, std::string_view provider, int status,
-                           double seconds) {
+                           double seconds, std::string_view caller) {
   char digits[16];
   auto [end, ec] = std::to_chars(digits, digits + sizeof digits, status);
   const std::string_view status_text(digits, ec == std::errc() ? std::size_t(end - digits) : 0);
   WithLocalShard([&](Shard& s) {
-    Increment(s, CounterId::kRequests, {route, provider, status_text});
+    Increment(s, CounterId::kRequests, {route, provider, status_text, caller});
     Observe(s, HistogramId::kRequestDuration, {route}, seconds);
   });
 }

@@ -46,8 +46,9 @@ namespace warden::observe {
   COUNTER(kReloads, "warden_reloads_total", "Config/secret reloads by result.", "result")          \
   HISTOGRAM(kRequestDuration, "warden_request_duration_seconds", "Request latency by route.",      \
             "route")                                                                               \
-  COUNTER(kRequests, "warden_requests_total", "Requests by route, provider and status.", "route",  \
-          "provider", "status")                                                                    \
+  COUNTER(kRequests, "warden_requests_total",                                                      \
+          "Requests by route, provider, status and named caller.", "route", "provider", "status",  \
+          "caller")                                                                                \
   COUNTER(kTokenRefreshes, "warden_token_refreshes_total", "Federated token refreshes by result.", \
           "provider", "result")                                                                    \
   COUNTER(kUpstreamErrors, "warden_upstream_errors_total",                                         \
@@ -72,12 +73,14 @@ class Metrics {
   static constexpr std::array<double, 16> kLatencyBucketsSeconds = {
       0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 120};
   // The most labels any metric has.
-  static constexpr std::size_t kMaxLabels = 3;
+  static constexpr std::size_t kMaxLabels = 4;
 
   Metrics();
   static Metrics& Global();
 
-  void CountRequest(std::string_view route, std::string_view provider, int status, double seconds);
+  // `caller`: a [callers] name (config-bounded cardinality), or "-".
+  void CountRequest(std::string_view route, std::string_view provider, int status, double seconds,
+                    std::string_view caller = "-");
   // kind: connect | timeout | protocol | closed | tls | busy
   void CountUpstreamError(std::string_view provider, std::string_view kind);
   void CountRotation(std::string_view provider);

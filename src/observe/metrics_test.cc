@@ -40,11 +40,11 @@ TEST(Metrics, CountsFromTwoThreadsAreSummed) {
   std::string text = m.Render();
   EXPECT_THAT(text,
               HasSubstr("warden_requests_total{route=\"chat_completions\",provider=\"openai\","
-                        "status=\"200\"} 2000\n"));
+                        "status=\"200\",caller=\"-\"} 2000\n"));
   EXPECT_THAT(text, HasSubstr("warden_requests_total{route=\"messages\",provider=\"anthropic\","
-                              "status=\"429\"} 1000\n"));
+                              "status=\"429\",caller=\"-\"} 1000\n"));
   EXPECT_THAT(text, HasSubstr("warden_requests_total{route=\"messages\",provider=\"claude\","
-                              "status=\"429\"} 1000\n"));
+                              "status=\"429\",caller=\"-\"} 1000\n"));
   EXPECT_THAT(text, HasSubstr("warden_request_duration_seconds_count{route=\"chat_completions\"} "
                               "2000\n"));
   EXPECT_THAT(text, HasSubstr("warden_request_duration_seconds_bucket{route=\"messages\","
@@ -137,7 +137,7 @@ TEST(Metrics, EmptyExpositionListsEveryMetricInOrder) {
             "# TYPE warden_reloads_total counter\n"
             "# HELP warden_request_duration_seconds Request latency by route.\n"
             "# TYPE warden_request_duration_seconds histogram\n"
-            "# HELP warden_requests_total Requests by route, provider and status.\n"
+            "# HELP warden_requests_total Requests by route, provider, status and named caller.\n"
             "# TYPE warden_requests_total counter\n"
             "# HELP warden_token_refreshes_total Federated token refreshes by result.\n"
             "# TYPE warden_token_refreshes_total counter\n"
@@ -153,7 +153,7 @@ TEST(Metrics, SeriesAreOrderedByLabelValues) {
   std::string text = m.Render();
   auto at = [&](int status) {
     return text.find("warden_requests_total{route=\"r\",provider=\"p\",status=\"" +
-                     std::to_string(status) + "\"}");
+                     std::to_string(status) + "\",caller=\"-\"}");
   };
   ASSERT_NE(at(0), std::string::npos);
   EXPECT_LT(at(0), at(200));

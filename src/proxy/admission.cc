@@ -28,13 +28,21 @@ Reply LockedOutReply(std::int64_t locked_ms) {
 }
 
 int AuthRejectionStatus(const access::AuthDecision& decision) {
-  return decision.outcome == access::AuthOutcome::kUnsupportedMode ? 500 : 401;
+  switch (decision.outcome) {
+    case access::AuthOutcome::kUnsupportedMode:
+      return 500;
+    case access::AuthOutcome::kForbidden:
+      return 403;
+    default:
+      return 401;
+  }
 }
 
 Reply AuthRejectedReply(const access::AuthDecision& decision) {
-  return Reply{AuthRejectionStatus(decision), std::string(decision.code),
-               std::string(decision.message),
-               Header("www-authenticate", "Bearer realm=\"warden\"")};
+  const int status = AuthRejectionStatus(decision);
+  ExtraHeaders extra;
+  if (status == 401) extra = Header("www-authenticate", "Bearer realm=\"warden\"");
+  return Reply{status, std::string(decision.code), std::string(decision.message), std::move(extra)};
 }
 
 // The request header as access/trusted_proxy sees it.
@@ -68,11 +76,15 @@ Gate CheckCaller(const ClientContext& c, const snapshot::Snapshot& snap,
         access::Authenticate(snap.access, header[bhttp::field::authorization], header["x-api-key"]);
     gate.limiter_address = c.peer_address;
     gate.exempt = c.gw.limiter.Exempt(c.peer_loopback);
+    gate.caller.policy = gate.decision.caller;
     return gate;
   }
   access::ProxyAuthResult r =
       access::AuthenticateViaProxy(snap.access.trusted_proxy, c.peer_address, FieldLookup(header));
   gate.decision = std::move(r.decision);
+  if (gate.decision.outcome == access::AuthOutcome::kAllowed) {
+    gate.decision = access::IdentifyProxyUser(snap.access, r.user);
+  }
   if (r.trusted_peer) {
     const std::optional<IpAddress> client = ParseIpAddress(r.client_address);
     gate.exempt = c.gw.limiter.Exempt(client && client->IsLoopback());
@@ -81,7 +93,8 @@ Gate CheckCaller(const ClientContext& c, const snapshot::Snapshot& snap,
     gate.exempt = c.gw.limiter.Exempt(c.peer_loopback);
     gate.limiter_address = c.peer_address;
   }
-  gate.caller = CallerIdentity{std::move(r.user), std::move(r.client_address)};
+  gate.caller =
+      CallerIdentity{std::move(r.user), std::move(r.client_address), gate.decision.caller};
   return gate;
 }
 

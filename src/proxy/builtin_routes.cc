@@ -60,16 +60,17 @@ Response ReadyzResponse(const ReadyzDocument& doc) {
 
 // The providers a caller may use, as "provider/*" entries; listing each provider's own models
 // would need an upstream call per provider on this path.
-Response ModelsResponse(const snapshot::Snapshot& snap) {
+Response ModelsResponse(const snapshot::Snapshot& snap, const access::CallerPolicy* caller) {
   boost::json::array data;
   for (const auto& p : snap.providers) {
-    if (!p.enabled) continue;
-    boost::json::object m;
-    m["id"] = p.id + "/*";
-    m["object"] = "model";
-    m["owned_by"] = p.id;
-    m["api"] = p.api == config::Api::kAnthropic ? "anthropic" : "openai";
-    data.push_back(std::move(m));
+    for (std::string& id : ModelIdsFor(p, caller)) {
+      boost::json::object m;
+      m["id"] = std::move(id);
+      m["object"] = "model";
+      m["owned_by"] = p.id;
+      m["api"] = p.api == config::Api::kAnthropic ? "anthropic" : "openai";
+      data.push_back(std::move(m));
+    }
   }
   boost::json::object root;
   root["object"] = "list";
@@ -100,7 +101,7 @@ std::optional<Response> BuiltinResponse(const RequestContext& r) {
       return Response{200, "text/plain; version=0.0.4", gw.metrics.Render(), {}};
     case RouteKind::kModels:
       if (!ModelsMethodAllowed(r)) return std::nullopt;
-      return ModelsResponse(r.snap);
+      return ModelsResponse(r.snap, r.caller.policy);
     case RouteKind::kNotFound:
     case RouteKind::kProxy:  // not a built-in; Handle() never sends it here
       break;
@@ -115,6 +116,22 @@ Reply ErrorReply(const RequestContext& r) {
 }
 
 }  // namespace
+
+std::vector<std::string> ModelIdsFor(const snapshot::ProviderRuntime& provider,
+                                     const access::CallerPolicy* caller) {
+  std::vector<std::string> out;
+  if (!provider.enabled) return out;
+  if (caller == nullptr || caller->unrestricted || !caller->models) {
+    if (caller == nullptr || caller->AllowsProvider(provider.id)) out.push_back(provider.id + "/*");
+    return out;
+  }
+  if (!caller->AllowsProvider(provider.id)) return out;
+  const std::string prefix = provider.id + "/";
+  for (const std::string& glob : *caller->models) {
+    if (glob.compare(0, prefix.size(), prefix) == 0) out.push_back(glob);
+  }
+  return out;
+}
 
 ReadyzDocument DescribeReadiness(const snapshot::Snapshot& snap, const ReloadStatus& reload,
                                  std::int64_t now_ms) {

@@ -7,7 +7,10 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
+#include <vector>
 
+#include "access/callers.hpp"
 #include "http/net.hpp"
 #include "proxy/gateway_state.hpp"
 #include "proxy/readyz_document.hpp"
@@ -18,6 +21,12 @@ namespace warden::proxy {
 
 // Answers a request whose route is not kProxy. Returns whether the response was written.
 net::Task<bool> ServeBuiltin(RequestContext& r);
+
+// The ids /v1/models lists for `provider` to `caller` (nullptr: no [callers]): "provider/*" when
+// the caller may use the whole provider; with a `models` policy, the caller's globs that start
+// with "provider/" (globs naming no provider list nothing); none for a disabled or refused one.
+std::vector<std::string> ModelIdsFor(const snapshot::ProviderRuntime& provider,
+                                     const access::CallerPolicy* caller);
 
 // The /readyz document for `snap` at `now_ms`: ready when some provider has a usable credential.
 ReadyzDocument DescribeReadiness(const snapshot::Snapshot& snap, const ReloadStatus& reload,

@@ -11,7 +11,7 @@ namespace warden::proxy {
 namespace {
 
 net::Task<bool> ServeProxy(RequestContext& r) {
-  ProxyPlan plan = PlanProxy(r.snap, r.route, r.req);
+  ProxyPlan plan = PlanProxy(r.snap, r.route, r.req, r.caller.policy);
   if (plan.provider != nullptr) r.log.provider = plan.provider->id;
   if (plan.reply) co_return co_await Answer(r, std::move(*plan.reply));
   co_return co_await ExchangeWithProvider(r, *plan.provider, std::move(plan.upstream_body));

@@ -64,7 +64,8 @@ std::string_view WireCodeForBodyError(const Error& error) {
   }
 }
 
-ProxyPlan PlanProxy(const snapshot::Snapshot& snap, const Route& route, const http::Request& req) {
+ProxyPlan PlanProxy(const snapshot::Snapshot& snap, const Route& route, const http::Request& req,
+                    const access::CallerPolicy* caller) {
   ProxyPlan plan;
   if (req.method() != net::http::verb::post) {
     return Reject(std::move(plan), 405, "method_not_allowed",
@@ -86,6 +87,11 @@ ProxyPlan PlanProxy(const snapshot::Snapshot& snap, const Route& route, const ht
     return Reject(std::move(plan), 400, "unknown_provider",
                   "unknown provider '" + std::string(ref->provider) +
                       "'; enabled providers: " + EnabledList(snap));
+  }
+  if (caller != nullptr) {
+    if (auto refusal = access::PolicyRefusal(*caller, ref->provider, field->value)) {
+      return Reject(std::move(plan), 403, "caller_not_allowed", std::move(*refusal));
+    }
   }
   plan = CheckProvider(std::move(plan), route, *ref);
   if (plan.reply) return plan;

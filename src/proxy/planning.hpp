@@ -1,8 +1,8 @@
 // Planning: from a proxied request to what to do with it — the provider to forward it to and
 // the body it receives (with the bare model name), or the rejection to answer instead. Checks,
 // in order: method (POST), the body's top-level "model" (valid JSON, present, a string, once),
-// the "provider/model[@profile]" reference, a known provider, no profile (not supported yet),
-// an enabled provider, and the route's wire format matching the provider's API.
+// the "provider/model[@profile]" reference, a known provider, the caller's policy, no profile (not
+// supported yet), an enabled provider, and the route's wire format matching the provider's API.
 // Thread safety: pure functions over the immutable snapshot; no I/O.
 // Ownership: the plan points at a provider of the snapshot the request holds.
 #pragma once
@@ -11,6 +11,7 @@
 #include <string>
 #include <string_view>
 
+#include "access/callers.hpp"
 #include "base/result.hpp"
 #include "http/request_handler.hpp"
 #include "proxy/reply.hpp"
@@ -26,7 +27,10 @@ struct ProxyPlan {
   std::string upstream_body;  // the body with the bare model
 };
 
-ProxyPlan PlanProxy(const snapshot::Snapshot& snap, const Route& route, const http::Request& req);
+// `caller`: the named caller's policy (nullptr without [callers]); a model outside it is a 403
+// "caller_not_allowed" naming the rule, checked once the provider is known.
+ProxyPlan PlanProxy(const snapshot::Snapshot& snap, const Route& route, const http::Request& req,
+                    const access::CallerPolicy* caller = nullptr);
 
 // The wire code for an Error of FindModelField (model_field.hpp): "invalid_json",
 // "model_missing", "model_not_string", "model_duplicate", else "invalid_body". The one place

@@ -2,6 +2,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -164,6 +165,40 @@ TEST(WireCodeForBodyError, MapsEachModelFieldCode) {
     EXPECT_EQ(WireCodeForBodyError(Error::Make(c.error_code, "m")), c.wire_code)
         << WireName(c.error_code);
   }
+}
+
+TEST(PlanProxy, RefusesWhatTheCallersPolicyDoesNotAllow) {
+  const snapshot::Snapshot snap = TestSnapshot();
+  access::CallerPolicy ci;
+  ci.name = "ci";
+  ci.providers = {"openai"};
+  ci.models = std::vector<std::string>{"openai/gpt-4o*"};
+  const Route chat = MatchRoute("/v1/chat/completions");
+  const Route messages = MatchRoute("/v1/messages");
+
+  ProxyPlan ok = PlanProxy(
+      snap, chat,
+      MakeRequest(bhttp::verb::post, "/v1/chat/completions", R"({"model":"openai/gpt-4o-mini"})"),
+      &ci);
+  EXPECT_FALSE(ok.reply);
+
+  ProxyPlan provider = PlanProxy(
+      snap, messages,
+      MakeRequest(bhttp::verb::post, "/v1/messages", R"({"model":"anthropic/claude"})"), &ci);
+  ASSERT_TRUE(provider.reply);
+  EXPECT_EQ(provider.reply->status, 403);
+  EXPECT_EQ(provider.reply->code, "caller_not_allowed");
+  EXPECT_EQ(provider.reply->message,
+            "caller \"ci\" may not use provider \"anthropic\" (callers.ci.providers)");
+  ASSERT_NE(provider.provider, nullptr);  // still logged
+  EXPECT_EQ(provider.provider->id, "anthropic");
+
+  ProxyPlan model = PlanProxy(
+      snap, chat,
+      MakeRequest(bhttp::verb::post, "/v1/chat/completions", R"({"model":"openai/o3"})"), &ci);
+  ASSERT_TRUE(model.reply);
+  EXPECT_EQ(model.reply->status, 403);
+  EXPECT_THAT(model.reply->message, HasSubstr("(callers.ci.models)"));
 }
 
 }  // namespace

@@ -14,6 +14,7 @@
 #include <string>
 #include <string_view>
 
+#include "access/callers.hpp"
 #include "http/any_stream.hpp"
 #include "http/net.hpp"
 #include "http/request_handler.hpp"
@@ -39,10 +40,13 @@ struct ClientContext {
 };
 
 // Who admission let in. In trusted-proxy mode: the user the proxy asserted and the client
-// address found in X-Forwarded-For (trusted_proxy.hpp); empty in the other modes.
+// address found in X-Forwarded-For (trusted_proxy.hpp); empty in the other modes. With
+// [callers]: the named caller recognised (access/callers.hpp), pointing into the snapshot the
+// request keeps; nullptr without [callers].
 struct CallerIdentity {
   std::string user;
   std::string client_address;
+  const access::CallerPolicy* policy = nullptr;
 };
 
 struct RequestContext {

@@ -10,7 +10,8 @@ void LogRequest(const RequestContext& r) {
   const ClientContext& c = r.client;
   double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - log.start).count();
-  c.gw.metrics.CountRequest(log.route, log.provider, log.status, seconds);
+  const std::string_view caller = r.caller.policy ? std::string_view(r.caller.policy->name) : "-";
+  c.gw.metrics.CountRequest(log.route, log.provider, log.status, seconds, caller);
   if (c.gw.access_log) {
     // Path only (no query string: it may carry anything); credentials never reach this line.
     observe::AccessLog::Write("{} {} {} provider={} key={} attempts={} {:.1f}ms peer={}{}",
@@ -33,6 +34,8 @@ void LogAuthRejection(const ClientContext& c, std::string_view method, std::stri
 
 std::string CallerFields(const CallerIdentity& caller) {
   std::string out;
+  // A name from the config ([a-z0-9_-]), never a credential.
+  if (caller.policy != nullptr) out += " caller=" + caller.policy->name;
   if (!caller.client_address.empty()) out += " client=" + caller.client_address;
   if (!caller.user.empty()) {
     out += " user=\"";

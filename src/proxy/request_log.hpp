@@ -40,9 +40,10 @@ void CountAdmissionRejection(const ClientContext& c, std::string_view route_name
 void LogAuthRejection(const ClientContext& c, std::string_view method, std::string_view path,
                       int status, std::string_view auth_code, const CallerIdentity& caller);
 
-// " client=203.0.113.7 user=\"nick@example.com\"" for a caller admitted through a trusted
-// proxy, "" otherwise. The user is quoted with '"' and '\\' escaped (it has no control
-// characters: admission refused those), so a name cannot forge other fields of the line.
+// " caller=ci" for a named caller ([callers]); then " client=203.0.113.7
+// user=\"nick@example.com\"" for a caller admitted through a trusted proxy; "" otherwise. The user
+// is quoted with '"' and '\\' escaped (it has no control characters: admission refused those), so a
+// name cannot forge other fields of the line.
 std::string CallerFields(const CallerIdentity& caller);
 
 }  // namespace warden::proxy

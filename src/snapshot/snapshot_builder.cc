@@ -1,6 +1,8 @@
 #include "snapshot/snapshot_builder.hpp"
 
+#include <algorithm>
 #include <cctype>
+#include <map>
 
 #include "access/gateway_token.hpp"
 #include "access/trusted_proxy.hpp"
@@ -227,6 +229,57 @@ Result<ProviderBuild> BuildProvider(const config::ProviderConfig& pc, const conf
   return out;
 }
 
+// "sha256:<64 lower-case hex>" (checked by config validation) → the digest.
+crypto::Sha256Digest DigestFromConfig(std::string_view text) {
+  constexpr std::string_view kPrefix = "sha256:";
+  text.remove_prefix(std::min(kPrefix.size(), text.size()));
+  crypto::Sha256Digest digest{};
+  auto nibble = [](char c) { return c <= '9' ? c - '0' : c - 'a' + 10; };
+  for (std::size_t i = 0; i < digest.size() && 2 * i + 1 < text.size(); ++i) {
+    digest[i] = static_cast<std::uint8_t>(nibble(text[2 * i]) << 4 | nibble(text[2 * i + 1]));
+  }
+  return digest;
+}
+
+// [callers] → the access layer's policies. Token SecretRefs are hashed as soon as they resolve,
+// so the snapshot holds digests only; a token shared by two callers is refused.
+Result<std::vector<access::CallerPolicy>> BuildCallers(const config::Config& cfg,
+                                                       const PreResolved& resolved) {
+  std::vector<access::CallerPolicy> out;
+  std::map<crypto::Sha256Digest, std::string> owner;  // digest → key path
+  for (const config::CallerConfig& cc : cfg.callers) {
+    access::CallerPolicy policy;
+    policy.name = cc.name;
+    policy.proxy_users = cc.proxy_users;
+    policy.providers = cc.providers;
+    policy.models = cc.models;
+    if (cfg.gateway.auth.mode == config::AuthMode::kToken) {
+      for (const config::SecretInput& in : cc.tokens) {
+        crypto::Sha256Digest digest;
+        if (in.IsLiteral()) {
+          digest = DigestFromConfig(in.literal.Reveal());
+        } else {
+          auto value = resolved.Get(in);
+          if (!value) return value.error().Wrap(in.key_path);
+          if (value->empty()) {
+            return Error::Make(ErrorCode::kSecretValueInvalid, "the caller token is empty",
+                               in.key_path);
+          }
+          digest = crypto::Sha256(value->Reveal());
+        }
+        auto [it, inserted] = owner.emplace(digest, in.key_path);
+        if (!inserted) {
+          return Error::Make(ErrorCode::kConfigInvalid,
+                             "the same token is already used by " + it->second, in.key_path);
+        }
+        policy.token_digests.push_back(digest);
+      }
+    }
+    out.push_back(std::move(policy));
+  }
+  return out;
+}
+
 }  // namespace
 
 Result<BuildResult> BuildSnapshot(std::shared_ptr<const config::Config> cfg, const Environment& env,
@@ -248,6 +301,10 @@ Result<BuildResult> BuildSnapshot(std::shared_ptr<const config::Config> cfg, con
     if (pc.keys)
       for (const auto& k : *pc.keys) inputs.push_back(&k);
     for (const auto& [name, in] : pc.headers) inputs.push_back(&in);
+  }
+  if (auth.mode == config::AuthMode::kToken) {
+    for (const auto& caller : cfg->callers)
+      for (const auto& t : caller.tokens) inputs.push_back(&t);
   }
   PreResolved resolved(resolver, inputs);
 
@@ -289,6 +346,10 @@ Result<BuildResult> BuildSnapshot(std::shared_ptr<const config::Config> cfg, con
     out.token_generated = token->generated;
     for (auto& w : token->warnings) out.diagnostics.push_back(std::move(w));
   }
+
+  auto callers = BuildCallers(*cfg, resolved);
+  if (!callers) return callers.error();
+  snap->access.callers = std::move(*callers);
 
   // Providers.
   for (const auto& pc : cfg->providers) {

@@ -4,6 +4,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -357,6 +358,64 @@ TEST(BuildSnapshot, TokenModeUsesTheEnvToken) {
   EXPECT_EQ(r->snapshot->access.token.Reveal(), "wdn_envtoken");
   EXPECT_EQ(r->snapshot->access.token_source, "WARDEN_GATEWAY_TOKEN");
   EXPECT_EQ(r->snapshot->generation, 7u);
+}
+
+// Token mode with [callers]: refs are resolved and kept as digests only.
+Result<BuildResult> BuildWithCallers(Fixture& f, std::string_view callers) {
+  f.env.Set("WARDEN_GATEWAY_TOKEN", "gw-token-0123456789");
+  f.env.Set("MOCK_API_KEY", "k1");
+  Result<config::Config> c = config::ParseConfig(std::string(kMock) + std::string(callers),
+                                                 "/tmp/warden-test.toml", f.env);
+  EXPECT_TRUE(c.has_value()) << (c ? "" : c.error().ToString());
+  BuildOptions opts;
+  opts.now_ms = kNowMs;
+  return BuildSnapshot(std::make_shared<const config::Config>(c ? *c : config::Config{}), f.env,
+                       f.key_states, f.federated, opts, 1);
+}
+
+TEST(BuildSnapshot, CallerTokenRefsAndDigestsBecomeDigests) {
+  Fixture f;
+  f.env.Set("CI_TOKEN", "ci-secret-token");
+  auto built = BuildWithCallers(f, R"(
+[callers.ci]
+tokens = [ { source = "env", id = "CI_TOKEN" },
+           "sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa" ]
+providers = ["mock"]
+)");
+  ASSERT_TRUE(built.has_value()) << built.error().ToString();
+  const auto& callers = built->snapshot->access.callers;
+  ASSERT_EQ(callers.size(), 1u);
+  EXPECT_EQ(callers[0].name, "ci");
+  ASSERT_EQ(callers[0].token_digests.size(), 2u);
+  EXPECT_EQ(callers[0].token_digests[0], crypto::Sha256("ci-secret-token"));
+  EXPECT_EQ(crypto::Hex(callers[0].token_digests[1]), std::string(64, 'a'));
+  EXPECT_EQ(callers[0].providers, std::vector<std::string>{"mock"});
+}
+
+TEST(BuildSnapshot, TheSameResolvedTokenOnTwoCallersIsRefusedWithoutItsValue) {
+  Fixture f;
+  f.env.Set("A_TOKEN", "shared-secret-token");
+  f.env.Set("B_TOKEN", "shared-secret-token");
+  auto built = BuildWithCallers(f, R"(
+[callers.a]
+tokens = [ { source = "env", id = "A_TOKEN" } ]
+[callers.b]
+tokens = [ { source = "env", id = "B_TOKEN" } ]
+)");
+  ASSERT_FALSE(built.has_value());
+  EXPECT_THAT(built.error().ToString(), HasSubstr("callers.a.tokens[0]"));
+  EXPECT_THAT(built.error().ToString(), HasSubstr("callers.b.tokens[0]"));
+  EXPECT_THAT(built.error().ToString(), Not(HasSubstr("shared-secret-token")));
+}
+
+TEST(BuildSnapshot, AnUnresolvableCallerTokenFailsTheBuild) {
+  Fixture f;
+  auto built = BuildWithCallers(f, R"(
+[callers.ci]
+tokens = [ { source = "env", id = "CI_TOKEN_UNSET" } ]
+)");
+  ASSERT_FALSE(built.has_value());
+  EXPECT_THAT(built.error().ToString(), HasSubstr("callers.ci.tokens[0]"));
 }
 
 }  // namespace

@@ -326,7 +326,7 @@ describe('built-in endpoints', () => {
     assert.equal(un.status, 401);
     const m0 = await request(`${w.url}/metrics`, { headers: AUTH });
     const count = (text, re) => Number(re.exec(text)?.[1] ?? 0);
-    const okRe = /^warden_requests_total\{route="chat_completions",provider="mock",status="200"\} (\d+)$/m;
+    const okRe = /^warden_requests_total\{route="chat_completions",provider="mock",status="200",caller="-"\} (\d+)$/m;
     const histRe = /^warden_request_duration_seconds_count\{route="chat_completions"\} (\d+)$/m;
     const errRe = /^warden_upstream_errors_total\{provider="mock",kind="protocol"\} (\d+)$/m;
     for (let i = 0; i < 3; i++) assert.equal((await post('/v1/chat/completions', { model: 'mock/metric' })).status, 200);

@@ -1,0 +1,80 @@
+#include "access/callers.hpp"
+
+#include <algorithm>
+
+namespace warden::access {
+
+bool GlobMatches(std::string_view pattern, std::string_view text) {
+  // Greedy '*' matching with one backtrack point: O(|pattern| * |text|) at worst.
+  std::size_t p = 0, t = 0;
+  std::size_t star = std::string_view::npos, resume = 0;
+  while (t < text.size()) {
+    if (p < pattern.size() && pattern[p] == '*') {
+      star = p++;
+      resume = t;
+    } else if (p < pattern.size() && pattern[p] == text[t]) {
+      ++p;
+      ++t;
+    } else if (star != std::string_view::npos) {
+      p = star + 1;
+      t = ++resume;
+    } else {
+      return false;
+    }
+  }
+  while (p < pattern.size() && pattern[p] == '*') ++p;
+  return p == pattern.size();
+}
+
+bool CallerPolicy::AllowsProvider(std::string_view provider) const {
+  if (unrestricted || providers.empty()) return true;
+  return std::find(providers.begin(), providers.end(), provider) != providers.end();
+}
+
+bool CallerPolicy::AllowsModel(std::string_view model) const {
+  if (unrestricted || !models) return true;
+  return std::any_of(models->begin(), models->end(),
+                     [&](const std::string& glob) { return GlobMatches(glob, model); });
+}
+
+std::optional<std::string> PolicyRefusal(const CallerPolicy& caller, std::string_view provider,
+                                         std::string_view model) {
+  const std::string rule = "callers." + caller.name;
+  if (!caller.AllowsProvider(provider)) {
+    return "caller \"" + caller.name + "\" may not use provider \"" + std::string(provider) +
+           "\" (" + rule + ".providers)";
+  }
+  if (!caller.AllowsModel(model)) {
+    return "caller \"" + caller.name + "\" may not use model \"" + std::string(model) + "\" (" +
+           rule + ".models)";
+  }
+  return std::nullopt;
+}
+
+const CallerPolicy* MatchToken(const std::vector<CallerPolicy>& callers, std::string_view token) {
+  const crypto::Sha256Digest presented = crypto::Sha256(token);
+  const std::string_view presented_view(reinterpret_cast<const char*>(presented.data()),
+                                        presented.size());
+  const CallerPolicy* match = nullptr;
+  for (const CallerPolicy& caller : callers) {
+    for (const crypto::Sha256Digest& digest : caller.token_digests) {
+      const std::string_view digest_view(reinterpret_cast<const char*>(digest.data()),
+                                         digest.size());
+      // No early exit: every digest is compared whatever matched before.
+      if (crypto::ConstantTimeEquals(presented_view, digest_view)) match = &caller;
+    }
+  }
+  return match;
+}
+
+const CallerPolicy* MatchProxyUser(const std::vector<CallerPolicy>& callers,
+                                   std::string_view user) {
+  for (const CallerPolicy& caller : callers) {
+    for (const std::string& pattern : caller.proxy_users) {
+      if (GlobMatches(pattern, user)) return &caller;
+    }
+  }
+  return nullptr;
+}
+
+}  // namespace warden::access

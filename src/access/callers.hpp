@@ -1,0 +1,53 @@
+// Named callers ([callers.NAME], DESIGN §3): who a request is, and what it may use.
+//
+// Recognition: in token mode the presented token's SHA-256 is compared with every digest of
+// every caller (config "sha256:" entries and resolved SecretRefs alike), in constant time per
+// comparison and without stopping at a match, so timing does not tell which caller matched. The
+// gateway token stays valid as the unrestricted caller "gateway". In trusted-proxy mode the
+// asserted user is matched against `proxy_users`, first match in config order.
+// Policy: `providers` (empty = all) and `models` (globs on "provider/model" as the caller wrote
+// it; unset = all). A refusal names the rule, never a credential.
+// Ownership: plain values, built by the snapshot builder and held in the Snapshot.
+// Thread safety: immutable once built; all functions are pure.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "crypto/crypto.hpp"
+
+namespace warden::access {
+
+// The name of the implicit, unrestricted caller that the gateway token is (token mode).
+inline constexpr std::string_view kGatewayCallerName = "gateway";
+
+struct CallerPolicy {
+  std::string name;
+  std::vector<crypto::Sha256Digest> token_digests;  // token mode
+  std::vector<std::string> proxy_users;             // trusted-proxy mode: names or '*' patterns
+  std::vector<std::string> providers;               // empty = every provider
+  std::optional<std::vector<std::string>> models;   // unset = every model
+  bool unrestricted = false;                        // the implicit "gateway" caller
+
+  bool AllowsProvider(std::string_view provider) const;
+  // `model` as the caller wrote it: "openai/gpt-4o".
+  bool AllowsModel(std::string_view model) const;
+};
+
+// Why `caller` may not send `model` (written "provider/model") to `provider`, naming the rule
+// ("callers.ci.providers"); nullopt when it may.
+std::optional<std::string> PolicyRefusal(const CallerPolicy& caller, std::string_view provider,
+                                         std::string_view model);
+
+// The caller whose token digest equals SHA-256(`token`), or nullptr. Compares with all.
+const CallerPolicy* MatchToken(const std::vector<CallerPolicy>& callers, std::string_view token);
+
+// The first caller (config order) with a proxy_users entry matching `user`, or nullptr.
+const CallerPolicy* MatchProxyUser(const std::vector<CallerPolicy>& callers, std::string_view user);
+
+// `pattern` matches `text` exactly, where each '*' matches any run of characters (none too).
+bool GlobMatches(std::string_view pattern, std::string_view text);
+
+}  // namespace warden::access
