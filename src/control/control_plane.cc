@@ -163,13 +163,15 @@ bool ControlPlane::Reload(const std::string& reason) {
   }
   ++generation_;
   config_.config = *cfg;
-  gw_.snapshots.Store(built->snapshot);
-  if (tls) tls_slot_->Store(std::move(tls));
-  ApplyBackground(*built->snapshot);
+  // Nothing can fail from here on. The status is recorded before the snapshot is published, so
+  // whoever sees the new generation (in /readyz) also sees this reload counted.
   ++status_.reloads_ok;
   status_.last_error.clear();
   gw_.SetReloadStatus(status_);
   gw_.metrics.CountReload(true);
+  gw_.snapshots.Store(built->snapshot);
+  if (tls) tls_slot_->Store(std::move(tls));
+  ApplyBackground(*built->snapshot);
   for (const auto& d : built->diagnostics) spdlog::warn("{}", d);
   spdlog::info("reloaded ({}): generation {}, providers enabled: {}", reason, generation_,
                built->snapshot->enabled_names.empty() ? "none" : built->snapshot->enabled_names);
