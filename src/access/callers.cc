@@ -2,29 +2,9 @@
 
 #include <algorithm>
 
-namespace warden::access {
+#include "base/glob.hpp"
 
-bool GlobMatches(std::string_view pattern, std::string_view text) {
-  // Greedy '*' matching with one backtrack point: O(|pattern| * |text|) at worst.
-  std::size_t p = 0, t = 0;
-  std::size_t star = std::string_view::npos, resume = 0;
-  while (t < text.size()) {
-    if (p < pattern.size() && pattern[p] == '*') {
-      star = p++;
-      resume = t;
-    } else if (p < pattern.size() && pattern[p] == text[t]) {
-      ++p;
-      ++t;
-    } else if (star != std::string_view::npos) {
-      p = star + 1;
-      t = ++resume;
-    } else {
-      return false;
-    }
-  }
-  while (p < pattern.size() && pattern[p] == '*') ++p;
-  return p == pattern.size();
-}
+namespace warden::access {
 
 bool CallerPolicy::AllowsProvider(std::string_view provider) const {
   if (unrestricted || providers.empty()) return true;

@@ -47,7 +47,4 @@ const CallerPolicy* MatchToken(const std::vector<CallerPolicy>& callers, std::st
 // The first caller (config order) with a proxy_users entry matching `user`, or nullptr.
 const CallerPolicy* MatchProxyUser(const std::vector<CallerPolicy>& callers, std::string_view user);
 
-// `pattern` matches `text` exactly, where each '*' matches any run of characters (none too).
-bool GlobMatches(std::string_view pattern, std::string_view text);
-
 }  // namespace warden::access

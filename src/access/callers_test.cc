@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include "access/caller_auth.hpp"
+#include "base/glob.hpp"
 
 namespace warden::access {
 namespace {

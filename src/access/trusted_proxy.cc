@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <optional>
 
+#include "base/glob.hpp"
+
 namespace warden::access {
 
 namespace {
@@ -85,7 +87,7 @@ AuthDecision CheckIdentity(const TrustedProxyPolicy& policy, const HeaderLookup&
   }
   if (!policy.allow_users.empty() &&
       std::none_of(policy.allow_users.begin(), policy.allow_users.end(),
-                   [&](const std::string& p) { return UserPatternMatches(p, value); })) {
+                   [&](const std::string& p) { return GlobMatches(p, value); })) {
     // The name is the caller's own, asserted by the proxy: safe to leave out, so it is.
     return Refuse(AuthOutcome::kRefused, "trusted_proxy_user_not_allowed",
                   "the user asserted by the trusted proxy is not in "
@@ -138,28 +140,6 @@ IpAddress ClientFromForwardedFor(const std::vector<IpNetwork>& proxies, const Ip
     }
   }
   return client;
-}
-
-bool UserPatternMatches(std::string_view pattern, std::string_view user) {
-  // Greedy '*' matching with one backtrack point: O(|pattern| * |user|) at worst.
-  std::size_t p = 0, u = 0;
-  std::size_t star = std::string_view::npos, star_u = 0;
-  while (u < user.size()) {
-    if (p < pattern.size() && pattern[p] == '*') {
-      star = p++;
-      star_u = u;
-    } else if (p < pattern.size() && pattern[p] == user[u]) {
-      ++p;
-      ++u;
-    } else if (star != std::string_view::npos) {
-      p = star + 1;
-      u = ++star_u;
-    } else {
-      return false;
-    }
-  }
-  while (p < pattern.size() && pattern[p] == '*') ++p;
-  return p == pattern.size();
 }
 
 ProxyAuthResult AuthenticateViaProxy(const TrustedProxyPolicy& policy,

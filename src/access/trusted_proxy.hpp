@@ -67,7 +67,4 @@ ProxyAuthResult AuthenticateViaProxy(const TrustedProxyPolicy& policy,
 IpAddress ClientFromForwardedFor(const std::vector<IpNetwork>& proxies, const IpAddress& peer,
                                  const std::vector<std::string_view>& xff);
 
-// `pattern` matches `user` exactly, where each '*' matches any run of characters (none too).
-bool UserPatternMatches(std::string_view pattern, std::string_view user);
-
 }  // namespace warden::access

@@ -7,6 +7,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "base/glob.hpp"
+
 namespace warden::access {
 namespace {
 
@@ -196,7 +198,7 @@ TEST(UserPattern, Table) {
       {"**", "x", true},
   };
   for (const Case& c : kCases) {
-    EXPECT_EQ(UserPatternMatches(c.pattern, c.user), c.match) << c.pattern << " " << c.user;
+    EXPECT_EQ(GlobMatches(c.pattern, c.user), c.match) << c.pattern << " " << c.user;
   }
 }
 
