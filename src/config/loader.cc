@@ -277,15 +277,16 @@ void DecodeJwt(TableReader& r, JwtAuthConfig& out) {
 void DecodeAuth(TableReader& r, AuthConfig& out, Problems& problems) {
   std::string mode;
   if (r.String("mode", mode) && !problems.Touches(r.PathOf("mode"))) {
-    if (mode == "none") {
-      out.mode = AuthMode::kNone;
-    } else if (mode == "token") {
-      out.mode = AuthMode::kToken;
-    } else if (mode == "trusted-proxy") {
-      out.mode = AuthMode::kTrustedProxy;
-    } else if (mode == "jwt") {
-      out.mode = AuthMode::kJwt;
-    } else {
+    // The names are AuthModeName's: one table for parsing and printing.
+    bool known = false;
+    for (AuthMode m :
+         {AuthMode::kNone, AuthMode::kToken, AuthMode::kTrustedProxy, AuthMode::kJwt}) {
+      if (mode == AuthModeName(m)) {
+        out.mode = m;
+        known = true;
+      }
+    }
+    if (!known) {
       problems.Add(r.PathOf("mode"), "unknown mode \"" + mode +
                                          "\", expected one of none, token, trusted-proxy, jwt");
     }
