@@ -3,7 +3,9 @@
 // wire formats, and bad [models] tables refused at start with their key paths.
 import test, { before, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { startMock, startWarden, request } from '../support/harness.mjs';
+import fs from 'node:fs';
+import path from 'node:path';
+import { startMock, startWarden, request, sleep } from '../support/harness.mjs';
 import {
   AUTH, TOKEN, config, baseEnv, assertOpenAiError, assertAnthropicError, testId, recordedFor,
 } from '../support/fixtures.mjs';
@@ -165,6 +167,53 @@ describe('ambiguity and its absence', () => {
       const e = assertAnthropicError(r.text, 'model_unroutable');
       assert.match(e.message, /no enabled provider speaks the Anthropic API/);
       assert.match(e.message, /CLAUDE_API_KEY/);
+    } finally {
+      await w.stop();
+    }
+  });
+});
+
+describe('reload', () => {
+  // The config file replaced by rename (what editors and deploy tools do), then SIGHUP.
+  function replaceConfig(w, text) {
+    const tmp = path.join(path.dirname(w.configPath), `.warden.toml.${process.pid}.${Date.now()}.tmp`);
+    fs.writeFileSync(tmp, text, { mode: 0o600 });
+    fs.renameSync(tmp, w.configPath);
+    w.process.kill('SIGHUP');
+  }
+  async function waitReadyz(w, pred, what, ms = 5000) {
+    const deadline = performance.now() + ms;
+    for (;;) {
+      const j = (await request(`${w.url}/readyz`, { timeoutMs: 3000 })).json();
+      if (pred(j)) return j;
+      if (performance.now() > deadline) assert.fail(`timeout waiting for ${what}: ${JSON.stringify(j)}`);
+      await sleep(20);
+    }
+  }
+  const withRules = (rules) => config(mock.url, {
+    tail: `[providers.mock2]\napi = "openai"\nbase_url = "${mock.url}/v1"\n[models]\n${rules}`,
+  });
+  // Which provider's key reached the mock for a bare name.
+  async function routedTo(w, model) {
+    const id = testId('reload');
+    const r = await chat(w, model, { 'x-test-id': id });
+    assert.equal(r.status, 200, r.text);
+    return (await recordedFor(mock, id))[0].headers.authorization;
+  }
+
+  test('a bad [models] table keeps the last good routing; a good one takes effect', async () => {
+    const w = await startWarden({ config: withRules('"gpt-*" = "mock"\n'), env: baseEnv({ MOCK2_API_KEY: 'mock2-key' }) });
+    try {
+      assert.equal(await routedTo(w, 'gpt-4o'), 'Bearer mock-key-1');
+      const r0 = await waitReadyz(w, () => true, '/readyz');
+      replaceConfig(w, withRules('"gpt-*" = "nosuch"\n'));
+      const r1 = await waitReadyz(w, (j) => (j.reload.failed ?? 0) > (r0.reload.failed ?? 0), 'the failed reload');
+      assert.equal(r1.generation, r0.generation);
+      assert.match(r1.reload.last_error, /models\."gpt-\*": unknown provider "nosuch"/);
+      assert.equal(await routedTo(w, 'gpt-4o'), 'Bearer mock-key-1', 'the last good rules still route');
+      replaceConfig(w, withRules('"gpt-*" = "mock2"\n'));
+      await waitReadyz(w, (j) => j.generation > r0.generation, 'the good reload');
+      assert.equal(await routedTo(w, 'gpt-4o'), 'Bearer mock2-key');
     } finally {
       await w.stop();
     }
