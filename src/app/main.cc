@@ -1,5 +1,5 @@
 // warden: the gateway (`serve`) and its operator CLI (`status`, `secrets audit`, `token`,
-// `auth`).
+// `auth`, `doctor`).
 #include <cstdio>
 #include <functional>
 #include <optional>
@@ -130,6 +130,13 @@ int main(int argc, char** argv) {
   AuthCli auth;
   AddAuthCommands(app, add_common, auth);
 
+  warden::app::DoctorOptions doctor;
+  auto* doctor_cmd = app.add_subcommand(
+      "doctor", "check permissions, config and profiles; --fix tightens permissions");
+  add_common(doctor_cmd);
+  doctor_cmd->add_flag("--fix", doctor.fix, "tighten the permissions it reports");
+  doctor_cmd->add_flag("--json", doctor.json, "machine-readable output");
+
   CLI11_PARSE(app, argc, argv);
 
   if (serve_cmd->parsed()) return warden::app::RunServe(common, serve);
@@ -138,5 +145,6 @@ int main(int argc, char** argv) {
   if (token_generate_cmd->parsed()) return warden::app::RunTokenGenerate();
   if (token_cmd->parsed()) return warden::app::RunToken(common);
   if (auto code = auth.Run(common)) return *code;
+  if (doctor_cmd->parsed()) return warden::app::RunDoctor(common, doctor);
   return 2;
 }

@@ -50,6 +50,11 @@ struct AuthImportOptions {
   bool replace = false;  // overwrite a different credential under an existing id
 };
 
+struct DoctorOptions {
+  bool fix = false;  // tighten the permissions it reports
+  bool json = false;
+};
+
 int RunServe(const CommonOptions& common, const ServeOptions& options);
 int RunStatus(const CommonOptions& common, const ReportOptions& options);
 int RunSecretsAudit(const CommonOptions& common, const ReportOptions& options);
@@ -64,5 +69,7 @@ int RunAuthLogout(const AuthLogoutOptions& options);
 int RunAuthOrderGet(const AuthOrderOptions& options);
 int RunAuthOrderSet(const AuthOrderOptions& options);
 int RunAuthImport(const AuthImportOptions& options);
+// `warden doctor`: file permissions, config validity, the profile store, TOKEN_SHADOWED.
+int RunDoctor(const CommonOptions& common, const DoctorOptions& options);
 
 }  // namespace warden::app
