@@ -2,8 +2,10 @@
 
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cerrno>
+#include <filesystem>
 
 #include "base/atomic_file.hpp"
 #include "base/file_lock.hpp"
@@ -17,6 +19,19 @@ std::string DirName(const std::string& path) {
   if (slash == std::string::npos) return ".";
   if (slash == 0) return "/";
   return path.substr(0, slash);
+}
+
+// A writer that died between creating its temp file and the rename left the temp behind (0600,
+// holding credential values). Only store writers create these names, and every one of them holds
+// the lock the caller holds now, so any that exist are stale.
+void RemoveStaleTemps(const std::string& path) {
+  const std::string dir = DirName(path);
+  const std::string prefix = path.substr(path.rfind('/') + 1) + ".tmp-";
+  std::error_code ec;
+  for (std::filesystem::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    if (name.compare(0, prefix.size(), prefix) == 0) ::unlink(it->path().c_str());
+  }
 }
 
 }  // namespace
@@ -52,6 +67,7 @@ Result<ProfileDocument> ProfileStore::Update(const Mutation& mutate) const {
   if (auto ok = EnsurePrivateDir(DirName(path_)); !ok) return ok.error();
   auto lock = LockFile(lock_path(), options_.lock_timeout);
   if (!lock) return lock.error();
+  RemoveStaleTemps(path_);
   // Re-read under the lock: whatever a peer wrote before we got it is what we change.
   auto doc = Load();
   if (!doc) return doc.error();

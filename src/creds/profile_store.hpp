@@ -12,7 +12,9 @@
 // same directory, fsync, rename, fsync the directory (base/atomic_file.hpp). A store that fails
 // to load is never overwritten: Update returns the load error and writes nothing. A change that
 // would not read back (an invalid id, a value failing the header check) is PROFILE_INVALID and
-// not written either. Two processes updating at once both land (no lost update).
+// not written either. Two processes updating at once both land (no lost update). Temp files a
+// writer that died left behind are removed by the next Update (under the lock, so they are
+// known to be stale).
 // Ownership: holds only the path and options; every descriptor is closed before returning.
 // Thread safety: instances are immutable; concurrent Updates (threads or processes) serialise
 // on the lock.

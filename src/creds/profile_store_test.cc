@@ -70,6 +70,16 @@ TEST(ProfileStore, UpdateCreatesHomeAndAnOwnerOnlyStore) {
   EXPECT_EQ(entries, 2);  // the store and its lock file
 }
 
+TEST(ProfileStore, UpdateRemovesTempFilesADeadWriterLeftBehind) {
+  TempDir dir;
+  ProfileStore store = ProfileStore::InHome(dir.path());
+  const std::string stale = dir.WriteFile("auth-profiles.json.tmp-Ab12Cd", "{\"version\":1", 0600);
+  const std::string other = dir.WriteFile("auth-profiles.json.bak", "keep", 0600);
+  ASSERT_TRUE(store.Update(Put(TokenProfile("a:x", "v"))).has_value());
+  EXPECT_FALSE(std::filesystem::exists(stale));
+  EXPECT_TRUE(std::filesystem::exists(other));
+}
+
 TEST(ProfileStore, AnUnchangedMutationDoesNotWrite) {
   TempDir dir;
   ProfileStore store = ProfileStore::InHome(dir.path());
