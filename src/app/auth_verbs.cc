@@ -3,6 +3,7 @@
 // through creds::ProfileStore (locked read-modify-write, atomic 0600 writes) and prints ids,
 // types and expiry — never a credential value. Errors go to stderr as "warden auth VERB: CODE:
 // message (context)" with exit code 1, as the other verbs do.
+#include <signal.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -37,31 +38,52 @@ Error Invalid(std::string message) {
   return Error::Make(ErrorCode::kProfileInvalid, std::move(message));
 }
 
-// Hides what is typed while a token is pasted into a terminal; restores the mode when done.
+// The terminal mode to restore if Ctrl-C (or SIGTERM) arrives while input is hidden: a signal
+// handler may only touch what was set up before it could run.
+struct termios g_saved_termios {};
+volatile sig_atomic_t g_termios_saved = 0;
+
+void RestoreTerminalAndDie(int sig) {
+  if (g_termios_saved != 0) ::tcsetattr(STDIN_FILENO, TCSADRAIN, &g_saved_termios);
+  ::signal(sig, SIG_DFL);
+  ::raise(sig);
+}
+
+// Hides what is typed while a token is pasted into a terminal; restores the mode when done, or
+// when the verb is interrupted (nothing has been stored by then).
 class HiddenInput {
  public:
   HiddenInput() {
-    if (::isatty(STDIN_FILENO) == 0 || ::tcgetattr(STDIN_FILENO, &saved_) != 0) return;
-    struct termios quiet = saved_;
+    if (::isatty(STDIN_FILENO) == 0 || ::tcgetattr(STDIN_FILENO, &g_saved_termios) != 0) return;
+    g_termios_saved = 1;
+    ::signal(SIGINT, RestoreTerminalAndDie);
+    ::signal(SIGTERM, RestoreTerminalAndDie);
+    struct termios quiet = g_saved_termios;
     quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
-    active_ = ::tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet) == 0;
+    // TCSADRAIN, not TCSAFLUSH: input typed ahead of the prompt is kept, not discarded.
+    active_ = ::tcsetattr(STDIN_FILENO, TCSADRAIN, &quiet) == 0;
   }
   ~HiddenInput() {
-    if (active_) ::tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved_);
+    if (active_) ::tcsetattr(STDIN_FILENO, TCSADRAIN, &g_saved_termios);
+    if (g_termios_saved != 0) {
+      ::signal(SIGINT, SIG_DFL);
+      ::signal(SIGTERM, SIG_DFL);
+      g_termios_saved = 0;
+    }
   }
   HiddenInput(const HiddenInput&) = delete;
   HiddenInput& operator=(const HiddenInput&) = delete;
 
  private:
-  struct termios saved_ {};
   bool active_ = false;
 };
 
 // The token from stdin: one line from a terminal, else all of it; trimmed.
 Result<Secret> ReadPastedToken() {
   const bool tty = ::isatty(STDIN_FILENO) != 0;
-  if (tty) std::fputs("Paste the token (input hidden), then press Enter: ", stderr);
+  // Echo goes off before the prompt appears, so nothing typed after the prompt is shown.
   HiddenInput hidden;
+  if (tty) std::fputs("Paste the token (input hidden), then press Enter: ", stderr);
   std::string text;
   char buf[4096];
   for (;;) {

@@ -5,6 +5,7 @@
 // appears in any output of any verb (checked over every run of this file at the end).
 import test, { describe } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { tmpDir, writeFile } from '../support/harness.mjs';
@@ -25,6 +26,7 @@ const CODEX_ACCESS = fakeJwt({ exp: CODEX_EXP, sub: 'user-1' });
 const CODEX_ID = fakeJwt({ exp: CODEX_EXP, email: 'me@example.com' });
 const SECRETS = [PASTED, CODEX_REFRESH, CODEX_ACCESS, CLAUDE_ACCESS, CLAUDE_REFRESH, OC_KEY, OC_ACCESS, OC_REFRESH, GW, SP_KEY];
 
+const hasScript = () => spawnSync('script', ['--version']).status === 0;
 const outputs = []; // every run, for the leak check at the end
 async function warden(args, opts) {
   const r = await runCli(args, opts);
@@ -114,6 +116,34 @@ describe('paste-token, list, logout, order', () => {
       assert.match(r.stderr, /^warden auth paste-token: /);
     }
     assert.ok(!fs.existsSync(storeOf(home)), 'no store was written');
+  });
+
+  test('pasted into a terminal, the token is not echoed; Ctrl-C stores nothing', { skip: !hasScript() && 'needs script(1)' }, async () => {
+    const home = tmpDir('warden-prof-');
+    const inPty = (input) => new Promise((resolve) => {
+      const cmd = `${process.env.WARDEN_BIN} auth paste-token --provider anthropic`;
+      const child = spawn('script', ['-qec', cmd, '/dev/null'], {
+        env: { PATH: process.env.PATH, HOME: home, WARDEN_HOME: path.join(home, '.warden') }, stdio: ['pipe', 'pipe', 'pipe'],
+      });
+      let out = '';
+      child.stdout.on('data', (d) => {
+        out += d;
+        // Type only once the prompt is up (echo is off by then).
+        if (out.includes('input hidden') && !child.typed) { child.typed = true; child.stdin.end(input); }
+      });
+      child.stderr.on('data', (d) => { out += d; });
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      child.once('close', (code) => { clearTimeout(timer); resolve({ code, out }); });
+    });
+    let r = await inPty('\u0003');
+    assert.equal(r.code, 130, `not ended by SIGINT:\n${r.out}`);
+    assert.ok(!fs.existsSync(storeOf(home)), `Ctrl-C stored something:\n${r.out}`);
+    r = await inPty(`${PASTED}\n`);
+    outputs.push({ args: 'paste-token in a terminal', out: r.out });
+    assert.equal(r.code, 0, r.out);
+    assert.match(r.out, /stored anthropic:default/);
+    assert.ok(!r.out.includes(PASTED), 'the token was echoed');
+    assert.equal(readStore(home).profiles['anthropic:default'].token, PASTED);
   });
 
   test('a token on the command line is not accepted', async () => {
