@@ -119,6 +119,9 @@ Result<std::optional<std::int64_t>> PastedExpiry(const AuthPasteOptions& o, std:
     if (!d || d->count() <= 0) {
       return Invalid("--expires must be a duration such as \"8h\" or \"720h\" (units ms, s, m, h)");
     }
+    // 100 years is past any token's life; it also keeps the sum far from overflow.
+    constexpr std::int64_t kMaxExpiresInMs = 100LL * 365 * 24 * 3600 * 1000;
+    if (d->count() > kMaxExpiresInMs) return Invalid("--expires is more than 100 years away");
     at = now_ms + d->count();
   }
   if (o.expires_at) {

@@ -104,6 +104,7 @@ describe('paste-token, list, logout, order', () => {
       [{ provider: 'Bad/Provider' }, /PROFILE_INVALID: --provider must match/],
       [{ profile: 'a b' }, /PROFILE_INVALID: --profile must match/],
       [{ extra: ['--expires', 'soon'] }, /PROFILE_INVALID: --expires must be a duration/],
+      [{ extra: ['--expires', '2562047788h'] }, /PROFILE_INVALID: --expires is more than 100 years away/],
       [{ extra: ['--expires-at', '2020-01-01T00:00:00Z'] }, /PROFILE_INVALID: --expires-at is in the past/],
       [{ extra: ['--expires-at', '2031-02-30T00:00:00Z'] }, /PROFILE_INVALID: --expires-at must be an ISO 8601 time/],
       [{ extra: ['--expires', '1h', '--expires-at', '2031-01-01T00:00:00Z'] }, /not both/],
