@@ -13,7 +13,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 seconds=${FUZZ_SECONDS:-20}
-all=(http_request model_field jwt config_loader json_pointer duration dotenv exec_response sse_relay)
+all=(http_request model_field jwt config_loader json_pointer duration dotenv exec_response sse_relay profile_document)
 if (($#)); then targets=("$@"); else targets=("${all[@]}"); fi
 bin=build/fuzz/tests/fuzz
 artifacts=build/fuzz/artifacts
