@@ -363,17 +363,36 @@ function toolArguments(schema) {
 }
 const textOf = (v) => (typeof v === 'string' ? v : Array.isArray(v)
   ? v.map((x) => (typeof x === 'string' ? x : x?.text ?? x?.output ?? '')).join('') : JSON.stringify(v ?? ''));
-// → null (no tools: the usual reply), { final: TEXT } or { call: { name, input } }.
+// Codex's code-mode tool: a custom tool `exec` whose input is JavaScript calling nested tools.
+const EXEC_SOURCE = `const r = await tools.exec_command({ cmd: ${JSON.stringify(TOOL_COMMAND)} });\ntext(r);`;
+// The Responses tools of a request: `tools`, and the namespaces of `additional_tools` input items
+// (Codex 0.171 sends its tools that way), flattened.
+function responsesTools(body) {
+  const out = [];
+  const add = (list, namespace) => {
+    for (const t of Array.isArray(list) ? list : []) {
+      if (t?.type === 'namespace') add(t.tools, t.name);
+      else if ((t?.type === 'function' || t?.type === 'custom') && typeof t.name === 'string') {
+        out.push({ name: t.name, type: t.type, namespace, schema: t.parameters });
+      }
+    }
+  };
+  add(body.tools);
+  for (const i of Array.isArray(body.input) ? body.input : []) if (i?.type === 'additional_tools') add(i.tools);
+  return out;
+}
+// → null (no tools: the usual reply), { final: TEXT } or { call: { name, input, custom } }.
+// (A follow-up over a WebSocket may carry only the new items: the tool result, no tools.)
 function responsesToolTurn(body) {
-  const tools = (Array.isArray(body.tools) ? body.tools : [])
-    .filter((t) => t?.type === 'function' && typeof t.name === 'string')
-    .map((t) => ({ name: t.name, schema: t.parameters }));
-  if (!tools.length) return null;
   const input = Array.isArray(body.input) ? body.input : [];
-  const result = input.find((i) => i?.type === 'function_call_output');
+  const result = input.find((i) => i?.type === 'function_call_output' || i?.type === 'custom_tool_call_output');
   if (result) return { final: `warden-mock final: ${textOf(result.output)}` };
-  const tool = pickTool(tools);
-  return { call: { name: tool.name, input: toolArguments(tool.schema) } };
+  const tools = responsesTools(body);
+  if (!tools.length) return null;
+  const exec = tools.find((t) => t.type === 'custom' && t.name === 'exec');
+  if (exec) return { call: { name: exec.name, input: EXEC_SOURCE, custom: true } };
+  const tool = pickTool(tools.filter((t) => t.type === 'function'));
+  return tool ? { call: { name: tool.name, input: toolArguments(tool.schema) } } : null;
 }
 function messagesToolTurn(body) {
   const tools = (Array.isArray(body.tools) ? body.tools : [])
@@ -395,6 +414,15 @@ function responsesEvents(model, ps, call) {
   const events = [];
   events.push(ev('response.created', { response: responseObject(model, 'in_progress', null) }));
   events.push(ev('response.in_progress', { response: responseObject(model, 'in_progress', null) }));
+  if (call?.custom) {
+    const item = { type: 'custom_tool_call', id: 'ctc_mock', call_id: 'call_mock', name: call.name, input: call.input, status: 'completed' };
+    events.push(ev('response.output_item.added', { output_index: 0, item: { ...item, input: '', status: 'in_progress' } }));
+    events.push(ev('response.custom_tool_call_input.delta', { item_id: 'ctc_mock', output_index: 0, delta: call.input }));
+    events.push(ev('response.custom_tool_call_input.done', { item_id: 'ctc_mock', output_index: 0, input: call.input }));
+    events.push(ev('response.output_item.done', { output_index: 0, item }));
+    events.push(ev('response.completed', { response: responseObject(model, 'completed', [item]) }));
+    return { events, firstDelta: 3, deltas: 1 };
+  }
   if (call) {
     const args = JSON.stringify(call.input);
     const item = { type: 'function_call', id: 'fc_mock', call_id: 'call_mock', name: call.name, arguments: args, status: 'completed' };

@@ -170,8 +170,8 @@ struct UpstreamConfig {
 
 // [gateway.websockets] — the WebSocket relay of `GET /v1/responses` (Codex's transport).
 struct WebSocketConfig {
-  bool enabled = true;                       // false: every upgrade is answered 426 (use HTTP)
-  Duration idle_timeout{5 * 60 * 1000};      // no frame either way for this long → both closed
+  bool enabled = true;                        // false: every upgrade is answered 426 (use HTTP)
+  Duration idle_timeout{5 * 60 * 1000};       // no frame either way for this long → both closed
   std::size_t max_message_bytes = 16u << 20;  // a message (all its frames) over this → 1009
 };
 

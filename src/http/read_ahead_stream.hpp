@@ -40,8 +40,8 @@ class ReadAheadStream {
           const std::size_t n = net::asio::buffer_copy(bufs, read_ahead_->data());
           read_ahead_->consume(n);
           auto executor = net::asio::get_associated_executor(handler, get_executor());
-          net::asio::post(executor, net::beast::bind_front_handler(std::move(handler),
-                                                                   net::error_code{}, n));
+          net::asio::post(executor,
+                          net::beast::bind_front_handler(std::move(handler), net::error_code{}, n));
         },
         token, buffers);
   }

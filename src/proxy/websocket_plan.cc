@@ -57,9 +57,9 @@ WebSocketPlan PlanWebSocket(const snapshot::Snapshot& snap, const access::Caller
     return plan;
   }
   if (caller != nullptr && !caller->unrestricted && caller->models) {
-    plan.reply = UpgradeRefusal("caller '" + caller->name +
-                                "' has model rules (callers." + caller->name +
-                                ".models), which WebSocket frames cannot be checked against");
+    plan.reply =
+        UpgradeRefusal("caller '" + caller->name + "' has model rules (callers." + caller->name +
+                       ".models), which WebSocket frames cannot be checked against");
     return plan;
   }
   std::vector<const snapshot::ProviderRuntime*> candidates;
@@ -75,8 +75,7 @@ WebSocketPlan PlanWebSocket(const snapshot::Snapshot& snap, const access::Caller
         "no enabled provider relays WebSockets (set websockets = true on one OpenAI-wire "
         "provider)");
   } else {
-    plan.reply = UpgradeRefusal("more than one provider relays WebSockets (" +
-                                JoinIds(candidates) +
+    plan.reply = UpgradeRefusal("more than one provider relays WebSockets (" + JoinIds(candidates) +
                                 "); an upgrade names no model, so set websockets = true on one");
   }
   return plan;

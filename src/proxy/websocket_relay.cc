@@ -23,7 +23,9 @@ struct RelayState {
   WebSocketTraffic traffic;
 };
 
-bool IsUpstream(const RelayState& s, const http::WebSocket& stream) { return &stream == &s.upstream; }
+bool IsUpstream(const RelayState& s, const http::WebSocket& stream) {
+  return &stream == &s.upstream;
+}
 
 // `from` stopped with `ec`. Closes `to`: with `from`'s close code when it sent a close frame,
 // 1001 otherwise. Only the first side to stop does this.
@@ -59,8 +61,8 @@ net::Task<void> Pump(RelayState& s, http::WebSocket& from, http::WebSocket& to,
     s.last_activity = Clock::now();
     to.text(from.got_text());  // takes effect at the first frame of a message
     const bool fin = from.is_message_done();
-    auto [wec, wn] = co_await to.async_write_some(fin, asio::buffer(buffer.data(), n),
-                                                   net::kUseTuple);
+    auto [wec, wn] =
+        co_await to.async_write_some(fin, asio::buffer(buffer.data(), n), net::kUseTuple);
     if (wec) {
       co_await EndFrom(s, to, from, wec);
       co_return;
@@ -96,8 +98,8 @@ net::Task<void> WatchIdle(RelayState& s, std::chrono::milliseconds idle_timeout)
     s.ending = true;
     s.traffic.end = "idle";
     s.upstream.next_layer().stream().Close();
-    auto [ec] = co_await s.caller.async_close(ws::close_reason(ws::close_code::going_away),
-                                              net::kUseTuple);
+    auto [ec] =
+        co_await s.caller.async_close(ws::close_reason(ws::close_code::going_away), net::kUseTuple);
     (void)ec;
     s.caller.next_layer().stream().Close();
   }

@@ -43,8 +43,8 @@ struct Handshake {
 net::Task<Handshake> HandshakeOn(UpstreamSide& up, const snapshot::ProviderRuntime& prov,
                                  const UpstreamRequest& request,
                                  std::chrono::milliseconds timeout) {
-  up.socket = std::make_unique<http::WebSocket>(
-      http::ReadAheadStream(up.conn->stream, up.conn->buffer));
+  up.socket =
+      std::make_unique<http::WebSocket>(http::ReadAheadStream(up.conn->stream, up.conn->buffer));
   ws::stream_base::timeout limits;
   limits.handshake_timeout = timeout;
   limits.idle_timeout = ws::stream_base::none();
@@ -85,9 +85,9 @@ net::Task<net::error_code> ConnectOnce(RequestContext& r, const snapshot::Provid
     if (!stale || connect_try > 0) {
       r.client.gw.metrics.CountUpstreamError(prov.id, h.timed_out ? "timeout" : "protocol");
       spdlog::warn("upstream {}: WebSocket handshake failed: {}", prov.id, h.ec.message());
-      up.refusal = UpgradeRefusal("provider '" + prov.id +
-                                  "' did not complete the WebSocket handshake (" +
-                                  h.ec.message() + ")");
+      up.refusal =
+          UpgradeRefusal("provider '" + prov.id + "' did not complete the WebSocket handshake (" +
+                         h.ec.message() + ")");
       co_return h.ec;
     }
   }
@@ -202,7 +202,8 @@ net::Task<void> ServeWebSocket(ClientContext& c, snapshot::SnapshotConstSharedPt
   r.log.websocket = true;
   std::optional<Reply> refusal;
   if (!IsValidWebSocketHandshake(header)) {
-    refusal = Reply{400, "invalid_websocket_handshake",
+    refusal = Reply{400,
+                    "invalid_websocket_handshake",
                     "a WebSocket upgrade needs Connection: upgrade, a Sec-WebSocket-Key and "
                     "Sec-WebSocket-Version: 13",
                     {}};
