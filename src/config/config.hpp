@@ -213,6 +213,24 @@ struct CallerConfig {
   std::optional<std::vector<std::string>> models;  // globs on "provider/model" as written
 };
 
+// [models] — routing for bare model names (no "provider/" prefix), as agent CLIs send them.
+// A name with a "/" is always the explicit "provider/model" form and never looks here.
+struct ModelRule {
+  std::string pattern;   // a GlobMatches pattern on the bare name: "claude-*"; never contains "/"
+  std::string provider;  // a configured provider id
+};
+
+// [models.aliases]: NAME = "provider/model" — a short name for one explicit model.
+struct ModelAlias {
+  std::string name;    // no "/"; looked up before the rules
+  std::string target;  // "provider/model", checked at load (known provider, no "@profile")
+};
+
+struct ModelsConfig {
+  std::vector<ModelRule> rules;     // file order: the first matching rule wins
+  std::vector<ModelAlias> aliases;  // file order
+};
+
 struct ReloadConfig {
   bool watch = true;  // reload when the config file or a watched secret/token file is replaced
 };
@@ -222,6 +240,7 @@ struct Config {
   std::map<std::string, SecretProviderConfig> secret_providers;  // by alias
   std::vector<ProviderConfig> providers;                         // in file order
   std::vector<CallerConfig> callers;                             // in file order
+  ModelsConfig models;                                           // [models]
   ReloadConfig reload;
   std::string origin;  // file path, or "<embedded default>"
 

@@ -554,6 +554,43 @@ void DecodeCallers(const toml::table& callers, Config& out, Problems& problems) 
   }
 }
 
+// [models.aliases]: NAME = "provider/model", in file order.
+void DecodeModelAliases(const toml::table& aliases, std::string_view path, Config& out,
+                        Problems& problems) {
+  for (const auto& [name, node] : InFileOrder(aliases)) {
+    if (const auto* v = node->as_string()) {
+      out.models.aliases.push_back(ModelAlias{name, v->get()});
+    } else {
+      problems.Add(JoinKey(path, name),
+                   "expected a string \"provider/model\", got " + std::string(TypeName(*node)));
+    }
+  }
+}
+
+// [models]: "pattern" = "provider" rules in file order (toml::table is sorted by key, and the
+// first matching rule wins), plus the [models.aliases] subtable.
+void DecodeModels(const toml::table& models, Config& out, Problems& problems) {
+  for (const auto& [key, node] : InFileOrder(models)) {
+    const std::string path = JoinKey("models", key);
+    if (key == "aliases") {
+      if (const auto* table = node->as_table()) {
+        DecodeModelAliases(*table, path, out, problems);
+      } else {
+        problems.Add(path, "expected a table of NAME = \"provider/model\", got " +
+                               std::string(TypeName(*node)));
+      }
+      continue;
+    }
+    if (const auto* v = node->as_string()) {
+      out.models.rules.push_back(ModelRule{key, v->get()});
+    } else {
+      problems.Add(path, "expected a provider id (a string such as \"openai\"), got " +
+                             std::string(TypeName(*node)) +
+                             (node->is_table() ? " (only [models.aliases] is a table)" : ""));
+    }
+  }
+}
+
 // Step 1: the TOML tree → structs. Sections are decoded in dependency order (secret providers
 // before the refs that name them), though cross-references are only checked in Validate.
 void Decode(const toml::table& root, Config& out, Problems& problems) {
@@ -570,6 +607,7 @@ void Decode(const toml::table& root, Config& out, Problems& problems) {
   }
   if (const toml::table* t = r.Table("providers")) DecodeProviders(*t, out, problems);
   if (const toml::table* t = r.Table("callers")) DecodeCallers(*t, out, problems);
+  if (const toml::table* t = r.Table("models")) DecodeModels(*t, out, problems);
   if (const toml::table* t = r.Table("reload")) {
     TableReader sub(*t, "reload", problems);
     sub.Bool("watch", out.reload.watch);

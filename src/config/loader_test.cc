@@ -1229,5 +1229,88 @@ TEST(ParseConfig, RefusesBadCallers) {
   }
 }
 
+// ---- [models]
+
+TEST(ParseConfig, MapsModelRulesInFileOrderAndAliases) {
+  Config c = MustParse(R"(
+[providers.p]
+base_url = "https://x.example/v1"
+[providers.a]
+api = "anthropic"
+base_url = "https://y.example/v1"
+[models]
+"z-*" = "p"
+"claude-*" = "a"
+"*" = "p"
+[models.aliases]
+fast = "a/claude-haiku-4-5"
+"v-1" = "p/org/model@20240101"
+)");
+  ASSERT_EQ(c.models.rules.size(), 3u);
+  EXPECT_EQ(c.models.rules[0].pattern, "z-*");  // file order, not key order
+  EXPECT_EQ(c.models.rules[0].provider, "p");
+  EXPECT_EQ(c.models.rules[1].pattern, "claude-*");
+  EXPECT_EQ(c.models.rules[2].pattern, "*");
+  ASSERT_EQ(c.models.aliases.size(), 2u);
+  EXPECT_EQ(c.models.aliases[0].name, "fast");
+  EXPECT_EQ(c.models.aliases[0].target, "a/claude-haiku-4-5");
+  EXPECT_EQ(c.models.aliases[1].target, "p/org/model@20240101");
+}
+
+TEST(ParseConfig, RefusesBadModels) {
+  struct Case {
+    std::string_view what;
+    std::string_view toml;
+    std::string_view message_part;
+  };
+  const Case kCases[] = {
+      {"unknown provider", "[models]\n\"gpt-*\" = \"nope\"",
+       "models.\"gpt-*\": unknown provider \"nope\" (configured: p)"},
+      {"not a string", "[models]\n\"gpt-*\" = 3",
+       "models.\"gpt-*\": expected a provider id (a string such as \"openai\"), got an integer"},
+      {"a table", "[models.gpt]\nx = \"p\"",
+       "models.gpt: expected a provider id (a string such as \"openai\"), got a table (only "
+       "[models.aliases] is a table)"},
+      {"empty pattern", "[models]\n\"\" = \"p\"", "a pattern must be 1 to 256 characters"},
+      {"pattern with a slash", "[models]\n\"p/*\" = \"p\"",
+       "models.\"p/*\": a pattern with \"/\" never matches"},
+      {"aliases not a table", "[models]\naliases = \"p\"",
+       "models.aliases: expected a table of NAME = \"provider/model\", got a string"},
+      {"alias not a string", "[models.aliases]\nfast = [\"p/x\"]",
+       "models.aliases.fast: expected a string \"provider/model\", got an array"},
+      {"alias without provider", "[models.aliases]\nfast = \"gpt-4o\"",
+       "models.aliases.fast: must be \"provider/model\""},
+      {"alias to an unknown provider", "[models.aliases]\nfast = \"nope/x\"",
+       "models.aliases.fast: unknown provider \"nope\" (configured: p)"},
+      {"alias with a profile", "[models.aliases]\nfast = \"p/x@work\"",
+       "models.aliases.fast: model profiles (\"@...\") are not supported yet"},
+      {"alias name with a slash", "[models.aliases]\n\"a/b\" = \"p/x\"",
+       "an alias name must be 1 to 256 characters without \"/\""},
+  };
+  for (const Case& c : kCases) {
+    Error e = MustFail(WithProvider(c.toml));
+    EXPECT_THAT(e.message, HasSubstr(c.message_part)) << c.what << ": " << e.message;
+  }
+}
+
+TEST(EmbeddedDefault, RoutesAgentModelNamesAndKeepsAggregatorsExplicit) {
+  Config c = *ParseConfig(EmbeddedDefaultToml(), std::string(kEmbeddedDefaultOrigin), TestEnv());
+  auto provider_of = [&](std::string_view pattern) {
+    for (const ModelRule& r : c.models.rules) {
+      if (r.pattern == pattern) return r.provider;
+    }
+    return std::string("<none>");
+  };
+  EXPECT_EQ(provider_of("claude-*"), "anthropic");
+  for (std::string_view p :
+       {"gpt-*", "o1*", "o3*", "o4*", "codex-*", "chatgpt-*", "text-embedding-*"}) {
+    EXPECT_EQ(provider_of(p), "openai") << p;
+  }
+  for (const ModelRule& r : c.models.rules) {
+    EXPECT_NE(r.provider, "openrouter") << r.pattern;
+    EXPECT_NE(r.provider, "vercel") << r.pattern;
+  }
+}
+
 }  // namespace
 }  // namespace warden::config

@@ -20,6 +20,7 @@
 #include "base/paths.hpp"
 #include "base/strings.hpp"
 #include "config/bind_address.hpp"
+#include "config/model_ref.hpp"
 
 namespace warden::config {
 namespace {
@@ -167,6 +168,7 @@ class Validator {
     for (const auto& [alias, provider] : config_.secret_providers) SecretProvider(provider);
     for (const ProviderConfig& provider : config_.providers) Provider(provider);
     Callers();
+    Models();
   }
 
  private:
@@ -457,6 +459,48 @@ class Validator {
         }
       }
     }
+  }
+
+  // [models]: each rule names a configured provider and a pattern that can match a bare name;
+  // each alias is a bare name whose target is an explicit "provider/model" of a known provider.
+  void Models() {
+    for (const ModelRule& rule : config_.models.rules) {
+      const std::string path = JoinKey("models", rule.pattern);
+      if (rule.pattern.empty() || rule.pattern.size() > 256 || HasControl(rule.pattern)) {
+        Fail(path,
+             "a pattern must be 1 to 256 characters without control characters, e.g. "
+             "\"claude-*\"");
+      } else if (rule.pattern.find('/') != std::string::npos) {
+        Fail(path,
+             "a pattern with \"/\" never matches: a model with \"/\" is always "
+             "\"provider/model\" and skips [models]; drop the \"provider/\" part");
+      } else if (config_.FindProvider(rule.provider) == nullptr) {
+        Fail(path, UnknownProvider(rule.provider));
+      }
+    }
+    for (const ModelAlias& alias : config_.models.aliases) {
+      const std::string path = JoinKey("models.aliases", alias.name);
+      if (alias.name.empty() || alias.name.size() > 256 || HasControl(alias.name) ||
+          alias.name.find('/') != std::string::npos) {
+        Fail(path,
+             "an alias name must be 1 to 256 characters without \"/\" or control "
+             "characters, e.g. \"fast\"");
+        continue;
+      }
+      const std::optional<ModelRef> ref = ParseModelRef(alias.target);
+      if (!ref || HasControl(alias.target)) {
+        Fail(path, "must be \"provider/model\", e.g. \"anthropic/claude-haiku-4-5\"");
+      } else if (config_.FindProvider(ref->provider) == nullptr) {
+        Fail(path, UnknownProvider(ref->provider));
+      } else if (!ref->profile.empty()) {
+        Fail(path, "model profiles (\"@...\") are not supported yet");
+      }
+    }
+  }
+
+  std::string UnknownProvider(std::string_view id) const {
+    return "unknown provider \"" + (IsProviderId(id) ? std::string(id) : std::string("?")) +
+           "\" (configured: " + ProviderNames() + ")";
   }
 
   void CallerToken(const SecretInput& token, std::map<std::string, std::string>& digest_owner) {

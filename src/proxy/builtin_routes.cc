@@ -6,6 +6,7 @@
 
 #include <boost/json.hpp>
 
+#include "proxy/model_list.hpp"
 #include "proxy/reply.hpp"
 #include "proxy/response_writer.hpp"
 #include "proxy/routes.hpp"
@@ -58,24 +59,12 @@ Response ReadyzResponse(const ReadyzDocument& doc) {
   return Response{doc.ready ? 200 : 503, kJson, boost::json::serialize(ToJson(doc)), {}};
 }
 
-// The providers a caller may use, as "provider/*" entries; listing each provider's own models
-// would need an upstream call per provider on this path.
-Response ModelsResponse(const snapshot::Snapshot& snap, const access::CallerPolicy* caller) {
-  boost::json::array data;
-  for (const auto& p : snap.providers) {
-    for (std::string& id : ModelIdsFor(p, caller)) {
-      boost::json::object m;
-      m["id"] = std::move(id);
-      m["object"] = "model";
-      m["owned_by"] = p.id;
-      m["api"] = p.api == config::Api::kAnthropic ? "anthropic" : "openai";
-      data.push_back(std::move(m));
-    }
-  }
-  boost::json::object root;
-  root["object"] = "list";
-  root["data"] = std::move(data);
-  return Response{200, kJson, boost::json::serialize(root), {}};
+// Anthropic's shape for the Anthropic SDK and Claude Code (they always send anthropic-version),
+// OpenAI's for everyone else.
+Response ModelsResponse(const RequestContext& r) {
+  const WireFormat shape =
+      r.req.find("anthropic-version") != r.req.end() ? WireFormat::kAnthropic : WireFormat::kOpenAi;
+  return Response{200, kJson, ModelListBody(r.snap, r.caller.policy, shape), {}};
 }
 
 Reply NotFoundReply(std::string_view path) {
@@ -101,7 +90,7 @@ std::optional<Response> BuiltinResponse(const RequestContext& r) {
       return Response{200, "text/plain; version=0.0.4", gw.metrics.Render(), {}};
     case RouteKind::kModels:
       if (!ModelsMethodAllowed(r)) return std::nullopt;
-      return ModelsResponse(r.snap, r.caller.policy);
+      return ModelsResponse(r);
     case RouteKind::kNotFound:
     case RouteKind::kProxy:  // not a built-in; Handle() never sends it here
       break;
@@ -116,22 +105,6 @@ Reply ErrorReply(const RequestContext& r) {
 }
 
 }  // namespace
-
-std::vector<std::string> ModelIdsFor(const snapshot::ProviderRuntime& provider,
-                                     const access::CallerPolicy* caller) {
-  std::vector<std::string> out;
-  if (!provider.enabled) return out;
-  if (caller == nullptr || caller->unrestricted || !caller->models) {
-    if (caller == nullptr || caller->AllowsProvider(provider.id)) out.push_back(provider.id + "/*");
-    return out;
-  }
-  if (!caller->AllowsProvider(provider.id)) return out;
-  const std::string prefix = provider.id + "/";
-  for (const std::string& glob : *caller->models) {
-    if (glob.compare(0, prefix.size(), prefix) == 0) out.push_back(glob);
-  }
-  return out;
-}
 
 ReadyzDocument DescribeReadiness(const snapshot::Snapshot& snap, const ReloadStatus& reload,
                                  std::int64_t now_ms) {

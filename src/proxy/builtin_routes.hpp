@@ -1,6 +1,7 @@
 // The routes warden answers itself: GET /healthz (liveness), /readyz (per-provider readiness,
-// readyz_document.hpp), /metrics (Prometheus text), /v1/models (the provider/* ids callers may
-// use), and the 404 for unknown routes. None of them carries a credential value.
+// readyz_document.hpp), /metrics (Prometheus text), /v1/models (proxy/model_list.hpp: the names
+// callers may use, in their wire format), and the 404 for unknown routes. None of them carries a
+// credential value.
 // Thread safety: run on the connection's event loop; read the immutable snapshot, the atomic
 // key state and the mutex-guarded reload status. DescribeReadiness is a pure function.
 // Ownership: borrows the request context.
@@ -21,12 +22,6 @@ namespace warden::proxy {
 
 // Answers a request whose route is not kProxy. Returns whether the response was written.
 net::Task<bool> ServeBuiltin(RequestContext& r);
-
-// The ids /v1/models lists for `provider` to `caller` (nullptr: no [callers]): "provider/*" when
-// the caller may use the whole provider; with a `models` policy, the caller's globs that start
-// with "provider/" (globs naming no provider list nothing); none for a disabled or refused one.
-std::vector<std::string> ModelIdsFor(const snapshot::ProviderRuntime& provider,
-                                     const access::CallerPolicy* caller);
 
 // The /readyz document for `snap` at `now_ms`: ready when some provider has a usable credential.
 ReadyzDocument DescribeReadiness(const snapshot::Snapshot& snap, const ReloadStatus& reload,

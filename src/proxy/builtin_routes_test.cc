@@ -112,27 +112,5 @@ TEST(DescribeReadiness, AnExpiredFederatedTokenIsNotAvailable) {
   EXPECT_TRUE(later.providers[0].available);              // key 2 is still usable
 }
 
-TEST(ModelIdsFor, ListsOnlyWhatTheCallerMayUse) {
-  snapshot::ProviderRuntime openai;
-  openai.id = "openai";
-  openai.enabled = true;
-  snapshot::ProviderRuntime anthropic;
-  anthropic.id = "anthropic";
-  anthropic.enabled = true;
-  using Ids = std::vector<std::string>;
-  EXPECT_EQ(ModelIdsFor(openai, nullptr), Ids{"openai/*"});
-
-  access::CallerPolicy ci;
-  ci.name = "ci";
-  ci.providers = {"openai"};
-  EXPECT_EQ(ModelIdsFor(openai, &ci), Ids{"openai/*"});
-  EXPECT_EQ(ModelIdsFor(anthropic, &ci), Ids{});
-  ci.models = Ids{"openai/gpt-4o*", "anthropic/claude-*", "*"};
-  EXPECT_EQ(ModelIdsFor(openai, &ci), (Ids{"openai/gpt-4o*"}));
-
-  openai.enabled = false;
-  EXPECT_EQ(ModelIdsFor(openai, nullptr), Ids{});
-}
-
 }  // namespace
 }  // namespace warden::proxy

@@ -8,6 +8,7 @@
 #include "proxy/reply.hpp"
 #include "proxy/request_context.hpp"
 #include "proxy/response_writer.hpp"
+#include "proxy/retry_advice.hpp"
 #include "proxy/routes.hpp"
 #include "proxy/websocket_plan.hpp"
 #include "proxy/websocket_session.hpp"
@@ -95,6 +96,7 @@ std::string GatewayHandler::ConnectionRefusal(const http::FramingError& error) {
   res.set("x-content-type-options", "nosniff");
   res.set("referrer-policy", "no-referrer");
   if (error.status == 429 || error.status == 503) res.set(bhttp::field::retry_after, "1");
+  res.set(kShouldRetryHeader, ShouldRetry(error.status, error.code) ? "true" : "false");
   res.keep_alive(false);
   res.body() = ErrorBody(WireFormat::kOpenAi, error.status, error.code, error.message);
   res.prepare_payload();

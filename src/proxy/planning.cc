@@ -1,15 +1,11 @@
 #include "proxy/planning.hpp"
 
 #include "proxy/model_field.hpp"
-#include "proxy/model_ref.hpp"
+#include "proxy/model_routing.hpp"
 
 namespace warden::proxy {
 
 namespace {
-
-std::string EnabledList(const snapshot::Snapshot& snap) {
-  return snap.enabled_names.empty() ? std::string("none") : snap.enabled_names;
-}
 
 ProxyPlan Reject(ProxyPlan plan, int status, std::string code, std::string message,
                  ExtraHeaders extra = {}) {
@@ -17,9 +13,11 @@ ProxyPlan Reject(ProxyPlan plan, int status, std::string code, std::string messa
   return plan;
 }
 
-std::string DisabledMessage(const snapshot::ProviderRuntime& prov) {
+std::string DisabledMessage(const snapshot::ProviderRuntime& prov, const ModelChoice& choice) {
   std::string message = "provider '" + prov.id + "' is disabled: " + prov.disabled_reason;
   if (!prov.how_to_enable.empty()) message += "; to enable it set " + prov.HowToEnable();
+  if (!choice.via.empty())
+    message += " (the model was routed to it by " + std::string(choice.via) + ")";
   return message;
 }
 
@@ -31,20 +29,29 @@ std::string WireMismatchMessage(const snapshot::ProviderRuntime& prov) {
 }
 
 // The checks that need the provider: profile, enabled, wire format.
-ProxyPlan CheckProvider(ProxyPlan plan, const Route& route, const ModelRef& ref) {
+ProxyPlan CheckProvider(ProxyPlan plan, const Route& route, const ModelChoice& choice) {
   const snapshot::ProviderRuntime& prov = *plan.provider;
-  if (!ref.profile.empty()) {
+  if (!choice.profile.empty()) {
     return Reject(std::move(plan), 400, "profiles_unsupported",
-                  "model profiles (\"@" + std::string(ref.profile) +
+                  "model profiles (\"@" + std::string(choice.profile) +
                       "\") are not supported yet; drop the @ suffix");
   }
   if (!prov.enabled)
-    return Reject(std::move(plan), 503, "provider_disabled", DisabledMessage(prov));
-  const bool wants_anthropic = route.wire == WireFormat::kAnthropic;
-  if (wants_anthropic != (prov.api == config::Api::kAnthropic)) {
+    return Reject(std::move(plan), 503, "provider_disabled", DisabledMessage(prov, choice));
+  if (!Speaks(prov, route.wire)) {
     return Reject(std::move(plan), 400, "wire_format_mismatch", WireMismatchMessage(prov));
   }
   return plan;
+}
+
+// The caller's policy applies to the resolved "provider/model", whichever way it was written.
+std::optional<std::string> Refusal(const access::CallerPolicy& caller, const ModelChoice& choice) {
+  const std::string_view provider = choice.provider->id;
+  // Without model rules the name is never read, so a bare name costs no string.
+  if (!choice.qualified.empty() || !caller.models)
+    return access::PolicyRefusal(caller, provider, choice.qualified);
+  const std::string qualified = std::string(provider) + "/" + std::string(choice.model);
+  return access::PolicyRefusal(caller, provider, qualified);
 }
 
 }  // namespace
@@ -76,26 +83,24 @@ ProxyPlan PlanProxy(const snapshot::Snapshot& snap, const Route& route, const ht
     return Reject(std::move(plan), 400, std::string(WireCodeForBodyError(field.error())),
                   field.error().message);
   }
-  auto ref = ParseModelRef(field->value);
-  if (!ref) {
-    return Reject(std::move(plan), 400, "model_invalid",
-                  "model must be \"provider/model\" (e.g. \"openai/gpt-4o\"); enabled providers: " +
-                      EnabledList(snap));
-  }
-  plan.provider = snap.FindProvider(ref->provider);
-  if (plan.provider == nullptr) {
-    return Reject(std::move(plan), 400, "unknown_provider",
-                  "unknown provider '" + std::string(ref->provider) +
-                      "'; enabled providers: " + EnabledList(snap));
+  ModelChoice choice = ChooseModel(snap, route.wire, field->value);
+  plan.provider = choice.provider;
+  if (choice.reply) {
+    plan.reply = std::move(choice.reply);
+    return plan;
   }
   if (caller != nullptr) {
-    if (auto refusal = access::PolicyRefusal(*caller, ref->provider, field->value)) {
+    if (auto refusal = Refusal(*caller, choice)) {
       return Reject(std::move(plan), 403, "caller_not_allowed", std::move(*refusal));
     }
   }
-  plan = CheckProvider(std::move(plan), route, *ref);
+  plan = CheckProvider(std::move(plan), route, choice);
   if (plan.reply) return plan;
-  plan.upstream_body = ReplaceModel(req.body(), *field, ref->model);
+  if (choice.rewrite) {
+    plan.upstream_body = ReplaceModel(req.body(), *field, choice.model);
+  } else {
+    plan.upstream_body = std::string(req.body());
+  }
   return plan;
 }
 

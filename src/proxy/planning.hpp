@@ -1,8 +1,9 @@
 // Planning: from a proxied request to what to do with it — the provider to forward it to and
-// the body it receives (with the bare model name), or the rejection to answer instead. Checks,
-// in order: method (POST), the body's top-level "model" (valid JSON, present, a string, once),
-// the "provider/model[@profile]" reference, a known provider, the caller's policy, no profile (not
-// supported yet), an enabled provider, and the route's wire format matching the provider's API.
+// the body it receives (with the provider's model name), or the rejection to answer instead.
+// Checks, in order: method (POST), the body's top-level "model" (valid JSON, present, a string,
+// once), the model's route (proxy/model_routing.hpp: "provider/model[@profile]", an alias, or a
+// bare name through [models]), the caller's policy on the resolved "provider/model", no profile
+// (not supported yet), an enabled provider, and the route's wire format matching its API.
 // Thread safety: pure functions over the immutable snapshot; no I/O.
 // Ownership: the plan points at a provider of the snapshot the request holds.
 #pragma once
@@ -28,7 +29,8 @@ struct ProxyPlan {
 };
 
 // `caller`: the named caller's policy (nullptr without [callers]); a model outside it is a 403
-// "caller_not_allowed" naming the rule, checked once the provider is known.
+// "caller_not_allowed" naming the rule, checked once the provider is known (a bare name is
+// checked as "provider/name" with the provider it was routed to).
 ProxyPlan PlanProxy(const snapshot::Snapshot& snap, const Route& route, const http::Request& req,
                     const access::CallerPolicy* caller = nullptr);
 

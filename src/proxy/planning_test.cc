@@ -68,8 +68,8 @@ TEST(PlanProxy, RejectsWithOneCodePerReason) {
        "model_not_string", "must be a string", ""},
       {"model twice", bhttp::verb::post, "/v1/chat/completions",
        R"({"model":"openai/a","model":"openai/b"})", 400, "model_duplicate", "more than one", ""},
-      {"model without provider", bhttp::verb::post, "/v1/chat/completions", R"({"model":"gpt-4o"})",
-       400, "model_invalid", "enabled providers: openai, anthropic", ""},
+      {"empty model", bhttp::verb::post, "/v1/chat/completions", R"({"model":""})", 400,
+       "model_invalid", "enabled providers: openai, anthropic", ""},
       {"model with empty part", bhttp::verb::post, "/v1/chat/completions", R"({"model":"openai/"})",
        400, "model_invalid", "\"provider/model\"", ""},
       {"unknown provider", bhttp::verb::post, "/v1/chat/completions", R"({"model":"nope/x"})", 400,
@@ -136,6 +136,11 @@ TEST(PlanProxy, PlansTheProviderAndRewritesOnlyTheModel) {
        "anthropic", R"({"model":"claude-sonnet-4-5@20250929","max_tokens":1})"},
       {"/v1/messages/count_tokens", R"({"messages":[{"model":"keep"}],"model":"anthropic/a/b"})",
        "anthropic", R"({"messages":[{"model":"keep"}],"model":"a/b"})"},
+      // Bare names: the sole enabled provider of the wire format; the body is unchanged.
+      {"/v1/chat/completions", R"({"model" : "gpt-4o","n":1})", "openai",
+       R"({"model" : "gpt-4o","n":1})"},
+      {"/v1/messages", R"({"model":"claude-opus-4-1"})", "anthropic",
+       R"({"model":"claude-opus-4-1"})"},
   };
   const snapshot::Snapshot snap = TestSnapshot();
   for (const Case& c : kCases) {
@@ -199,6 +204,56 @@ TEST(PlanProxy, RefusesWhatTheCallersPolicyDoesNotAllow) {
   ASSERT_TRUE(model.reply);
   EXPECT_EQ(model.reply->status, 403);
   EXPECT_THAT(model.reply->message, HasSubstr("(callers.ci.models)"));
+}
+
+TEST(PlanProxy, PolicyJudgesABareNameAsTheProviderItWasRoutedTo) {
+  const snapshot::Snapshot snap = TestSnapshot();
+  access::CallerPolicy ci;
+  ci.name = "ci";
+  ci.providers = {"openai"};
+  ci.models = std::vector<std::string>{"openai/gpt-4o*"};
+  const Route chat = MatchRoute("/v1/chat/completions");
+  EXPECT_FALSE(
+      PlanProxy(
+          snap, chat,
+          MakeRequest(bhttp::verb::post, "/v1/chat/completions", R"({"model":"gpt-4o-mini"})"), &ci)
+          .reply);
+  const ProxyPlan model = PlanProxy(
+      snap, chat, MakeRequest(bhttp::verb::post, "/v1/chat/completions", R"({"model":"o3"})"), &ci);
+  ASSERT_TRUE(model.reply);
+  EXPECT_EQ(model.reply->message,
+            "caller \"ci\" may not use model \"openai/o3\" (callers.ci.models)");
+  const ProxyPlan provider =
+      PlanProxy(snap, MatchRoute("/v1/messages"),
+                MakeRequest(bhttp::verb::post, "/v1/messages", R"({"model":"claude-x"})"), &ci);
+  ASSERT_TRUE(provider.reply);
+  EXPECT_EQ(provider.reply->message,
+            "caller \"ci\" may not use provider \"anthropic\" (callers.ci.providers)");
+}
+
+TEST(PlanProxy, ARuleToADisabledProviderAnswersProviderDisabledNamingTheRule) {
+  snapshot::Snapshot snap = TestSnapshot();
+  snap.models.rules.push_back({"o3*", 2, "models.\"o3*\""});
+  const ProxyPlan plan =
+      PlanProxy(snap, MatchRoute("/v1/responses"),
+                MakeRequest(bhttp::verb::post, "/v1/responses", R"({"model":"o3-pro"})"));
+  ASSERT_TRUE(plan.reply);
+  EXPECT_EQ(plan.reply->status, 503);
+  EXPECT_EQ(plan.reply->code, "provider_disabled");
+  EXPECT_THAT(plan.reply->message, HasSubstr("OFF_API_KEY"));
+  EXPECT_THAT(plan.reply->message, HasSubstr("routed to it by models.\"o3*\""));
+}
+
+TEST(PlanProxy, AnAliasIsRewrittenToItsTarget) {
+  snapshot::Snapshot snap = TestSnapshot();
+  snap.models.aliases.push_back(
+      {"fast", 1, "anthropic/claude-haiku-4-5", "claude-haiku-4-5", "models.aliases.fast"});
+  const ProxyPlan plan = PlanProxy(
+      snap, MatchRoute("/v1/messages"),
+      MakeRequest(bhttp::verb::post, "/v1/messages", R"({"model":"fast","max_tokens":1})"));
+  ASSERT_FALSE(plan.reply) << plan.reply->message;
+  EXPECT_EQ(plan.provider->id, "anthropic");
+  EXPECT_EQ(plan.upstream_body, R"({"model":"claude-haiku-4-5","max_tokens":1})");
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 
 #include <chrono>
 
+#include "proxy/retry_advice.hpp"
 #include "proxy/routes.hpp"
 #include "proxy/wire_format.hpp"
 
@@ -30,8 +31,12 @@ net::Task<bool> WriteResponse(ClientContext& c, Response response, bool keep_ali
 
 namespace {
 
+// Every error warden writes itself passes here, so this is the one place that adds the retry
+// advice (relayed provider responses never do).
 Response ErrorResponse(std::string_view target, Reply reply) {
-  const Route route = MatchRoute(target);
+  const Route route = MatchRoute(PathOf(target));
+  reply.extra.emplace_back(std::string(kShouldRetryHeader),
+                           ShouldRetry(reply.status, reply.code) ? "true" : "false");
   return Response{reply.status, "application/json",
                   ErrorBody(route.wire, reply.status, reply.code, reply.message),
                   std::move(reply.extra)};

@@ -8,6 +8,13 @@ std::string ProviderRuntime::HowToEnable() const {
   return out;
 }
 
+const ModelRoutes::Alias* ModelRoutes::FindAlias(std::string_view name) const {
+  for (const Alias& a : aliases) {
+    if (a.name == name) return &a;
+  }
+  return nullptr;
+}
+
 const ProviderRuntime* Snapshot::FindProvider(std::string_view id) const {
   for (const auto& p : providers) {
     if (p.id == id) return &p;

@@ -47,12 +47,34 @@ struct ProviderRuntime {
   std::string HowToEnable() const;
 };
 
+// The [models] table, compiled at build: provider ids resolved to indices into
+// Snapshot::providers, so routing a bare name is a walk over patterns (base/glob, no allocation).
+struct ModelRoutes {
+  struct Rule {
+    std::string pattern;   // GlobMatches pattern on the bare name
+    std::size_t provider;  // index into Snapshot::providers
+    std::string key_path;  // models."claude-*" — for messages
+  };
+  struct Alias {
+    std::string name;
+    std::size_t provider;  // index into Snapshot::providers
+    std::string target;    // "provider/model" as written in the config
+    std::string model;     // what the upstream receives
+    std::string key_path;  // models.aliases.fast
+  };
+  std::vector<Rule> rules;  // config order: the first match wins
+  std::vector<Alias> aliases;
+
+  const Alias* FindAlias(std::string_view name) const;
+};
+
 struct Snapshot {
   std::uint64_t generation = 0;
   std::shared_ptr<const config::Config> config;
   access::AccessPolicy access;
   std::vector<ProviderRuntime> providers;  // config order
   std::string enabled_names;               // "openai, anthropic" — for error messages
+  ModelRoutes models;
 
   const ProviderRuntime* FindProvider(std::string_view id) const;
 };

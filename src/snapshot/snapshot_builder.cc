@@ -3,11 +3,14 @@
 #include <algorithm>
 #include <cctype>
 #include <map>
+#include <optional>
 
 #include "access/gateway_token.hpp"
 #include "access/trusted_proxy.hpp"
 #include "base/private_file.hpp"
 #include "base/strings.hpp"
+#include "config/model_ref.hpp"
+#include "config/problems.hpp"
 #include "creds/env_key_chain.hpp"
 #include "crypto/jwt.hpp"
 #include "http/origin.hpp"
@@ -281,6 +284,35 @@ Result<std::vector<access::CallerPolicy>> BuildCallers(const config::Config& cfg
   return out;
 }
 
+// [models] → ModelRoutes over the built providers (one per configured provider, in config order;
+// Validate checked every id, so a missing one is a bug, reported rather than dereferenced).
+Result<ModelRoutes> BuildModelRoutes(const config::ModelsConfig& cfg,
+                                     const std::vector<ProviderRuntime>& providers) {
+  auto index_of = [&](std::string_view id) -> std::optional<std::size_t> {
+    for (std::size_t i = 0; i < providers.size(); ++i) {
+      if (providers[i].id == id) return i;
+    }
+    return std::nullopt;
+  };
+  ModelRoutes out;
+  for (const config::ModelRule& rule : cfg.rules) {
+    const std::string path = config::JoinKey("models", rule.pattern);
+    const std::optional<std::size_t> i = index_of(rule.provider);
+    if (!i) return Error::InvalidConfig(path, "unknown provider \"" + rule.provider + "\"");
+    out.rules.push_back(ModelRoutes::Rule{rule.pattern, *i, path});
+  }
+  for (const config::ModelAlias& alias : cfg.aliases) {
+    const std::string path = config::JoinKey("models.aliases", alias.name);
+    const std::optional<config::ModelRef> ref = config::ParseModelRef(alias.target);
+    const std::optional<std::size_t> i =
+        ref ? index_of(ref->provider) : std::optional<std::size_t>();
+    if (!i) return Error::InvalidConfig(path, "not a \"provider/model\" of a known provider");
+    out.aliases.push_back(
+        ModelRoutes::Alias{alias.name, *i, alias.target, std::string(ref->model), path});
+  }
+  return out;
+}
+
 }  // namespace
 
 Result<BuildResult> BuildSnapshot(std::shared_ptr<const config::Config> cfg, const Environment& env,
@@ -373,6 +405,9 @@ Result<BuildResult> BuildSnapshot(std::shared_ptr<const config::Config> cfg, con
       snap->enabled_names += (snap->enabled_names.empty() ? "" : ", ") + built->runtime.id;
     snap->providers.push_back(std::move(built->runtime));
   }
+  auto models = BuildModelRoutes(cfg->models, snap->providers);
+  if (!models) return models.error();
+  snap->models = std::move(*models);
   out.snapshot = std::move(snap);
   return out;
 }

@@ -360,6 +360,34 @@ TEST(BuildSnapshot, TokenModeUsesTheEnvToken) {
   EXPECT_EQ(r->snapshot->generation, 7u);
 }
 
+TEST(BuildSnapshot, CompilesModelRulesAndAliasesToProviderIndices) {
+  Fixture f;
+  f.env.Set("MOCK_API_KEY", "k1");
+  Result<BuildResult> r = f.Build(std::string(kMock) + R"(
+[providers.claude]
+api = "anthropic"
+base_url = "http://127.0.0.1:9/v1"
+[models]
+"claude-*" = "claude"
+"*" = "mock"
+[models.aliases]
+fast = "claude/claude-haiku-4-5"
+)");
+  ASSERT_TRUE(r.has_value()) << r.error().ToString();
+  const ModelRoutes& m = r->snapshot->models;
+  ASSERT_EQ(m.rules.size(), 2u);
+  EXPECT_EQ(m.rules[0].pattern, "claude-*");
+  EXPECT_EQ(r->snapshot->providers[m.rules[0].provider].id, "claude");
+  EXPECT_EQ(m.rules[0].key_path, "models.\"claude-*\"");
+  EXPECT_EQ(r->snapshot->providers[m.rules[1].provider].id, "mock");
+  const ModelRoutes::Alias* fast = m.FindAlias("fast");
+  ASSERT_NE(fast, nullptr);
+  EXPECT_EQ(r->snapshot->providers[fast->provider].id, "claude");
+  EXPECT_EQ(fast->model, "claude-haiku-4-5");
+  EXPECT_EQ(fast->target, "claude/claude-haiku-4-5");
+  EXPECT_EQ(m.FindAlias("slow"), nullptr);
+}
+
 // Token mode with [callers]: refs are resolved and kept as digests only.
 Result<BuildResult> BuildWithCallers(Fixture& f, std::string_view callers) {
   f.env.Set("WARDEN_GATEWAY_TOKEN", "gw-token-0123456789");

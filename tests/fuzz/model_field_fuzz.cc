@@ -13,9 +13,9 @@
 #include <cstdint>
 #include <string>
 
+#include "config/model_ref.hpp"
 #include "fuzz_util.hpp"
 #include "proxy/model_field.hpp"
-#include "proxy/model_ref.hpp"
 
 using namespace warden::fuzz;
 namespace json = boost::json;
@@ -149,7 +149,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
 
   // PlanProxy: the upstream receives the model part of "provider/model".
-  if (auto ref = warden::proxy::ParseModelRef(field->value)) {
+  if (auto ref = warden::config::ParseModelRef(field->value)) {
     FUZZ_CHECK(!ref->provider.empty() && !ref->model.empty());
     CheckRewritten(obj, warden::proxy::ReplaceModel(body, *field, ref->model), ref->model);
   }

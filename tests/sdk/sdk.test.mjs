@@ -56,6 +56,11 @@ async function defineTests() {
       '[providers.claude]',
       'api = "anthropic"',
       `base_url = "${mock.url}/v1"`,
+      '[providers.off]',  // no key: disabled
+      'api = "openai"',
+      `base_url = "${mock.url}/v1"`,
+      '[models]',
+      '"o3*" = "off"',
       '',
     ].join('\n');
     // The harness spawns warden with cwd = a temp HOME, so a relative WARDEN_BIN must be resolved here.
@@ -321,6 +326,58 @@ async function defineTests() {
     // warden still serves normal traffic afterwards
     const ok = await openai.chat.completions.create({ model: 'mock/gpt-4o', messages: USER });
     assert.equal(ok.choices[0].message.content, 'chunk0 chunk1 chunk2');
+  });
+
+  // -------------------------------------------------------------------------------------------
+  // Bare model names (what agent CLIs send) and x-should-retry
+
+  test('bare model names: each SDK reaches the one provider of its wire format', async () => {
+    const res = await openai.chat.completions.create({ model: 'gpt-4o-mini', messages: USER });
+    assert.equal(res.choices[0].message.content, 'chunk0 chunk1 chunk2');
+    const [up] = await upstream('/chat/completions');
+    assert.equal(up.json.model, 'gpt-4o-mini');
+    await mock.reset();
+    const msg = await anthropic.messages.create({ model: 'claude-haiku-4-5', max_tokens: 8, messages: USER });
+    assert.equal(msg.type, 'message');
+    const [upa] = await upstream('/messages', { api: 'anthropic' });
+    assert.equal(upa.json.model, 'claude-haiku-4-5');
+    const listed = [];
+    for await (const m of anthropic.models.list()) listed.push(m.id);
+    assert.deepEqual(listed, ['claude/*'], 'the Anthropic shape lists Anthropic-API names only');
+    const olisted = [];
+    for await (const m of openai.models.list()) olisted.push(m.id);
+    assert.deepEqual(olisted, ['mock/*', 'claude/*']);
+  });
+
+  // Requests warden answered on the proxy routes, from /metrics (a retry would add to it).
+  async function proxiedRequests() {
+    const text = await (await fetch(`${warden.url}/metrics`, { headers: { authorization: `Bearer ${TOKEN}` } })).text();
+    let n = 0;
+    for (const m of text.matchAll(/^warden_requests_total\{route="(?:chat_completions|messages)",[^}]*\} (\d+)$/gm)) n += Number(m[1]);
+    return n;
+  }
+
+  test('x-should-retry: false → SDKs with default retries send a refused request once', async () => {
+    const retrying = {
+      openai: new OpenAI({ apiKey: TOKEN, baseURL: `${warden.url}/v1`, maxRetries: 2, timeout: 10_000 }),
+      wrongOpenai: new OpenAI({ apiKey: 'wrong-token', baseURL: `${warden.url}/v1`, maxRetries: 2, timeout: 10_000 }),
+      wrongAnthropic: new Anthropic({ apiKey: 'wrong-token', baseURL: warden.url, maxRetries: 2, timeout: 10_000 }),
+    };
+    const cases = [
+      ['wrong token (OpenAI SDK)', () => retrying.wrongOpenai.chat.completions.create({ model: 'gpt-4o', messages: USER }), OpenAI.AuthenticationError, 401],
+      ['wrong token (Anthropic SDK)', () => retrying.wrongAnthropic.messages.create({ model: 'claude-x', max_tokens: 8, messages: USER }), Anthropic.AuthenticationError, 401],
+      // A 503 is retried by default; provider_disabled cannot heal by itself.
+      ['provider disabled (503)', () => retrying.openai.chat.completions.create({ model: 'o3-mini', messages: USER }), OpenAI.InternalServerError, 503],
+    ];
+    for (const [what, call, Cls, status] of cases) {
+      const before = await proxiedRequests();
+      const started = Date.now();
+      const err = await expectApiError(call(), Cls, status);
+      assert.equal(err.headers?.get('x-should-retry'), 'false', what);
+      assert.equal(await proxiedRequests() - before, 1, `${what}: the SDK retried`);
+      assert.ok(Date.now() - started < 2000, `${what}: took ${Date.now() - started} ms`);
+    }
+    await assertNothingUpstream();
   });
 
   // Last on purpose: it leaves both keys cooling for Retry-After (1 s).

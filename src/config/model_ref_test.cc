@@ -1,11 +1,11 @@
-#include "proxy/model_ref.hpp"
+#include "config/model_ref.hpp"
 
 #include <optional>
 #include <string_view>
 
 #include <gtest/gtest.h>
 
-namespace warden::proxy {
+namespace warden::config {
 namespace {
 
 struct ValidCase {
@@ -68,4 +68,4 @@ TEST(ParseModelRef, RefusesInvalidRefs) {
 }
 
 }  // namespace
-}  // namespace warden::proxy
+}  // namespace warden::config

@@ -1,8 +1,8 @@
-#include "proxy/model_ref.hpp"
+#include "config/model_ref.hpp"
 
 #include <cctype>
 
-namespace warden::proxy {
+namespace warden::config {
 
 namespace {
 
@@ -54,4 +54,4 @@ std::optional<ModelRef> ParseModelRef(std::string_view text) {
   return ref;
 }
 
-}  // namespace warden::proxy
+}  // namespace warden::config

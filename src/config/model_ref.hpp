@@ -1,4 +1,5 @@
-// ModelRef: "provider/model[@profile]" as written by callers.
+// ModelRef: "provider/model[@profile]" as written by callers (and as [models.aliases] targets
+// are written in the config, which is why it lives in the config layer).
 //
 // The provider is everything before the first "/"; the profile is introduced by the first "@"
 // after the last "/" — unless what follows it is an 8-digit date or a quantisation tag
@@ -10,7 +11,7 @@
 #include <optional>
 #include <string_view>
 
-namespace warden::proxy {
+namespace warden::config {
 
 struct ModelRef {
   std::string_view provider;
@@ -21,4 +22,4 @@ struct ModelRef {
 // nullopt when there is no "/" or a part is empty.
 std::optional<ModelRef> ParseModelRef(std::string_view text);
 
-}  // namespace warden::proxy
+}  // namespace warden::config
