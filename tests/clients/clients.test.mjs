@@ -75,15 +75,24 @@ if (!inside) {
       });
     }
 
-    // Codex with the built-in OpenAI provider pointed at warden (README: "Use with Codex").
-    async function codex(prompt, token = TOKEN) {
+    // Codex as the README's "Use with ... Codex" configures it: the built-in OpenAI provider
+    // pointed at warden, logged in with the gateway token (its WebSocket transport), or
+    // (`provider: true`) a model_providers entry reading the token from the environment (HTTP).
+    async function codex(prompt, { token = TOKEN, provider = false } = {}) {
       const home = tmpDir('codex-home-');
       const codexHome = path.join(home, '.codex');
       fs.mkdirSync(codexHome, { recursive: true });
-      fs.writeFileSync(path.join(codexHome, 'config.toml'), `openai_base_url = "${w.url}/v1"\n`);
       const env = { HOME: home, CODEX_HOME: codexHome };
-      const login = await run(bin('codex'), ['login', '--with-api-key'], { env, cwd: home, input: token });
-      assert.equal(login.code, 0, login.stderr);
+      if (provider) {
+        fs.writeFileSync(path.join(codexHome, 'config.toml'), 'model_provider = "warden"\n\n' +
+          `[model_providers.warden]\nname = "warden"\nbase_url = "${w.url}/v1"\n` +
+          'env_key = "WARDEN_GATEWAY_TOKEN"\nwire_api = "responses"\n');
+        env.WARDEN_GATEWAY_TOKEN = token;
+      } else {
+        fs.writeFileSync(path.join(codexHome, 'config.toml'), `openai_base_url = "${w.url}/v1"\n`);
+        const login = await run(bin('codex'), ['login', '--with-api-key'], { env, cwd: home, input: token });
+        assert.equal(login.code, 0, login.stderr);
+      }
       return run(bin('codex'), ['exec', '--skip-git-repo-check', prompt], { env, cwd: home });
     }
 
@@ -111,8 +120,16 @@ if (!inside) {
       console.log(`codex tool loop in ${r.ms} ms`);
     });
 
+    test('codex exec with a model_providers entry: a tool call round-trips over HTTP', async () => {
+      const r = await codex('run echo warden-ok', { provider: true });
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, /warden-mock final: [\s\S]*warden-ok/);
+      await w.waitForOutput(/POST \/v1\/responses 200 provider=openai /);
+      console.log(`codex (model_providers entry, HTTP) tool loop in ${r.ms} ms`);
+    });
+
     test('codex exec: a wrong gateway token fails', async () => {
-      const r = await codex('say hello', 'not-the-token');
+      const r = await codex('say hello', { token: 'not-the-token' });
       assert.notEqual(r.code, 0);
       assert.match(r.stdout + r.stderr, /401 Unauthorized/);
       console.log(`codex with a wrong token gave up after ${r.ms} ms`);
