@@ -841,7 +841,8 @@ server.on('clientError', (err, socket) => {
 // request: `x-mock-ws-status: CODE` refuses it with CODE (OpenAI error body; `x-mock-retry-after`
 // adds retry-after); `x-mock-ws: silent` accepts, then never sends a frame nor answers a ping.
 // No credential → 401; the key map applies as for HTTP. A `response.create` message is answered
-// with the Responses streaming events as JSON text messages (tool loops as over HTTP); any other
+// with the Responses streaming events as JSON text messages (tool loops as over HTTP);
+// `{"type":"mock.close","code":N,"reason":R}` makes the mock close with that code; any other
 // message is echoed back as it came (text or binary).
 const wsServers = WebSocketServer ? {
   normal: new WebSocketServer({ noServer: true, maxPayload: 64 << 20 }),
@@ -898,6 +899,7 @@ function serveWebSocket(req, socket, head) {
       session.messages.push(msg ?? { bytes: data.length, binary: isBinary });
       if (silent) return;
       if (msg?.type === 'response.create') answerCreate(ws, msg, req);
+      else if (msg?.type === 'mock.close') ws.close(Number(msg.code) || 1000, String(msg.reason ?? ''));
       else ws.send(data, { binary: isBinary });
     });
   });

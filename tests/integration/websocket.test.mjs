@@ -86,6 +86,22 @@ describe('websocket relay', { skip }, () => {
     await w.waitForOutput(/GET \/v1\/responses 101 provider=mock key=\S+ attempts=1 .* websocket bytes_up=\d+ bytes_down=\d+ end=caller/);
   });
 
+  test('fragments keep their opcode and fin; the provider\'s close code reaches the caller', async () => {
+    await mock.reset();
+    const { ws } = await connect(w);
+    const echo = nextMessages(ws, () => true);
+    ws.send('{"part":', { fin: false });
+    ws.send('"one"}', { fin: true });
+    const [whole] = await echo;
+    assert.deepEqual(whole, { part: 'one' }, 'two fragments relayed as one text message');
+    const [session] = await wsSessions(mock);
+    assert.deepEqual(session.messages, [{ part: 'one' }]);
+    const gone = closed(ws);
+    ws.send(JSON.stringify({ type: 'mock.close', code: 4002, reason: 'provider says bye' }));
+    assert.deepEqual(await gone, { code: 4002, reason: 'provider says bye' });
+    await w.waitForOutput(/websocket bytes_up=\d+ bytes_down=\d+ end=upstream/);
+  });
+
   test('no token or a wrong token: 401, nothing reaches the provider', async () => {
     await mock.reset();
     const none = await connect(w, { headers: {} });
