@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The README's second command: install what is missing, build, and run the whole test suite —
 # the formatting check (scripts/check-format.sh), then unit tests, integration tests against the
-# real binary and mock upstream, the SDK tests — in a Release build and again under
+# real binary and mock upstream, the SDK tests, the agent-CLI tests — in a Release build and again under
 # AddressSanitizer + UndefinedBehaviorSanitizer; a ThreadSanitizer build of the unit tests and the
 # concurrency-labelled integration files; a smoke run of the benchmark and a 20-second soak so
 # neither can rot; then the fuzzers (clang/libFuzzer, tests/fuzz/run.sh) for a bounded time each.
@@ -19,6 +19,11 @@ fi
 scripts/deps.sh build test bench
 if [ ! -d tests/sdk/node_modules ] || [ tests/sdk/package-lock.json -nt tests/sdk/node_modules ]; then
   npm ci --prefix tests/sdk --no-audit --no-fund --loglevel=error
+fi
+# The agent CLIs (Claude Code, Codex) are optional: without the network their tests are skipped.
+if [ ! -d tests/clients/node_modules ] || [ tests/clients/package-lock.json -nt tests/clients/node_modules ]; then
+  npm ci --prefix tests/clients --no-audit --no-fund --loglevel=error ||
+    echo "tests/clients: npm ci failed; the agent-CLI tests will be skipped"
 fi
 jobs=$(nproc)
 run_suite() {

@@ -5,10 +5,18 @@
 //                                [--record-limit 10000] [--no-record] [--parent-watch]
 //
 // Prints exactly one line on stdout once listening: "mock-upstream listening on 127.0.0.1:PORT".
-// Only node built-ins; listens on loopback only. Knob reference: tests/support/README.md.
+// Only node built-ins, except the WebSocket route, which uses the `ws` package of tests/sdk when
+// it is installed (without it an upgrade is answered 501). Loopback only. Knob reference:
+// tests/support/README.md.
 
 import http from 'node:http';
+import { createRequire } from 'node:module';
 import process from 'node:process';
+
+let WebSocketServer = null;
+try {
+  ({ WebSocketServer } = createRequire(new URL('../tests/sdk/package.json', import.meta.url))('ws'));
+} catch { /* no ws: upgrades get 501 */ }
 
 // ---------------------------------------------------------------------------------------------
 // CLI
@@ -71,7 +79,9 @@ let seq = 0;
 // Connection outcomes of API requests (never reset by /__mock/reset; see /__mock/stats).
 // maxActive = the most API requests ever in flight at once; connections = TCP connections that
 // carried an API request, openConnections / maxOpenConnections = of those, open now / at most at once.
-const stats = { started: 0, finished: 0, aborted: 0, active: 0, maxActive: 0, connections: 0, openConnections: 0, maxOpenConnections: 0 };
+// wsOpened / wsClosed: WebSocket sessions accepted / ended (either side closed).
+const stats = { started: 0, finished: 0, aborted: 0, active: 0, maxActive: 0, connections: 0, openConnections: 0, maxOpenConnections: 0, wsOpened: 0, wsClosed: 0 };
+let wsSessions = []; // { seq, credential, headers, messages: [parsed], close: {code, reason} | null }
 let statsWaiters = new Set(); // { field, min, resolve }
 const apiSockets = new WeakSet(); // sockets already counted in stats.connections
 function bumpStats() {
@@ -312,17 +322,18 @@ function buildCompletions(model, n, content, stream) {
   return { events };
 }
 
-function responseObject(model, status, text) {
-  const output = text === null ? [] : [{
+// `output`: the response's output items (null: none yet; a string: one assistant message).
+function responseObject(model, status, output) {
+  const items = output === null ? [] : typeof output === 'string' ? [{
     type: 'message', id: 'msg_mock', status: 'completed', role: 'assistant',
-    content: [{ type: 'output_text', text, annotations: [] }],
-  }];
+    content: [{ type: 'output_text', text: output, annotations: [] }],
+  }] : output;
   return {
     id: 'resp_mock', object: 'response', created_at: CREATED, status, error: null, incomplete_details: null,
-    instructions: null, max_output_tokens: null, model, output, parallel_tool_calls: true,
+    instructions: null, max_output_tokens: null, model, output: items, parallel_tool_calls: true,
     previous_response_id: null, reasoning: { effort: null, summary: null }, store: false, temperature: 1,
     text: { format: { type: 'text' } }, tool_choice: 'auto', tools: [], top_p: 1, truncation: 'disabled',
-    usage: text === null ? null : {
+    usage: output === null ? null : {
       input_tokens: 10, input_tokens_details: { cached_tokens: 0 },
       output_tokens: 3, output_tokens_details: { reasoning_tokens: 0 }, total_tokens: 13,
     },
@@ -330,15 +341,99 @@ function responseObject(model, status, text) {
   };
 }
 
-function buildResponses(model, n, content, stream) {
-  const ps = pieces(n, content);
-  const text = ps.join('');
-  if (!stream) return { json: Buffer.from(JSON.stringify(responseObject(model, 'completed', text))) };
+// ---------------------------------------------------------------------------------------------
+// Tool loops: a request offering tools whose conversation holds no tool result yet is answered
+// with one tool call (a shell command, `echo warden-ok`, shaped after the tool's schema); once a
+// result is there, with the final text "warden-mock final: <result>".
+const TOOL_COMMAND = 'echo warden-ok';
+const TOOL_PREFERENCE = ['shell', 'shell_command', 'exec_command', 'local_shell', 'Bash'];
+function pickTool(tools) {
+  for (const name of TOOL_PREFERENCE) {
+    const t = tools.find((x) => x.name === name);
+    if (t) return t;
+  }
+  return tools.find((t) => t.schema?.properties?.command || t.schema?.properties?.cmd) ?? tools[0];
+}
+function toolArguments(schema) {
+  const p = schema?.properties ?? {};
+  if (p.command?.type === 'array') return { command: ['bash', '-lc', TOOL_COMMAND] };
+  if (p.command) return { command: TOOL_COMMAND, ...(p.description ? { description: 'Print a marker' } : {}) };
+  if (p.cmd) return { cmd: TOOL_COMMAND };
+  return {};
+}
+const textOf = (v) => (typeof v === 'string' ? v : Array.isArray(v)
+  ? v.map((x) => (typeof x === 'string' ? x : x?.text ?? x?.output ?? '')).join('') : JSON.stringify(v ?? ''));
+// Codex's code-mode tool: a custom tool `exec` whose input is JavaScript calling nested tools.
+const EXEC_SOURCE = `const r = await tools.exec_command({ cmd: ${JSON.stringify(TOOL_COMMAND)} });\ntext(r);`;
+// The Responses tools of a request: `tools`, and the namespaces of `additional_tools` input items
+// (Codex 0.171 sends its tools that way), flattened.
+function responsesTools(body) {
+  const out = [];
+  const add = (list, namespace) => {
+    for (const t of Array.isArray(list) ? list : []) {
+      if (t?.type === 'namespace') add(t.tools, t.name);
+      else if ((t?.type === 'function' || t?.type === 'custom') && typeof t.name === 'string') {
+        out.push({ name: t.name, type: t.type, namespace, schema: t.parameters });
+      }
+    }
+  };
+  add(body.tools);
+  for (const i of Array.isArray(body.input) ? body.input : []) if (i?.type === 'additional_tools') add(i.tools);
+  return out;
+}
+// → null (no tools: the usual reply), { final: TEXT } or { call: { name, input, custom } }.
+// (A follow-up over a WebSocket may carry only the new items: the tool result, no tools.)
+function responsesToolTurn(body) {
+  const input = Array.isArray(body.input) ? body.input : [];
+  const result = input.find((i) => i?.type === 'function_call_output' || i?.type === 'custom_tool_call_output');
+  if (result) return { final: `warden-mock final: ${textOf(result.output)}` };
+  const tools = responsesTools(body);
+  if (!tools.length) return null;
+  const exec = tools.find((t) => t.type === 'custom' && t.name === 'exec');
+  if (exec) return { call: { name: exec.name, input: EXEC_SOURCE, custom: true } };
+  const tool = pickTool(tools.filter((t) => t.type === 'function'));
+  return tool ? { call: { name: tool.name, input: toolArguments(tool.schema) } } : null;
+}
+function messagesToolTurn(body) {
+  const tools = (Array.isArray(body.tools) ? body.tools : [])
+    .filter((t) => typeof t?.name === 'string' && t.input_schema)
+    .map((t) => ({ name: t.name, schema: t.input_schema }));
+  if (!tools.length) return null;
+  for (const m of Array.isArray(body.messages) ? body.messages : []) {
+    const result = Array.isArray(m?.content) ? m.content.find((c) => c?.type === 'tool_result') : undefined;
+    if (result) return { final: `warden-mock final: ${textOf(result.content)}` };
+  }
+  const tool = pickTool(tools);
+  return { call: { name: tool.name, input: toolArguments(tool.schema) } };
+}
+
+// The streaming events of one Responses API turn, as objects (SSE events or WebSocket messages).
+function responsesEvents(model, ps, call) {
   let s = 0;
-  const ev = (type, obj) => sseEv(type, { type, sequence_number: s++, ...obj });
+  const ev = (type, obj) => ({ type, sequence_number: s++, ...obj });
   const events = [];
   events.push(ev('response.created', { response: responseObject(model, 'in_progress', null) }));
   events.push(ev('response.in_progress', { response: responseObject(model, 'in_progress', null) }));
+  if (call?.custom) {
+    const item = { type: 'custom_tool_call', id: 'ctc_mock', call_id: 'call_mock', name: call.name, input: call.input, status: 'completed' };
+    events.push(ev('response.output_item.added', { output_index: 0, item: { ...item, input: '', status: 'in_progress' } }));
+    events.push(ev('response.custom_tool_call_input.delta', { item_id: 'ctc_mock', output_index: 0, delta: call.input }));
+    events.push(ev('response.custom_tool_call_input.done', { item_id: 'ctc_mock', output_index: 0, input: call.input }));
+    events.push(ev('response.output_item.done', { output_index: 0, item }));
+    events.push(ev('response.completed', { response: responseObject(model, 'completed', [item]) }));
+    return { events, firstDelta: 3, deltas: 1 };
+  }
+  if (call) {
+    const args = JSON.stringify(call.input);
+    const item = { type: 'function_call', id: 'fc_mock', call_id: 'call_mock', name: call.name, arguments: args, status: 'completed' };
+    events.push(ev('response.output_item.added', { output_index: 0, item: { ...item, arguments: '', status: 'in_progress' } }));
+    events.push(ev('response.function_call_arguments.delta', { item_id: 'fc_mock', output_index: 0, delta: args }));
+    events.push(ev('response.function_call_arguments.done', { item_id: 'fc_mock', output_index: 0, arguments: args }));
+    events.push(ev('response.output_item.done', { output_index: 0, item }));
+    events.push(ev('response.completed', { response: responseObject(model, 'completed', [item]) }));
+    return { events, firstDelta: 3, deltas: 1 };
+  }
+  const text = ps.join('');
   events.push(ev('response.output_item.added', {
     output_index: 0, item: { type: 'message', id: 'msg_mock', status: 'in_progress', role: 'assistant', content: [] },
   }));
@@ -355,7 +450,35 @@ function buildResponses(model, n, content, stream) {
   const done = responseObject(model, 'completed', text);
   events.push(ev('response.output_item.done', { output_index: 0, item: done.output[0] }));
   events.push(ev('response.completed', { response: done }));
-  return { events, firstDelta: 4, deltas: n };
+  return { events, firstDelta: 4, deltas: ps.length };
+}
+
+function buildResponses(model, n, content, stream, call) {
+  const ps = pieces(n, content);
+  if (!stream) {
+    const output = call ? responsesEvents(model, ps, call).events.at(-1).response.output : ps.join('');
+    return { json: Buffer.from(JSON.stringify(responseObject(model, 'completed', output))) };
+  }
+  const built = responsesEvents(model, ps, call);
+  return { ...built, events: built.events.map((e) => sseEv(e.type, e)) };
+}
+
+function buildMessageToolUse(model, call, stream) {
+  const id = 'msg_mock';
+  const block = { type: 'tool_use', id: 'toolu_mock', name: call.name, input: call.input };
+  const usage = { input_tokens: 10, output_tokens: 1, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 };
+  if (!stream) {
+    return { json: Buffer.from(JSON.stringify({ id, type: 'message', role: 'assistant', model, content: [block], stop_reason: 'tool_use', stop_sequence: null, usage })) };
+  }
+  const events = [
+    sseEv('message_start', { type: 'message_start', message: { id, type: 'message', role: 'assistant', model, content: [], stop_reason: null, stop_sequence: null, usage } }),
+    sseEv('content_block_start', { type: 'content_block_start', index: 0, content_block: { ...block, input: {} } }),
+    sseEv('content_block_delta', { type: 'content_block_delta', index: 0, delta: { type: 'input_json_delta', partial_json: JSON.stringify(call.input) } }),
+    sseEv('content_block_stop', { type: 'content_block_stop', index: 0 }),
+    sseEv('message_delta', { type: 'message_delta', delta: { stop_reason: 'tool_use', stop_sequence: null }, usage: { output_tokens: 1 } }),
+    sseEv('message_stop', { type: 'message_stop' }),
+  ];
+  return { events, firstDelta: 2, deltas: 1 };
 }
 
 function buildMessages(model, n, content, stream) {
@@ -487,7 +610,7 @@ function handleControl(req, res, path, body) {
     // Optional long-poll: ?wait=FIELD>=N&timeout_ms=MS answers once stats[FIELD] >= N (or at the
     // timeout, with "timed_out": true), so tests can await an event instead of polling.
     const q = new URLSearchParams((req.url ?? '').split('?')[1] ?? '');
-    const wait = /^(started|finished|aborted|active)>=(\d+)$/.exec(q.get('wait') ?? '');
+    const wait = /^(started|finished|aborted|active|wsOpened|wsClosed)>=(\d+)$/.exec(q.get('wait') ?? '');
     if (!wait) return ok({ ...stats });
     const field = wait[1];
     const min = Number(wait[2]);
@@ -500,8 +623,9 @@ function handleControl(req, res, path, body) {
     res.once('close', () => { clearTimeout(t); statsWaiters.delete(w); });
     return undefined;
   }
+  if (path === '/__mock/ws' && req.method === 'GET') return ok(wsSessions);
   if (path === '/__mock/reset' && req.method === 'POST') {
-    recorded = []; keyMap = {}; keyHits = new Map();
+    recorded = []; keyMap = {}; keyHits = new Map(); wsSessions = [];
     return ok({ ok: true });
   }
   return sendJson(res, 404, Buffer.from(JSON.stringify({ error: 'unknown control path' })));
@@ -593,7 +717,13 @@ async function handleApi(req, res, path, route, bodyStr) {
   const stream = body.stream === true && fault !== 'slow-body';
   const includeUsage = stream && route.kind === 'chat' && body.stream_options?.include_usage === true;
   const key = `${route.kind}\0${model}\0${n}\0${stream ? (includeUsage ? 2 : 1) : 0}\0${content ?? ''}`;
-  const built = cached(key, () => {
+  let turn = null;
+  if (route.kind === 'responses') turn = responsesToolTurn(body);
+  if (route.kind === 'messages') turn = messagesToolTurn(body);
+  const built = turn?.call && route.kind === 'messages' ? buildMessageToolUse(model, turn.call, stream)
+    : turn?.call ? buildResponses(model, n, undefined, stream, turn.call)
+    : turn ? (route.kind === 'messages' ? buildMessages(model, n, turn.final, stream) : buildResponses(model, n, turn.final, stream))
+    : cached(key, () => {
     switch (route.kind) {
       case 'chat': return buildChat(model, n, content, stream, includeUsage);
       case 'completions': return buildCompletions(model, n, content, stream);
@@ -704,6 +834,83 @@ server.requestTimeout = 0;
 server.on('clientError', (err, socket) => {
   if (socket.writable && !socket.destroyed) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
   else socket.destroy();
+});
+
+// ---------------------------------------------------------------------------------------------
+// WebSocket on .../responses (Codex's transport; needs the `ws` package). Knobs on the upgrade
+// request: `x-mock-ws-status: CODE` refuses it with CODE (OpenAI error body; `x-mock-retry-after`
+// adds retry-after); `x-mock-ws: silent` accepts, then never sends a frame nor answers a ping.
+// No credential → 401; the key map applies as for HTTP. A `response.create` message is answered
+// with the Responses streaming events as JSON text messages (tool loops as over HTTP);
+// `{"type":"mock.close","code":N,"reason":R}` makes the mock close with that code; any other
+// message is echoed back as it came (text or binary).
+const wsServers = WebSocketServer ? {
+  normal: new WebSocketServer({ noServer: true, maxPayload: 64 << 20 }),
+  silent: new WebSocketServer({ noServer: true, maxPayload: 64 << 20, autoPong: false }),
+} : null;
+
+function refuseUpgrade(socket, spec) {
+  const body = errorBody('openai', spec);
+  const retry = spec.retry_after !== undefined ? `retry-after: ${spec.retry_after}\r\n` : '';
+  socket.end(`HTTP/1.1 ${spec.status} Refused\r\ncontent-type: application/json\r\n` +
+    `content-length: ${Buffer.byteLength(body)}\r\n${retry}connection: close\r\n\r\n${body}`);
+}
+
+function answerCreate(ws, msg, req) {
+  const body = isPlainObject(msg.response) ? msg.response : msg;
+  const model = typeof body.model === 'string' ? body.model : '';
+  const content = typeof req.headers['x-mock-content'] === 'string' ? req.headers['x-mock-content'] : undefined;
+  const turn = responsesToolTurn(body);
+  const { events } = responsesEvents(model, pieces(3, turn?.final ?? content), turn?.call);
+  for (const e of events) ws.send(JSON.stringify(e));
+}
+
+function serveWebSocket(req, socket, head) {
+  const path = (req.url ?? '/').split('?')[0];
+  const credential = credentialOf(req, 'openai');
+  const session = { seq: ++seq, path, credential: credential ?? null, headers: { ...req.headers }, messages: [], close: null };
+  record({ seq: session.seq, time: Date.now(), method: 'GET', path, url: req.url, headers: { ...req.headers }, rawHeaders: req.rawHeaders, body: '', credential: credential ?? null, websocket: true });
+  const forced = Number(req.headers['x-mock-ws-status']);
+  if (credential === undefined) return refuseUpgrade(socket, { status: 401, body: 'missing_api_key' });
+  const kb = Object.prototype.hasOwnProperty.call(keyMap, credential) ? keyMap[credential] : undefined;
+  if (isPlainObject(kb) && kb.status !== undefined && Number(kb.status) !== 200) {
+    const hits = (keyHits.get(credential) ?? 0) + 1;
+    keyHits.set(credential, hits);
+    if (kb.times === undefined || hits <= Number(kb.times)) return refuseUpgrade(socket, { ...kb, status: Number(kb.status) });
+  }
+  if (Number.isInteger(forced) && forced >= 200 && forced !== 101) {
+    return refuseUpgrade(socket, { status: forced, retry_after: req.headers['x-mock-retry-after'] });
+  }
+  const silent = req.headers['x-mock-ws'] === 'silent';
+  const server = silent ? wsServers.silent : wsServers.normal;
+  server.handleUpgrade(req, socket, head, (ws) => {
+    wsSessions.push(session);
+    stats.wsOpened++;
+    bumpStats();
+    ws.on('error', () => {});
+    ws.on('close', (code, reason) => {
+      session.close = { code, reason: reason.toString() };
+      stats.wsClosed++;
+      bumpStats();
+    });
+    ws.on('message', (data, isBinary) => {
+      let msg = null;
+      if (!isBinary) { try { msg = JSON.parse(data.toString()); } catch { /* echoed */ } }
+      session.messages.push(msg ?? { bytes: data.length, binary: isBinary });
+      if (silent) return;
+      if (msg?.type === 'response.create') answerCreate(ws, msg, req);
+      else if (msg?.type === 'mock.close') ws.close(Number(msg.code) || 1000, String(msg.reason ?? ''));
+      else ws.send(data, { binary: isBinary });
+    });
+  });
+}
+
+server.on('upgrade', (req, socket, head) => {
+  socket.on('error', () => {});
+  const path = (req.url ?? '/').split('?')[0];
+  if (!wsServers) return socket.end('HTTP/1.1 501 Not Implemented\r\ncontent-length: 0\r\nconnection: close\r\n\r\n');
+  if (!path.endsWith('/responses')) return socket.end('HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\nconnection: close\r\n\r\n');
+  serveWebSocket(req, socket, head);
 });
 
 server.on('error', (e) => die(`listen failed: ${e.message}`));

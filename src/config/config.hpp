@@ -108,6 +108,9 @@ struct ProviderConfig {
   // refusal they cause would mark a shared key failing: "openai-organization",
   // "openai-project". Listed here, they are forwarded to this provider.
   std::vector<std::string> forward_caller_headers;
+  // Whether `GET /v1/responses` with `Upgrade: websocket` may be relayed to this provider
+  // (OpenAI-wire providers only; the embedded default sets it for `openai`).
+  bool websockets = false;
   std::optional<FederatedConfig> federated;
   std::optional<OAuthConfig> oauth;
 };
@@ -165,6 +168,13 @@ struct UpstreamConfig {
   Duration pool_idle_timeout{60 * 1000};    // idle pooled connections are closed after this
 };
 
+// [gateway.websockets] — the WebSocket relay of `GET /v1/responses` (Codex's transport).
+struct WebSocketConfig {
+  bool enabled = true;                        // false: every upgrade is answered 426 (use HTTP)
+  Duration idle_timeout{5 * 60 * 1000};       // no frame either way for this long → both closed
+  std::size_t max_message_bytes = 16u << 20;  // a message (all its frames) over this → 1009
+};
+
 struct GatewayConfig {
   std::string bind = "127.0.0.1:8787";       // host:port; [::1]:port for IPv6
   int threads = 0;                           // event loops; 0 = one per core
@@ -182,6 +192,7 @@ struct GatewayConfig {
   AuthConfig auth;
   std::optional<TlsConfig> tls;
   UpstreamConfig upstream;
+  WebSocketConfig websockets;
 };
 
 // [callers.NAME] — a named caller: how it is recognised and what it may use (DESIGN §3).

@@ -18,6 +18,7 @@ mode = "token"
 [providers.openai]
 api = "openai"
 base_url = "https://api.openai.com/v1"
+websockets = true   # Codex's WebSocket transport on /v1/responses
 
 [providers.anthropic]
 api = "anthropic"

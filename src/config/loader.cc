@@ -348,6 +348,13 @@ void DecodeGateway(TableReader& r, GatewayConfig& out, Problems& problems) {
     DecodeUpstream(sub, out.upstream);
     sub.Finish();
   }
+  if (const toml::table* t = r.Table("websockets")) {
+    TableReader sub(*t, r.PathOf("websockets"), problems);
+    sub.Bool("enabled", out.websockets.enabled);
+    sub.Dur("idle_timeout", out.websockets.idle_timeout);
+    sub.Size("max_message_bytes", out.websockets.max_message_bytes);
+    sub.Finish();
+  }
 }
 
 // The keys of [secrets.providers.X] that only make sense for one source; a key for another
@@ -474,6 +481,7 @@ void DecodeProvider(TableReader& r, ProviderConfig& out, Problems& problems) {
   }
   r.String("env_prefix", out.env_prefix);
   r.Strings("forward_caller_headers", out.forward_caller_headers);
+  r.Bool("websockets", out.websockets);
   if (const toml::table* headers = r.Table("headers")) {
     for (const auto& [name, node] : InFileOrder(*headers)) {
       auto input = DecodeSecretInput(*node, JoinKey(r.PathOf("headers"), name), problems);

@@ -98,6 +98,8 @@ TEST(EmbeddedDefault, ListsFourProvidersInOrder) {
     EXPECT_EQ(c.providers[i].env_prefix, kWant[i].env_prefix);
     EXPECT_FALSE(c.providers[i].enabled.has_value()) << kWant[i].id;
     EXPECT_FALSE(c.providers[i].keys.has_value()) << kWant[i].id;
+    // Only OpenAI's own API speaks the Responses WebSocket transport.
+    EXPECT_EQ(c.providers[i].websockets, kWant[i].id == "openai") << kWant[i].id;
   }
 }
 
@@ -269,6 +271,29 @@ TEST(ParseConfig, MapsUpstream) {
   EXPECT_EQ(u.idle_timeout, Duration{60'000});
   EXPECT_EQ(u.max_connections_per_origin, 64);
   EXPECT_EQ(u.pool_idle_timeout, Duration{30'000});
+}
+
+TEST(ParseConfig, MapsWebSockets) {
+  Config d = MustParse("");
+  EXPECT_TRUE(d.gateway.websockets.enabled);
+  EXPECT_EQ(d.gateway.websockets.idle_timeout, Duration{300'000});
+  EXPECT_EQ(d.gateway.websockets.max_message_bytes, 16u << 20);
+  Config c = MustParse(
+      "[gateway.websockets]\nenabled = false\nidle_timeout = \"30s\"\n"
+      "max_message_bytes = 65536\n"
+      "[providers.p]\nbase_url = \"https://example.com/v1\"\nwebsockets = true\n");
+  EXPECT_FALSE(c.gateway.websockets.enabled);
+  EXPECT_EQ(c.gateway.websockets.idle_timeout, Duration{30'000});
+  EXPECT_EQ(c.gateway.websockets.max_message_bytes, 65536u);
+  ASSERT_EQ(c.providers.size(), 1u);
+  EXPECT_TRUE(c.providers[0].websockets);
+}
+
+TEST(ParseConfig, RefusesWebSocketsOnAnthropicProviders) {
+  Error e = MustFail(
+      "[providers.a]\napi = \"anthropic\"\nbase_url = \"https://example.com/v1\"\n"
+      "websockets = true\n");
+  EXPECT_THAT(e.message, HasSubstr("providers.a.websockets: only OpenAI-wire providers"));
 }
 
 TEST(ParseConfig, MapsSecretProviders) {
@@ -561,6 +586,10 @@ TEST(ParseConfig, RefusesOutOfRangeGatewayValues) {
       {"[gateway.upstream]\nconnect_timeout = \"0ms\"", "gateway.upstream.connect_timeout"},
       {"[gateway.upstream]\nmax_connections_per_origin = 0",
        "gateway.upstream.max_connections_per_origin"},
+      {"[gateway.websockets]\nidle_timeout = \"0s\"", "gateway.websockets.idle_timeout"},
+      {"[gateway.websockets]\nmax_message_bytes = 10", "gateway.websockets.max_message_bytes"},
+      {"[gateway.websockets]\nmax_message_bytes = 2147483648",
+       "gateway.websockets.max_message_bytes"},
       {"[gateway.auth.rate_limit]\nmax_attempts = 0", "gateway.auth.rate_limit.max_attempts"},
       {"[gateway.auth.rate_limit]\nlockout = \"0s\"", "gateway.auth.rate_limit.lockout"},
       {"[gateway.auth.rate_limit]\nmax_attempts = 101", "gateway.auth.rate_limit.max_attempts"},

@@ -31,6 +31,7 @@ constexpr ErrorCode kSecretValueInvalid = ErrorCode::kSecretValueInvalid;
 constexpr std::size_t kMaxExecOutputBytes = 64u << 20;
 constexpr int kMaxThreads = 1024;
 constexpr std::size_t kMaxHeaderBytes = 1u << 20;  // Beast keeps the header limit in 32 bits
+constexpr std::size_t kMaxWebSocketMessageBytes = 1u << 30;
 constexpr int kMaxFailedAuthAttempts = 100;
 constexpr int kMinIpv6Prefix = 32;
 
@@ -278,6 +279,12 @@ class Validator {
     Positive("gateway.upstream.pool_idle_timeout", u.pool_idle_timeout);
     if (u.max_connections_per_origin <= 0) {
       Fail("gateway.upstream.max_connections_per_origin", "must be greater than 0");
+    }
+    Positive("gateway.websockets.idle_timeout", g.websockets.idle_timeout);
+    if (g.websockets.max_message_bytes < 1024 ||
+        g.websockets.max_message_bytes > kMaxWebSocketMessageBytes) {
+      Fail("gateway.websockets.max_message_bytes",
+           "must be between 1024 and " + std::to_string(kMaxWebSocketMessageBytes) + " (1 GiB)");
     }
   }
 
@@ -642,6 +649,9 @@ class Validator {
              "\"" + p.forward_caller_headers[i] +
                  "\" cannot be opted in; valid: openai-organization, openai-project");
       }
+    }
+    if (p.websockets && p.api != Api::kOpenAi) {
+      Fail(path + ".websockets", "only OpenAI-wire providers (api = \"openai\") relay WebSockets");
     }
     std::set<std::string> seen;
     for (const auto& [name, value] : p.headers) {

@@ -48,7 +48,9 @@ class ConnectionHandler {
  public:
   virtual ~ConnectionHandler() = default;
   // The header of a request has arrived. Returns false when the handler wrote a final response
-  // and the connection must close. May write an interim "100 Continue".
+  // and the connection must close. May write an interim "100 Continue". May also take the
+  // connection over for another protocol (a WebSocket upgrade: the Connection's stream and the
+  // bytes read ahead in its buffer) and return false once done with it.
   virtual net::Task<bool> OnHeader(const RequestHeader& header) = 0;
   // The complete request. Returns whether the connection may be kept alive.
   virtual net::Task<bool> OnRequest(Request& request) = 0;

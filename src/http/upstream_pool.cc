@@ -4,6 +4,11 @@
 
 namespace warden::http {
 
+bool StaleConnectionError(const net::error_code& ec) {
+  return ec == net::http::error::end_of_stream || ec == net::asio::error::eof ||
+         ec == net::asio::error::connection_reset || ec == net::asio::error::broken_pipe;
+}
+
 namespace asio = net::asio;
 namespace beast = net::beast;
 

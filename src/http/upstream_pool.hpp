@@ -44,6 +44,10 @@ struct UpstreamConnection {
 };
 using UpstreamConnectionPtr = std::unique_ptr<UpstreamConnection>;
 
+// How a pooled connection the provider closed while idle fails before any response byte: the
+// request may be retried once on a fresh connection.
+bool StaleConnectionError(const net::error_code& ec);
+
 class UpstreamPool {
  public:
   UpstreamPool(net::asio::any_io_executor executor, std::shared_ptr<net::ssl::context> tls,

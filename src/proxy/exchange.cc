@@ -10,6 +10,7 @@
 #include "http/deadline.hpp"
 #include "proxy/caller_watch.hpp"
 #include "proxy/credential.hpp"
+#include "proxy/credential_verdicts.hpp"
 #include "proxy/rate_limit_classifier.hpp"
 #include "proxy/relay.hpp"
 #include "proxy/reply.hpp"
@@ -61,12 +62,6 @@ struct Step {
   bool retry = false;
   bool keep_alive = false;  // when !retry: the request's result
 };
-
-// A pooled connection the provider closed while idle fails like this before any response byte.
-bool StaleConnectionError(const net::error_code& ec) {
-  return ec == bhttp::error::end_of_stream || ec == asio::error::eof ||
-         ec == asio::error::connection_reset || ec == asio::error::broken_pipe;
-}
 
 // Reads response headers until the final one: interim 1xx responses (103 Early Hints, 100
 // Continue) are skipped — taking one for the answer would leave the real response on the pooled
@@ -131,7 +126,7 @@ net::Task<void> SendAndReadHeader(ExchangeState& x, Attempt& a) {
       a.failure.reset();
       co_return;
     }
-    const bool stale = a.conn->reused && StaleConnectionError(sent.ec);
+    const bool stale = a.conn->reused && http::StaleConnectionError(sent.ec);
     a.failure =
         FirstByteFailure(x.prov.id, sent.timed_out, x.cfg.first_byte_timeout, sent.ec.message());
     pool.Discard(std::move(a.conn));
@@ -161,36 +156,6 @@ Reply UnreadableErrorReply(const snapshot::ProviderRuntime& prov, const net::err
       {}};
 }
 
-// Rate-limited: the key cools down and the request moves on to the next key, if any (with none
-// left, the next attempt answers 429 with the soonest recovery).
-void CoolDownKey(ExchangeState& x, const creds::PooledKey& key, int status,
-                 std::string_view retry_after) {
-  GatewayState& gw = x.r.client.gw;
-  const std::int64_t cooldown =
-      creds::KeyPool::MarkRateLimited(key, gw.NowMs(), ParseRetryAfterMs(retry_after));
-  gw.metrics.CountCooldown(x.prov.id, key.fingerprint);
-  x.tried.push_back(&key);
-  spdlog::warn("provider {} key {} rate-limited (status {}); cooling down {}s", x.prov.id,
-               key.fingerprint, status, CeilSeconds(cooldown));
-  if (x.prov.keys.Pick(gw.NowMs(), x.tried) != nullptr) gw.metrics.CountRotation(x.prov.id);
-}
-
-void MarkKeyRejected(ExchangeState& x, const creds::PooledKey& key, int status) {
-  const std::int64_t failing = creds::KeyPool::MarkAuthFailed(key, x.r.client.gw.NowMs());
-  spdlog::warn("provider {} key {} rejected with {}; marked failing for {}s", x.prov.id,
-               key.fingerprint, status, CeilSeconds(failing));
-}
-
-// Refreshes the federated token once (on the control plane, shared with concurrent callers).
-net::Task<void> RefreshFederated(ExchangeState& x, creds::FederatedRefresher& refresher,
-                                 const Credential& cred) {
-  x.federated_retried = true;
-  spdlog::warn("provider {} rejected its federated token; refreshing once", x.prov.id);
-  std::string seen = cred.federated->token.Fingerprint();
-  co_await asio::co_spawn(refresher.executor(), refresher.RefreshNow(x.prov.id, std::move(seen)),
-                          asio::use_awaitable);
-}
-
 // Acts on the classification of an error response read whole; nothing has reached the caller.
 net::Task<Step> ActOnError(ExchangeState& x, const Credential& cred,
                            bhttp::response<bhttp::string_body>& res) {
@@ -199,13 +164,15 @@ net::Task<Step> ActOnError(ExchangeState& x, const Credential& cred,
   const bool may_refresh = !x.federated_retried && refresher != nullptr;
   switch (ClassifyErrorResponse(status, res.body(), cred.kind(), may_refresh)) {
     case ErrorVerdict::kRotateKey:
-      CoolDownKey(x, *cred.key, status, res[bhttp::field::retry_after]);
+      CoolDownKey(x.r.client.gw, x.prov, *cred.key, status, res[bhttp::field::retry_after],
+                  x.tried);
       co_return Step{true};
     case ErrorVerdict::kRefreshAndRetry:
-      co_await RefreshFederated(x, *refresher, cred);
+      x.federated_retried = true;
+      co_await RefreshFederated(x.prov, *refresher, cred);
       co_return Step{true};
     case ErrorVerdict::kKeyRejected:
-      MarkKeyRejected(x, *cred.key, status);
+      MarkKeyRejected(x.r.client.gw, x.prov, *cred.key, status);
       break;
     case ErrorVerdict::kPassThrough:
       break;

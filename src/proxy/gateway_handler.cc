@@ -10,6 +10,8 @@
 #include "proxy/response_writer.hpp"
 #include "proxy/retry_advice.hpp"
 #include "proxy/routes.hpp"
+#include "proxy/websocket_plan.hpp"
+#include "proxy/websocket_session.hpp"
 #include "proxy/wire_format.hpp"
 
 namespace warden::proxy {
@@ -48,6 +50,11 @@ class GatewayConnection final : public http::ConnectionHandler {
     Verdict verdict = co_await Admit(ctx_, *snapshot_, header);
     if (!verdict.proceed) co_return false;
     caller_ = std::move(verdict.caller);
+    if (IsWebSocketUpgrade(header) && MatchRoute(PathOf(header.target())).name == "responses") {
+      // The session takes the connection over; it closes when the session ends.
+      co_await ServeWebSocket(ctx_, std::move(snapshot_), header, std::move(caller_));
+      co_return false;
+    }
     if (AnsweredWithoutBody(header)) {
       // Answered from the header; the session drains what is in flight (bounded) and closes.
       http::Request request = RequestWithoutBody(header);

@@ -14,10 +14,15 @@ void LogRequest(const RequestContext& r) {
   c.gw.metrics.CountRequest(log.route, log.provider, log.status, seconds, caller);
   if (c.gw.access_log) {
     // Path only (no query string: it may carry anything); credentials never reach this line.
-    observe::AccessLog::Write("{} {} {} provider={} key={} attempts={} {:.1f}ms peer={}{}",
+    std::string ws;
+    if (log.websocket) {
+      ws = " websocket bytes_up=" + std::to_string(log.ws_to_upstream) +
+           " bytes_down=" + std::to_string(log.ws_to_caller) + " end=" + log.ws_end;
+    }
+    observe::AccessLog::Write("{} {} {} provider={} key={} attempts={} {:.1f}ms peer={}{}{}",
                               std::string_view(r.req.method_string()), r.path, log.status,
                               log.provider, log.key, log.attempts, seconds * 1000, c.peer_address,
-                              CallerFields(r.caller));
+                              CallerFields(r.caller), ws);
   }
 }
 

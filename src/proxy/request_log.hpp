@@ -10,6 +10,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -26,6 +27,11 @@ struct RequestLog {
   std::string key = "-";  // fingerprint of the last credential tried
   int status = 0;         // what the caller got (499: it went away first)
   int attempts = 0;       // upstream attempts, key rotations and refresh retries included
+  // A WebSocket session (status 101): payload bytes each way and who ended it.
+  bool websocket = false;
+  std::uint64_t ws_to_upstream = 0;
+  std::uint64_t ws_to_caller = 0;
+  std::string ws_end = "-";
 };
 
 // Counts the request and writes its access-log line.

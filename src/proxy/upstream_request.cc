@@ -38,6 +38,12 @@ constexpr std::array kHeaderPolicy = {
     HeaderRule{"upgrade", kBoth},
     HeaderRule{"proxy-authorization", kBoth},
     HeaderRule{"proxy-authenticate", kBoth},
+    // The WebSocket handshake of one connection: each hop does its own (a subprotocol,
+    // Sec-WebSocket-Protocol, goes end to end).
+    HeaderRule{"sec-websocket-key", kBoth},
+    HeaderRule{"sec-websocket-version", kBoth},
+    HeaderRule{"sec-websocket-accept", kBoth},
+    HeaderRule{"sec-websocket-extensions", kBoth},
     // Framing: warden sets its own length, or chunks, on each side.
     HeaderRule{"content-length", kBoth},
     // Owned by warden towards the provider.

@@ -40,7 +40,8 @@ struct ProviderRuntime {
   creds::KeyPool keys;
   std::vector<std::pair<std::string, Secret>> headers;  // extra headers, prefix applied
   std::vector<std::string> forward_caller_headers;      // opted-in caller headers, lower case
-  std::shared_ptr<creds::FederatedToken> federated;     // null when not configured
+  bool websockets = false;  // may relay `GET /v1/responses` WebSocket upgrades
+  std::shared_ptr<creds::FederatedToken> federated;  // null when not configured
 
   // how_to_enable as one comma-separated list, for messages.
   std::string HowToEnable() const;

@@ -127,6 +127,7 @@ Result<ProviderBuild> BuildProvider(const config::ProviderConfig& pc, const conf
   ProviderRuntime& p = out.runtime;
   p.id = pc.id;
   p.api = pc.api;
+  p.websockets = pc.websockets;
   for (const auto& name : pc.forward_caller_headers) {
     std::string lower = name;
     for (char& ch : lower) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));

@@ -1,0 +1,84 @@
+#include "proxy/websocket_plan.hpp"
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "http/net.hpp"
+
+namespace warden::proxy {
+
+namespace beast = net::beast;
+namespace bhttp = net::http;
+
+namespace {
+
+// Whether the comma-separated `tokens` hold `name` (case-insensitive, spaces trimmed).
+bool HasToken(std::string_view tokens, std::string_view name) {
+  while (!tokens.empty()) {
+    const auto comma = tokens.find(',');
+    std::string_view t = tokens.substr(0, comma);
+    while (!t.empty() && (t.front() == ' ' || t.front() == '\t')) t.remove_prefix(1);
+    while (!t.empty() && (t.back() == ' ' || t.back() == '\t')) t.remove_suffix(1);
+    if (beast::iequals(t, name)) return true;
+    if (comma == std::string_view::npos) break;
+    tokens.remove_prefix(comma + 1);
+  }
+  return false;
+}
+
+std::string JoinIds(const std::vector<const snapshot::ProviderRuntime*>& providers) {
+  std::string out;
+  for (const auto* p : providers) out += (out.empty() ? "" : ", ") + p->id;
+  return out;
+}
+
+}  // namespace
+
+bool IsWebSocketUpgrade(const http::RequestHeader& header) {
+  return header.method() == bhttp::verb::get &&
+         HasToken(header[bhttp::field::upgrade], "websocket");
+}
+
+bool IsValidWebSocketHandshake(const http::RequestHeader& header) {
+  return header.version() >= 11 && HasToken(header[bhttp::field::connection], "upgrade") &&
+         !header[bhttp::field::sec_websocket_key].empty() &&
+         header[bhttp::field::sec_websocket_version] == "13";
+}
+
+Reply UpgradeRefusal(std::string why) {
+  return Reply{426, "websocket_unavailable", std::move(why) + "; use HTTP: POST /v1/responses", {}};
+}
+
+WebSocketPlan PlanWebSocket(const snapshot::Snapshot& snap, const access::CallerPolicy* caller) {
+  WebSocketPlan plan;
+  if (!snap.config->gateway.websockets.enabled) {
+    plan.reply = UpgradeRefusal("WebSockets are disabled (gateway.websockets.enabled = false)");
+    return plan;
+  }
+  if (caller != nullptr && !caller->unrestricted && caller->models) {
+    plan.reply =
+        UpgradeRefusal("caller '" + caller->name + "' has model rules (callers." + caller->name +
+                       ".models), which WebSocket frames cannot be checked against");
+    return plan;
+  }
+  std::vector<const snapshot::ProviderRuntime*> candidates;
+  for (const auto& p : snap.providers) {
+    if (!p.enabled || !p.websockets || p.api != config::Api::kOpenAi) continue;
+    if (caller != nullptr && !caller->AllowsProvider(p.id)) continue;
+    candidates.push_back(&p);
+  }
+  if (candidates.size() == 1) {
+    plan.provider = candidates.front();
+  } else if (candidates.empty()) {
+    plan.reply = UpgradeRefusal(
+        "no enabled provider relays WebSockets (set websockets = true on one OpenAI-wire "
+        "provider)");
+  } else {
+    plan.reply = UpgradeRefusal("more than one provider relays WebSockets (" + JoinIds(candidates) +
+                                "); an upgrade names no model, so set websockets = true on one");
+  }
+  return plan;
+}
+
+}  // namespace warden::proxy
