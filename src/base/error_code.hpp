@@ -25,6 +25,8 @@ namespace warden {
   X(kFileTooLarge, "FILE_TOO_LARGE")                                \
   X(kHomeUnset, "HOME_UNSET")                                       \
   X(kIoError, "IO_ERROR")                                           \
+  X(kJwksInvalid, "JWKS_INVALID")                                   \
+  X(kJwksUnavailable, "JWKS_UNAVAILABLE")                           \
   X(kJwtMalformed, "JWT_MALFORMED")                                 \
   X(kJwtNoExp, "JWT_NO_EXP")                                        \
   X(kModelDuplicate, "MODEL_DUPLICATE")                             \
