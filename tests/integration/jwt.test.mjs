@@ -284,6 +284,20 @@ describe('jwks_file', () => {
     assert.equal((await chat(w, bearer(sign(b, claimsFor(fake))))).status, 200);
   });
 
+  test('a reload that narrows subject refuses a token verified (and cached) before it', async () => {
+    const token = sign(b, claimsFor(fake));
+    assert.equal((await chat(w, bearer(token))).status, 200);
+    const narrowed = jwtConfig(mock.url, fake, {
+      source: `jwks_file = "${path.join(dir, 'jwks.json')}"`, extra: 'subject = "repo:other/*"',
+    });
+    writeFile(`${w.configPath}.tmp`, narrowed);
+    fs.renameSync(`${w.configPath}.tmp`, w.configPath);
+    await w.waitForOutput(/reloaded \(file changed/);
+    assertRefused(await chat(w, bearer(token)), 'jwt_subject_not_allowed');
+    // The keys survived the reload: a token for the new subject passes.
+    assert.equal((await chat(w, bearer(sign(b, claimsFor(fake, { sub: 'repo:other/x' }))))).status, 200);
+  });
+
   test('a missing jwks_file fails the start with the key named', async () => {
     const bad = await startWarden({
       config: jwtConfig(mock.url, fake, { source: `jwks_file = "${path.join(dir, 'missing.json')}"` }),
