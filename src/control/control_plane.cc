@@ -186,6 +186,9 @@ bool ControlPlane::Reload(const std::string& reason) {
     if (!made) return fail(made.error());
     tls = std::move(*made);
   }
+  if ((*cfg)->gateway.auth.mode == config::AuthMode::kJwt) {
+    if (auto ok = jwks_.Check((*cfg)->gateway.auth.jwt); !ok) return fail(ok.error());
+  }
   ++generation_;
   config_.config = *cfg;
   // Nothing can fail from here on. The status is recorded before the snapshot is published, so

@@ -108,11 +108,24 @@ Result<void> JwksSource::Configure(const config::JwtAuthConfig& cfg) {
   return {};
 }
 
-Result<void> JwksSource::LoadFile() {
-  auto text = ReadWholeFile(cfg_.jwks_file, crypto::kMaxJwksBytes);
+Result<crypto::JwkSet> JwksSource::ReadFile(const std::string& path) {
+  auto text = ReadWholeFile(path, crypto::kMaxJwksBytes);
   if (!text) return text.error().Wrap("gateway.auth.jwt.jwks_file");
   auto keys = crypto::ParseJwks(*text);
   if (!keys) return keys.error().Wrap("gateway.auth.jwt.jwks_file");
+  return keys;
+}
+
+Result<void> JwksSource::Check(const config::JwtAuthConfig& cfg) const {
+  if (cfg.jwks_file.empty() || SourceKey(cfg) == source_key_) return {};
+  auto keys = ReadFile(cfg.jwks_file);
+  if (!keys) return keys.error();
+  return {};
+}
+
+Result<void> JwksSource::LoadFile() {
+  auto keys = ReadFile(cfg_.jwks_file);
+  if (!keys) return keys.error();
   spdlog::info("loaded {} JWT signing key(s) from {} ({} skipped)", keys->keys.size(),
                cfg_.jwks_file, keys->skipped);
   store_->Publish(std::make_shared<const crypto::JwkSet>(std::move(*keys)), cfg_.jwks_file,

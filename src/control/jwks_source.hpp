@@ -48,6 +48,9 @@ class JwksSource {
   // old keys; jwks_file is read now (an error for a file that does not load, at start); a URL
   // source starts fetching in the background.
   Result<void> Configure(const config::JwtAuthConfig& cfg);
+  // What a reload checks before it commits: a new jwks_file source must load (a URL source is
+  // fetched afterwards, in the background). Reads the file; changes nothing.
+  Result<void> Check(const config::JwtAuthConfig& cfg) const;
   // The jwks_file, when that is the source; "" otherwise.
   const std::string& file() const { return cfg_.jwks_file; }
   // The watched jwks_file changed: read it again (a bad file keeps the present keys).
@@ -57,6 +60,7 @@ class JwksSource {
  private:
   std::string SourceKey(const config::JwtAuthConfig& cfg) const;
   Result<void> LoadFile();
+  static Result<crypto::JwkSet> ReadFile(const std::string& path);
   net::Task<void> Loop(std::uint64_t run);
   net::Task<Result<std::string>> JwksUrl();
   struct Fetched {

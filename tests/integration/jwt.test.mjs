@@ -296,6 +296,14 @@ describe('jwks_file', () => {
     assertRefused(await chat(w, bearer(token)), 'jwt_subject_not_allowed');
     // The keys survived the reload: a token for the new subject passes.
     assert.equal((await chat(w, bearer(sign(b, claimsFor(fake, { sub: 'repo:other/x' }))))).status, 200);
+    // A reload to a jwks_file that does not load fails as a whole and keeps everything.
+    const broken = jwtConfig(mock.url, fake, {
+      source: `jwks_file = "${path.join(dir, 'absent.json')}"`, extra: 'subject = "repo:other/*"',
+    });
+    writeFile(`${w.configPath}.tmp`, broken);
+    fs.renameSync(`${w.configPath}.tmp`, w.configPath);
+    await w.waitForOutput(/reload \(file changed.*\) failed; keeping the last good config.*gateway\.auth\.jwt\.jwks_file/);
+    assert.equal((await chat(w, bearer(sign(b, claimsFor(fake, { sub: 'repo:other/x' }))))).status, 200);
   });
 
   test('a missing jwks_file fails the start with the key named', async () => {
