@@ -1,5 +1,5 @@
 // Caller authentication for the data plane (modes none and token; trusted-proxy is in
-// access/trusted_proxy.hpp).
+// access/trusted_proxy.hpp, jwt in access/jwt_auth.hpp).
 //
 // The caller's credential is `Authorization: Bearer T` (OpenAI SDK) or `x-api-key: T`
 // (Anthropic SDK); it is compared with the gateway token in constant time. The decision carries
@@ -19,7 +19,16 @@ namespace warden::access {
 // credential (counted). kRefused: refused for a reason that is not a guess at a credential —
 // e.g. a trusted proxy asserting a user who is not allowed — so not counted either.
 // kForbidden: authenticated, but no named caller matches (403, not counted).
-enum class AuthOutcome { kAllowed, kMissing, kWrong, kRefused, kForbidden, kUnsupportedMode };
+// kUnavailable: cannot be decided now (jwt mode before the issuer's keys load; 503, not counted).
+enum class AuthOutcome {
+  kAllowed,
+  kMissing,
+  kWrong,
+  kRefused,
+  kForbidden,
+  kUnavailable,
+  kUnsupportedMode
+};
 
 struct AuthDecision {
   AuthOutcome outcome = AuthOutcome::kAllowed;

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include <boost/json.hpp>
+
 #include "base/glob.hpp"
 
 namespace warden::access {
@@ -53,6 +55,40 @@ const CallerPolicy* MatchProxyUser(const std::vector<CallerPolicy>& callers,
     for (const std::string& pattern : caller.proxy_users) {
       if (GlobMatches(pattern, user)) return &caller;
     }
+  }
+  return nullptr;
+}
+
+namespace {
+
+bool ClaimMatches(const boost::json::value* claim, std::string_view glob) {
+  if (claim == nullptr) return false;
+  if (claim->is_string()) return GlobMatches(glob, claim->get_string());
+  if (!claim->is_array()) return false;
+  return std::any_of(claim->get_array().begin(), claim->get_array().end(),
+                     [&](const boost::json::value& v) {
+                       return v.is_string() && GlobMatches(glob, v.get_string());
+                     });
+}
+
+bool JwtMatches(const CallerPolicy& caller, const crypto::VerifiedJwt& jwt) {
+  if (!caller.jwt_subject && caller.jwt_claims.empty()) return false;
+  if (caller.jwt_subject) {
+    const boost::json::value* sub = jwt.claims.if_contains("sub");
+    if (sub == nullptr || !sub->is_string() || !GlobMatches(*caller.jwt_subject, sub->get_string()))
+      return false;
+  }
+  return std::all_of(caller.jwt_claims.begin(), caller.jwt_claims.end(), [&](const auto& rule) {
+    return ClaimMatches(jwt.claims.if_contains(rule.first), rule.second);
+  });
+}
+
+}  // namespace
+
+const CallerPolicy* MatchJwtCaller(const std::vector<CallerPolicy>& callers,
+                                   const crypto::VerifiedJwt& jwt) {
+  for (const CallerPolicy& caller : callers) {
+    if (JwtMatches(caller, jwt)) return &caller;
   }
   return nullptr;
 }

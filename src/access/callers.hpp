@@ -4,7 +4,9 @@
 // every caller (config "sha256:" entries and resolved SecretRefs alike), in constant time per
 // comparison and without stopping at a match, so timing does not tell which caller matched. The
 // gateway token stays valid as the unrestricted caller "gateway". In trusted-proxy mode the
-// asserted user is matched against `proxy_users`, first match in config order.
+// asserted user is matched against `proxy_users`, first match in config order. In jwt mode a
+// verified token's claims are matched against `jwt_subject` and every `jwt_claims` entry, first
+// match in config order (MatchJwtCaller).
 // Policy: `providers` (empty = all) and `models` (globs on "provider/model" as the caller wrote
 // it; unset = all). A refusal names the rule, never a credential.
 // Ownership: plain values, built by the snapshot builder and held in the Snapshot.
@@ -16,7 +18,10 @@
 #include <string_view>
 #include <vector>
 
+#include <utility>
+
 #include "crypto/crypto.hpp"
+#include "crypto/jwt_verify.hpp"
 
 namespace warden::access {
 
@@ -30,6 +35,11 @@ struct CallerPolicy {
   std::vector<std::string> providers;               // empty = every provider
   std::optional<std::vector<std::string>> models;   // unset = every model
   bool unrestricted = false;                        // the implicit "gateway" caller
+  // jwt mode: a glob on `sub`, and claim name → glob; a caller matches when all that are set
+  // match. A string claim matches its glob; an array claim when one of its strings does; any
+  // other claim type (number, boolean, object) never matches.
+  std::optional<std::string> jwt_subject;
+  std::vector<std::pair<std::string, std::string>> jwt_claims;
 
   bool AllowsProvider(std::string_view provider) const;
   // `model` as the caller wrote it: "openai/gpt-4o".
@@ -46,5 +56,10 @@ const CallerPolicy* MatchToken(const std::vector<CallerPolicy>& callers, std::st
 
 // The first caller (config order) with a proxy_users entry matching `user`, or nullptr.
 const CallerPolicy* MatchProxyUser(const std::vector<CallerPolicy>& callers, std::string_view user);
+
+// The first caller (config order) with jwt_subject or jwt_claims whose rules all match the
+// verified token `jwt`, or nullptr.
+const CallerPolicy* MatchJwtCaller(const std::vector<CallerPolicy>& callers,
+                                   const crypto::VerifiedJwt& jwt);
 
 }  // namespace warden::access

@@ -27,6 +27,8 @@ namespace warden {
   X(kImportSourceInvalid, "IMPORT_SOURCE_INVALID")                  \
   X(kImportSourceMissing, "IMPORT_SOURCE_MISSING")                  \
   X(kIoError, "IO_ERROR")                                           \
+  X(kJwksInvalid, "JWKS_INVALID")                                   \
+  X(kJwksUnavailable, "JWKS_UNAVAILABLE")                           \
   X(kJwtMalformed, "JWT_MALFORMED")                                 \
   X(kJwtNoExp, "JWT_NO_EXP")                                        \
   X(kLockTimeout, "LOCK_TIMEOUT")                                   \

@@ -138,12 +138,15 @@ struct TrustedProxyConfig {
   std::vector<std::string> allow_users;
 };
 
+// [gateway.auth.jwt] — callers present a JWT from an OIDC issuer (access/jwt_auth.hpp).
 struct JwtAuthConfig {
-  std::string issuer;
-  std::string audience;
-  std::string jwks_url;
-  std::string jwks_file;
-  std::string subject;
+  std::string issuer;     // tokens must carry exactly this iss
+  std::string audience;   // and this aud (a string, or an array containing it)
+  std::string jwks_url;   // the issuer's key set; https (http only for loopback hosts)
+  std::string jwks_file;  // or a local JWKS file ("~" expanded, relative to the config file)
+  // Neither set: OIDC discovery, {issuer}/.well-known/openid-configuration → jwks_uri.
+  std::string subject;         // optional glob on sub
+  Duration leeway{60 * 1000};  // clock skew allowed on exp, nbf and iat (0 to 5m)
 };
 
 struct AuthConfig {
@@ -204,9 +207,11 @@ struct CallerConfig {
   // A plaintext literal is refused by Validate.
   std::vector<SecretInput> tokens;
   std::vector<std::string> proxy_users;  // trusted-proxy mode: names or '*' patterns
-  // jwt recognition and profiles: parsed so they can be refused with a clear message.
+  // jwt mode: a glob on the token's sub, and claim name → glob (all must match).
   std::optional<std::string> jwt_subject;
-  bool has_jwt_claims = false;
+  std::vector<std::pair<std::string, std::string>> jwt_claims;  // in file order
+  bool has_jwt_claims = false;  // the key was present (an empty table is refused)
+  // profiles: parsed so they can be refused with a clear message.
   bool has_profiles = false;
   // Policy. Unset or empty = every provider; unset = every model.
   std::vector<std::string> providers;

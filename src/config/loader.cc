@@ -272,6 +272,7 @@ void DecodeJwt(TableReader& r, JwtAuthConfig& out) {
   r.String("jwks_url", out.jwks_url);
   r.String("jwks_file", out.jwks_file);
   r.String("subject", out.subject);
+  r.Dur("leeway", out.leeway);
 }
 
 void DecodeAuth(TableReader& r, AuthConfig& out, Problems& problems) {
@@ -531,7 +532,20 @@ void DecodeCaller(TableReader& r, CallerConfig& out, Problems& problems) {
   r.Strings("proxy_users", out.proxy_users);
   std::string subject;
   if (r.String("jwt_subject", subject)) out.jwt_subject = subject;
-  out.has_jwt_claims = r.Get("jwt_claims") != nullptr;
+  if (const toml::table* claims = r.Table("jwt_claims")) {
+    out.has_jwt_claims = true;
+    for (const auto& [claim, node] : InFileOrder(*claims)) {
+      if (const auto* v = node->as_string()) {
+        out.jwt_claims.emplace_back(claim, v->get());
+      } else {
+        problems.Add(
+            JoinKey(r.PathOf("jwt_claims"), claim),
+            "expected a string (a value or a '*' pattern), got " + std::string(TypeName(*node)));
+      }
+    }
+  } else if (r.Has("jwt_claims")) {
+    out.has_jwt_claims = true;
+  }
   out.has_profiles = r.Get("profiles") != nullptr;
   r.Strings("providers", out.providers);
   if (r.Has("models")) r.Strings("models", out.models.emplace());

@@ -149,6 +149,7 @@ issuer = "https://issuer.example"
 audience = "warden"
 jwks_url = "https://issuer.example/.well-known/jwks.json"
 subject = "owner:acme:project:*"
+leeway = "30s"
 
 [gateway.tls]
 cert = "cert.pem"
@@ -253,6 +254,7 @@ TEST(ParseConfig, MapsAuthTables) {
   EXPECT_EQ(a.jwt.audience, "warden");
   EXPECT_EQ(a.jwt.jwks_url, "https://issuer.example/.well-known/jwks.json");
   EXPECT_EQ(a.jwt.subject, "owner:acme:project:*");
+  EXPECT_EQ(a.jwt.leeway, Duration{30'000});
 }
 
 TEST(ParseConfig, MapsTlsWithRelativePathsBesideTheConfigFile) {
@@ -658,11 +660,63 @@ TEST(ParseConfig, TrustedProxyModeAllowsNonLoopbackBind) {
   EXPECT_EQ(c.gateway.auth.mode, AuthMode::kTrustedProxy);
 }
 
-TEST(ParseConfig, JwtModeNeedsIssuerAudienceAndKeys) {
+TEST(ParseConfig, JwtModeNeedsIssuerAndAudience) {
   Error e = MustFail("[gateway.auth]\nmode = \"jwt\"");
   EXPECT_THAT(e.message, HasSubstr("gateway.auth.jwt.issuer: required"));
   EXPECT_THAT(e.message, HasSubstr("gateway.auth.jwt.audience: required"));
-  EXPECT_THAT(e.message, HasSubstr("gateway.auth.jwt.jwks_url: set jwks_url or jwks_file"));
+}
+
+TEST(ParseConfig, JwtModeDefaultsToDiscoveryAndSixtySecondsLeeway) {
+  Config c = MustParse(
+      "[gateway.auth]\nmode = \"jwt\"\n[gateway.auth.jwt]\nissuer = "
+      "\"https://token.actions.githubusercontent.com\"\naudience = \"warden\"");
+  EXPECT_TRUE(c.gateway.auth.jwt.jwks_url.empty());
+  EXPECT_TRUE(c.gateway.auth.jwt.jwks_file.empty());
+  EXPECT_EQ(c.gateway.auth.jwt.leeway, Duration{60'000});
+  // http is fine for a loopback issuer (tests, a local IdP).
+  MustParse(
+      "[gateway.auth]\nmode = \"jwt\"\n[gateway.auth.jwt]\nissuer = \"http://127.0.0.1:9\"\n"
+      "audience = \"warden\"");
+}
+
+TEST(ParseConfig, JwtKeySourcesMustBeHttpsExceptOnLoopback) {
+  struct Case {
+    std::string_view jwt;
+    std::string_view message_part;
+  };
+  const Case kCases[] = {
+      {"issuer = \"http://issuer.example\"\naudience = \"a\"",
+       "gateway.auth.jwt.issuer: must be an https:// URL (http:// only for a loopback host)"},
+      {"issuer = \"https://i\"\naudience = \"a\"\njwks_url = \"http://10.0.0.1/jwks\"",
+       "gateway.auth.jwt.jwks_url: must be an https:// URL"},
+      {"issuer = \"https://i\"\naudience = \"a\"\njwks_url = \"ftp://i/jwks\"",
+       "gateway.auth.jwt.jwks_url: must be an http:// or https:// URL"},
+      {"issuer = \"https://i\"\naudience = \"a\"\njwks_url = \"https://i/k\"\njwks_file = "
+       "\"/k.json\"",
+       "gateway.auth.jwt.jwks_file: set jwks_url or jwks_file, not both"},
+      {"issuer = \"https://i\"\naudience = \"a\"\nleeway = \"10m\"",
+       "gateway.auth.jwt.leeway: must be between 0s and 5m"},
+  };
+  for (const Case& c : kCases) {
+    Error e = MustFail("[gateway.auth]\nmode = \"jwt\"\n[gateway.auth.jwt]\n" + std::string(c.jwt));
+    EXPECT_THAT(e.message, HasSubstr(c.message_part)) << c.jwt;
+  }
+}
+
+TEST(ParseConfig, MapsJwtCallers) {
+  Config c = MustParse(
+      "[gateway.auth]\nmode = \"jwt\"\n[gateway.auth.jwt]\nissuer = \"https://i\"\naudience = "
+      "\"a\"\n[callers.deploy]\njwt_subject = \"repo:acme/*\"\njwt_claims = { workflow = "
+      "\"deploy*\", repository = \"acme/app\" }\n[callers.any]\njwt_claims = { ref = "
+      "\"refs/heads/main\" }");
+  ASSERT_EQ(c.callers.size(), 2u);
+  EXPECT_EQ(c.callers[0].jwt_subject, "repo:acme/*");
+  ASSERT_EQ(c.callers[0].jwt_claims.size(), 2u);
+  EXPECT_EQ(c.callers[0].jwt_claims[0],
+            (std::pair<std::string, std::string>{"workflow", "deploy*"}));
+  EXPECT_EQ(c.callers[0].jwt_claims[1].first, "repository");
+  EXPECT_FALSE(c.callers[1].jwt_subject);
+  EXPECT_EQ(c.callers[1].jwt_claims.size(), 1u);
 }
 
 // ---- secret inputs
@@ -1204,9 +1258,19 @@ TEST(ParseConfig, RefusesBadCallers) {
        "callers.CI: caller name must match ^[a-z0-9_-]{1,64}$"},
       {"reserved name", "[callers.gateway]\ntokens = [{ source = \"env\", id = \"T\" }]",
        "callers.gateway: \"gateway\" is reserved"},
-      {"jwt recognition",
-       "[callers.ci]\ntokens = [{ source = \"env\", id = \"T\" }]\njwt_subject = \"repo:*\"",
-       "callers.ci.jwt_subject: jwt recognition is not supported yet"},
+      {"no recognition in jwt mode",
+       "[gateway.auth]\nmode = \"jwt\"\n[gateway.auth.jwt]\nissuer = \"https://i\"\naudience = "
+       "\"a\"\n[callers.ci]\nproviders = [\"p\"]",
+       "callers.ci.jwt_subject: required in jwt mode (or jwt_claims)"},
+      {"empty jwt_claims",
+       "[callers.ci]\ntokens = [{ source = \"env\", id = \"T\" }]\njwt_claims = {}",
+       "callers.ci.jwt_claims: must list at least one claim"},
+      {"non-string jwt claim",
+       "[callers.ci]\ntokens = [{ source = \"env\", id = \"T\" }]\njwt_claims = { run = 7 }",
+       "callers.ci.jwt_claims.run: expected a string"},
+      {"empty jwt_subject",
+       "[callers.ci]\ntokens = [{ source = \"env\", id = \"T\" }]\njwt_subject = \"\"",
+       "callers.ci.jwt_subject: must be a non-empty pattern"},
       {"profiles", "[callers.ci]\ntokens = [{ source = \"env\", id = \"T\" }]\nprofiles = [\"x\"]",
        "callers.ci.profiles: profiles are not supported yet"},
       {"empty model glob",
@@ -1215,7 +1279,7 @@ TEST(ParseConfig, RefusesBadCallers) {
       {"unknown key", "[callers.ci]\ntokens = [{ source = \"env\", id = \"T\" }]\nmodel = [\"x\"]",
        "unknown key \"callers.ci.model\""},
       {"mode none", "[gateway.auth]\nmode = \"none\"\n[callers.ci]\nproxy_users = [\"x\"]",
-       "callers: named callers need gateway.auth.mode = \"token\" or \"trusted-proxy\""},
+       "callers: named callers need gateway.auth.mode = \"token\", \"trusted-proxy\" or \"jwt\""},
       {"trusted-proxy without proxy_users",
        "[gateway.auth]\nmode = \"trusted-proxy\"\n[gateway.auth.trusted_proxy]\n"
        "proxies = [\"127.0.0.2\"]\n[callers.ci]\ntokens = [\"sha256:"

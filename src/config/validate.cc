@@ -351,14 +351,33 @@ class Validator {
       if (jwt.audience.empty()) {
         Fail(jwt_path + ".audience", "required with gateway.auth.mode = \"jwt\"");
       }
-      if (jwt.jwks_url.empty() && jwt.jwks_file.empty()) {
-        Fail(jwt_path + ".jwks_url", "set jwks_url or jwks_file with gateway.auth.mode = \"jwt\"");
+      // Without jwks_url or jwks_file the keys come from the issuer's OIDC discovery document.
+      if (jwt.jwks_url.empty() && jwt.jwks_file.empty() && !jwt.issuer.empty()) {
+        KeyUrl(jwt_path + ".issuer", jwt.issuer);
+      }
+      if (jwt.leeway < Duration(0) || jwt.leeway > Duration(5 * 60 * 1000)) {
+        Fail(jwt_path + ".leeway", "must be between 0s and 5m");
       }
     }
     if (!jwt.jwks_url.empty() && !jwt.jwks_file.empty()) {
       Fail(jwt_path + ".jwks_file", "set jwks_url or jwks_file, not both");
     }
-    if (!jwt.jwks_url.empty()) Url(jwt_path + ".jwks_url", jwt.jwks_url, false);
+    if (!jwt.jwks_url.empty()) KeyUrl(jwt_path + ".jwks_url", jwt.jwks_url);
+    if (!jwt.subject.empty() && HasControl(jwt.subject)) {
+      Fail(jwt_path + ".subject", "contains a control character");
+    }
+  }
+
+  // Where signing keys are fetched from: https, or http to a loopback host (tests, a local
+  // issuer). Keys fetched over plain http from elsewhere could be swapped by anyone on the path.
+  void KeyUrl(const std::string& path, std::string_view url) {
+    Url(path, url, false);
+    if (problems_.Touches(path)) return;
+    auto parsed = boost::urls::parse_uri(url);
+    if (parsed->scheme_id() == boost::urls::scheme::https) return;
+    const std::string host(parsed->host_address());
+    const bool loopback = host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
+    if (!loopback) Fail(path, "must be an https:// URL (http:// only for a loopback host)");
   }
 
   void SecretProvider(const SecretProviderConfig& p) {
@@ -401,6 +420,23 @@ class Validator {
     }
   }
 
+  // jwt_subject and jwt_claims: non-empty patterns without control characters.
+  void JwtRecognition(const std::string& path, const CallerConfig& caller) {
+    if (caller.jwt_subject && (caller.jwt_subject->empty() || HasControl(*caller.jwt_subject))) {
+      Fail(path + ".jwt_subject", "must be a non-empty pattern without control characters");
+    }
+    if (caller.has_jwt_claims && caller.jwt_claims.empty() &&
+        !problems_.Touches(path + ".jwt_claims")) {
+      Fail(path + ".jwt_claims", "must list at least one claim (claim = \"value or pattern\")");
+    }
+    for (const auto& [claim, glob] : caller.jwt_claims) {
+      if (claim.empty() || glob.empty() || HasControl(claim) || HasControl(glob)) {
+        Fail(JoinKey(path + ".jwt_claims", claim),
+             "claim name and pattern must be non-empty, without control characters");
+      }
+    }
+  }
+
   // [callers.NAME]: names, recognition for the auth mode in force, policy. A token is a SecretRef
   // or the "sha256:" digest of one; a plaintext literal is refused (the config would hold a
   // usable credential). The same digest on two callers is refused (which caller would it be?);
@@ -408,10 +444,10 @@ class Validator {
   void Callers() {
     if (config_.callers.empty()) return;
     const AuthMode mode = config_.gateway.auth.mode;
-    if (mode != AuthMode::kToken && mode != AuthMode::kTrustedProxy) {
+    if (mode == AuthMode::kNone) {
       Fail("callers",
-           "named callers need gateway.auth.mode = \"token\" or \"trusted-proxy\" (is \"" +
-               std::string(AuthModeName(mode)) + "\")");
+           "named callers need gateway.auth.mode = \"token\", \"trusted-proxy\" or \"jwt\" (is "
+           "\"none\")");
     }
     std::map<std::string, std::string> digest_owner;  // digest → key path
     for (const CallerConfig& caller : config_.callers) {
@@ -431,14 +467,18 @@ class Validator {
           Fail(JoinIndex(path + ".proxy_users", i), "contains a control character");
         }
       }
-      if (caller.jwt_subject) Fail(path + ".jwt_subject", "jwt recognition is not supported yet");
-      if (caller.has_jwt_claims) Fail(path + ".jwt_claims", "jwt recognition is not supported yet");
+      JwtRecognition(path, caller);
       if (caller.has_profiles) Fail(path + ".profiles", "profiles are not supported yet");
       if (mode == AuthMode::kToken && caller.tokens.empty() &&
           !problems_.Touches(path + ".tokens")) {
         Fail(path + ".tokens",
              "required in token mode: the caller could never be recognised (add a SecretRef or a "
              "\"sha256:<hex>\" digest from `warden token generate`)");
+      }
+      if (mode == AuthMode::kJwt && !caller.jwt_subject && caller.jwt_claims.empty() &&
+          !caller.has_jwt_claims) {
+        Fail(path + ".jwt_subject",
+             "required in jwt mode (or jwt_claims): the caller could never be recognised");
       }
       if (mode == AuthMode::kTrustedProxy && caller.proxy_users.empty() &&
           !problems_.Touches(path + ".proxy_users")) {

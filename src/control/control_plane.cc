@@ -18,7 +18,8 @@ ControlPlane::ControlPlane(net::asio::any_io_executor executor, EffectiveConfig 
       flag_token_(std::move(flag_token)),
       listen_bind_(std::move(listen_bind)),
       refresher_(executor, env, gw.metrics, gw.clock()),
-      watch_(executor) {}
+      watch_(executor),
+      jwks_(executor, gw.clock()) {}
 
 ControlPlane::~ControlPlane() { Stop(); }
 
@@ -37,6 +38,7 @@ void ControlPlane::Stop() {
   stopped_ = true;
   refresher_.Stop();
   watch_.Cancel();
+  jwks_.Stop();
 }
 
 void ControlPlane::ApplyBackground(const snapshot::Snapshot& snap) {
@@ -68,6 +70,9 @@ std::vector<std::string> ControlPlane::WatchedFiles() const {
     if (pc.federated && !pc.federated->token_file.empty())
       files.push_back(pc.federated->token_file);
   }
+  if (config_.config->gateway.auth.mode == config::AuthMode::kJwt && !jwks_.file().empty()) {
+    files.push_back(jwks_.file());
+  }
   if (tls_slot_ && config_.config->gateway.tls) {
     files.push_back(config_.config->gateway.tls->cert);
     files.push_back(config_.config->gateway.tls->key);
@@ -95,12 +100,19 @@ net::Task<void> ControlPlane::WatchLoop() {
     net::asio::steady_timer settle(executor_, std::chrono::milliseconds(100));
     co_await settle.async_wait(net::kUseTuple);
     bool full = false;
-    for (const auto& path : changed) full = full || !IsTokenFile(*config_.config, path);
+    bool jwks = false;
+    for (const auto& path : changed) {
+      const bool is_jwks = !jwks_.file().empty() && path == jwks_.file();
+      jwks = jwks || is_jwks;
+      full = full || (!is_jwks && !IsTokenFile(*config_.config, path));
+    }
     if (full) {
       Reload("file changed: " + changed.front());
     } else {
       ReloadTokenFiles();
     }
+    // A full reload keeps the key source when it is unchanged, so the file is read here too.
+    if (jwks) jwks_.ReloadFile();
   }
 }
 
@@ -119,8 +131,20 @@ void ControlPlane::ReloadTokenFiles() {
   }
 }
 
+void ControlPlane::ApplyJwt(const config::Config& cfg) {
+  if (cfg.gateway.auth.mode != config::AuthMode::kJwt) return;
+  if (auto ok = jwks_.Configure(cfg.gateway.auth.jwt); !ok) {
+    jwks_.store()->SetError(ok.error().ToString());
+    spdlog::error("reload: cannot load the new JWT key source: {}", ok.error().ToString());
+  }
+}
+
 Result<snapshot::BuildResult> ControlPlane::Initial() {
+  if (config_.config->gateway.auth.mode == config::AuthMode::kJwt) {
+    if (auto ok = jwks_.Configure(config_.config->gateway.auth.jwt); !ok) return ok.error();
+  }
   snapshot::BuildOptions opts;
+  opts.jwks = jwks_.store();
   opts.flag_token = flag_token_;
   opts.generate_token = true;
   opts.now_ms = gw_.NowMs();
@@ -152,6 +176,7 @@ bool ControlPlane::Reload(const std::string& reason) {
   opts.flag_token = flag_token_;
   opts.generate_token = false;
   opts.now_ms = gw_.NowMs();
+  opts.jwks = jwks_.store();
   auto built = snapshot::BuildSnapshot(*cfg, env_, key_states_, federated_, opts, generation_ + 1);
   if (!built) return fail(built.error());
   // New handshakes use the new certificate; open connections keep the context they began with.
@@ -160,6 +185,9 @@ bool ControlPlane::Reload(const std::string& reason) {
     auto made = http::MakeServerTlsContext((*cfg)->gateway.tls->cert, (*cfg)->gateway.tls->key);
     if (!made) return fail(made.error());
     tls = std::move(*made);
+  }
+  if ((*cfg)->gateway.auth.mode == config::AuthMode::kJwt) {
+    if (auto ok = jwks_.Check((*cfg)->gateway.auth.jwt); !ok) return fail(ok.error());
   }
   ++generation_;
   config_.config = *cfg;
@@ -171,6 +199,7 @@ bool ControlPlane::Reload(const std::string& reason) {
   gw_.metrics.CountReload(true);
   gw_.snapshots.Store(built->snapshot);
   if (tls) tls_slot_->Store(std::move(tls));
+  ApplyJwt(**cfg);
   ApplyBackground(*built->snapshot);
   for (const auto& d : built->diagnostics) spdlog::warn("{}", d);
   spdlog::info("reloaded ({}): generation {}, providers enabled: {}", reason, generation_,

@@ -21,6 +21,7 @@
 #include "base/result.hpp"
 #include "control/effective_config.hpp"
 #include "control/file_watch.hpp"
+#include "control/jwks_source.hpp"
 #include "creds/federated_refresher.hpp"
 #include "creds/key_pool.hpp"
 #include "http/net.hpp"
@@ -56,6 +57,7 @@ class ControlPlane {
   std::vector<std::string> WatchedFiles() const;
   net::Task<void> WatchLoop();
   void ReloadTokenFiles();
+  void ApplyJwt(const config::Config& cfg);
 
   net::asio::any_io_executor executor_;
   EffectiveConfig config_;
@@ -69,6 +71,7 @@ class ControlPlane {
   proxy::ReloadStatus status_;
   creds::FederatedRefresher refresher_;
   control::FileWatch watch_;
+  JwksSource jwks_;                                // gateway.auth.mode = "jwt": the issuer's keys
   std::shared_ptr<http::ServerTlsSlot> tls_slot_;  // null when serving plain HTTP
   bool stopped_ = false;
 };

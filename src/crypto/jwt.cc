@@ -10,11 +10,8 @@
 
 namespace warden::crypto {
 
-namespace {
-
-// A NumericDate (RFC 7519 §2) within 0 .. kMaxNumericDate, so that exp * 1000 (milliseconds)
-// can never overflow; fractions are truncated. Anything else (negative, NaN, 1e300, 2^64-1) is
-// not a date warden will act on.
+// Within 0 .. kMaxNumericDate so that exp * 1000 (milliseconds) can never overflow. Anything
+// else (negative, NaN, 1e300, 2^64-1) is not a date warden will act on.
 std::optional<std::int64_t> NumericDate(const boost::json::value& v) {
   if (v.is_int64()) {
     const std::int64_t n = v.get_int64();
@@ -31,17 +28,24 @@ std::optional<std::int64_t> NumericDate(const boost::json::value& v) {
   return std::nullopt;
 }
 
-}  // namespace
-
-Result<JwtClaims> DecodeJwtClaims(std::string_view token) {
-  auto first = token.find('.');
-  auto second = first == std::string_view::npos ? first : token.find('.', first + 1);
+std::optional<JwtParts> SplitJwt(std::string_view token) {
+  const auto first = token.find('.');
+  const auto second = first == std::string_view::npos ? first : token.find('.', first + 1);
   if (first == std::string_view::npos || second == std::string_view::npos ||
       token.find('.', second + 1) != std::string_view::npos) {
+    return std::nullopt;
+  }
+  return JwtParts{token.substr(0, first), token.substr(first + 1, second - first - 1),
+                  token.substr(second + 1), token.substr(0, second)};
+}
+
+Result<JwtClaims> DecodeJwtClaims(std::string_view token) {
+  const std::optional<JwtParts> parts = SplitJwt(token);
+  if (!parts) {
     return Error::Make(ErrorCode::kJwtMalformed,
                        "token is not a JWT (expected header.payload.signature)");
   }
-  auto payload = Base64UrlDecode(token.substr(first + 1, second - first - 1));
+  auto payload = Base64UrlDecode(parts->payload);
   if (!payload) return Error::Make(ErrorCode::kJwtMalformed, "JWT payload is not base64url");
   boost::system::error_code ec;
   boost::json::value doc = boost::json::parse(*payload, ec);

@@ -9,6 +9,7 @@
 #include <spdlog/spdlog.h>
 
 #include "access/caller_auth.hpp"
+#include "access/jwt_auth.hpp"
 #include "access/trusted_proxy.hpp"
 #include "base/ip_network.hpp"
 #include "proxy/reply.hpp"
@@ -33,6 +34,8 @@ int AuthRejectionStatus(const access::AuthDecision& decision) {
       return 500;
     case access::AuthOutcome::kForbidden:
       return 403;
+    case access::AuthOutcome::kUnavailable:
+      return 503;
     default:
       return 401;
   }
@@ -71,6 +74,16 @@ struct Gate {
 Gate CheckCaller(const ClientContext& c, const snapshot::Snapshot& snap,
                  const RequestHeader& header) {
   Gate gate;
+  if (snap.access.mode == config::AuthMode::kJwt) {
+    access::JwtAuthResult r = access::AuthenticateJwt(
+        snap.access, header[bhttp::field::authorization], header["x-api-key"], c.gw.NowMs());
+    gate.decision = std::move(r.decision);
+    gate.limiter_address = c.peer_address;
+    gate.exempt = c.gw.limiter.Exempt(c.peer_loopback);
+    gate.caller.policy = gate.decision.caller;
+    gate.caller.user = std::move(r.subject);  // the token's sub: an identity, not a credential
+    return gate;
+  }
   if (snap.access.mode != config::AuthMode::kTrustedProxy) {
     gate.decision =
         access::Authenticate(snap.access, header[bhttp::field::authorization], header["x-api-key"]);
@@ -139,9 +152,10 @@ net::Task<Verdict> Admit(ClientContext& c, const snapshot::Snapshot& snap,
     }
   }
   if (gate.decision.outcome == access::AuthOutcome::kAllowed) {
-    // Only wrong tokens are counted (token mode); in trusted-proxy mode nothing that could
-    // succeed was ever counted, so there is nothing to clear.
-    if (!gate.exempt && snap.access.mode == config::AuthMode::kToken) {
+    // Only wrong tokens are counted (token and jwt modes); in trusted-proxy mode nothing that
+    // could succeed was ever counted, so there is nothing to clear.
+    if (!gate.exempt && (snap.access.mode == config::AuthMode::kToken ||
+                         snap.access.mode == config::AuthMode::kJwt)) {
       c.gw.limiter.RecordSuccess(gate.limiter_address);
     }
     co_return Verdict{true, std::move(gate.caller)};

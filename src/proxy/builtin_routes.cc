@@ -116,6 +116,16 @@ ReadyzDocument DescribeReadiness(const snapshot::Snapshot& snap, const ReloadSta
     doc.providers.push_back(DescribeProvider(p, now_ms));
     doc.ready = doc.ready || doc.providers.back().available;
   }
+  if (snap.access.mode == config::AuthMode::kJwt) {
+    // No caller can be admitted before the issuer's keys are loaded.
+    JwksReadiness jwks;
+    if (snap.access.jwt.keys) {
+      const access::JwksStore::Status st = snap.access.jwt.keys->GetStatus();
+      jwks = JwksReadiness{st.loaded, st.keys, st.source, st.last_error};
+    }
+    doc.ready = doc.ready && jwks.loaded;
+    doc.jwks = std::move(jwks);
+  }
   doc.reload = ReloadReadiness{reload.reloads_ok, reload.reloads_failed, reload.last_error};
   return doc;
 }

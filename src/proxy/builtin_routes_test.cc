@@ -103,6 +103,29 @@ TEST(DescribeReadiness, UnavailableWhenNoProviderHasAUsableCredential) {
   EXPECT_EQ(boost::json::serialize(ToJson(doc)).substr(0, 23), R"({"status":"unavailable")");
 }
 
+TEST(DescribeReadiness, JwtModeIsReadyOnlyOnceTheIssuersKeysAreLoaded) {
+  snapshot::Snapshot snap = TestSnapshot();
+  snap.access.mode = config::AuthMode::kJwt;
+  const ReadyzDocument none = DescribeReadiness(snap, ReloadStatus{}, kNowMs);
+  EXPECT_FALSE(none.ready);  // no key store at all
+  ASSERT_TRUE(none.jwks.has_value());
+  EXPECT_FALSE(none.jwks->loaded);
+  snap.access.jwt.keys = std::make_shared<access::JwksStore>();
+  snap.access.jwt.keys->SetError("JWKS fetch: connection refused");
+  const ReadyzDocument waiting = DescribeReadiness(snap, ReloadStatus{}, kNowMs);
+  EXPECT_FALSE(waiting.ready);
+  EXPECT_EQ(waiting.jwks->last_error, "JWKS fetch: connection refused");
+  auto keys = std::make_shared<crypto::JwkSet>();
+  keys->keys.resize(2);
+  snap.access.jwt.keys->Publish(keys, "https://issuer.example/jwks", kNowMs);
+  const ReadyzDocument loaded = DescribeReadiness(snap, ReloadStatus{}, kNowMs);
+  EXPECT_TRUE(loaded.ready);
+  EXPECT_TRUE(loaded.jwks->loaded);
+  EXPECT_EQ(loaded.jwks->keys, 2u);
+  EXPECT_EQ(loaded.jwks->source, "https://issuer.example/jwks");
+  EXPECT_TRUE(loaded.jwks->last_error.empty());
+}
+
 TEST(DescribeReadiness, AnExpiredFederatedTokenIsNotAvailable) {
   snapshot::Snapshot snap = TestSnapshot();
   const ReadyzDocument later = DescribeReadiness(snap, ReloadStatus{}, kNowMs + 3'600'000);

@@ -212,6 +212,14 @@ json::value ToJson(const ReadyzDocument& doc) {
   root["config"] = doc.config;
   if (!doc.auth_mode.empty()) root["auth_mode"] = doc.auth_mode;
   root["providers"] = std::move(providers);
+  if (doc.jwks) {
+    json::object jwks;
+    jwks["loaded"] = doc.jwks->loaded;
+    jwks["keys"] = doc.jwks->keys;
+    jwks["source"] = doc.jwks->source;
+    if (!doc.jwks->last_error.empty()) jwks["last_error"] = doc.jwks->last_error;
+    root["jwks"] = std::move(jwks);
+  }
   json::object reload;
   reload["ok"] = doc.reload.ok;
   reload["failed"] = doc.reload.failed;
@@ -238,6 +246,17 @@ Result<ReadyzDocument> ParseReadyz(const json::value& v) {
     for (const auto& [id, pv] : *providers) {
       if (error) break;
       doc.providers.push_back(ParseProvider(id, pv, error));
+    }
+  }
+  if (r.Has("jwks")) {
+    if (const json::object* jwks = r.Object("jwks")) {
+      ObjectReader jr(*jwks, "jwks", error);
+      JwksReadiness j;
+      j.loaded = jr.Bool("loaded");
+      j.keys = jr.Count("keys");
+      j.source = jr.String("source");
+      if (jr.Has("last_error")) j.last_error = jr.String("last_error");
+      doc.jwks = std::move(j);
     }
   }
   if (const json::object* reload = r.Object("reload")) {

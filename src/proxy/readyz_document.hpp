@@ -7,7 +7,10 @@
 //                                    "retry_in_s":N,"reason":"auth_failed"|"rate_limited"}],
 //                     "expires_at":S,"token_source":S,"refresh_error":E,"available":B}
 //                | {"enabled":false,"source":KIND,"reason":WHY,"available":false}},
+//    "jwks":{"loaded":B,"keys":N,"source":S,"last_error":E},
 //    "reload":{"ok":N,"failed":N,"last_error":E}}
+// jwks appears in jwt mode only (its keys are the issuer's signing keys: counts and where they
+// came from, never key material); without a loaded key set the status is "unavailable".
 // retry_in_s/reason appear only for an unusable key; expires_at/token_source only when a
 // federated token is present; refresh_error and last_error only when not empty. ToJson writes
 // the fields in this order. The document never carries a credential value, only fingerprints.
@@ -63,12 +66,20 @@ struct ReloadReadiness {
   std::string last_error;  // empty when the last reload succeeded
 };
 
+struct JwksReadiness {
+  bool loaded = false;
+  std::uint64_t keys = 0;
+  std::string source;      // the URL or file the keys came from
+  std::string last_error;  // the last load/fetch failure; empty = none
+};
+
 struct ReadyzDocument {
   bool ready = false;  // some provider has a usable credential ("ready"), else "unavailable"
   std::uint64_t generation = 0;
   std::string config;                        // where the config came from
   std::string auth_mode;                     // "token", "trusted-proxy", ...; "" if not sent
   std::vector<ProviderReadiness> providers;  // config order
+  std::optional<JwksReadiness> jwks;         // jwt mode only
   ReloadReadiness reload;
 };
 

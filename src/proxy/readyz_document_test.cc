@@ -106,6 +106,23 @@ TEST(ParseReadyz, RoundTripsEveryField) {
   EXPECT_EQ(parsed->reload.last_error, "warden.toml:3:1: bad");
 }
 
+TEST(ParseReadyz, RoundTripsTheJwksStateOfJwtMode) {
+  ReadyzDocument doc = FullDocument();
+  doc.auth_mode = "jwt";
+  doc.jwks = JwksReadiness{true, 2, "https://issuer.example/jwks", "JWKS fetch: timeout"};
+  const boost::json::value json = ToJson(doc);
+  const boost::json::object& jwks = json.as_object().at("jwks").as_object();
+  EXPECT_EQ(jwks.at("keys").as_uint64(), 2u);
+  Result<ReadyzDocument> parsed = ParseReadyz(json);
+  ASSERT_TRUE(parsed.has_value()) << parsed.error().ToString();
+  ASSERT_TRUE(parsed->jwks.has_value());
+  EXPECT_TRUE(parsed->jwks->loaded);
+  EXPECT_EQ(parsed->jwks->source, "https://issuer.example/jwks");
+  EXPECT_EQ(parsed->jwks->last_error, "JWKS fetch: timeout");
+  // Other modes leave it out.
+  EXPECT_FALSE(ToJson(FullDocument()).as_object().contains("jwks"));
+}
+
 TEST(ParseReadyz, IgnoresFieldsItDoesNotKnow) {
   boost::json::value v = ToJson(FullDocument());
   v.as_object()["uptime_s"] = 5;

@@ -257,6 +257,8 @@ Result<std::vector<access::CallerPolicy>> BuildCallers(const config::Config& cfg
     policy.proxy_users = cc.proxy_users;
     policy.providers = cc.providers;
     policy.models = cc.models;
+    policy.jwt_subject = cc.jwt_subject;
+    policy.jwt_claims = cc.jwt_claims;
     if (cfg.gateway.auth.mode == config::AuthMode::kToken) {
       for (const config::SecretInput& in : cc.tokens) {
         crypto::Sha256Digest digest;
@@ -344,10 +346,11 @@ Result<BuildResult> BuildSnapshot(std::shared_ptr<const config::Config> cfg, con
   // Gateway access.
   snap->access.mode = auth.mode;
   if (auth.mode == config::AuthMode::kJwt) {
-    return Error::Make(ErrorCode::kAuthModeUnsupported,
-                       "gateway.auth.mode = \"jwt\" is not implemented in this version; use "
-                       "\"token\" or \"trusted-proxy\"",
-                       "gateway.auth.mode");
+    access::JwtPolicy& jwt = snap->access.jwt;
+    jwt.rules = crypto::JwtRules{auth.jwt.issuer, auth.jwt.audience, auth.jwt.subject,
+                                 auth.jwt.leeway.count() / 1000};
+    jwt.keys = options.jwks;
+    jwt.id = access::NewJwtPolicyId();
   }
   if (auth.mode == config::AuthMode::kTrustedProxy) {
     auto policy = access::BuildTrustedProxyPolicy(auth.trusted_proxy);

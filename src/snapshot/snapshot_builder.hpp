@@ -44,6 +44,8 @@ struct BuildOptions {
   bool require_token = true;  // CLI reports: a missing token is a finding, not a failure
   bool report = false;        // CLI reports: a broken provider is shown, not fatal
   std::int64_t now_ms = 0;
+  // jwt mode: the issuer's key set, owned by the control plane (null in CLI reports).
+  std::shared_ptr<access::JwksStore> jwks;
 };
 
 struct BuildResult {

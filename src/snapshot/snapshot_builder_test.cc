@@ -420,6 +420,48 @@ providers = ["mock"]
   EXPECT_EQ(callers[0].providers, std::vector<std::string>{"mock"});
 }
 
+TEST(BuildSnapshot, JwtModeCarriesTheRulesTheKeyStoreAndTheCallersClaims) {
+  Fixture f;
+  f.env.Set("MOCK_API_KEY", "k1");
+  Result<config::Config> c = config::ParseConfig(std::string(kMock) + R"(
+[gateway.auth]
+mode = "jwt"
+[gateway.auth.jwt]
+issuer = "https://token.actions.githubusercontent.com"
+audience = "warden"
+subject = "repo:acme/*"
+leeway = "30s"
+[callers.deploy]
+jwt_subject = "repo:acme/app:*"
+jwt_claims = { workflow = "deploy*" }
+)",
+                                                 "/tmp/warden-test.toml", f.env);
+  ASSERT_TRUE(c.has_value()) << c.error().ToString();
+  BuildOptions opts;
+  opts.now_ms = kNowMs;
+  opts.jwks = std::make_shared<access::JwksStore>();
+  auto cfg = std::make_shared<const config::Config>(*c);
+  auto first = BuildSnapshot(cfg, f.env, f.key_states, f.federated, opts, 1);
+  ASSERT_TRUE(first.has_value()) << first.error().ToString();
+  const access::AccessPolicy& a = first->snapshot->access;
+  EXPECT_EQ(a.mode, config::AuthMode::kJwt);
+  EXPECT_EQ(a.jwt.rules.issuer, "https://token.actions.githubusercontent.com");
+  EXPECT_EQ(a.jwt.rules.audience, "warden");
+  EXPECT_EQ(a.jwt.rules.subject, "repo:acme/*");
+  EXPECT_EQ(a.jwt.rules.leeway_s, 30);
+  EXPECT_EQ(a.jwt.keys, opts.jwks);
+  EXPECT_TRUE(a.token.Reveal().empty());  // no gateway token in jwt mode
+  ASSERT_EQ(a.callers.size(), 1u);
+  EXPECT_EQ(a.callers[0].jwt_subject, "repo:acme/app:*");
+  ASSERT_EQ(a.callers[0].jwt_claims.size(), 1u);
+  EXPECT_EQ(a.callers[0].jwt_claims[0].second, "deploy*");
+  // Each build gets its own policy id, so cached verdicts never outlive a reload.
+  auto second = BuildSnapshot(cfg, f.env, f.key_states, f.federated, opts, 2);
+  ASSERT_TRUE(second.has_value());
+  EXPECT_NE(a.jwt.id, 0u);
+  EXPECT_NE(second->snapshot->access.jwt.id, a.jwt.id);
+}
+
 TEST(BuildSnapshot, TheSameResolvedTokenOnTwoCallersIsRefusedWithoutItsValue) {
   Fixture f;
   f.env.Set("A_TOKEN", "shared-secret-token");

@@ -7,19 +7,26 @@
 // "header.<payload>.sig", so the fuzzer reaches the JSON/claims logic without having to learn
 // base64); and as bytes for base64url round trips. Both tokens also go through
 // LoadFederatedToken as a literal `token`.
+// The verifier (src/crypto/jwt_verify.*, src/access/jwt_auth.*): the input as a token against a
+// fixed key set (it must never verify: the fuzzer cannot forge a signature), and the input as a
+// payload properly signed with a fixed Ed25519 test key, so the claims checks run on it.
 // Invariants: no crash/UB/leak; Decode(Encode(x)) == x; Encode output is unpadded base64url;
 // a decoded string has size n*3/4 (rounded down) of its unpadded input; a loaded federated token
-// expires at exp * 1000 and after `now`.
+// expires at exp * 1000 and after `now`; an unsigned or forged token never verifies; a verified
+// payload carries the configured iss and aud and an exp not before now - leeway.
 #include <boost/json.hpp>
 #include <cctype>
 #include <cstdint>
 #include <limits>
 #include <string>
 
+#include "access/jwt_auth.hpp"
 #include "base/environment.hpp"
 #include "config/config.hpp"
 #include "crypto/crypto.hpp"
 #include "crypto/jwt.hpp"
+#include "crypto/jwt_test_signer.hpp"
+#include "crypto/jwt_verify.hpp"
 #include "fuzz_util.hpp"
 #include "snapshot/snapshot_builder.hpp"
 
@@ -92,6 +99,57 @@ void CheckToken(std::string_view token) {
   }
 }
 
+const crypto::testing::TestSigner& Signer() {
+  static const auto* signer = new crypto::testing::TestSigner(crypto::testing::TestSigner::Ed());
+  return *signer;
+}
+
+const crypto::JwkSet& Keys() {
+  static const auto* keys = [] {
+    auto parsed = crypto::ParseJwks("{\"keys\":[" + crypto::testing::TestSigner::Rsa().Jwk("rsa") +
+                                    "," + crypto::testing::TestSigner::Ec().Jwk("ec") + "," +
+                                    Signer().Jwk("ed") + "]}");
+    return new crypto::JwkSet(std::move(*parsed));
+  }();
+  return *keys;
+}
+
+const crypto::JwtRules kRules{"https://issuer.test", "warden", "", 60};
+
+void CheckVerifier(std::string_view input) {
+  constexpr std::int64_t kNowS = kNowMs / 1000;
+  // The input as a token: nothing the fuzzer writes carries a valid signature.
+  crypto::JwtVerdict forged = crypto::VerifyJwt(input, Keys(), kRules, kNowS);
+  FUZZ_CHECK(forged.failure.has_value(), "an unsigned token verified");
+  FUZZ_CHECK(!crypto::JwtFailureCode(*forged.failure).empty(), "a failure without a code");
+  // And as a JWKS document.
+  (void)crypto::ParseJwks(input);
+  // The input as the claims of a properly signed token.
+  const std::string token = Signer().Token("ed", input);
+  crypto::JwtVerdict v = crypto::VerifyJwt(token, Keys(), kRules, kNowS);
+  if (!v.failure) {
+    const auto* iss = v.jwt.claims.if_contains("iss");
+    FUZZ_CHECK(iss && iss->is_string() && iss->get_string() == kRules.issuer, "wrong iss verified");
+    FUZZ_CHECK(v.jwt.exp_s + kRules.leeway_s > kNowS, "an expired token verified");
+    FUZZ_CHECK(v.jwt.claims.contains("aud"), "a token without aud verified");
+  }
+  // jwt mode's admission, with the verdict cache.
+  static const auto* policy = [] {
+    auto* p = new warden::access::AccessPolicy();
+    p->mode = warden::config::AuthMode::kJwt;
+    p->jwt.rules = kRules;
+    p->jwt.keys = std::make_shared<warden::access::JwksStore>();
+    p->jwt.keys->Publish(std::make_shared<const crypto::JwkSet>(Keys()), "fuzz", kNowMs);
+    p->jwt.id = warden::access::NewJwtPolicyId();
+    return p;
+  }();
+  auto first = warden::access::AuthenticateJwt(*policy, "Bearer " + token, "", kNowMs);
+  auto again = warden::access::AuthenticateJwt(*policy, "", token, kNowMs);
+  FUZZ_CHECK((first.decision.outcome == warden::access::AuthOutcome::kAllowed) == !v.failure,
+             "admission disagrees with the verifier");
+  FUZZ_CHECK(first.decision.outcome == again.decision.outcome, "a cached verdict differs");
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -113,5 +171,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
   CheckToken(input);                                       // the input as a token
   CheckToken("eyJhbGciOiJub25lIn0." + encoded + ".c2ln");  // the input as a payload
+  if (size <= crypto::kMaxJwtBytes) CheckVerifier(input);
   return 0;
 }
