@@ -1,8 +1,10 @@
 #include "access/failed_auth_limiter.hpp"
 
 #include <algorithm>
+#include <cstring>
 
 #include "base/client_key.hpp"
+#include "crypto/crypto.hpp"
 
 namespace warden::access {
 
@@ -30,7 +32,23 @@ std::int64_t FailedAuthLimiter::LockedForMs(const std::string& address) {
   return left;
 }
 
-FailureOutcome FailedAuthLimiter::RecordFailure(const std::string& address) {
+std::uint64_t FailedAuthLimiter::Fingerprint(std::initializer_list<std::string_view> parts) {
+  static const std::string salt = crypto::RandomBytes(32);
+  std::string input = salt;
+  for (std::string_view part : parts) {
+    // Length-prefixed, so ("ab", "") and ("a", "b") differ.
+    const std::uint64_t size = part.size();
+    input.append(reinterpret_cast<const char*>(&size), sizeof size);
+    input.append(part);
+  }
+  const auto digest = crypto::Sha256(input);
+  std::uint64_t out = 0;
+  std::memcpy(&out, digest.data(), sizeof out);
+  return out;
+}
+
+FailureOutcome FailedAuthLimiter::RecordFailure(const std::string& address,
+                                                std::uint64_t credential) {
   const std::string key = KeyOf(address);
   const std::int64_t now_ms = clock_.NowMs();
   std::lock_guard lock(mu_);
@@ -62,10 +80,17 @@ FailureOutcome FailedAuthLimiter::RecordFailure(const std::string& address) {
   Entry& e = it->second;
   e.last_failure_ms = now_ms;
   const std::int64_t window_start = now_ms - cfg_.window.count();
-  auto in_window = std::find_if(e.failures.begin(), e.failures.end(),
-                                [window_start](std::int64_t t) { return t > window_start; });
+  auto in_window =
+      std::find_if(e.failures.begin(), e.failures.end(),
+                   [window_start](const Failure& f) { return f.at_ms > window_start; });
   e.failures.erase(e.failures.begin(), in_window);
-  e.failures.push_back(now_ms);
+  if (std::any_of(e.failures.begin(), e.failures.end(),
+                  [credential](const Failure& f) { return f.credential == credential; })) {
+    out.repeated = true;
+    PublishSizeLocked();
+    return out;
+  }
+  e.failures.push_back(Failure{now_ms, credential});
   const std::size_t max_attempts = static_cast<std::size_t>(std::max(1, cfg_.max_attempts));
   if (e.failures.size() >= max_attempts) {
     e.locked_until_ms = now_ms + cfg_.lockout.count();

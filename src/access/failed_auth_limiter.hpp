@@ -6,6 +6,11 @@
 // per address would give it unlimited guesses); an IPv4-mapped IPv6 address counts as IPv4.
 // Missing credentials do not count; loopback addresses are exempt when configured (default).
 // A success clears the client's failures.
+// Each failure carries a fingerprint of the credential presented (Fingerprint: a salted SHA-256,
+// 64 bits, the salt random per process, so it reveals nothing of the value): the same wrong
+// credential presented again within the window counts once. An SDK or agent CLI retrying with a
+// stale token (Codex retries a 401 ten times) does not lock its host out; guessing needs a new
+// credential per attempt, and each one counts.
 //
 // Memory and time are bounded: at most kMaxEntries clients are tracked, each with at most
 // max_attempts failure times, and no call scans the table (each does O(1) amortised work, and
@@ -29,9 +34,11 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <initializer_list>
 #include <list>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -44,6 +51,7 @@ struct FailureOutcome {
   std::int64_t lockout_ms = 0;  // > 0: this failure started a lockout of that length
   bool tracked = true;  // false: the table is full of running lockouts; the failure is not counted
   bool first_untracked = false;  // the first untracked failure since the table last had room
+  bool repeated = false;  // the same credential already failed in the window: not counted again
 };
 
 class FailedAuthLimiter {
@@ -60,8 +68,11 @@ class FailedAuthLimiter {
   std::string KeyOf(const std::string& address) const;
   // Milliseconds of lockout left for the client of `address` (0 = not locked).
   std::int64_t LockedForMs(const std::string& address);
-  // Records a wrong credential from `address`.
-  FailureOutcome RecordFailure(const std::string& address);
+  // Records a wrong credential from `address`; `credential` is Fingerprint() of what it presented.
+  FailureOutcome RecordFailure(const std::string& address, std::uint64_t credential);
+  // A salted 64-bit digest of the parts of a presented credential (e.g. Authorization and
+  // x-api-key), for RecordFailure. Equal parts give equal fingerprints within one process.
+  static std::uint64_t Fingerprint(std::initializer_list<std::string_view> parts);
   void RecordSuccess(const std::string& address);
 
   std::size_t SizeForTest();
@@ -70,8 +81,12 @@ class FailedAuthLimiter {
 
  private:
   using Order = std::list<std::string>;  // keys, in LRU order (active_) or lockout order (locked_)
+  struct Failure {
+    std::int64_t at_ms = 0;
+    std::uint64_t credential = 0;  // Fingerprint() of what was presented
+  };
   struct Entry {
-    std::vector<std::int64_t> failures;  // inside the window, oldest first; ≤ max_attempts
+    std::vector<Failure> failures;  // inside the window, oldest first; ≤ max_attempts
     std::int64_t last_failure_ms = 0;
     std::int64_t locked_until_ms = 0;  // > 0: locked, and `position` is in locked_
     Order::iterator position;          // in active_ or locked_

@@ -22,9 +22,10 @@ struct Limiter {
   std::int64_t FailAt(const std::string& addr, std::int64_t t) {
     return OutcomeAt(addr, t).lockout_ms;
   }
-  FailureOutcome OutcomeAt(const std::string& addr, std::int64_t t) {
+  // Each failure presents a different credential (a guess), unless `credential` is given.
+  FailureOutcome OutcomeAt(const std::string& addr, std::int64_t t, std::uint64_t credential = 0) {
     clock.Set(t);
-    return limiter.RecordFailure(addr);
+    return limiter.RecordFailure(addr, credential != 0 ? credential : ++guesses);
   }
   std::int64_t LockedAt(const std::string& addr, std::int64_t t) {
     clock.Set(t);
@@ -37,6 +38,7 @@ struct Limiter {
 
   FakeClock clock{kT0};
   FailedAuthLimiter limiter;
+  std::uint64_t guesses = 1'000'000;
 };
 
 // `n` failures one millisecond apart starting at `start`; returns the last RecordFailure result.
@@ -305,6 +307,42 @@ TEST(FailedAuthLimiter, FailuresDuringALockoutDoNotExtendIt) {
   EXPECT_EQ(l.LockedAt(kAddr, kT0 + 9 + kLockoutMs), 0);
   // After it, the count starts from zero.
   EXPECT_EQ(Fail(l, kAddr, 9, kT0 + 9 + kLockoutMs), 0);
+}
+
+}  // namespace
+}  // namespace warden::access
+
+namespace warden::access {
+namespace {
+
+TEST(FailedAuthLimiter, TheSameWrongCredentialRetriedCountsOnce) {
+  Limiter l;
+  const std::uint64_t stale = FailedAuthLimiter::Fingerprint({"Bearer stale-token", ""});
+  for (int i = 0; i < 50; ++i) {
+    const FailureOutcome o = l.OutcomeAt(kAddr, kT0 + i, stale);
+    EXPECT_EQ(o.lockout_ms, 0);
+    EXPECT_EQ(o.repeated, i > 0) << i;
+  }
+  EXPECT_EQ(l.LockedAt(kAddr, kT0 + 50), 0);
+  // Guesses still count: 9 new credentials after the stale one lock the client out.
+  EXPECT_EQ(Fail(l, kAddr, 8, kT0 + 100), 0);
+  EXPECT_EQ(l.FailAt(kAddr, kT0 + 108), kLockoutMs);
+}
+
+TEST(FailedAuthLimiter, ARepeatCountsAgainOnceItsFirstFailureLeftTheWindow) {
+  Limiter l;
+  const std::uint64_t stale = FailedAuthLimiter::Fingerprint({"Bearer stale-token", ""});
+  EXPECT_FALSE(l.OutcomeAt(kAddr, kT0, stale).repeated);
+  EXPECT_TRUE(l.OutcomeAt(kAddr, kT0 + kWindowMs - 1, stale).repeated);
+  EXPECT_FALSE(l.OutcomeAt(kAddr, kT0 + kWindowMs + 1, stale).repeated);
+}
+
+TEST(FailedAuthLimiter, FingerprintsSeparateTheParts) {
+  using F = FailedAuthLimiter;
+  EXPECT_EQ(F::Fingerprint({"Bearer a", "k"}), F::Fingerprint({"Bearer a", "k"}));
+  EXPECT_NE(F::Fingerprint({"Bearer a", "k"}), F::Fingerprint({"Bearer a", "j"}));
+  EXPECT_NE(F::Fingerprint({"ab", ""}), F::Fingerprint({"a", "b"}));
+  EXPECT_NE(F::Fingerprint({"", "x"}), F::Fingerprint({"x", ""}));
 }
 
 }  // namespace

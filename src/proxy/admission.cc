@@ -111,12 +111,25 @@ Gate CheckCaller(const ClientContext& c, const snapshot::Snapshot& snap,
   return gate;
 }
 
+// What the caller presented, as one fingerprint for the limiter: the credential headers, and in
+// trusted-proxy mode the asserted user (an untrusted peer forging identities).
+std::uint64_t PresentedCredential(const snapshot::Snapshot& snap, const RequestHeader& header) {
+  std::string_view user;
+  if (snap.access.mode == config::AuthMode::kTrustedProxy) {
+    user = header[snap.access.trusted_proxy.user_header];
+  }
+  return access::FailedAuthLimiter::Fingerprint(
+      {header[bhttp::field::authorization], header["x-api-key"], user});
+}
+
 // Counts the failure; a wrong credential (not a missing one) from a non-exempt peer counts
-// towards its lockout.
-void RecordAuthFailure(ClientContext& c, const Gate& gate) {
+// towards its lockout, once per distinct credential in the window.
+void RecordAuthFailure(ClientContext& c, const snapshot::Snapshot& snap,
+                       const RequestHeader& header, const Gate& gate) {
   c.gw.metrics.CountAuthFailure(gate.decision.code);
   if (gate.decision.outcome != access::AuthOutcome::kWrong || gate.exempt) return;
-  const access::FailureOutcome outcome = c.gw.limiter.RecordFailure(gate.limiter_address);
+  const access::FailureOutcome outcome =
+      c.gw.limiter.RecordFailure(gate.limiter_address, PresentedCredential(snap, header));
   if (outcome.lockout_ms > 0) {
     spdlog::warn("locking out {} for {}s after repeated invalid credentials",
                  c.gw.limiter.KeyOf(gate.limiter_address), CeilSeconds(outcome.lockout_ms));
@@ -160,7 +173,7 @@ net::Task<Verdict> Admit(ClientContext& c, const snapshot::Snapshot& snap,
     }
     co_return Verdict{true, std::move(gate.caller)};
   }
-  RecordAuthFailure(c, gate);
+  RecordAuthFailure(c, snap, header, gate);
   Reply reply = AuthRejectedReply(gate.decision);
   CountAdmissionRejection(c, route.name, reply.status);
   LogAuthRejection(c, std::string_view(header.method_string()), path, reply.status,

@@ -78,7 +78,7 @@ describe('token from WARDEN_GATEWAY_TOKEN', () => {
   });
 
   test('loopback callers are exempt from the limiter by default', async () => {
-    for (let i = 0; i < 15; i++) assert.equal((await chat(w.url, { authorization: 'Bearer bad' })).status, 401);
+    for (let i = 0; i < 15; i++) assert.equal((await chat(w.url, { authorization: `Bearer bad-${i}` })).status, 401);
     assert.equal((await chat(w.url, AUTH)).status, 200);
   });
 
@@ -187,15 +187,24 @@ describe('failed-auth limiter (exempt_loopback = false)', () => {
   });
 
   test('a success in between resets the count', async () => {
-    for (let i = 0; i < 2; i++) assert.equal((await chat(w.url, { authorization: 'Bearer bad' })).status, 401);
+    for (let i = 0; i < 2; i++) assert.equal((await chat(w.url, { authorization: `Bearer bad-${i}` })).status, 401);
     assert.equal((await chat(w.url, AUTH)).status, 200);
-    for (let i = 0; i < 2; i++) assert.equal((await chat(w.url, { authorization: 'Bearer bad' })).status, 401);
+    for (let i = 0; i < 2; i++) assert.equal((await chat(w.url, { authorization: `Bearer bad-${i}` })).status, 401);
     assert.equal((await chat(w.url, AUTH)).status, 200, 'not locked: the success reset the count');
   });
 
-  test('max_attempts wrong tokens → 429 auth_locked_out with Retry-After, even for the right token; lifted after lockout', async () => {
+  test('the same wrong token retried (an SDK or agent with a stale token) counts once: no lockout', async () => {
+    for (let i = 0; i < 8; i++) {
+      const r = await chat(w.url, { authorization: 'Bearer stale-token' });
+      assert.equal(r.status, 401);
+      assertOpenAiError(r.text, 'invalid_credentials');
+    }
+    assert.equal((await chat(w.url, AUTH)).status, 200, 'not locked out by retries of one token');
+  });
+
+  test('max_attempts different wrong tokens → 429 auth_locked_out with Retry-After, even for the right token; lifted after lockout', async () => {
     for (let i = 0; i < 3; i++) {
-      const r = await chat(w.url, { authorization: 'Bearer bad' });
+      const r = await chat(w.url, { authorization: `Bearer bad-${i}` });
       assert.equal(r.status, 401);
       assertOpenAiError(r.text, 'invalid_credentials');
     }
@@ -215,7 +224,7 @@ describe('failed-auth limiter (exempt_loopback = false)', () => {
   });
 
   test('the lockout is logged with the address, without the offered token', async () => {
-    assert.ok(!w.output().includes('Bearer bad'));
+    assert.ok(!w.output().includes('Bearer bad') && !w.output().includes('bad-0'));
     assert.match(w.output(), /locking out 127\.0\.0\.1/);
     // Requests refused during the lockout are in the access log too (an operator sees the flood).
     assert.match(w.output(), /access POST \/v1\/chat\/completions 429 auth=auth_locked_out peer=127\.0\.0\.1/);
@@ -239,7 +248,7 @@ describe('failed-auth limiter over IPv6 (exempt_loopback = false)', () => {
       });
       try {
         assert.match(w.url, /\[::1\]/);
-        for (let i = 0; i < 3; i++) assert.equal((await chat(w.url, { authorization: 'Bearer bad' })).status, 401);
+        for (let i = 0; i < 3; i++) assert.equal((await chat(w.url, { authorization: `Bearer bad-${i}` })).status, 401);
         const r = await chat(w.url, AUTH);
         assert.equal(r.status, 429, r.text);
         assertOpenAiError(r.text, 'auth_locked_out');

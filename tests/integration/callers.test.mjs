@@ -125,7 +125,7 @@ describe('token mode with [callers]', () => {
   // Last: it locks the loopback client out.
   test('a wrong token → 401 and counts towards the failed-auth lockout', async () => {
     for (let i = 0; i < 3; i++) {
-      const r = await chat(w, bearer('not-a-caller-token'));
+      const r = await chat(w, bearer(`not-a-caller-token-${i}`));
       assert.equal(r.status, 401);
       assertOpenAiError(r.text, 'invalid_credentials');
     }
