@@ -122,12 +122,14 @@ describe('websocket relay', { skip }, () => {
 
   test('a message over max_message_bytes closes the caller with 1009 and the provider too', async () => {
     await mock.reset();
+    // wsClosed counts every session since the mock started (reset does not clear it).
+    const closedBefore = (await mock.stats()).wsClosed;
     const { ws } = await connect(w);
     const gone = closed(ws);
     ws.send('x'.repeat(5000));
     const { code } = await gone;
     assert.equal(code, 1009);
-    await mock.waitStats('wsClosed', 2);
+    await mock.waitStats('wsClosed', closedBefore + 1);
     const sessions = await wsSessions(mock);
     assert.deepEqual(sessions[0].messages, [], 'the oversized message was not relayed');
     assert.equal(sessions[0].close.code, 1001);
