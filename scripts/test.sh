@@ -51,6 +51,7 @@ fi
 if [ "${WARDEN_SKIP_BENCH:-0}" != 1 ]; then
   echo "== benchmark smoke run"
   WARDEN_BIN=build/release/warden bench/run.sh --smoke
+  WARDEN_BIN=build/release/warden bench/auth_modes.sh --smoke
 fi
 if [ "${WARDEN_SKIP_SOAK:-0}" != 1 ]; then
   echo "== soak, short (20 s)"
