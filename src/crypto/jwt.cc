@@ -33,7 +33,7 @@ std::optional<std::int64_t> NumericDate(const boost::json::value& v) {
 
 }  // namespace
 
-Result<JwtClaims> DecodeJwtClaims(std::string_view token) {
+Result<boost::json::object> DecodeJwtPayload(std::string_view token) {
   auto first = token.find('.');
   auto second = first == std::string_view::npos ? first : token.find('.', first + 1);
   if (first == std::string_view::npos || second == std::string_view::npos ||
@@ -47,7 +47,13 @@ Result<JwtClaims> DecodeJwtClaims(std::string_view token) {
   boost::json::value doc = boost::json::parse(*payload, ec);
   if (ec || !doc.is_object())
     return Error::Make(ErrorCode::kJwtMalformed, "JWT payload is not a JSON object");
-  const auto& obj = doc.get_object();
+  return std::move(doc.get_object());
+}
+
+Result<JwtClaims> DecodeJwtClaims(std::string_view token) {
+  auto payload = DecodeJwtPayload(token);
+  if (!payload) return payload.error();
+  const auto& obj = *payload;
   JwtClaims claims;
   const auto* exp = obj.if_contains("exp");
   auto exp_value = exp ? NumericDate(*exp) : std::nullopt;

@@ -9,6 +9,8 @@
 #include <cstdint>
 #include <string_view>
 
+#include <boost/json/object.hpp>
+
 #include "base/result.hpp"
 
 namespace warden::crypto {
@@ -24,5 +26,9 @@ struct JwtClaims {
 // Errors: JWT_MALFORMED (not three base64url parts / payload not a JSON object / exp outside
 // 0..kMaxNumericDate), JWT_NO_EXP (no numeric `exp`).
 Result<JwtClaims> DecodeJwtClaims(std::string_view token);
+
+// The whole claims object of an unverified JWT (for labels such as `email`, `sub` or an account
+// id, never for a decision about who is calling). JWT_MALFORMED as above; no `exp` required.
+Result<boost::json::object> DecodeJwtPayload(std::string_view token);
 
 }  // namespace warden::crypto
