@@ -155,6 +155,34 @@ describe('warden auth login', () => {
     assert.equal(fs.existsSync(ctx.store), false);
   });
 
+  test('a code the token endpoint refuses: the login fails and nothing is stored', async () => {
+    const ctx = await setup();
+    const cli = login(ctx, ['--timeout', '20s']);
+    await cli.waitFor(URL_RE);
+    cli.write('code-never-issued\n'); // a bare code: no state to check, the server decides
+    const r = await cli.done;
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /OAUTH_INVALID_GRANT/);
+    assert.equal(fs.existsSync(ctx.store), false);
+  });
+
+  test('the token endpoint down at the exchange: the login fails and nothing is stored', async () => {
+    const ctx = await setup();
+    const cli = login(ctx, ['--timeout', '20s']);
+    const [, url] = await cli.waitFor(URL_RE);
+    const callback = await authorize(url);
+    server.mode = 'garbage';
+    try {
+      cli.write(`${callback.toString()}\n`);
+      const r = await cli.done;
+      assert.equal(r.code, 1);
+      assert.match(r.stderr, /OAUTH_ERROR/);
+      assert.equal(fs.existsSync(ctx.store), false);
+    } finally {
+      server.mode = 'ok';
+    }
+  });
+
   test('no callback and no paste: timeout with the paste hint; nothing stored', async () => {
     const ctx = await setup();
     const cli = login(ctx, ['--timeout', '1s']);
