@@ -254,6 +254,26 @@ describe('warden auth refresh', () => {
     }
   });
 
+  test('a live peer\'s fresh pending record is waited on, then its token reused (no grant)', async () => {
+    const ctx = await setup();
+    const rt = plant(ctx, { refreshPending: { by: 'peer-host:77:alive', since: Date.now() } });
+    const waiting = refresh(ctx);
+    // The peer finishes: its new token lands and its record goes (as its commit would do). No
+    // event says the CLI has read the store and is polling; 400 ms is ~40x its start-up time.
+    await new Promise((r) => setTimeout(r, 400));
+    const doc = readStore(ctx);
+    const p = doc.profiles['codex:default'];
+    delete p.refreshPending;
+    p.access = 'at-peer-new';
+    p.refresh = server.newRefreshToken();
+    writeFile(ctx.store, JSON.stringify(doc), 0o600);
+    const r = await waiting;
+    assert.equal(r.code, 0, r.out);
+    assert.match(r.stdout, /^reused/m);
+    assert.equal(server.spent.get(rt), undefined, 'the waiting process spent nothing');
+    assert.equal(readStore(ctx).profiles['codex:default'].access, 'at-peer-new');
+  });
+
   test('a pending record left by a dead peer is taken over after the bound', async () => {
     const ctx = await setup();
     const rt = plant(ctx, { refreshPending: { by: 'gone-host:4242:dead', since: Date.now() - 120_000 } });
