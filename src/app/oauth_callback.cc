@@ -44,9 +44,37 @@ struct Page {
   std::optional<Result<creds::AuthorizationReply>> done;  // set: the wait is over
 };
 
+// The text of a page, escaped: a message may quote a parameter from the request.
+std::string Escape(std::string_view text) {
+  std::string out;
+  for (char c : text) {
+    switch (c) {
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '&':
+        out += "&amp;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
+      default:
+        out += c;
+    }
+  }
+  return out;
+}
+
 std::string Html(const std::string& title, const std::string& text) {
-  return "<!doctype html><html><head><meta charset=\"utf-8\"><title>warden: " + title +
-         "</title></head><body><h1>" + title + "</h1><p>" + text + "</p></body></html>\n";
+  return "<!doctype html><html><head><meta charset=\"utf-8\"><title>warden: " + Escape(title) +
+         "</title></head><body><h1>" + Escape(title) + "</h1><p>" + Escape(text) +
+         "</p></body></html>\n";
 }
 
 // What one callback request gets, and whether it ends the wait.

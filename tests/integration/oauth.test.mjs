@@ -141,6 +141,23 @@ describe('warden auth login', () => {
     assert.equal(r.code, 0, r.out);
   });
 
+  test('the provider\'s error ends the login; the page escapes what the request carried', async () => {
+    const ctx = await setup();
+    const cli = login(ctx, ['--timeout', '20s']);
+    const [, url] = await cli.waitFor(URL_RE);
+    const callback = await authorize(url);
+    callback.searchParams.delete('code');
+    callback.searchParams.set('error', '<script>x</script>');
+    const page = await get(callback.toString());
+    assert.equal(page.status, 400);
+    assert.ok(!page.body.includes('<script>'), page.body);
+    assert.match(page.body, /&lt;script&gt;/);
+    const r = await cli.done;
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /OAUTH_CALLBACK_INVALID.*refused the login/);
+    assert.equal(fs.existsSync(ctx.store), false);
+  });
+
   test('a callback without a code ends the login with an error; nothing stored', async () => {
     const ctx = await setup();
     const cli = login(ctx, ['--timeout', '20s']);
