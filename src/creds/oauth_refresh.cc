@@ -235,8 +235,12 @@ RefreshCommit DecideRefreshCommit(const Profile& current, std::string_view owner
 
 Result<Profile> ApplyRefreshSuccess(const Profile& current, const OAuthTokens& tokens,
                                     std::int64_t now_ms) {
-  if (!current.account_id.empty() && !tokens.account_id.empty() &&
-      current.account_id != tokens.account_id) {
+  const json::value* sub = current.extra.if_contains(kSubjectField);
+  const bool other_subject = sub != nullptr && sub->is_string() && !tokens.subject.empty() &&
+                             sub->get_string() != tokens.subject;
+  const bool other_account = !current.account_id.empty() && !tokens.account_id.empty() &&
+                             current.account_id != tokens.account_id;
+  if (other_account || other_subject) {
     return Error::Make(ErrorCode::kOAuthAccountMismatch,
                        "profile " + current.id +
                            ": the token endpoint answered for another account; the answer was "

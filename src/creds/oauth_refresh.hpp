@@ -91,7 +91,7 @@ RefreshCommit DecideRefreshCommit(const Profile& current, std::string_view owner
 
 // The profile after a successful refresh at `now_ms`: the new tokens (the refresh token kept
 // when none was sent), issuedAt, pending/backoff/needsLogin cleared. OAUTH_ACCOUNT_MISMATCH
-// when the response names an account other than the profile's.
+// when the response names an account (accountId) or subject (`sub`) other than the profile's.
 [[nodiscard]] Result<Profile> ApplyRefreshSuccess(const Profile& current, const OAuthTokens& tokens,
                                                   std::int64_t now_ms);
 // The profile after a failed refresh: pending cleared; invalid_grant → needsLogin; anything

@@ -103,6 +103,17 @@ TEST(FenceApply, SuccessRotatesAndClearsTheBookkeeping) {
   auto other = ApplyRefreshSuccess(p, t, kNow);
   ASSERT_FALSE(other);
   EXPECT_EQ(other.error().code, ErrorCode::kOAuthAccountMismatch);
+  // The same account id but another subject (or no account id at all) is refused too.
+  t.account_id = "acct-1";
+  t.subject = "user-2";
+  p.extra[kSubjectField] = "user-1";
+  auto other_sub = ApplyRefreshSuccess(p, t, kNow);
+  ASSERT_FALSE(other_sub);
+  EXPECT_EQ(other_sub.error().code, ErrorCode::kOAuthAccountMismatch);
+  t.subject = "user-1";
+  auto same = ApplyRefreshSuccess(p, t, kNow);
+  ASSERT_TRUE(same);
+  EXPECT_EQ(same->extra.at(kSubjectField), "user-1");
 }
 
 TEST(FenceApply, FailuresKeepTheToken) {

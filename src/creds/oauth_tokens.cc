@@ -90,6 +90,7 @@ void ReadIdentity(std::string_view jwt, OAuthTokens& t) {
   if (t.account_id.size() > 256 || !secrets::CheckHeaderValue(t.account_id, "accountId")) {
     t.account_id.clear();
   }
+  if (t.subject.size() > 256 || !secrets::CheckHeaderValue(t.subject, "sub")) t.subject.clear();
 }
 
 }  // namespace
@@ -146,6 +147,7 @@ Profile ProfileFromTokens(const std::string& id, const OAuthTokens& tokens, std:
   p.expires_ms = now_ms + tokens.expires_in_s * 1000;
   if (!tokens.account_id.empty()) p.account_id = tokens.account_id;
   if (!tokens.email.empty()) p.email = tokens.email;
+  if (!tokens.subject.empty()) p.extra[kSubjectField] = tokens.subject;
   return p;
 }
 

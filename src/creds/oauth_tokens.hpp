@@ -35,6 +35,10 @@ struct OAuthTokens {
 // `status` is the HTTP status; `body` the response body.
 [[nodiscard]] Result<OAuthTokens> ParseTokenResponse(int status, std::string_view body);
 
+// Where a profile keeps the `sub` claim of its login (beside the schema's fields; other tools
+// keep it as an unknown field), so a refresh answered for another subject is refused.
+inline constexpr const char* kSubjectField = "sub";
+
 // The oauth profile `id` the tokens make, issued at `now_ms`. `previous` (a profile being
 // refreshed) supplies the refresh token when none was sent, and the account and email when the
 // response names none; its unknown fields are kept (but not the refresh bookkeeping).
