@@ -119,6 +119,12 @@ class Doctor {
             "profile " + id + " has expired; " +
                 (health.needs_login ? "log in again, or `warden auth import` a fresh login"
                                     : "it will be refreshed when warden next uses it"));
+      } else if (health.needs_login) {
+        Add("PROFILE_NEEDS_LOGIN", id,
+            "profile " + id +
+                ": its refresh token was refused (invalid_grant); it works until it expires, then "
+                "run `warden auth login --provider " +
+                p.provider + "`");
       } else if (health.expiry == creds::ProfileExpiry::kExpiring) {
         Add("PROFILE_EXPIRING", id, "profile " + id + " expires soon; renew it before it does");
       }

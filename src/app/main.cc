@@ -19,12 +19,16 @@ struct AuthCli {
   warden::app::AuthLogoutOptions logout;
   warden::app::AuthOrderOptions order;
   warden::app::AuthImportOptions import_options;
+  warden::app::AuthLoginOptions login;
+  warden::app::AuthRefreshOptions refresh;
   CLI::App* paste_cmd = nullptr;
   CLI::App* list_cmd = nullptr;
   CLI::App* logout_cmd = nullptr;
   CLI::App* order_get_cmd = nullptr;
   CLI::App* order_set_cmd = nullptr;
   CLI::App* import_cmd = nullptr;
+  CLI::App* login_cmd = nullptr;
+  CLI::App* refresh_cmd = nullptr;
 
   // The exit code of the verb that was parsed; nullopt when none of them was.
   std::optional<int> Run(const warden::app::CommonOptions& common) const {
@@ -34,6 +38,8 @@ struct AuthCli {
     if (order_get_cmd->parsed()) return warden::app::RunAuthOrderGet(order);
     if (order_set_cmd->parsed()) return warden::app::RunAuthOrderSet(order);
     if (import_cmd->parsed()) return warden::app::RunAuthImport(import_options);
+    if (login_cmd->parsed()) return warden::app::RunAuthLogin(common, login);
+    if (refresh_cmd->parsed()) return warden::app::RunAuthRefresh(common, refresh);
     return std::nullopt;
   }
 };
@@ -80,6 +86,23 @@ void AddAuthCommands(CLI::App& app, const std::function<void(CLI::App*)>& add_co
                            "show what would be imported; change nothing");
   cli.import_cmd->add_flag("--replace", cli.import_options.replace,
                            "overwrite a different credential already stored under the same id");
+
+  cli.login_cmd = auth_cmd->add_subcommand(
+      "login", "log in with OAuth (PKCE) and store the tokens as profile PROVIDER:NAME");
+  add_common(cli.login_cmd);
+  cli.login_cmd->add_option("--provider", cli.login.provider, "provider id, as in [providers.ID]")
+      ->required();
+  cli.login_cmd->add_option("--profile", cli.login.profile, "profile name (default: default)");
+  cli.login_cmd->add_flag("--no-browser", cli.login.no_browser,
+                          "do not run xdg-open; only print the address");
+  cli.login_cmd->add_option("--timeout", cli.login.timeout,
+                            "how long to wait for the redirect or a paste (default 5m)");
+
+  cli.refresh_cmd = auth_cmd->add_subcommand(
+      "refresh", "refresh OAuth profiles now (once across processes sharing the store)");
+  add_common(cli.refresh_cmd);
+  cli.refresh_cmd->add_option("--profile", cli.refresh.profile,
+                              "profile id, provider:name (default: every refreshable profile)");
 }
 
 }  // namespace

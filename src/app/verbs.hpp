@@ -50,6 +50,16 @@ struct AuthImportOptions {
   bool replace = false;  // overwrite a different credential under an existing id
 };
 
+struct AuthLoginOptions {
+  std::string provider;
+  std::string profile = "default";
+  bool no_browser = false;
+  std::string timeout = "5m";  // how long to wait for the callback or a paste
+};
+struct AuthRefreshOptions {
+  std::optional<std::string> profile;  // unset: every oauth profile with a refresh token
+};
+
 struct DoctorOptions {
   bool fix = false;  // tighten the permissions it reports
   bool json = false;
@@ -69,6 +79,10 @@ int RunAuthLogout(const AuthLogoutOptions& options);
 int RunAuthOrderGet(const AuthOrderOptions& options);
 int RunAuthOrderSet(const AuthOrderOptions& options);
 int RunAuthImport(const AuthImportOptions& options);
+// OAuth authorization code + PKCE: loopback callback or a pasted redirect, then the exchange.
+int RunAuthLogin(const CommonOptions& common, const AuthLoginOptions& options);
+// Refreshes through the cross-process fence (one grant however many processes ask at once).
+int RunAuthRefresh(const CommonOptions& common, const AuthRefreshOptions& options);
 // `warden doctor`: file permissions, config validity, the profile store, TOKEN_SHADOWED.
 int RunDoctor(const CommonOptions& common, const DoctorOptions& options);
 

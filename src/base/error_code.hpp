@@ -35,6 +35,14 @@ namespace warden {
   X(kModelDuplicate, "MODEL_DUPLICATE")                             \
   X(kModelMissing, "MODEL_MISSING")                                 \
   X(kModelNotString, "MODEL_NOT_STRING")                            \
+  X(kOAuthAccountMismatch, "OAUTH_ACCOUNT_MISMATCH")                \
+  X(kOAuthCallbackInvalid, "OAUTH_CALLBACK_INVALID")                \
+  X(kOAuthError, "OAUTH_ERROR")                                     \
+  X(kOAuthInvalidGrant, "OAUTH_INVALID_GRANT")                      \
+  X(kOAuthNotConfigured, "OAUTH_NOT_CONFIGURED")                    \
+  X(kOAuthRefreshBusy, "OAUTH_REFRESH_BUSY")                        \
+  X(kOAuthStateMismatch, "OAUTH_STATE_MISMATCH")                    \
+  X(kOAuthTimeout, "OAUTH_TIMEOUT")                                 \
   X(kProfileInvalid, "PROFILE_INVALID")                             \
   X(kProfileNotFound, "PROFILE_NOT_FOUND")                          \
   X(kProfileStoreCorrupt, "PROFILE_STORE_CORRUPT")                  \

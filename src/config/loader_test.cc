@@ -997,6 +997,17 @@ TEST(ParseConfig, OAuthNeedsEndpointsAndClientId) {
   EXPECT_THAT(e.message, HasSubstr("providers.p.oauth.client_id: required"));
 }
 
+TEST(ParseConfig, OAuthEndpointsAreHttpsExceptOnLoopback) {
+  Error e = MustFail(
+      "[providers.p]\nbase_url = \"https://x\"\n[providers.p.oauth]\n"
+      "authorize_url = \"http://auth.example/authorize\"\n"
+      "token_url = \"http://127.0.0.1:9/token\"\nclient_id = \"c\"\n"
+      "redirect_uri = \"http://cb.example/cb\"");
+  EXPECT_THAT(e.message, HasSubstr("providers.p.oauth.authorize_url: must be https://"));
+  EXPECT_THAT(e.message, HasSubstr("providers.p.oauth.redirect_uri: must be https://"));
+  EXPECT_THAT(e.message, Not(HasSubstr("providers.p.oauth.token_url")));
+}
+
 // ---- secret providers
 
 TEST(ParseConfig, RefusesBadSecretProviders) {

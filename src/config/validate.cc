@@ -732,6 +732,18 @@ class Validator {
     AbsoluteDirs(path + ".trusted_dirs", f.trusted_dirs);
   }
 
+  // OAuth endpoints carry codes and tokens: https, except to this machine (a loopback host,
+  // where the redirect listener and test servers live).
+  void SecureOrLoopback(const std::string& path, std::string_view url) {
+    if (problems_.Touches(path)) return;
+    auto parsed = boost::urls::parse_uri(url);
+    if (!parsed || parsed->scheme_id() != boost::urls::scheme::http) return;
+    BindAddress host{std::string(parsed->host_address()), 0};
+    if (!host.IsLoopback()) {
+      Fail(path, "must be https:// (http:// only for a loopback host such as 127.0.0.1)");
+    }
+  }
+
   void OAuth(const std::string& path, const OAuthConfig& o) {
     for (const auto& [key, url, required] :
          {std::tuple<const char*, const std::string&, bool>{"authorize_url", o.authorize_url, true},
@@ -741,6 +753,7 @@ class Validator {
         if (required) Fail(path + "." + key, "required");
       } else {
         Url(path + "." + key, url, false);
+        SecureOrLoopback(path + "." + key, url);
       }
     }
     if (o.client_id.empty()) Fail(path + ".client_id", "required");

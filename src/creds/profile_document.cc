@@ -157,15 +157,21 @@ Result<void> ParseOrder(const json::value& v, const std::string& origin, Profile
 
 std::string_view ProfileTypeName(ProfileType type) { return EntryOf(type).name; }
 
+bool MarkedNeedsLogin(const Profile& profile) {
+  const json::value* v = profile.extra.if_contains(kNeedsLoginField);
+  return v != nullptr && v->is_bool() && v->get_bool();
+}
+
 ProfileHealth AssessProfile(const Profile& profile, std::int64_t now_ms) {
   ProfileHealth health;
+  health.needs_login = MarkedNeedsLogin(profile);
   if (!profile.expires_ms) return health;
   const std::int64_t left = *profile.expires_ms - now_ms;
   const std::int64_t margin =
       profile.Refreshable() ? kRefreshableExpiringWithinMs : kExpiringWithinMs;
   if (left <= 0) {
     health.expiry = ProfileExpiry::kExpired;
-    health.needs_login = !profile.Refreshable();
+    health.needs_login = health.needs_login || !profile.Refreshable();
   } else {
     health.expiry = left <= margin ? ProfileExpiry::kExpiring : ProfileExpiry::kValid;
   }

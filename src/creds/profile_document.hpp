@@ -71,9 +71,17 @@ enum class ProfileExpiry {
 };
 inline constexpr std::int64_t kExpiringWithinMs = 24 * 3600 * 1000;
 inline constexpr std::int64_t kRefreshableExpiringWithinMs = 5 * 60 * 1000;
+// Fields warden keeps in an oauth profile beside the schema's (other tools keep them as unknown
+// fields): "needsLogin": true after the token endpoint answered invalid_grant (the profile is
+// kept; `warden auth login` replaces it). The refresh fence's own fields are in
+// creds/oauth_refresh.hpp.
+inline constexpr const char* kNeedsLoginField = "needsLogin";
+bool MarkedNeedsLogin(const Profile& profile);
+
 struct ProfileHealth {
   ProfileExpiry expiry = ProfileExpiry::kNever;
-  bool needs_login = false;  // expired and nothing can refresh it: `warden auth login`/import
+  // expired and nothing can refresh it, or marked needsLogin: `warden auth login`/import
+  bool needs_login = false;
 };
 ProfileHealth AssessProfile(const Profile& profile, std::int64_t now_ms);
 // "never" | "valid" | "expiring" | "expired".

@@ -51,16 +51,28 @@ bool ProfileStore::Exists() const {
 }
 
 Result<ProfileDocument> ProfileStore::Load() const {
-  struct stat st {};
-  if (::lstat(path_.c_str(), &st) != 0) {
-    if (errno == ENOENT) return ProfileDocument{};
-    return Error::Posix("stat profile store", path_, errno);
+  // A writer's rename between the private-file check's lstat and its open makes ReadSecureFile
+  // refuse a file "replaced while being checked". When the path now names another inode than
+  // the one seen before the read, that is a writer at work, not an attack: read again (bounded).
+  for (int attempt = 0;; ++attempt) {
+    struct stat st {};
+    if (::lstat(path_.c_str(), &st) != 0) {
+      if (errno == ENOENT) return ProfileDocument{};
+      return Error::Posix("stat profile store", path_, errno);
+    }
+    auto text = ReadSecureFile(path_, options_.max_bytes);
+    if (!text) {
+      struct stat now {};
+      const bool replaced = text.error().code == ErrorCode::kSecretFileInsecure &&
+                            ::lstat(path_.c_str(), &now) == 0 &&
+                            (now.st_ino != st.st_ino || now.st_dev != st.st_dev);
+      if (replaced && attempt < 20) continue;
+      return text.error().Wrap("profile store");
+    }
+    auto doc = ParseProfileDocument(*text, path_);
+    explicit_bzero(text->data(), text->size());
+    return doc;
   }
-  auto text = ReadSecureFile(path_, options_.max_bytes);
-  if (!text) return text.error().Wrap("profile store");
-  auto doc = ParseProfileDocument(*text, path_);
-  explicit_bzero(text->data(), text->size());
-  return doc;
 }
 
 Result<ProfileDocument> ProfileStore::Update(const Mutation& mutate) const {

@@ -5,7 +5,8 @@
 // old or the new file, never a mix. The file must pass the private-file check
 // (base/private_file.hpp: a regular file, not a symlink, owned by the user, mode without group
 // or world bits — else SECRET_FILE_INSECURE naming `chmod 600`), then parse (else
-// PROFILE_STORE_CORRUPT). A missing file is an empty store.
+// PROFILE_STORE_CORRUPT). A missing file is an empty store. A file a writer renamed over the
+// path while it was being checked is read again (a few times), not refused.
 // Writing (Update) is always a read-modify-write under an exclusive advisory lock (flock on the
 // sibling `auth-profiles.json.lock`, base/file_lock.hpp, waiting at most `lock_timeout`, then
 // LOCK_TIMEOUT): re-read, apply the change, write a temp file created 0600 with O_EXCL in the

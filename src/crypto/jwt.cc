@@ -39,7 +39,7 @@ std::optional<JwtParts> SplitJwt(std::string_view token) {
                   token.substr(second + 1), token.substr(0, second)};
 }
 
-Result<JwtClaims> DecodeJwtClaims(std::string_view token) {
+Result<boost::json::object> DecodeJwtPayload(std::string_view token) {
   const std::optional<JwtParts> parts = SplitJwt(token);
   if (!parts) {
     return Error::Make(ErrorCode::kJwtMalformed,
@@ -51,7 +51,13 @@ Result<JwtClaims> DecodeJwtClaims(std::string_view token) {
   boost::json::value doc = boost::json::parse(*payload, ec);
   if (ec || !doc.is_object())
     return Error::Make(ErrorCode::kJwtMalformed, "JWT payload is not a JSON object");
-  const auto& obj = doc.get_object();
+  return std::move(doc.get_object());
+}
+
+Result<JwtClaims> DecodeJwtClaims(std::string_view token) {
+  auto payload = DecodeJwtPayload(token);
+  if (!payload) return payload.error();
+  const auto& obj = *payload;
   JwtClaims claims;
   const auto* exp = obj.if_contains("exp");
   auto exp_value = exp ? NumericDate(*exp) : std::nullopt;

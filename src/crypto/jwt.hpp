@@ -10,7 +10,7 @@
 #include <optional>
 #include <string_view>
 
-#include <boost/json/fwd.hpp>
+#include <boost/json/object.hpp>
 
 #include "base/result.hpp"
 
@@ -42,5 +42,9 @@ std::optional<std::int64_t> NumericDate(const boost::json::value& v);
 // Errors: JWT_MALFORMED (not three base64url parts / payload not a JSON object / exp outside
 // 0..kMaxNumericDate), JWT_NO_EXP (no numeric `exp`).
 Result<JwtClaims> DecodeJwtClaims(std::string_view token);
+
+// The whole claims object of an unverified JWT (for labels such as `email`, `sub` or an account
+// id, never for a decision about who is calling). JWT_MALFORMED as above; no `exp` required.
+Result<boost::json::object> DecodeJwtPayload(std::string_view token);
 
 }  // namespace warden::crypto

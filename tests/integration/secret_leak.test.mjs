@@ -6,11 +6,13 @@
 import test, { before, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
+import http from 'node:http';
 import fs from 'node:fs';
 import path from 'node:path';
 import { startMock, startWarden, tmpDir, writeFile } from '../support/harness.mjs';
 import { config, rawHttp, exchangeOne } from '../support/fixtures.mjs';
-import { fakeJwt, runCli } from '../support/cli.mjs';
+import { fakeJwt, runCli, startCli } from '../support/cli.mjs';
+import { startOAuthServer } from '../support/oauth_server.mjs';
 
 const GW = 'gw-PLANTED-gateway-token-c0ffee1234567890';
 const WRONG = 'gw-PLANTED-gateway-token-c0ffee1234567899'; // a near miss of the real token
@@ -241,5 +243,63 @@ describe('the profile verbs never print a credential', () => {
       for (const v of [...VALUES, GW, CLAUDE]) if (out.includes(v)) hits.push(`${v.slice(0, 16)}… in \`warden ${args}\``);
     }
     assert.deepEqual(hits, []);
+  });
+});
+
+describe('login and refresh never print a code or token', () => {
+  test('auth login (paste, with a wrong paste first) and auth refresh (ok, invalid_grant, down, garbage, other account)', async () => {
+    const oauth = await startOAuthServer();
+    try {
+      const home = tmpDir('warden-leak-oauth-');
+      const probe = net.createServer();
+      await new Promise((r) => probe.listen(0, '127.0.0.1', r));
+      const port = probe.address().port;
+      await new Promise((r) => probe.close(r));
+      const configFile = writeFile(path.join(tmpDir('warden-leak-oauth-cfg-'), 'warden.toml'),
+        `[providers.codex]\nbase_url = "http://127.0.0.1:9/v1"\n[providers.codex.oauth]\n` +
+        `authorize_url = "${oauth.url}/oauth/authorize"\ntoken_url = "${oauth.url}/oauth/token"\n` +
+        `client_id = "${oauth.clientId}"\nredirect_uri = "http://127.0.0.1:${port}/auth/callback"\n`);
+      const outs = [];
+      const codes = [];
+      const cli = startCli(['auth', 'login', '--provider', 'codex', '--no-browser', '--timeout', '20s'], { home, configFile });
+      const [, url] = await cli.waitFor(/(http:\/\/127\.0\.0\.1:\d+\/oauth\/authorize\?\S+)/);
+      const location = await new Promise((resolve, reject) => {
+        http.get(url, (res) => { res.resume(); resolve(new URL(res.headers.location)); }).on('error', reject);
+      });
+      codes.push(location.searchParams.get('code'));
+      cli.write(`${location.searchParams.get('code')}#wrong-state\n`);
+      await cli.waitFor(/OAUTH_STATE_MISMATCH/);
+      cli.write(`${location.toString()}\n`);
+      const login = await cli.done;
+      assert.equal(login.code, 0, login.out);
+      outs.push({ args: 'auth login', out: login.out });
+      const refresh = () => runCli(['auth', 'refresh', '--config', configFile], { home });
+      for (const mode of ['ok', 'down', 'garbage', 'other-account', 'ok']) {
+        oauth.mode = mode;
+        const r = await refresh();
+        outs.push({ args: `auth refresh (${mode})`, out: r.out });
+      }
+      oauth.mode = 'ok';
+      const store = path.join(home, '.warden', 'auth-profiles.json');
+      const doc = JSON.parse(fs.readFileSync(store, 'utf8'));
+      doc.profiles['codex:default'].refresh = 'rt-PLANTED-spent-0000';
+      writeFile(store, JSON.stringify(doc), 0o600);
+      const spent = await refresh();
+      assert.match(spent.stderr, /OAUTH_INVALID_GRANT/);
+      outs.push({ args: 'auth refresh (invalid_grant)', out: spent.out });
+      for (const args of [['auth', 'list'], ['auth', 'list', '--json'], ['status']]) {
+        const r = await runCli(args, { home });
+        outs.push({ args: args.join(' '), out: r.out });
+      }
+      const values = [...oauth.issued, ...codes, 'rt-PLANTED-spent-0000'];
+      assert.ok(oauth.issued.length >= 4, 'tokens were issued');
+      const hits = [];
+      for (const { args, out } of outs) {
+        for (const v of values) if (out.includes(v)) hits.push(`${v.slice(0, 10)}… in \`warden ${args}\``);
+      }
+      assert.deepEqual(hits, []);
+    } finally {
+      await oauth.close();
+    }
   });
 });

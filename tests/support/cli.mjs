@@ -45,3 +45,51 @@ export function fakeJwt(claims) {
   const b64u = (o) => Buffer.from(JSON.stringify(o)).toString('base64url');
   return `${b64u({ alg: 'none' })}.${b64u(claims)}.c2ln`;
 }
+
+/**
+ * Start `warden ARGS` and keep it running (stdin open) for interactive verbs such as
+ * `auth login`. Same environment as runCli. → { child, out(), waitFor(re, ms), write(text),
+ * done: Promise<{code, signal, stdout, stderr, out}> }.
+ */
+export function startCli(args, { env = {}, home, configFile } = {}) {
+  const BIN = process.env.WARDEN_BIN;
+  assert.ok(BIN, 'WARDEN_BIN is not set');
+  const h = home ?? tmpDir('warden-cli-home-');
+  const full = [...args];
+  if (configFile !== undefined) full.push('--config', configFile);
+  const e = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: h, WARDEN_HOME: path.join(h, '.warden'), ...sanitizerEnv() };
+  for (const [k, v] of Object.entries(env)) {
+    if (v === undefined) delete e[k];
+    else e[k] = v;
+  }
+  const child = spawn(BIN, full, { cwd: h, env: e, stdio: ['pipe', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  const waiters = [];
+  const check = () => {
+    for (const w of [...waiters]) {
+      const m = (stdout + stderr).match(w.re);
+      if (m) { waiters.splice(waiters.indexOf(w), 1); clearTimeout(w.timer); w.resolve(m); }
+    }
+  };
+  child.stdout.on('data', (d) => { stdout += d; check(); });
+  child.stderr.on('data', (d) => { stderr += d; check(); });
+  child.stdin.on('error', () => {});
+  const killer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+  const done = new Promise((resolve) => child.once('close', (code, signal) => {
+    clearTimeout(killer);
+    checkSanitizerOutput(`warden ${full.join(' ')}`, () => stdout + stderr);
+    resolve({ code, signal, stdout, stderr, out: stdout + stderr });
+  }));
+  return {
+    child,
+    done,
+    out: () => stdout + stderr,
+    write: (text) => child.stdin.write(text),
+    waitFor: (re, ms = 10_000) => new Promise((resolve, reject) => {
+      const w = { re, resolve, timer: setTimeout(() => reject(new Error(`timed out waiting for ${re}; output:\n${stdout}${stderr}`)), ms) };
+      waiters.push(w);
+      check();
+    }),
+  };
+}
