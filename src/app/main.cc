@@ -1,11 +1,88 @@
-// warden: the gateway (`serve`) and its operator CLI (`status`, `secrets audit`, `token`).
+// warden: the gateway (`serve`) and its operator CLI (`status`, `secrets audit`, `token`,
+// `auth`, `doctor`).
 #include <cstdio>
+#include <functional>
 #include <optional>
 #include <string>
 
 #include <CLI/CLI.hpp>
 
 #include "app/verbs.hpp"
+
+namespace {
+
+// The `warden auth` verbs: their options (CLI11 writes into them, so the object must outlive
+// parsing) and their subcommands.
+struct AuthCli {
+  warden::app::AuthPasteOptions paste;
+  warden::app::AuthListOptions list;
+  warden::app::AuthLogoutOptions logout;
+  warden::app::AuthOrderOptions order;
+  warden::app::AuthImportOptions import_options;
+  CLI::App* paste_cmd = nullptr;
+  CLI::App* list_cmd = nullptr;
+  CLI::App* logout_cmd = nullptr;
+  CLI::App* order_get_cmd = nullptr;
+  CLI::App* order_set_cmd = nullptr;
+  CLI::App* import_cmd = nullptr;
+
+  // The exit code of the verb that was parsed; nullopt when none of them was.
+  std::optional<int> Run(const warden::app::CommonOptions& common) const {
+    if (paste_cmd->parsed()) return warden::app::RunAuthPasteToken(common, paste);
+    if (list_cmd->parsed()) return warden::app::RunAuthList(list);
+    if (logout_cmd->parsed()) return warden::app::RunAuthLogout(logout);
+    if (order_get_cmd->parsed()) return warden::app::RunAuthOrderGet(order);
+    if (order_set_cmd->parsed()) return warden::app::RunAuthOrderSet(order);
+    if (import_cmd->parsed()) return warden::app::RunAuthImport(import_options);
+    return std::nullopt;
+  }
+};
+
+void AddAuthCommands(CLI::App& app, const std::function<void(CLI::App*)>& add_common,
+                     AuthCli& cli) {
+  auto* auth_cmd =
+      app.add_subcommand("auth", "manage the profile store ($WARDEN_HOME/auth-profiles.json)");
+  auth_cmd->require_subcommand(1);
+  cli.paste_cmd = auth_cmd->add_subcommand(
+      "paste-token", "store a token read from stdin as profile PROVIDER:NAME (never from argv)");
+  add_common(cli.paste_cmd);
+  cli.paste_cmd->add_option("--provider", cli.paste.provider, "provider id, as in [providers.ID]")
+      ->required();
+  cli.paste_cmd->add_option("--profile", cli.paste.profile, "profile name (default: default)");
+  cli.paste_cmd->add_option("--expires", cli.paste.expires,
+                            "expires after this duration: 8h, 720h");
+  cli.paste_cmd->add_option("--expires-at", cli.paste.expires_at,
+                            "expires at this ISO 8601 time: 2026-12-31T23:00:00Z");
+
+  cli.list_cmd = auth_cmd->add_subcommand("list", "list profiles (never a credential value)");
+  cli.list_cmd->add_flag("--json", cli.list.json, "machine-readable output");
+
+  cli.logout_cmd = auth_cmd->add_subcommand("logout", "remove a profile from the store");
+  cli.logout_cmd->add_option("--profile", cli.logout.profile, "profile id, provider:name")
+      ->required();
+
+  auto* order_cmd = auth_cmd->add_subcommand("order", "the order in which profiles are tried");
+  order_cmd->require_subcommand(1);
+  cli.order_get_cmd = order_cmd->add_subcommand("get", "show the order of each provider");
+  cli.order_get_cmd->add_option("--provider", cli.order.provider, "only this provider");
+  cli.order_get_cmd->add_flag("--json", cli.order.json, "machine-readable output");
+  cli.order_set_cmd = order_cmd->add_subcommand("set", "set a provider's order (no ids: clear it)");
+  cli.order_set_cmd->add_option("--provider", cli.order.provider, "provider id")->required();
+  cli.order_set_cmd->add_option("ids", cli.order.ids, "profile ids, most preferred first");
+
+  cli.import_cmd = auth_cmd->add_subcommand(
+      "import", "import logins of Codex CLI, Claude Code or another gateway (read-only on them)");
+  auto* from_opt = cli.import_cmd->add_option("--from", cli.import_options.from,
+                                              "codex | claude | profiles (default: all found)");
+  cli.import_cmd->add_option("--path", cli.import_options.path, "the source file (with --from)")
+      ->needs(from_opt);
+  cli.import_cmd->add_flag("--dry-run", cli.import_options.dry_run,
+                           "show what would be imported; change nothing");
+  cli.import_cmd->add_flag("--replace", cli.import_options.replace,
+                           "overwrite a different credential already stored under the same id");
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{"warden — a self-hosted LLM gateway that guards credentials"};
@@ -50,6 +127,16 @@ int main(int argc, char** argv) {
   auto* token_generate_cmd = token_cmd->add_subcommand(
       "generate", "print a new random token and its sha256: digest for [callers] (stdout only)");
 
+  AuthCli auth;
+  AddAuthCommands(app, add_common, auth);
+
+  warden::app::DoctorOptions doctor;
+  auto* doctor_cmd = app.add_subcommand(
+      "doctor", "check permissions, config and profiles; --fix tightens permissions");
+  add_common(doctor_cmd);
+  doctor_cmd->add_flag("--fix", doctor.fix, "tighten the permissions it reports");
+  doctor_cmd->add_flag("--json", doctor.json, "machine-readable output");
+
   CLI11_PARSE(app, argc, argv);
 
   if (serve_cmd->parsed()) return warden::app::RunServe(common, serve);
@@ -57,5 +144,7 @@ int main(int argc, char** argv) {
   if (audit_cmd->parsed()) return warden::app::RunSecretsAudit(common, audit);
   if (token_generate_cmd->parsed()) return warden::app::RunTokenGenerate();
   if (token_cmd->parsed()) return warden::app::RunToken(common);
+  if (auto code = auth.Run(common)) return *code;
+  if (doctor_cmd->parsed()) return warden::app::RunDoctor(common, doctor);
   return 2;
 }

@@ -2,12 +2,15 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <set>
 
 #include <boost/json.hpp>
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "app/auth_common.hpp"
 #include "app/live_readyz.hpp"
+#include "app/profile_report.hpp"
 #include "app/verbs.hpp"
 #include "base/clock.hpp"
 #include "control/effective_config.hpp"
@@ -161,6 +164,11 @@ int RunStatus(const CommonOptions& common, const ReportOptions& options) {
     providers.push_back(std::move(status.json));
     text += status.text + "\n";
   }
+  std::set<std::string> configured;
+  for (const auto& p : snap.providers) configured.insert(p.id);
+  ProfilesReport profiles = ReportProfiles(OpenProfileStore(), configured, now);
+  exit_code = WorseExitCode(exit_code, profiles.exit_code);
+  text += profiles.text;
   // Live state (cooling keys, refreshed tokens) only the running gateway knows.
   auto live = FetchLiveReadyz(snap.config->gateway.bind, std::chrono::milliseconds(1000));
   if (live) text += LiveText(snap.config->gateway.bind, *live);
@@ -175,6 +183,7 @@ int RunStatus(const CommonOptions& common, const ReportOptions& options) {
   root["auth_mode"] = config::AuthModeName(snap.access.mode);
   root["token_source"] = snap.access.token_source;
   root["providers"] = std::move(providers);
+  root["profile_store"] = std::move(profiles.json);
   boost::json::array notes;
   for (const auto& d : loaded->built.diagnostics) notes.push_back(boost::json::value(d));
   root["diagnostics"] = std::move(notes);

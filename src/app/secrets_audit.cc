@@ -18,6 +18,7 @@
 #include "base/private_file.hpp"
 #include "base/warden_home.hpp"
 #include "control/effective_config.hpp"
+#include "creds/profile_store.hpp"
 #include "observe/log.hpp"
 #include "secrets/secret_resolver.hpp"
 
@@ -90,6 +91,7 @@ class Auditor {
     if (auto home = WardenHome(env_)) {
       AuditPrivateFile(access::GatewayTokenPath(*home), "gateway token file", findings_);
       AuditPrivateFile(*home + "/.env", "dotenv file", findings_);
+      AuditPrivateFile(creds::ProfileStore::InHome(*home).path(), "profile store", findings_);
     }
     if (config_has_plaintext_ && !config_path.empty()) {
       AuditPrivateFile(config_path, "config file with plaintext secrets", findings_);

@@ -6,6 +6,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace warden::app {
 
@@ -24,6 +25,36 @@ struct ReportOptions {
   bool json = false;
 };
 
+// `warden auth ...`: the profile store (README, "Profiles").
+struct AuthPasteOptions {
+  std::string provider;
+  std::string profile = "default";
+  std::optional<std::string> expires;     // a duration from now: "8h"
+  std::optional<std::string> expires_at;  // ISO 8601 with a zone
+};
+struct AuthListOptions {
+  bool json = false;
+};
+struct AuthLogoutOptions {
+  std::string profile;  // the id, provider:name
+};
+struct AuthOrderOptions {
+  std::optional<std::string> provider;
+  std::vector<std::string> ids;  // set: the new order; empty clears it
+  bool json = false;
+};
+struct AuthImportOptions {
+  std::optional<std::string> from;  // codex | claude | profiles; unset: every source found
+  std::optional<std::string> path;  // with --from: the source file
+  bool dry_run = false;
+  bool replace = false;  // overwrite a different credential under an existing id
+};
+
+struct DoctorOptions {
+  bool fix = false;  // tighten the permissions it reports
+  bool json = false;
+};
+
 int RunServe(const CommonOptions& common, const ServeOptions& options);
 int RunStatus(const CommonOptions& common, const ReportOptions& options);
 int RunSecretsAudit(const CommonOptions& common, const ReportOptions& options);
@@ -31,5 +62,14 @@ int RunToken(const CommonOptions& common);
 // `warden token generate`: a new random token and its "sha256:" digest, on stdout only (no log,
 // no file): the token goes to the caller, the digest into [callers.NAME].tokens.
 int RunTokenGenerate();
+// The token is read from stdin (never argv), trimmed and header-checked before it is stored.
+int RunAuthPasteToken(const CommonOptions& common, const AuthPasteOptions& options);
+int RunAuthList(const AuthListOptions& options);
+int RunAuthLogout(const AuthLogoutOptions& options);
+int RunAuthOrderGet(const AuthOrderOptions& options);
+int RunAuthOrderSet(const AuthOrderOptions& options);
+int RunAuthImport(const AuthImportOptions& options);
+// `warden doctor`: file permissions, config validity, the profile store, TOKEN_SHADOWED.
+int RunDoctor(const CommonOptions& common, const DoctorOptions& options);
 
 }  // namespace warden::app

@@ -24,12 +24,18 @@ namespace warden {
   X(kFileInsecure, "FILE_INSECURE")                                 \
   X(kFileTooLarge, "FILE_TOO_LARGE")                                \
   X(kHomeUnset, "HOME_UNSET")                                       \
+  X(kImportSourceInvalid, "IMPORT_SOURCE_INVALID")                  \
+  X(kImportSourceMissing, "IMPORT_SOURCE_MISSING")                  \
   X(kIoError, "IO_ERROR")                                           \
   X(kJwtMalformed, "JWT_MALFORMED")                                 \
   X(kJwtNoExp, "JWT_NO_EXP")                                        \
+  X(kLockTimeout, "LOCK_TIMEOUT")                                   \
   X(kModelDuplicate, "MODEL_DUPLICATE")                             \
   X(kModelMissing, "MODEL_MISSING")                                 \
   X(kModelNotString, "MODEL_NOT_STRING")                            \
+  X(kProfileInvalid, "PROFILE_INVALID")                             \
+  X(kProfileNotFound, "PROFILE_NOT_FOUND")                          \
+  X(kProfileStoreCorrupt, "PROFILE_STORE_CORRUPT")                  \
   X(kProviderNoCredential, "PROVIDER_NO_CREDENTIAL")                \
   X(kReadyzInvalid, "READYZ_INVALID")                               \
   X(kSecretFileInsecure, "SECRET_FILE_INSECURE")                    \

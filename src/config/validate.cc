@@ -68,12 +68,16 @@ bool IsCallerName(std::string_view s) {
   return Matches(s, 64, ok, ok);
 }
 
+}  // namespace
+
 // ^[a-z0-9][a-z0-9_.-]{0,63}$
 bool IsProviderId(std::string_view s) {
   return Matches(
       s, 64, [](char c) { return IsLower(c) || IsDigit(c); },
       [](char c) { return IsLower(c) || IsDigit(c) || c == '_' || c == '.' || c == '-'; });
 }
+
+namespace {
 
 // ^[A-Za-z0-9][A-Za-z0-9._:/#-]{0,255}$ with no "." or ".." path segment, so an exec resolver
 // that maps ids to paths can never be walked out of its tree.

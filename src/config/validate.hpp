@@ -5,6 +5,8 @@
 // Thread safety: reentrant; each call works only on its arguments.
 #pragma once
 
+#include <string_view>
+
 #include "base/environment.hpp"
 #include "config/config.hpp"
 #include "config/problems.hpp"
@@ -18,5 +20,9 @@ void Normalize(Config& config, const Environment& env);
 // Semantic checks. Stays silent about any field `problems` already holds a problem for (decode
 // errors), so one mistake produces one message. Never puts a literal secret into a message.
 void Validate(const Config& config, Problems& problems);
+
+// ^[a-z0-9][a-z0-9_.-]{0,63}$: what a provider id (the key of [providers.X]) may be. Also the
+// provider half of a profile id (creds/profile_document.hpp).
+bool IsProviderId(std::string_view s);
 
 }  // namespace warden::config

@@ -266,6 +266,19 @@ describe('warden secrets audit --check', () => {
     assertNoValues(r, ['gw-CLI-file-token-abcdef0123', GW, KEY]);
   });
 
+  test('1: a group-readable $WARDEN_HOME/auth-profiles.json → FILE_INSECURE', async () => {
+    const home = tmpDir('warden-cli-home-');
+    const value = 'sk-ant-oat01-CLI-profile-token-4455';
+    const f = writeFile(path.join(home, '.warden', 'auth-profiles.json'),
+      JSON.stringify({ version: 1, profiles: { 'sp:a': { type: 'token', provider: 'sp', token: value } } }), 0o640);
+    fs.chmodSync(path.dirname(f), 0o700);
+    const r = await run(['secrets', 'audit', '--check', '--json'], { configText: refsOnly(), env: { WARDEN_GATEWAY_TOKEN: GW, SP_KEY: KEY }, home });
+    assert.equal(r.code, 1, r.out);
+    const j = parseJson(r);
+    assert.ok(jsonHas(j, 'FILE_INSECURE') && jsonHas(j, f), r.stdout);
+    assertNoValues(r, [value, GW, KEY]);
+  });
+
   test('a disabled provider\'s unresolvable ref is not an unresolved active ref (exit 0)', async () => {
     const cfg = `${refsOnly()}${staticProvider('off')}enabled = false\nkeys = [{ source = "env", id = "WARDEN_T_UNSET_KEY" }]\n`;
     const r = await run(['secrets', 'audit', '--check'], { configText: cfg, env: { WARDEN_GATEWAY_TOKEN: GW, SP_KEY: KEY } });

@@ -2,11 +2,15 @@
 // token) must never appear in any response (body or header) nor in warden's stdout/stderr, on
 // every path: success, auth failures, upstream 401/403/429/5xx, key rotation, all keys cooling,
 // upstream faults, routing errors, built-in endpoints. Caller credentials never reach the upstream.
+// The profile verbs (`warden auth ...`, `warden status`) never print a stored credential either.
 import test, { before, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
-import { startMock, startWarden } from '../support/harness.mjs';
+import fs from 'node:fs';
+import path from 'node:path';
+import { startMock, startWarden, tmpDir, writeFile } from '../support/harness.mjs';
 import { config, rawHttp, exchangeOne } from '../support/fixtures.mjs';
+import { fakeJwt, runCli } from '../support/cli.mjs';
 
 const GW = 'gw-PLANTED-gateway-token-c0ffee1234567890';
 const WRONG = 'gw-PLANTED-gateway-token-c0ffee1234567899'; // a near miss of the real token
@@ -188,5 +192,54 @@ describe('nothing leaked', () => {
     // `spare` has not been used: every other provider's key is cooling or failing by now.
     const data = await send('final', 'POST', '/v1/chat/completions', { body: { model: 'spare/final' } });
     assert.equal(status(data), 200, `${data}\n--- warden output (tail) ---\n${w.output().slice(-2000)}`);
+  });
+});
+
+describe('the profile verbs never print a credential', () => {
+  const P_TOKEN = 'sk-ant-oat01-PLANTED-pasted-token-4242424242';
+  const P_BAD = 'sk-PLANTED-bad-token-with-newline-0909';
+  const P_CODEX_REFRESH = 'rt-PLANTED-codex-refresh-31313131';
+  const P_CODEX_ACCESS = fakeJwt({ exp: Math.floor(Date.now() / 1000) + 3600, planted: 'PLANTED-inside-jwt' });
+  const P_CLAUDE_ACCESS = 'sk-ant-oat01-PLANTED-claude-access-5151';
+  const P_CLAUDE_REFRESH = 'sk-ant-ort01-PLANTED-claude-refresh-6161';
+  const VALUES = [P_TOKEN, P_BAD, P_CODEX_REFRESH, P_CODEX_ACCESS, 'PLANTED-inside-jwt', P_CLAUDE_ACCESS, P_CLAUDE_REFRESH];
+
+  test('paste-token, import, list, order, status and logout, on success and on error', async () => {
+    const home = tmpDir('warden-leak-cli-');
+    const codexHome = path.join(home, 'codex');
+    const claudeDir = path.join(home, 'claude');
+    writeFile(path.join(codexHome, 'auth.json'), JSON.stringify({ tokens: { access_token: P_CODEX_ACCESS, refresh_token: P_CODEX_REFRESH, account_id: 'a' } }));
+    const claudeFile = writeFile(path.join(claudeDir, '.credentials.json'), JSON.stringify({ claudeAiOauth: { accessToken: P_CLAUDE_ACCESS, refreshToken: P_CLAUDE_REFRESH, expiresAt: Date.now() + 60_000 } }));
+    const env = { CODEX_HOME: codexHome, CLAUDE_CONFIG_DIR: claudeDir, WARDEN_GATEWAY_TOKEN: GW, ANTHROPIC_API_KEY: CLAUDE };
+    const runs = [
+      [['auth', 'paste-token', '--provider', 'anthropic', '--expires', '1h'], P_TOKEN],
+      [['auth', 'paste-token', '--provider', 'anthropic', '--profile', 'bad'], `${P_BAD}\r\nX: y`],
+      [['auth', 'import', '--dry-run']],
+      [['auth', 'import']],
+      [['auth', 'import', '--replace']],
+      [['auth', 'list']],
+      [['auth', 'list', '--json']],
+      [['auth', 'order', 'set', '--provider', 'anthropic', 'anthropic:claude', 'anthropic:default']],
+      [['auth', 'order', 'get', '--json']],
+      [['status']],
+      [['status', '--check', '--json']],
+      [['auth', 'logout', '--profile', 'anthropic:default']],
+      [['auth', 'logout', '--profile', 'anthropic:default']],
+    ];
+    const outs = [];
+    for (const [args, stdin = ''] of runs) {
+      const r = await runCli(args, { home, env, stdin });
+      outs.push({ args: args.join(' '), code: r.code, out: r.out });
+    }
+    assert.ok(fs.readFileSync(path.join(home, '.warden', 'auth-profiles.json'), 'utf8').includes(P_CLAUDE_ACCESS), 'the import ran');
+    fs.chmodSync(claudeFile, 0o644); // an insecure source: its error must not carry its content
+    const r = await runCli(['auth', 'import', '--from', 'claude'], { home, env });
+    assert.equal(r.code, 1);
+    outs.push({ args: 'auth import --from claude (0644)', code: r.code, out: r.out });
+    const hits = [];
+    for (const { args, out } of outs) {
+      for (const v of [...VALUES, GW, CLAUDE]) if (out.includes(v)) hits.push(`${v.slice(0, 16)}… in \`warden ${args}\``);
+    }
+    assert.deepEqual(hits, []);
   });
 });
