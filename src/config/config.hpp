@@ -193,13 +193,13 @@ struct CallerConfig {
   // A plaintext literal is refused by Validate.
   std::vector<SecretInput> tokens;
   std::vector<std::string> proxy_users;  // trusted-proxy mode: names or '*' patterns
-  // jwt recognition and profiles: parsed so they can be refused with a clear message.
+  // jwt recognition: parsed so it can be refused with a clear message.
   std::optional<std::string> jwt_subject;
   bool has_jwt_claims = false;
-  bool has_profiles = false;
-  // Policy. Unset or empty = every provider; unset = every model.
+  // Policy. Unset or empty = every provider; unset = every model; unset = every profile.
   std::vector<std::string> providers;
-  std::optional<std::vector<std::string>> models;  // globs on "provider/model" as written
+  std::optional<std::vector<std::string>> models;    // globs on "provider/model" as written
+  std::optional<std::vector<std::string>> profiles;  // globs on profile ids: "openai:work"
 };
 
 // [models] — routing for bare model names (no "provider/" prefix), as agent CLIs send them.

@@ -524,7 +524,7 @@ void DecodeCaller(TableReader& r, CallerConfig& out, Problems& problems) {
   std::string subject;
   if (r.String("jwt_subject", subject)) out.jwt_subject = subject;
   out.has_jwt_claims = r.Get("jwt_claims") != nullptr;
-  out.has_profiles = r.Get("profiles") != nullptr;
+  if (r.Has("profiles")) r.Strings("profiles", out.profiles.emplace());
   r.Strings("providers", out.providers);
   if (r.Has("models")) r.Strings("models", out.models.emplace());
 }

@@ -52,6 +52,11 @@ ProviderReadiness DescribeProvider(const snapshot::ProviderRuntime& p, std::int6
     }
     out.refresh_error = p.federated->LastError();
   }
+  if (!p.profiles.empty()) {
+    const creds::ProfileCounts c = p.profiles.Counts(now);
+    out.profiles = ProfileReadiness{c.total, c.usable, c.cooling, c.expired};
+    out.available = out.available || c.usable > 0;
+  }
   return out;
 }
 
@@ -116,7 +121,8 @@ ReadyzDocument DescribeReadiness(const snapshot::Snapshot& snap, const ReloadSta
     doc.providers.push_back(DescribeProvider(p, now_ms));
     doc.ready = doc.ready || doc.providers.back().available;
   }
-  doc.reload = ReloadReadiness{reload.reloads_ok, reload.reloads_failed, reload.last_error};
+  doc.reload = ReloadReadiness{reload.reloads_ok, reload.reloads_failed, reload.last_error,
+                               reload.profile_store_error};
   return doc;
 }
 

@@ -38,6 +38,7 @@ struct ExchangeState {
   const config::UpstreamConfig& cfg;  // of the request's snapshot
   UpstreamRequest request;            // only the credential changes between attempts
   std::string body;
+  CredentialWant want = {};                         // the pinned profile, the caller's globs
   std::vector<const creds::PooledKey*> tried = {};  // rate-limited during this request
   bool federated_retried = false;
 };
@@ -161,24 +162,30 @@ Reply UnreadableErrorReply(const snapshot::ProviderRuntime& prov, const net::err
       {}};
 }
 
-// Rate-limited: the key cools down and the request moves on to the next key, if any (with none
-// left, the next attempt answers 429 with the soonest recovery).
-void CoolDownKey(ExchangeState& x, const creds::PooledKey& key, int status,
+// "key 3f2a…" or "profile openai:work", for log lines.
+std::string CredentialLabel(const Credential& cred) {
+  return cred.profile != nullptr ? "profile " + cred.profile->id : "key " + cred.key->fingerprint;
+}
+
+// Rate-limited: the key (or profile) cools down and the request moves on to the next
+// credential, if any (with none left, the next attempt answers 429 with the soonest recovery).
+void CoolDownKey(ExchangeState& x, const Credential& cred, int status,
                  std::string_view retry_after) {
   GatewayState& gw = x.r.client.gw;
   const std::int64_t cooldown =
-      creds::KeyPool::MarkRateLimited(key, gw.NowMs(), ParseRetryAfterMs(retry_after));
-  gw.metrics.CountCooldown(x.prov.id, key.fingerprint);
-  x.tried.push_back(&key);
-  spdlog::warn("provider {} key {} rate-limited (status {}); cooling down {}s", x.prov.id,
-               key.fingerprint, status, CeilSeconds(cooldown));
-  if (x.prov.keys.Pick(gw.NowMs(), x.tried) != nullptr) gw.metrics.CountRotation(x.prov.id);
+      creds::KeyPool::MarkRateLimited(*cred.key, gw.NowMs(), ParseRetryAfterMs(retry_after));
+  gw.metrics.CountCooldown(x.prov.id, cred.key->fingerprint);
+  x.tried.push_back(cred.key);
+  spdlog::warn("provider {} {} rate-limited (status {}); cooling down {}s", x.prov.id,
+               CredentialLabel(cred), status, CeilSeconds(cooldown));
+  if (PickCredential(x.prov, gw.NowMs(), x.tried, x.want).kind() != CredentialKind::kNone)
+    gw.metrics.CountRotation(x.prov.id);
 }
 
-void MarkKeyRejected(ExchangeState& x, const creds::PooledKey& key, int status) {
-  const std::int64_t failing = creds::KeyPool::MarkAuthFailed(key, x.r.client.gw.NowMs());
-  spdlog::warn("provider {} key {} rejected with {}; marked failing for {}s", x.prov.id,
-               key.fingerprint, status, CeilSeconds(failing));
+void MarkKeyRejected(ExchangeState& x, const Credential& cred, int status) {
+  const std::int64_t failing = creds::KeyPool::MarkAuthFailed(*cred.key, x.r.client.gw.NowMs());
+  spdlog::warn("provider {} {} rejected with {}; marked failing for {}s", x.prov.id,
+               CredentialLabel(cred), status, CeilSeconds(failing));
 }
 
 // Refreshes the federated token once (on the control plane, shared with concurrent callers).
@@ -199,13 +206,13 @@ net::Task<Step> ActOnError(ExchangeState& x, const Credential& cred,
   const bool may_refresh = !x.federated_retried && refresher != nullptr;
   switch (ClassifyErrorResponse(status, res.body(), cred.kind(), may_refresh)) {
     case ErrorVerdict::kRotateKey:
-      CoolDownKey(x, *cred.key, status, res[bhttp::field::retry_after]);
+      CoolDownKey(x, cred, status, res[bhttp::field::retry_after]);
       co_return Step{true};
     case ErrorVerdict::kRefreshAndRetry:
       co_await RefreshFederated(x, *refresher, cred);
       co_return Step{true};
     case ErrorVerdict::kKeyRejected:
-      MarkKeyRejected(x, *cred.key, status);
+      MarkKeyRejected(x, cred, status);
       break;
     case ErrorVerdict::kPassThrough:
       break;
@@ -272,13 +279,17 @@ net::Task<bool> Relay(ExchangeState& x, Attempt& a) {
 net::Task<bool> RunExchange(ExchangeState& x) {
   for (;;) {
     const std::int64_t now = x.r.client.gw.NowMs();
-    const Credential cred = PickCredential(x.prov, now, x.tried);
+    const Credential cred = PickCredential(x.prov, now, x.tried, x.want);
     if (cred.kind() == CredentialKind::kNone) {
-      Reply reply = NoCredentialReply(x.prov, now);
+      Reply reply = NoCredentialReply(x.prov, now, x.want);
       co_return co_await Answer(x.r, std::move(reply));
     }
     ++x.r.log.attempts;
     x.r.log.key = cred.Fingerprint();
+    if (cred.profile != nullptr) {
+      creds::ProfilePool::MarkUsed(*cred.profile, now);
+      x.r.log.profile = cred.profile->id;
+    }
     SetCredential(x.request, x.prov.api, cred);
     Attempt a;
     co_await SendAndReadHeader(x, a);
@@ -307,6 +318,8 @@ net::Task<bool> ExchangeWithProvider(RequestContext& r, const snapshot::Provider
                   BuildUpstreamRequest(r.req, prov, r.route.upstream_suffix, body_size,
                                        WithheldCallerHeaders(r.snap.access)),
                   std::move(upstream_body)};
+  x.want.pinned = r.pinned_profile;
+  if (r.caller.policy != nullptr) x.want.allowed_profiles = r.caller.policy->ProfileGlobs();
   co_return co_await RunExchange(x);
 }
 

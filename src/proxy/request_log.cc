@@ -14,10 +14,12 @@ void LogRequest(const RequestContext& r) {
   c.gw.metrics.CountRequest(log.route, log.provider, log.status, seconds, caller);
   if (c.gw.access_log) {
     // Path only (no query string: it may carry anything); credentials never reach this line.
-    observe::AccessLog::Write("{} {} {} provider={} key={} attempts={} {:.1f}ms peer={}{}",
+    // A profile id is "provider:name" with name [A-Za-z0-9._@+-]: nothing to escape.
+    const std::string profile = log.profile.empty() ? std::string() : " profile=" + log.profile;
+    observe::AccessLog::Write("{} {} {} provider={} key={} attempts={} {:.1f}ms peer={}{}{}",
                               std::string_view(r.req.method_string()), r.path, log.status,
                               log.provider, log.key, log.attempts, seconds * 1000, c.peer_address,
-                              CallerFields(r.caller));
+                              CallerFields(r.caller), profile);
   }
 }
 

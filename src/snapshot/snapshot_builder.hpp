@@ -25,6 +25,7 @@
 #include "config/config.hpp"
 #include "creds/federated_token.hpp"
 #include "creds/key_pool.hpp"
+#include "creds/profile_document.hpp"
 #include "snapshot/snapshot.hpp"
 
 namespace warden::snapshot {
@@ -44,6 +45,10 @@ struct BuildOptions {
   bool require_token = true;  // CLI reports: a missing token is a finding, not a failure
   bool report = false;        // CLI reports: a broken provider is shown, not fatal
   std::int64_t now_ms = 0;
+  // The profile store's document (auth-profiles.json), loaded by the caller; null = no profiles.
+  // Each provider's profiles become its ProfilePool (their states from the key registry), and a
+  // provider with profiles is enabled even without keys.
+  std::shared_ptr<const creds::ProfileDocument> profiles;
 };
 
 struct BuildResult {
