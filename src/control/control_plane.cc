@@ -27,7 +27,14 @@ ControlPlane::ControlPlane(net::asio::any_io_executor executor, EffectiveConfig 
 
 Result<void> ControlPlane::ReadProfileStore(bool initial) {
   if (profile_store_path_.empty()) return {};
-  auto document = creds::ProfileStore(profile_store_path_).Load();
+  const creds::ProfileStore store(profile_store_path_);
+  // No store (or no home at all: a read-only container) is no profiles, never a start failure.
+  if (!store.Exists()) {
+    profile_store_error_.clear();
+    profiles_ = std::make_shared<const creds::ProfileDocument>();
+    return {};
+  }
+  auto document = store.Load();
   if (document) {
     if (!profile_store_error_.empty())
       spdlog::info("profile store {} is readable again", profile_store_path_);
