@@ -47,7 +47,7 @@ struct AccessPolicy {
   // [callers], in config order; empty = no named callers (any authenticated caller may use
   // everything). Token mode with callers: the gateway token is `gateway_caller`.
   std::vector<CallerPolicy> callers;
-  CallerPolicy gateway_caller{std::string(kGatewayCallerName), {}, {}, {}, {}, true, {}, {}};
+  CallerPolicy gateway_caller{std::string(kGatewayCallerName), {}, {}, {}, {}, true, {}, {}, {}};
 };
 
 }  // namespace warden::access

@@ -19,6 +19,18 @@ bool CallerPolicy::AllowsModel(std::string_view model) const {
                      [&](const std::string& glob) { return GlobMatches(glob, model); });
 }
 
+bool CallerPolicy::AllowsProfile(std::string_view profile) const {
+  if (unrestricted || !profiles) return true;
+  return std::any_of(profiles->begin(), profiles->end(),
+                     [&](const std::string& glob) { return GlobMatches(glob, profile); });
+}
+
+std::optional<std::string> ProfileRefusal(const CallerPolicy& caller, std::string_view profile) {
+  if (caller.AllowsProfile(profile)) return std::nullopt;
+  return "caller \"" + caller.name + "\" may not use profile \"" + std::string(profile) +
+         "\" (callers." + caller.name + ".profiles)";
+}
+
 std::optional<std::string> PolicyRefusal(const CallerPolicy& caller, std::string_view provider,
                                          std::string_view model) {
   const std::string rule = "callers." + caller.name;

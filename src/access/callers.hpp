@@ -7,8 +7,9 @@
 // asserted user is matched against `proxy_users`, first match in config order. In jwt mode a
 // verified token's claims are matched against `jwt_subject` and every `jwt_claims` entry, first
 // match in config order (MatchJwtCaller).
-// Policy: `providers` (empty = all) and `models` (globs on "provider/model" as the caller wrote
-// it; unset = all). A refusal names the rule, never a credential.
+// Policy: `providers` (empty = all), `models` (globs on "provider/model" as the caller wrote
+// it, without "@profile"; unset = all) and `profiles` (globs on profile ids "provider:name";
+// unset = all). A refusal names the rule, never a credential.
 // Ownership: plain values, built by the snapshot builder and held in the Snapshot.
 // Thread safety: immutable once built; all functions are pure.
 #pragma once
@@ -40,16 +41,27 @@ struct CallerPolicy {
   // other claim type (number, boolean, object) never matches.
   std::optional<std::string> jwt_subject;
   std::vector<std::pair<std::string, std::string>> jwt_claims;
+  std::optional<std::vector<std::string>> profiles;  // globs on profile ids; unset = every one
 
   bool AllowsProvider(std::string_view provider) const;
   // `model` as the caller wrote it: "openai/gpt-4o".
   bool AllowsModel(std::string_view model) const;
+  // `profile` is an id: "openai:work".
+  bool AllowsProfile(std::string_view profile) const;
+  // The globs a profile must match, or nullptr when every profile is allowed.
+  const std::vector<std::string>* ProfileGlobs() const {
+    return unrestricted || !profiles ? nullptr : &*profiles;
+  }
 };
 
 // Why `caller` may not send `model` (written "provider/model") to `provider`, naming the rule
 // ("callers.ci.providers"); nullopt when it may.
 std::optional<std::string> PolicyRefusal(const CallerPolicy& caller, std::string_view provider,
                                          std::string_view model);
+
+// Why `caller` may not use the profile `profile` (an id, "openai:work"), naming the rule
+// ("callers.ci.profiles"); nullopt when it may.
+std::optional<std::string> ProfileRefusal(const CallerPolicy& caller, std::string_view profile);
 
 // The caller whose token digest equals SHA-256(`token`), or nullptr. Compares with all.
 const CallerPolicy* MatchToken(const std::vector<CallerPolicy>& callers, std::string_view token);

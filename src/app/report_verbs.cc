@@ -42,6 +42,12 @@ Result<Loaded> LoadForReport(const CommonOptions& common) {
   opts.require_token = false;
   opts.report = true;
   opts.now_ms = SystemClock().NowMs();
+  // The providers as the gateway would see them, profiles included (a refused store is
+  // reported by the profiles section; the providers are then shown without it).
+  if (auto store = OpenProfileStore()) {
+    if (auto document = store->Load())
+      opts.profiles = std::make_shared<const creds::ProfileDocument>(std::move(*document));
+  }
   auto built = snapshot::BuildSnapshot(effective->config, env, states, federated, opts, 1);
   if (!built) return built.error();
   return Loaded{std::move(*effective), std::move(*built)};
@@ -52,11 +58,21 @@ std::string LiveText(const std::string& bind, const Result<proxy::ReadyzDocument
   if (!live) return "live gateway on " + bind + ": " + live.error().message + "\n";
   std::string text = "live gateway on " + bind + ":\n";
   for (const auto& p : live->providers) {
+    if (p.profiles) {
+      text += fmt::format("  {:<10} profiles: {} usable, {} cooling, {} expired (of {})\n", p.id,
+                          p.profiles->usable, p.profiles->cooling, p.profiles->expired,
+                          p.profiles->total);
+    }
     for (const auto& k : p.keys) {
       if (k.usable) continue;
       text += fmt::format("  {:<10} key {} cooling ({}) for {}s\n", p.id, k.fingerprint, k.reason,
                           k.retry_in_s);
     }
+  }
+  if (!live->reload.profile_store_error.empty()) {
+    text +=
+        "  profile store refused, last good profiles in use: " + live->reload.profile_store_error +
+        "\n";
   }
   return text;
 }
@@ -95,6 +111,12 @@ ProviderStatus DescribeProvider(const snapshot::ProviderRuntime& p, std::int64_t
   }
   line += fmt::format("{} key(s) from {}", p.keys.keys().size(), p.source_kind);
   for (const auto& k : p.keys.keys()) line += "\n             " + k.fingerprint + "  " + k.source;
+  if (!p.profiles.empty()) {
+    // Ids only; their expiry and state are in the profiles section below.
+    o["profiles"] = p.profiles.profiles().size();
+    line += fmt::format("\n             {} profile(s) used first (see profiles below)",
+                        p.profiles.profiles().size());
+  }
   if (!p.federated) return out;
   auto tok = p.federated->Current();
   if (!tok || tok->exp_ms <= now_ms) {

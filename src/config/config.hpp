@@ -211,11 +211,10 @@ struct CallerConfig {
   std::optional<std::string> jwt_subject;
   std::vector<std::pair<std::string, std::string>> jwt_claims;  // in file order
   bool has_jwt_claims = false;  // the key was present (an empty table is refused)
-  // profiles: parsed so they can be refused with a clear message.
-  bool has_profiles = false;
-  // Policy. Unset or empty = every provider; unset = every model.
+  // Policy. Unset or empty = every provider; unset = every model; unset = every profile.
   std::vector<std::string> providers;
-  std::optional<std::vector<std::string>> models;  // globs on "provider/model" as written
+  std::optional<std::vector<std::string>> models;    // globs on "provider/model" as written
+  std::optional<std::vector<std::string>> profiles;  // globs on profile ids: "openai:work"
 };
 
 // [models] — routing for bare model names (no "provider/" prefix), as agent CLIs send them.

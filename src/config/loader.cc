@@ -546,7 +546,7 @@ void DecodeCaller(TableReader& r, CallerConfig& out, Problems& problems) {
   } else if (r.Has("jwt_claims")) {
     out.has_jwt_claims = true;
   }
-  out.has_profiles = r.Get("profiles") != nullptr;
+  if (r.Has("profiles")) r.Strings("profiles", out.profiles.emplace());
   r.Strings("providers", out.providers);
   if (r.Has("models")) r.Strings("models", out.models.emplace());
 }

@@ -1283,7 +1283,7 @@ TEST(ParseConfig, RefusesBadCallers) {
        "[callers.ci]\ntokens = [{ source = \"env\", id = \"T\" }]\njwt_subject = \"\"",
        "callers.ci.jwt_subject: must be a non-empty pattern"},
       {"profiles", "[callers.ci]\ntokens = [{ source = \"env\", id = \"T\" }]\nprofiles = [\"x\"]",
-       "callers.ci.profiles: profiles are not supported yet"},
+       "callers.ci.profiles[0]: must be a glob on profile ids \"provider:name\""},
       {"empty model glob",
        "[callers.ci]\ntokens = [{ source = \"env\", id = \"T\" }]\nmodels = [\"\"]",
        "callers.ci.models[0]: must be a non-empty glob"},
@@ -1357,8 +1357,6 @@ TEST(ParseConfig, RefusesBadModels) {
        "models.aliases.fast: must be \"provider/model\""},
       {"alias to an unknown provider", "[models.aliases]\nfast = \"nope/x\"",
        "models.aliases.fast: unknown provider \"nope\" (configured: p)"},
-      {"alias with a profile", "[models.aliases]\nfast = \"p/x@work\"",
-       "models.aliases.fast: model profiles (\"@...\") are not supported yet"},
       {"alias name with a slash", "[models.aliases]\n\"a/b\" = \"p/x\"",
        "an alias name must be 1 to 256 characters without \"/\""},
   };

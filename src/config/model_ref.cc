@@ -27,14 +27,8 @@ bool LooksLikeQuantisation(std::string_view s) {
   return d > 0 && s.substr(d) == "bit";
 }
 
-}  // namespace
-
-std::optional<ModelRef> ParseModelRef(std::string_view text) {
-  auto slash = text.find('/');
-  if (slash == std::string_view::npos || slash == 0) return std::nullopt;
-  ModelRef ref;
-  ref.provider = text.substr(0, slash);
-  std::string_view rest = text.substr(slash + 1);
+// The "@" that introduces the profile in `rest` (the model part), or npos.
+std::size_t ProfileAt(std::string_view rest) {
   auto last_slash = rest.rfind('/');
   std::size_t search_from = last_slash == std::string_view::npos ? 0 : last_slash + 1;
   std::size_t at = rest.find('@', search_from);
@@ -43,6 +37,28 @@ std::optional<ModelRef> ParseModelRef(std::string_view text) {
     if (!AllDigits(after, 8) && !LooksLikeQuantisation(after)) break;
     at = rest.find('@', at + 1);
   }
+  return at;
+}
+
+}  // namespace
+
+ModelRef ParseBareModel(std::string_view text) {
+  ModelRef ref;
+  ref.model = text;
+  const std::size_t at = ProfileAt(text);
+  if (at == std::string_view::npos || at == 0 || at + 1 == text.size()) return ref;
+  ref.model = text.substr(0, at);
+  ref.profile = text.substr(at + 1);
+  return ref;
+}
+
+std::optional<ModelRef> ParseModelRef(std::string_view text) {
+  auto slash = text.find('/');
+  if (slash == std::string_view::npos || slash == 0) return std::nullopt;
+  ModelRef ref;
+  ref.provider = text.substr(0, slash);
+  std::string_view rest = text.substr(slash + 1);
+  const std::size_t at = ProfileAt(rest);
   if (at != std::string_view::npos) {
     ref.model = rest.substr(0, at);
     ref.profile = rest.substr(at + 1);

@@ -22,4 +22,8 @@ struct ModelRef {
 // nullopt when there is no "/" or a part is empty.
 std::optional<ModelRef> ParseModelRef(std::string_view text);
 
+// A bare name (no "/"), "model[@profile]", with the same "@" rule; provider stays empty. A name
+// whose "@" would leave the model or the profile empty is all model.
+ModelRef ParseBareModel(std::string_view text);
+
 }  // namespace warden::config

@@ -67,5 +67,27 @@ TEST(ParseModelRef, RefusesInvalidRefs) {
   }
 }
 
+TEST(ParseBareModel, SplitsAProfileWithTheSameRule) {
+  struct Case {
+    std::string_view text, model, profile;
+  };
+  const Case kCases[] = {
+      {"claude-sonnet-4-5", "claude-sonnet-4-5", ""},
+      {"claude-sonnet-4-5@work", "claude-sonnet-4-5", "work"},
+      {"claude-3-5-sonnet@20240620", "claude-3-5-sonnet@20240620", ""},  // a date
+      {"llama@q4_k_m", "llama@q4_k_m", ""},                              // quantisation
+      {"llama@q4_k_m@home", "llama@q4_k_m", "home"},
+      {"m@a@b", "m", "a@b"},   // the first "@" that is not a date or tag
+      {"@work", "@work", ""},  // nothing before: all model
+      {"gpt@", "gpt@", ""},    // nothing after: all model
+  };
+  for (const Case& c : kCases) {
+    const ModelRef r = ParseBareModel(c.text);
+    EXPECT_EQ(r.provider, "") << c.text;
+    EXPECT_EQ(r.model, c.model) << c.text;
+    EXPECT_EQ(r.profile, c.profile) << c.text;
+  }
+}
+
 }  // namespace
 }  // namespace warden::config

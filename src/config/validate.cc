@@ -468,7 +468,6 @@ class Validator {
         }
       }
       JwtRecognition(path, caller);
-      if (caller.has_profiles) Fail(path + ".profiles", "profiles are not supported yet");
       if (mode == AuthMode::kToken && caller.tokens.empty() &&
           !problems_.Touches(path + ".tokens")) {
         Fail(path + ".tokens",
@@ -499,6 +498,17 @@ class Validator {
           if (glob.empty() || HasControl(glob) || glob.size() > 256) {
             Fail(JoinIndex(path + ".models", i),
                  "must be a non-empty glob of at most 256 characters, e.g. \"openai/gpt-4o*\"");
+          }
+        }
+      }
+      if (caller.profiles) {
+        for (std::size_t i = 0; i < caller.profiles->size(); ++i) {
+          const std::string& glob = (*caller.profiles)[i];
+          if (glob.empty() || HasControl(glob) || glob.size() > 256 ||
+              glob.find(':') == std::string::npos) {
+            Fail(JoinIndex(path + ".profiles", i),
+                 "must be a glob on profile ids \"provider:name\" of at most 256 characters, "
+                 "e.g. \"openai:work\" or \"anthropic:*\"");
           }
         }
       }
@@ -536,8 +546,6 @@ class Validator {
         Fail(path, "must be \"provider/model\", e.g. \"anthropic/claude-haiku-4-5\"");
       } else if (config_.FindProvider(ref->provider) == nullptr) {
         Fail(path, UnknownProvider(ref->provider));
-      } else if (!ref->profile.empty()) {
-        Fail(path, "model profiles (\"@...\") are not supported yet");
       }
     }
   }

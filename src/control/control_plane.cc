@@ -1,10 +1,13 @@
 #include "control/control_plane.hpp"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <spdlog/spdlog.h>
 
+#include "base/warden_home.hpp"
 #include "control/reload_guard.hpp"
+#include "creds/profile_store.hpp"
 
 namespace warden::control {
 
@@ -19,12 +22,44 @@ ControlPlane::ControlPlane(net::asio::any_io_executor executor, EffectiveConfig 
       listen_bind_(std::move(listen_bind)),
       refresher_(executor, env, gw.metrics, gw.clock()),
       watch_(executor),
-      jwks_(executor, gw.clock()) {}
+      jwks_(executor, gw.clock()) {
+  if (auto home = WardenHome(env)) profile_store_path_ = creds::ProfileStore::InHome(*home).path();
+}
+
+Result<void> ControlPlane::ReadProfileStore(bool initial) {
+  if (profile_store_path_.empty()) return {};
+  const creds::ProfileStore store(profile_store_path_);
+  // No store (or no home at all: a read-only container) is no profiles, never a start failure.
+  if (!store.Exists()) {
+    profile_store_error_.clear();
+    profiles_ = std::make_shared<const creds::ProfileDocument>();
+    return {};
+  }
+  auto document = store.Load();
+  if (document) {
+    if (!profile_store_error_.empty())
+      spdlog::info("profile store {} is readable again", profile_store_path_);
+    profile_store_error_.clear();
+    profiles_ = std::make_shared<const creds::ProfileDocument>(std::move(*document));
+    return {};
+  }
+  if (initial) return document.error();
+  profile_store_error_ = document.error().ToString();
+  spdlog::error("profile store refused; keeping the last good profiles ({}): {}",
+                profiles_ ? profiles_->profiles.size() : 0, profile_store_error_);
+  return {};
+}
 
 ControlPlane::~ControlPlane() { Stop(); }
 
 void ControlPlane::Start() {
   gw_.SetRefresher(&refresher_);
+  // The store's directory (the warden home) must exist to be watched, so that the first
+  // `warden auth paste-token` after start is noticed. Created as `warden auth` would (0700).
+  if (!profile_store_path_.empty()) {
+    const std::string dir = profile_store_path_.substr(0, profile_store_path_.rfind('/'));
+    if (::mkdir(dir.c_str(), 0700) == 0) spdlog::info("created the warden home {}", dir);
+  }
   ApplyBackground(*gw_.snapshots.Load());
   if (config_.config->reload.watch && watch_.ok()) {
     net::asio::co_spawn(executor_, WatchLoop(), [](std::exception_ptr e) {
@@ -63,6 +98,7 @@ std::vector<std::string> ControlPlane::WatchedFiles() const {
     }
     files.push_back(p);
   }
+  if (!profile_store_path_.empty()) files.push_back(profile_store_path_);
   for (const auto& [alias, sp] : config_.config->secret_providers) {
     if (sp.source == config::SecretSource::kFile && !sp.path.empty()) files.push_back(sp.path);
   }
@@ -148,6 +184,8 @@ Result<snapshot::BuildResult> ControlPlane::Initial() {
   opts.flag_token = flag_token_;
   opts.generate_token = true;
   opts.now_ms = gw_.NowMs();
+  if (auto read = ReadProfileStore(true); !read) return read.error();
+  opts.profiles = profiles_;
   auto built =
       snapshot::BuildSnapshot(config_.config, env_, key_states_, federated_, opts, ++generation_);
   if (!built) return built.error();
@@ -177,6 +215,9 @@ bool ControlPlane::Reload(const std::string& reason) {
   opts.generate_token = false;
   opts.now_ms = gw_.NowMs();
   opts.jwks = jwks_.store();
+  (void)ReadProfileStore(false);  // a refused store keeps the last good profiles
+  status_.profile_store_error = profile_store_error_;
+  opts.profiles = profiles_;
   auto built = snapshot::BuildSnapshot(*cfg, env_, key_states_, federated_, opts, generation_ + 1);
   if (!built) return fail(built.error());
   // New handshakes use the new certificate; open connections keep the context they began with.

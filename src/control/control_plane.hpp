@@ -4,6 +4,10 @@
 // re-reads the config, resolves every secret again, reloads the TLS certificate and key when
 // serving HTTPS, and swaps the snapshot (and TLS context) atomically; on failure
 // it keeps the last-known-good snapshot, logs the reason and records it for /readyz and metrics.
+// The profile store ($WARDEN_HOME/auth-profiles.json) is read at every build and watched like
+// the config: `warden auth ...` changes take effect without a restart. A store that is refused
+// (corrupt, insecure) fails start; on a reload it is logged and shown in /readyz
+// (reload.profile_store_error) while the last good profiles stay in use.
 // Runs on its own io_context/thread (the main thread in `serve`): SIGHUP, file watches and the
 // federated refresher post work here, so reloads and refreshes never overlap.
 // Ownership: owns the effective config, the registries, the refresher and the SnapshotStore's
@@ -24,6 +28,7 @@
 #include "control/jwks_source.hpp"
 #include "creds/federated_refresher.hpp"
 #include "creds/key_pool.hpp"
+#include "creds/profile_document.hpp"
 #include "http/net.hpp"
 #include "http/tls_context.hpp"
 #include "proxy/gateway_state.hpp"
@@ -58,6 +63,9 @@ class ControlPlane {
   net::Task<void> WatchLoop();
   void ReloadTokenFiles();
   void ApplyJwt(const config::Config& cfg);
+  // Re-reads the profile store into profiles_. Fails only when `initial` and the store is
+  // refused; later refusals keep the last good document and set profile_store_error_.
+  Result<void> ReadProfileStore(bool initial);
 
   net::asio::any_io_executor executor_;
   EffectiveConfig config_;
@@ -73,6 +81,9 @@ class ControlPlane {
   control::FileWatch watch_;
   JwksSource jwks_;                                // gateway.auth.mode = "jwt": the issuer's keys
   std::shared_ptr<http::ServerTlsSlot> tls_slot_;  // null when serving plain HTTP
+  std::string profile_store_path_;                 // empty when there is no warden home
+  std::shared_ptr<const creds::ProfileDocument> profiles_;  // the last good store document
+  std::string profile_store_error_;  // why the store on disk is not used now; empty = it is
   bool stopped_ = false;
 };
 

@@ -34,6 +34,7 @@ struct KeyState {
   std::atomic<int> rate_limit_strikes{0};
   std::atomic<std::int64_t> failing_until_ms{0};  // auth-failed (401/403) until
   std::atomic<int> auth_strikes{0};
+  std::atomic<std::int64_t> last_used_ms{0};  // profiles: least recently used first
 };
 
 struct PooledKey {

@@ -52,6 +52,11 @@ ProviderReadiness DescribeProvider(const snapshot::ProviderRuntime& p, std::int6
     }
     out.refresh_error = p.federated->LastError();
   }
+  if (!p.profiles.empty()) {
+    const creds::ProfileCounts c = p.profiles.Counts(now);
+    out.profiles = ProfileReadiness{c.total, c.usable, c.cooling, c.expired};
+    out.available = out.available || c.usable > 0;
+  }
   return out;
 }
 
@@ -126,7 +131,8 @@ ReadyzDocument DescribeReadiness(const snapshot::Snapshot& snap, const ReloadSta
     doc.ready = doc.ready && jwks.loaded;
     doc.jwks = std::move(jwks);
   }
-  doc.reload = ReloadReadiness{reload.reloads_ok, reload.reloads_failed, reload.last_error};
+  doc.reload = ReloadReadiness{reload.reloads_ok, reload.reloads_failed, reload.last_error,
+                               reload.profile_store_error};
   return doc;
 }
 

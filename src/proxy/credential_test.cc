@@ -1,6 +1,7 @@
 #include "proxy/credential.hpp"
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -99,6 +100,97 @@ TEST(NoCredentialReply, AllKeysRejectedIs503) {
             "(SIGHUP), or wait 600s");
   ASSERT_EQ(r.extra.size(), 1u);
   EXPECT_EQ(r.extra[0].second, "600");
+}
+
+// Adds profiles (all tokens unless named "k*", which are api keys) to `p`, in this order.
+void AddProfiles(snapshot::ProviderRuntime& p, std::vector<std::string> names,
+                 std::optional<std::int64_t> expires = std::nullopt) {
+  std::vector<creds::PooledProfile> pooled;
+  for (const std::string& name : names) {
+    creds::PooledProfile profile;
+    profile.id = p.id + ":" + name;
+    profile.name = name;
+    profile.type = name[0] == 'k' ? creds::ProfileType::kApiKey : creds::ProfileType::kToken;
+    profile.expires_ms = expires;
+    profile.key = Key("value-of-" + name, "auth-profiles.json " + profile.id);
+    pooled.push_back(std::move(profile));
+  }
+  p.profiles = creds::ProfilePool(std::move(pooled), true);
+}
+
+TEST(PickCredential, ProfilesFirstThenKeysAndOnlyThoseTheCallerMayUse) {
+  snapshot::ProviderRuntime p = Provider(1);
+  AddProfiles(p, {"work", "home"});
+  std::vector<const creds::PooledKey*> tried;
+  Credential c = PickCredential(p, kNowMs, tried);
+  ASSERT_NE(c.profile, nullptr);
+  EXPECT_EQ(c.profile->id, "prov:work");
+  EXPECT_EQ(c.Value(), "value-of-work");
+  EXPECT_EQ(c.kind(), CredentialKind::kStaticKey);  // classified like a key
+  tried.push_back(c.key);                           // rate-limited during this request
+  EXPECT_EQ(PickCredential(p, kNowMs, tried).profile->id, "prov:home");
+  tried.push_back(PickCredential(p, kNowMs, tried).key);
+  c = PickCredential(p, kNowMs, tried);
+  EXPECT_EQ(c.profile, nullptr);
+  EXPECT_EQ(c.key, &p.keys.keys()[0]);  // then the provider's keys
+
+  const std::vector<std::string> only_home = {"prov:home"};
+  c = PickCredential(p, kNowMs, {}, CredentialWant{nullptr, &only_home});
+  ASSERT_NE(c.profile, nullptr);
+  EXPECT_EQ(c.profile->id, "prov:home");
+}
+
+TEST(PickCredential, APinnedProfileIsNeverReplacedByAnother) {
+  snapshot::ProviderRuntime p = Provider(1);
+  AddProfiles(p, {"work", "home"});
+  const creds::PooledProfile* home = p.profiles.Find("home");
+  const CredentialWant pin{home, nullptr};
+  EXPECT_EQ(PickCredential(p, kNowMs, {}, pin).profile, home);
+  creds::KeyPool::MarkRateLimited(home->key, kNowMs, 20'000);
+  EXPECT_EQ(PickCredential(p, kNowMs, {}, pin).kind(), CredentialKind::kNone);
+  Reply r = NoCredentialReply(p, kNowMs, pin);
+  EXPECT_EQ(r.status, 429);
+  EXPECT_EQ(r.code, "profile_cooling");
+  EXPECT_THAT(r.message, HasSubstr("profile 'prov:home' is rate-limited; it recovers in 20s"));
+  ASSERT_EQ(r.extra.size(), 1u);
+  EXPECT_EQ(r.extra[0].second, "20");
+  // Unpinned requests meanwhile use the other profile.
+  EXPECT_EQ(PickCredential(p, kNowMs, {}).profile->id, "prov:work");
+}
+
+TEST(NoCredentialReply, AnExpiredPinNamesTheLoginVerbs) {
+  snapshot::ProviderRuntime p = Provider(1);
+  AddProfiles(p, {"work"}, kNowMs - 1000);
+  const CredentialWant pin{p.profiles.Find("work"), nullptr};
+  EXPECT_EQ(PickCredential(p, kNowMs, {}, pin).kind(), CredentialKind::kNone);
+  const Reply r = NoCredentialReply(p, kNowMs, pin);
+  EXPECT_EQ(r.status, 503);
+  EXPECT_EQ(r.code, "profile_expired");
+  EXPECT_THAT(r.message, HasSubstr("profile 'prov:work' expired at 2023-11-14T22:13:19Z"));
+  EXPECT_THAT(r.message, HasSubstr("warden auth login --provider prov --profile work"));
+  EXPECT_THAT(r.message, HasSubstr("warden auth paste-token --provider prov --profile work"));
+  EXPECT_EQ(r.message.find("value-of-work"), std::string::npos);
+  // Unpinned, the expired profile is skipped for the key.
+  EXPECT_EQ(PickCredential(p, kNowMs, {}).key, &p.keys.keys()[0]);
+}
+
+TEST(NoCredentialReply, ProfilesOnlyProviderWithEverythingExpiredOrCooling) {
+  snapshot::ProviderRuntime expired = Provider(0);
+  AddProfiles(expired, {"work"}, kNowMs - 1);
+  Reply r = NoCredentialReply(expired, kNowMs);
+  EXPECT_EQ(r.status, 503);
+  EXPECT_EQ(r.code, "provider_unavailable");
+  EXPECT_THAT(r.message, HasSubstr("its 1 profile(s) are expired"));
+
+  snapshot::ProviderRuntime cooling = Provider(1);
+  AddProfiles(cooling, {"work"});
+  creds::KeyPool::MarkRateLimited(cooling.profiles.Find("work")->key, kNowMs, 5'000);
+  creds::KeyPool::MarkRateLimited(cooling.keys.keys()[0], kNowMs, 9'000);
+  r = NoCredentialReply(cooling, kNowMs);
+  EXPECT_EQ(r.status, 429);
+  EXPECT_EQ(r.code, "all_keys_cooling");
+  EXPECT_THAT(r.message, HasSubstr("(1 profile(s), 1 key(s))"));
+  EXPECT_EQ(r.extra[0].second, "5");
 }
 
 }  // namespace

@@ -6,24 +6,34 @@
 #include "proxy/reply.hpp"
 
 namespace warden::proxy {
+namespace {
 
-void CoolDownKey(GatewayState& gw, const snapshot::ProviderRuntime& prov,
-                 const creds::PooledKey& key, int status, std::string_view retry_after,
-                 std::vector<const creds::PooledKey*>& tried) {
+// "key 3f2a…" or "profile openai:work", for log lines.
+std::string CredentialLabel(const Credential& cred) {
+  return cred.profile != nullptr ? "profile " + cred.profile->id : "key " + cred.key->fingerprint;
+}
+
+}  // namespace
+
+void CoolDownKey(GatewayState& gw, const snapshot::ProviderRuntime& prov, const Credential& cred,
+                 int status, std::string_view retry_after,
+                 std::vector<const creds::PooledKey*>& tried, const CredentialWant& want) {
   const std::int64_t cooldown =
-      creds::KeyPool::MarkRateLimited(key, gw.NowMs(), ParseRetryAfterMs(retry_after));
-  gw.metrics.CountCooldown(prov.id, key.fingerprint);
-  tried.push_back(&key);
-  spdlog::warn("provider {} key {} rate-limited (status {}); cooling down {}s", prov.id,
-               key.fingerprint, status, CeilSeconds(cooldown));
-  if (prov.keys.Pick(gw.NowMs(), tried) != nullptr) gw.metrics.CountRotation(prov.id);
+      creds::KeyPool::MarkRateLimited(*cred.key, gw.NowMs(), ParseRetryAfterMs(retry_after));
+  gw.metrics.CountCooldown(prov.id, cred.key->fingerprint);
+  tried.push_back(cred.key);
+  spdlog::warn("provider {} {} rate-limited (status {}); cooling down {}s", prov.id,
+               CredentialLabel(cred), status, CeilSeconds(cooldown));
+  if (PickCredential(prov, gw.NowMs(), tried, want).kind() != CredentialKind::kNone) {
+    gw.metrics.CountRotation(prov.id);
+  }
 }
 
 void MarkKeyRejected(GatewayState& gw, const snapshot::ProviderRuntime& prov,
-                     const creds::PooledKey& key, int status) {
-  const std::int64_t failing = creds::KeyPool::MarkAuthFailed(key, gw.NowMs());
-  spdlog::warn("provider {} key {} rejected with {}; marked failing for {}s", prov.id,
-               key.fingerprint, status, CeilSeconds(failing));
+                     const Credential& cred, int status) {
+  const std::int64_t failing = creds::KeyPool::MarkAuthFailed(*cred.key, gw.NowMs());
+  spdlog::warn("provider {} {} rejected with {}; marked failing for {}s", prov.id,
+               CredentialLabel(cred), status, CeilSeconds(failing));
 }
 
 net::Task<void> RefreshFederated(const snapshot::ProviderRuntime& prov,

@@ -17,15 +17,15 @@
 
 namespace warden::proxy {
 
-// Rate-limited: the key cools down (Retry-After when the provider sent one) and is added to
-// `tried`, so the next PickCredential moves on to another key.
-void CoolDownKey(GatewayState& gw, const snapshot::ProviderRuntime& prov,
-                 const creds::PooledKey& key, int status, std::string_view retry_after,
-                 std::vector<const creds::PooledKey*>& tried);
+// Rate-limited: the key (or profile) cools down (Retry-After when the provider sent one) and is
+// added to `tried`, so the next PickCredential (with the same `want`) moves on to another one.
+void CoolDownKey(GatewayState& gw, const snapshot::ProviderRuntime& prov, const Credential& cred,
+                 int status, std::string_view retry_after,
+                 std::vector<const creds::PooledKey*>& tried, const CredentialWant& want);
 
-// 401/403 about the key itself: marked failing for every caller.
+// 401/403 about the key (or profile) itself: marked failing for every caller.
 void MarkKeyRejected(GatewayState& gw, const snapshot::ProviderRuntime& prov,
-                     const creds::PooledKey& key, int status);
+                     const Credential& cred, int status);
 
 // Refreshes the provider's federated token once (on the control plane, shared with concurrent
 // callers that saw the same token rejected).

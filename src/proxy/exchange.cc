@@ -39,6 +39,7 @@ struct ExchangeState {
   const config::UpstreamConfig& cfg;  // of the request's snapshot
   UpstreamRequest request;            // only the credential changes between attempts
   std::string body;
+  CredentialWant want = {};                         // the pinned profile, the caller's globs
   std::vector<const creds::PooledKey*> tried = {};  // rate-limited during this request
   bool federated_retried = false;
 };
@@ -164,15 +165,15 @@ net::Task<Step> ActOnError(ExchangeState& x, const Credential& cred,
   const bool may_refresh = !x.federated_retried && refresher != nullptr;
   switch (ClassifyErrorResponse(status, res.body(), cred.kind(), may_refresh)) {
     case ErrorVerdict::kRotateKey:
-      CoolDownKey(x.r.client.gw, x.prov, *cred.key, status, res[bhttp::field::retry_after],
-                  x.tried);
+      CoolDownKey(x.r.client.gw, x.prov, cred, status, res[bhttp::field::retry_after], x.tried,
+                  x.want);
       co_return Step{true};
     case ErrorVerdict::kRefreshAndRetry:
       x.federated_retried = true;
       co_await RefreshFederated(x.prov, *refresher, cred);
       co_return Step{true};
     case ErrorVerdict::kKeyRejected:
-      MarkKeyRejected(x.r.client.gw, x.prov, *cred.key, status);
+      MarkKeyRejected(x.r.client.gw, x.prov, cred, status);
       break;
     case ErrorVerdict::kPassThrough:
       break;
@@ -239,13 +240,17 @@ net::Task<bool> Relay(ExchangeState& x, Attempt& a) {
 net::Task<bool> RunExchange(ExchangeState& x) {
   for (;;) {
     const std::int64_t now = x.r.client.gw.NowMs();
-    const Credential cred = PickCredential(x.prov, now, x.tried);
+    const Credential cred = PickCredential(x.prov, now, x.tried, x.want);
     if (cred.kind() == CredentialKind::kNone) {
-      Reply reply = NoCredentialReply(x.prov, now);
+      Reply reply = NoCredentialReply(x.prov, now, x.want);
       co_return co_await Answer(x.r, std::move(reply));
     }
     ++x.r.log.attempts;
     x.r.log.key = cred.Fingerprint();
+    if (cred.profile != nullptr) {
+      creds::ProfilePool::MarkUsed(*cred.profile, now);
+      x.r.log.profile = cred.profile->id;
+    }
     SetCredential(x.request, x.prov.api, cred);
     Attempt a;
     co_await SendAndReadHeader(x, a);
@@ -274,6 +279,8 @@ net::Task<bool> ExchangeWithProvider(RequestContext& r, const snapshot::Provider
                   BuildUpstreamRequest(r.req, prov, r.route.upstream_suffix, body_size,
                                        WithheldCallerHeaders(r.snap.access)),
                   std::move(upstream_body)};
+  x.want.pinned = r.pinned_profile;
+  if (r.caller.policy != nullptr) x.want.allowed_profiles = r.caller.policy->ProfileGlobs();
   co_return co_await RunExchange(x);
 }
 

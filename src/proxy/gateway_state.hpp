@@ -25,6 +25,8 @@ struct ReloadStatus {
   std::uint64_t reloads_failed = 0;
   std::string last_error;  // empty when the last reload succeeded; never a value
   std::int64_t last_attempt_ms = 0;
+  // Why auth-profiles.json is not in use (the last good profiles are); empty = it is.
+  std::string profile_store_error = {};
 };
 
 class GatewayState {

@@ -35,6 +35,12 @@ ModelChoice Rejected(int status, std::string code, std::string message) {
   return choice;
 }
 
+// "provider/model@profile" → "provider/model": what the caller's policy and messages see.
+std::string_view WithoutProfile(std::string_view text, std::string_view profile) {
+  if (profile.empty()) return text;
+  return text.substr(0, text.size() - profile.size() - 1);
+}
+
 ModelChoice Explicit(const Snapshot& snap, std::string_view model) {
   const std::optional<config::ModelRef> ref = config::ParseModelRef(model);
   if (!ref) {
@@ -53,7 +59,7 @@ ModelChoice Explicit(const Snapshot& snap, std::string_view model) {
   choice.model = ref->model;
   choice.profile = ref->profile;
   choice.rewrite = true;
-  choice.qualified = model;
+  choice.qualified = WithoutProfile(model, ref->profile);
   return choice;
 }
 
@@ -61,8 +67,9 @@ ModelChoice FromAlias(const Snapshot& snap, const snapshot::ModelRoutes::Alias& 
   ModelChoice choice;
   choice.provider = &snap.providers[alias.provider];
   choice.model = alias.model;
+  choice.profile = alias.profile;
   choice.rewrite = true;
-  choice.qualified = alias.target;
+  choice.qualified = WithoutProfile(alias.target, alias.profile);
   choice.via = alias.key_path;
   return choice;
 }
@@ -134,7 +141,19 @@ ModelChoice ChooseModel(const Snapshot& snap, WireFormat wire, std::string_view 
   if (model.empty() || model.find('/') != std::string_view::npos) return Explicit(snap, model);
   if (const snapshot::ModelRoutes::Alias* alias = snap.models.FindAlias(model))
     return FromAlias(snap, *alias);
-  return Bare(snap, wire, model);
+  const config::ModelRef bare = config::ParseBareModel(model);
+  if (bare.profile.empty()) return Bare(snap, wire, model);
+  // "name@profile": route the name, pin the profile; the upstream receives the name alone.
+  ModelChoice choice;
+  if (const snapshot::ModelRoutes::Alias* alias = snap.models.FindAlias(bare.model)) {
+    choice = FromAlias(snap, *alias);
+  } else {
+    choice = Bare(snap, wire, bare.model);
+    choice.model = bare.model;
+  }
+  choice.profile = bare.profile;
+  choice.rewrite = true;
+  return choice;
 }
 
 }  // namespace warden::proxy

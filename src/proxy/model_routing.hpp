@@ -10,7 +10,10 @@
 //      enable it, rather than a silent detour to a provider that does not know the name).
 //   4. else the one enabled provider that speaks the route's wire format;
 //   5. else 400 "model_ambiguous" (several such providers, named) or "model_unroutable" (none).
-// A bare name reaches the upstream unchanged (the body is not rewritten).
+// A bare name reaches the upstream unchanged (the body is not rewritten), unless it carries a
+// profile: "name@profile" (the "@" rule of config/model_ref.hpp) routes "name" as above (an
+// alias too) and pins the profile, and the upstream receives "name". An alias target may carry
+// "@profile" as well; a suffix on the alias name wins over it.
 // Thread safety: pure functions over the immutable snapshot; no allocation on the success path.
 // Ownership: a ModelChoice points into the snapshot and the caller's model string, which must
 // outlive it.
@@ -30,10 +33,11 @@ struct ModelChoice {
   std::optional<Reply> reply;                           // set → answer this instead
   const snapshot::ProviderRuntime* provider = nullptr;  // set unless the provider is unknown
   std::string_view model;                               // what the upstream receives
-  std::string_view profile;  // "@profile" of an explicit name, without the "@"
+  std::string_view profile;  // the pinned profile's name ("@work" → "work"); empty = none
   bool rewrite = false;      // the body's "model" must become `model` (explicit names, aliases)
-  // "provider/model" as text when it exists (explicit names, alias targets); empty for a bare
-  // name, whose policy name the caller builds only when a policy needs it.
+  // "provider/model" (without "@profile") as text when it exists (explicit names, alias
+  // targets); empty for a bare name, whose policy name the caller builds only when a policy
+  // needs it.
   std::string_view qualified;
   std::string_view via;  // the rule or alias that routed it ("models.\"gpt-*\""), else empty
 };

@@ -14,6 +14,7 @@ net::Task<bool> ServeProxy(RequestContext& r) {
   ProxyPlan plan = PlanProxy(r.snap, r.route, r.req, r.caller.policy);
   if (plan.provider != nullptr) r.log.provider = plan.provider->id;
   if (plan.reply) co_return co_await Answer(r, std::move(*plan.reply));
+  r.pinned_profile = plan.profile;
   co_return co_await ExchangeWithProvider(r, *plan.provider, std::move(plan.upstream_body));
 }
 

@@ -7,6 +7,14 @@ namespace warden::proxy {
 
 namespace {
 
+// At most `max` bytes of `text`, cut on a UTF-8 boundary (a profile name in a message).
+std::string_view Cut(std::string_view text, std::size_t max) {
+  if (text.size() <= max) return text;
+  std::size_t cut = max;
+  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
+  return text.substr(0, cut);
+}
+
 ProxyPlan Reject(ProxyPlan plan, int status, std::string code, std::string message,
                  ExtraHeaders extra = {}) {
   plan.reply = Reply{status, std::move(code), std::move(message), std::move(extra)};
@@ -28,19 +36,50 @@ std::string WireMismatchMessage(const snapshot::ProviderRuntime& prov) {
   return message;
 }
 
-// The checks that need the provider: profile, enabled, wire format.
-ProxyPlan CheckProvider(ProxyPlan plan, const Route& route, const ModelChoice& choice) {
-  const snapshot::ProviderRuntime& prov = *plan.provider;
-  if (!choice.profile.empty()) {
-    return Reject(std::move(plan), 400, "profiles_unsupported",
-                  "model profiles (\"@" + std::string(choice.profile) +
-                      "\") are not supported yet; drop the @ suffix");
+// The ids of the provider's profiles that `caller` may use, for profile_unknown.
+std::string ProfileList(const snapshot::ProviderRuntime& prov, const access::CallerPolicy* caller) {
+  std::string out;
+  for (const creds::PooledProfile& p : prov.profiles.profiles()) {
+    if (caller != nullptr && !caller->AllowsProfile(p.id)) continue;
+    out += (out.empty() ? "" : ", ") + p.id;
   }
+  return out;
+}
+
+// "@name": the caller may use "provider:name" and the provider has it.
+ProxyPlan ResolvePin(ProxyPlan plan, const ModelChoice& choice,
+                     const access::CallerPolicy* caller) {
+  const snapshot::ProviderRuntime& prov = *plan.provider;
+  const std::string name(Cut(choice.profile, 130));
+  const std::string id = prov.id + ":" + name;
+  if (caller != nullptr) {
+    if (auto refusal = access::ProfileRefusal(*caller, id))
+      return Reject(std::move(plan), 403, "caller_not_allowed", std::move(*refusal));
+  }
+  plan.profile = prov.profiles.Find(choice.profile);
+  if (plan.profile != nullptr) return plan;
+  const std::string list = ProfileList(prov, caller);
+  std::string message = "provider '" + prov.id + "' has no profile '" + id + "'; ";
+  if (list.empty()) {
+    message += "it has no profiles" + std::string(caller != nullptr ? " this caller may use" : "") +
+               " (add one with `warden auth paste-token --provider " + prov.id + " --profile " +
+               name + "`)";
+  } else {
+    message += "its profiles: " + list;
+  }
+  return Reject(std::move(plan), 400, "profile_unknown", std::move(message));
+}
+
+// The checks that need the provider: enabled, wire format, the pinned profile.
+ProxyPlan CheckProvider(ProxyPlan plan, const Route& route, const ModelChoice& choice,
+                        const access::CallerPolicy* caller) {
+  const snapshot::ProviderRuntime& prov = *plan.provider;
   if (!prov.enabled)
     return Reject(std::move(plan), 503, "provider_disabled", DisabledMessage(prov, choice));
   if (!Speaks(prov, route.wire)) {
     return Reject(std::move(plan), 400, "wire_format_mismatch", WireMismatchMessage(prov));
   }
+  if (!choice.profile.empty()) return ResolvePin(std::move(plan), choice, caller);
   return plan;
 }
 
@@ -94,7 +133,7 @@ ProxyPlan PlanProxy(const snapshot::Snapshot& snap, const Route& route, const ht
       return Reject(std::move(plan), 403, "caller_not_allowed", std::move(*refusal));
     }
   }
-  plan = CheckProvider(std::move(plan), route, choice);
+  plan = CheckProvider(std::move(plan), route, choice, caller);
   if (plan.reply) return plan;
   if (choice.rewrite) {
     plan.upstream_body = ReplaceModel(req.body(), *field, choice.model);

@@ -2,8 +2,12 @@
 // the body it receives (with the provider's model name), or the rejection to answer instead.
 // Checks, in order: method (POST), the body's top-level "model" (valid JSON, present, a string,
 // once), the model's route (proxy/model_routing.hpp: "provider/model[@profile]", an alias, or a
-// bare name through [models]), the caller's policy on the resolved "provider/model", no profile
-// (not supported yet), an enabled provider, and the route's wire format matching its API.
+// bare name through [models]), the caller's policy on the resolved "provider/model", an enabled
+// provider, the route's wire format matching its API, and a pinned profile: the caller's
+// `profiles` globs must admit "provider:name" (else 403 caller_not_allowed naming the rule) and
+// the provider must have it (else 400 profile_unknown listing the ids of the provider's profiles
+// the caller may use — ids only, never values). Expiry and cooldowns are the exchange's (they
+// need the clock).
 // Thread safety: pure functions over the immutable snapshot; no I/O.
 // Ownership: the plan points at a provider of the snapshot the request holds.
 #pragma once
@@ -25,7 +29,8 @@ struct ProxyPlan {
   std::optional<Reply> reply;  // set → answer this and stop
   // The provider named by the model (also set with some rejections, for the log line).
   const snapshot::ProviderRuntime* provider = nullptr;
-  std::string upstream_body;  // the body with the bare model
+  std::string upstream_body;                      // the body with the bare model
+  const creds::PooledProfile* profile = nullptr;  // the pinned profile, of the snapshot
 };
 
 // `caller`: the named caller's policy (nullptr without [callers]); a model outside it is a 403

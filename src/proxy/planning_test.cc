@@ -74,8 +74,9 @@ TEST(PlanProxy, RejectsWithOneCodePerReason) {
        400, "model_invalid", "\"provider/model\"", ""},
       {"unknown provider", bhttp::verb::post, "/v1/chat/completions", R"({"model":"nope/x"})", 400,
        "unknown_provider", "unknown provider 'nope'; enabled providers: openai, anthropic", ""},
-      {"profile", bhttp::verb::post, "/v1/chat/completions", R"({"model":"openai/gpt-4o@work"})",
-       400, "profiles_unsupported", "(\"@work\") are not supported yet", "openai"},
+      {"unknown profile", bhttp::verb::post, "/v1/chat/completions",
+       R"({"model":"openai/gpt-4o@work"})", 400, "profile_unknown",
+       "provider 'openai' has no profile 'openai:work'; it has no profiles", "openai"},
       {"disabled provider", bhttp::verb::post, "/v1/chat/completions", R"({"model":"off/x"})", 503,
        "provider_disabled",
        "provider 'off' is disabled: no credential resolved; to enable it set OFF_API_KEY, "
@@ -254,6 +255,101 @@ TEST(PlanProxy, AnAliasIsRewrittenToItsTarget) {
   ASSERT_FALSE(plan.reply) << plan.reply->message;
   EXPECT_EQ(plan.provider->id, "anthropic");
   EXPECT_EQ(plan.upstream_body, R"({"model":"claude-haiku-4-5","max_tokens":1})");
+}
+
+// openai with the profiles "openai:work" and "openai:home".
+snapshot::Snapshot WithProfiles() {
+  snapshot::Snapshot snap = TestSnapshot();
+  std::vector<creds::PooledProfile> pooled;
+  for (std::string name : {"work", "home"}) {
+    creds::PooledProfile p;
+    p.id = "openai:" + name;
+    p.name = name;
+    p.type = creds::ProfileType::kToken;
+    p.key = creds::PooledKey{Secret("secret-" + name), "fp", "src",
+                             std::make_shared<creds::KeyState>()};
+    pooled.push_back(std::move(p));
+  }
+  snap.providers[0].profiles = creds::ProfilePool(std::move(pooled), false);
+  return snap;
+}
+
+ProxyPlan Plan(const snapshot::Snapshot& snap, std::string_view body,
+               const access::CallerPolicy* caller = nullptr) {
+  return PlanProxy(snap, MatchRoute("/v1/chat/completions"),
+                   MakeRequest(bhttp::verb::post, "/v1/chat/completions", body), caller);
+}
+
+TEST(PlanProxy, PinsTheProfileAndSendsTheModelWithoutIt) {
+  const snapshot::Snapshot snap = WithProfiles();
+  const ProxyPlan plan = Plan(snap, R"({"model":"openai/gpt-4o@home","n":1})");
+  ASSERT_FALSE(plan.reply) << plan.reply->message;
+  ASSERT_NE(plan.profile, nullptr);
+  EXPECT_EQ(plan.profile->id, "openai:home");
+  EXPECT_EQ(plan.upstream_body, R"({"model":"gpt-4o","n":1})");
+  EXPECT_EQ(Plan(snap, R"({"model":"openai/gpt-4o"})").profile, nullptr);
+}
+
+TEST(PlanProxy, ABareNameAndAnAliasMayPinAProfileToo) {
+  snapshot::Snapshot snap = WithProfiles();
+  snap.providers.pop_back();  // "off": openai is then the one OpenAI-format provider
+  ProxyPlan plan = Plan(snap, R"({"model":"gpt-4o@work"})");
+  ASSERT_FALSE(plan.reply) << plan.reply->message;
+  EXPECT_EQ(plan.provider->id, "openai");
+  EXPECT_EQ(plan.profile->id, "openai:work");
+  EXPECT_EQ(plan.upstream_body, R"({"model":"gpt-4o"})");
+  // A date after "@" stays part of a bare name.
+  plan = Plan(snap, R"({"model":"gpt-4o@20240513"})");
+  ASSERT_FALSE(plan.reply) << plan.reply->message;
+  EXPECT_EQ(plan.profile, nullptr);
+  EXPECT_EQ(plan.upstream_body, R"({"model":"gpt-4o@20240513"})");
+
+  snap.models.aliases.push_back(
+      {"fast", 0, "openai/gpt-4o-mini@home", "gpt-4o-mini", "models.aliases.fast", "home"});
+  plan = Plan(snap, R"({"model":"fast"})");
+  ASSERT_FALSE(plan.reply) << plan.reply->message;
+  EXPECT_EQ(plan.profile->id, "openai:home");
+  EXPECT_EQ(plan.upstream_body, R"({"model":"gpt-4o-mini"})");
+  plan = Plan(snap, R"({"model":"fast@work"})");  // the suffix wins over the target's
+  ASSERT_FALSE(plan.reply) << plan.reply->message;
+  EXPECT_EQ(plan.profile->id, "openai:work");
+}
+
+TEST(PlanProxy, AnUnknownProfileListsTheIdsTheCallerMayUseNeverValues) {
+  const snapshot::Snapshot snap = WithProfiles();
+  ProxyPlan plan = Plan(snap, R"({"model":"openai/gpt-4o@play"})");
+  ASSERT_TRUE(plan.reply);
+  EXPECT_EQ(plan.reply->status, 400);
+  EXPECT_EQ(plan.reply->code, "profile_unknown");
+  EXPECT_EQ(plan.reply->message,
+            "provider 'openai' has no profile 'openai:play'; its profiles: openai:work, "
+            "openai:home");
+  EXPECT_EQ(plan.reply->message.find("secret-"), std::string::npos);
+
+  access::CallerPolicy ci;
+  ci.name = "ci";
+  ci.profiles = std::vector<std::string>{"openai:w*", "openai:play"};
+  plan = Plan(snap, R"({"model":"openai/gpt-4o@play"})", &ci);
+  ASSERT_TRUE(plan.reply);
+  EXPECT_EQ(plan.reply->message,
+            "provider 'openai' has no profile 'openai:play'; its profiles: openai:work");
+}
+
+TEST(PlanProxy, APinOutsideTheCallersProfilesIs403NamingTheRule) {
+  const snapshot::Snapshot snap = WithProfiles();
+  access::CallerPolicy ci;
+  ci.name = "ci";
+  ci.profiles = std::vector<std::string>{"openai:work"};
+  EXPECT_FALSE(Plan(snap, R"({"model":"openai/gpt-4o@work"})", &ci).reply);
+  const ProxyPlan plan = Plan(snap, R"({"model":"openai/gpt-4o@home"})", &ci);
+  ASSERT_TRUE(plan.reply);
+  EXPECT_EQ(plan.reply->status, 403);
+  EXPECT_EQ(plan.reply->code, "caller_not_allowed");
+  EXPECT_EQ(plan.reply->message,
+            "caller \"ci\" may not use profile \"openai:home\" (callers.ci.profiles)");
+  // The model policy sees "provider/model" without the profile.
+  ci.models = std::vector<std::string>{"openai/gpt-4o"};
+  EXPECT_FALSE(Plan(snap, R"({"model":"openai/gpt-4o@work"})", &ci).reply);
 }
 
 }  // namespace

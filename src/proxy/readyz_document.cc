@@ -39,6 +39,12 @@ json::object ProviderToJson(const ProviderReadiness& p) {
       o["token_source"] = p.federated->token_source;
     }
     if (!p.refresh_error.empty()) o["refresh_error"] = p.refresh_error;
+    if (p.profiles) {
+      o["profiles"] = json::object{{"total", p.profiles->total},
+                                   {"usable", p.profiles->usable},
+                                   {"cooling", p.profiles->cooling},
+                                   {"expired", p.profiles->expired}};
+    }
   } else {
     o["reason"] = p.disabled_reason;
   }
@@ -175,6 +181,13 @@ void ParseEnabledProvider(ObjectReader& r, ProviderReadiness& p, std::optional<E
     p.federated = std::move(f);
   }
   if (r.Has("refresh_error")) p.refresh_error = r.String("refresh_error");
+  if (r.Has("profiles")) {
+    if (const json::object* profiles = r.Object("profiles")) {
+      ObjectReader pr(*profiles, r.Path("profiles"), error);
+      p.profiles = ProfileReadiness{pr.Count("total"), pr.Count("usable"), pr.Count("cooling"),
+                                    pr.Count("expired")};
+    }
+  }
 }
 
 ProviderReadiness ParseProvider(std::string_view id, const json::value& v,
@@ -224,6 +237,8 @@ json::value ToJson(const ReadyzDocument& doc) {
   reload["ok"] = doc.reload.ok;
   reload["failed"] = doc.reload.failed;
   if (!doc.reload.last_error.empty()) reload["last_error"] = doc.reload.last_error;
+  if (!doc.reload.profile_store_error.empty())
+    reload["profile_store_error"] = doc.reload.profile_store_error;
   root["reload"] = std::move(reload);
   return root;
 }
@@ -264,6 +279,8 @@ Result<ReadyzDocument> ParseReadyz(const json::value& v) {
     doc.reload.ok = rr.Count("ok");
     doc.reload.failed = rr.Count("failed");
     if (rr.Has("last_error")) doc.reload.last_error = rr.String("last_error");
+    if (rr.Has("profile_store_error"))
+      doc.reload.profile_store_error = rr.String("profile_store_error");
   }
   if (error) return *error;
   return doc;

@@ -5,12 +5,15 @@
 //    "providers":{ID:{"enabled":true,"source":KIND,"keys":N,"cooling":N,
 //                     "key_status":[{"fingerprint":F,"source":S,"usable":B,
 //                                    "retry_in_s":N,"reason":"auth_failed"|"rate_limited"}],
-//                     "expires_at":S,"token_source":S,"refresh_error":E,"available":B}
+//                     "expires_at":S,"token_source":S,"refresh_error":E,
+//                     "profiles":{"total":N,"usable":N,"cooling":N,"expired":N},"available":B}
 //                | {"enabled":false,"source":KIND,"reason":WHY,"available":false}},
 //    "jwks":{"loaded":B,"keys":N,"source":S,"last_error":E},
-//    "reload":{"ok":N,"failed":N,"last_error":E}}
+//    "reload":{"ok":N,"failed":N,"last_error":E,"profile_store_error":E}}
 // jwks appears in jwt mode only (its keys are the issuer's signing keys: counts and where they
 // came from, never key material); without a loaded key set the status is "unavailable".
+// "profiles" (counts only, from auth-profiles.json) appears when the provider has profiles;
+// profile_store_error when the store on disk is refused and the last good profiles are in use.
 // retry_in_s/reason appear only for an unusable key; expires_at/token_source only when a
 // federated token is present; refresh_error and last_error only when not empty. ToJson writes
 // the fields in this order. The document never carries a credential value, only fingerprints.
@@ -46,6 +49,13 @@ struct FederatedReadiness {
   std::string token_source;     // "env:VERCEL_OIDC_TOKEN" | "file:/path" | "refresh_command"
 };
 
+struct ProfileReadiness {
+  std::uint64_t total = 0;
+  std::uint64_t usable = 0;
+  std::uint64_t cooling = 0;  // rate-limited or failing now
+  std::uint64_t expired = 0;
+};
+
 struct ProviderReadiness {
   std::string id;
   bool enabled = false;
@@ -54,8 +64,9 @@ struct ProviderReadiness {
   // Enabled providers only:
   std::uint64_t cooling = 0;  // keys cooling down or failing now
   std::vector<KeyReadiness> keys;
-  std::optional<FederatedReadiness> federated;  // a federated token is present
-  std::string refresh_error;                    // last refresh failure; empty = none
+  std::optional<FederatedReadiness> federated;    // a federated token is present
+  std::string refresh_error;                      // last refresh failure; empty = none
+  std::optional<ProfileReadiness> profiles = {};  // the provider has profiles
   // Disabled providers only:
   std::string disabled_reason;
 };
@@ -63,7 +74,8 @@ struct ProviderReadiness {
 struct ReloadReadiness {
   std::uint64_t ok = 0;
   std::uint64_t failed = 0;
-  std::string last_error;  // empty when the last reload succeeded
+  std::string last_error;                // empty when the last reload succeeded
+  std::string profile_store_error = {};  // empty when auth-profiles.json is in use
 };
 
 struct JwksReadiness {

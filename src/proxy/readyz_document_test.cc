@@ -126,7 +126,7 @@ TEST(ParseReadyz, RoundTripsTheJwksStateOfJwtMode) {
 TEST(ParseReadyz, IgnoresFieldsItDoesNotKnow) {
   boost::json::value v = ToJson(FullDocument());
   v.as_object()["uptime_s"] = 5;
-  v.as_object()["providers"].as_object()["openai"].as_object()["profiles"] = boost::json::array{};
+  v.as_object()["providers"].as_object()["openai"].as_object()["quota"] = boost::json::array{};
   Result<ReadyzDocument> parsed = ParseReadyz(v);
   ASSERT_TRUE(parsed.has_value()) << parsed.error().ToString();
   EXPECT_EQ(boost::json::serialize(ToJson(*parsed)), kFullJson);

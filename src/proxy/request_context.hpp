@@ -15,6 +15,7 @@
 #include <string_view>
 
 #include "access/callers.hpp"
+#include "creds/profile_pool.hpp"
 #include "http/any_stream.hpp"
 #include "http/net.hpp"
 #include "http/request_handler.hpp"
@@ -58,6 +59,8 @@ struct RequestContext {
   bool keep_alive = false;  // the caller allows it and the server is not draining
   CallerIdentity caller;
   RequestLog log;
+  // The profile "provider/model@name" pinned (planning resolved it in `snap`); nullptr = none.
+  const creds::PooledProfile* pinned_profile = nullptr;
 };
 
 }  // namespace warden::proxy

@@ -19,10 +19,12 @@ void LogRequest(const RequestContext& r) {
       ws = " websocket bytes_up=" + std::to_string(log.ws_to_upstream) +
            " bytes_down=" + std::to_string(log.ws_to_caller) + " end=" + log.ws_end;
     }
-    observe::AccessLog::Write("{} {} {} provider={} key={} attempts={} {:.1f}ms peer={}{}{}",
+    // A profile id is "provider:name" with name [A-Za-z0-9._@+-]: nothing to escape.
+    const std::string profile = log.profile.empty() ? std::string() : " profile=" + log.profile;
+    observe::AccessLog::Write("{} {} {} provider={} key={} attempts={} {:.1f}ms peer={}{}{}{}",
                               std::string_view(r.req.method_string()), r.path, log.status,
                               log.provider, log.key, log.attempts, seconds * 1000, c.peer_address,
-                              CallerFields(r.caller), ws);
+                              CallerFields(r.caller), profile, ws);
   }
 }
 

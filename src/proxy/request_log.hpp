@@ -24,9 +24,10 @@ struct RequestLog {
   std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
   std::string_view route = "unknown";  // metric label, from the route table (static storage)
   std::string provider = "-";
-  std::string key = "-";  // fingerprint of the last credential tried
-  int status = 0;         // what the caller got (499: it went away first)
-  int attempts = 0;       // upstream attempts, key rotations and refresh retries included
+  std::string key = "-";     // fingerprint of the last credential tried
+  int status = 0;            // what the caller got (499: it went away first)
+  int attempts = 0;          // upstream attempts, key rotations and refresh retries included
+  std::string profile = {};  // id of the last profile tried ("openai:work"); empty = none
   // A WebSocket session (status 101): payload bytes each way and who ended it.
   bool websocket = false;
   std::uint64_t ws_to_upstream = 0;

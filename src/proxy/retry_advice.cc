@@ -15,6 +15,8 @@ struct Advice {
 constexpr std::array kAdvice = {
     Advice{"auth_locked_out", false},             // 429, but only the lockout's end lifts it
     Advice{"http_version_not_supported", false},  // 505: the client speaks another HTTP
+    Advice{"profile_expired", false},             // 503: the pinned profile needs renewing
+    Advice{"profile_rejected", false},            // 503: the pinned profile was refused
     Advice{"provider_disabled", false},           // 503: needs a credential and a reload
     Advice{"provider_keys_rejected", false},      // 503: every key refused with 401/403
     Advice{"provider_unavailable", false},        // 503: no key and no usable federated token

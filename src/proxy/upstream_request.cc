@@ -150,10 +150,17 @@ UpstreamRequest BuildUpstreamRequest(const http::Request& req,
 }
 
 void SetCredential(UpstreamRequest& up, config::Api api, const Credential& cred) {
-  if (api == config::Api::kAnthropic && cred.kind() == CredentialKind::kStaticKey) {
+  // Anthropic takes API keys in x-api-key and tokens (setup tokens, OAuth access tokens, a
+  // federated token) as a bearer. Attempts may switch between the two: clear the other one.
+  const bool api_key =
+      cred.kind() == CredentialKind::kStaticKey &&
+      (cred.profile == nullptr || cred.profile->type == creds::ProfileType::kApiKey);
+  if (api == config::Api::kAnthropic && api_key) {
+    up.erase(bhttp::field::authorization);
     up.set("x-api-key", cred.Value());
     return;
   }
+  if (api == config::Api::kAnthropic) up.erase("x-api-key");
   std::string auth = "Bearer ";
   auth.append(cred.Value());
   up.set(bhttp::field::authorization, auth);

@@ -52,8 +52,9 @@ UpstreamRequest BuildUpstreamRequest(const http::Request& req,
 // The caller headers BuildUpstreamRequest withholds for this access policy.
 std::vector<std::string> WithheldCallerHeaders(const access::AccessPolicy& access);
 
-// A static key goes in x-api-key for Anthropic providers; otherwise (and for federated tokens)
-// the credential is a Bearer token in Authorization. `cred` must not be kNone.
+// A static key (or an api_key profile) goes in x-api-key for Anthropic providers; otherwise
+// (token and oauth profiles, federated tokens) the credential is a Bearer token in
+// Authorization. `cred` must not be kNone.
 void SetCredential(UpstreamRequest& up, config::Api api, const Credential& cred);
 
 }  // namespace warden::proxy

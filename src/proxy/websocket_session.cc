@@ -96,20 +96,21 @@ net::Task<net::error_code> ConnectOnce(RequestContext& r, const snapshot::Provid
 // Acts on a refused upgrade as on any error response. Returns whether to try another credential.
 net::Task<bool> ActOnRefusal(RequestContext& r, const snapshot::ProviderRuntime& prov,
                              const Credential& cred, const ws::response_type& res,
-                             std::vector<const creds::PooledKey*>& tried, bool& refreshed) {
+                             std::vector<const creds::PooledKey*>& tried,
+                             const CredentialWant& want, bool& refreshed) {
   const int status = static_cast<int>(res.result_int());
   creds::FederatedRefresher* refresher = r.client.gw.Refresher();
   const bool may_refresh = !refreshed && refresher != nullptr;
   switch (ClassifyErrorResponse(status, res.body(), cred.kind(), may_refresh)) {
     case ErrorVerdict::kRotateKey:
-      CoolDownKey(r.client.gw, prov, *cred.key, status, res[bhttp::field::retry_after], tried);
+      CoolDownKey(r.client.gw, prov, cred, status, res[bhttp::field::retry_after], tried, want);
       co_return true;
     case ErrorVerdict::kRefreshAndRetry:
       refreshed = true;
       co_await RefreshFederated(prov, *refresher, cred);
       co_return true;
     case ErrorVerdict::kKeyRejected:
-      MarkKeyRejected(r.client.gw, prov, *cred.key, status);
+      MarkKeyRejected(r.client.gw, prov, cred, status);
       break;
     case ErrorVerdict::kPassThrough:
       break;
@@ -124,16 +125,23 @@ net::Task<void> ConnectUpstream(RequestContext& r, const snapshot::ProviderRunti
   UpstreamRequest request = BuildUpstreamRequest(r.req, prov, r.route.upstream_suffix, 0,
                                                  WithheldCallerHeaders(r.snap.access));
   std::vector<const creds::PooledKey*> tried;
+  // No model, so no pin; the caller's profile globs still decide which profiles it may use.
+  CredentialWant want;
+  if (r.caller.policy != nullptr) want.allowed_profiles = r.caller.policy->ProfileGlobs();
   bool refreshed = false;
   for (;;) {
     const std::int64_t now = r.client.gw.NowMs();
-    const Credential cred = PickCredential(prov, now, tried);
+    const Credential cred = PickCredential(prov, now, tried, want);
     if (cred.kind() == CredentialKind::kNone) {
-      up.refusal = UpgradeRefusal(NoCredentialReply(prov, now).message);
+      up.refusal = UpgradeRefusal(NoCredentialReply(prov, now, want).message);
       co_return;
     }
     ++r.log.attempts;
     r.log.key = cred.Fingerprint();
+    if (cred.profile != nullptr) {
+      creds::ProfilePool::MarkUsed(*cred.profile, now);
+      r.log.profile = cred.profile->id;
+    }
     SetCredential(request, prov.api, cred);
     const net::error_code ec = co_await ConnectOnce(r, prov, request, up);
     if (!ec) {
@@ -143,7 +151,7 @@ net::Task<void> ConnectUpstream(RequestContext& r, const snapshot::ProviderRunti
     if (up.refusal) co_return;  // unreachable or a broken handshake
     up.socket.reset();
     r.client.pool.Discard(std::move(up.conn));
-    if (co_await ActOnRefusal(r, prov, cred, up.response, tried, refreshed)) continue;
+    if (co_await ActOnRefusal(r, prov, cred, up.response, tried, want, refreshed)) continue;
     spdlog::info("upstream {} refused the WebSocket upgrade with {}", prov.id,
                  up.response.result_int());
     up.refusal = UpgradeRefusal("provider '" + prov.id + "' refused the WebSocket upgrade (" +

@@ -21,6 +21,7 @@
 #include "config/config.hpp"
 #include "creds/federated_token.hpp"
 #include "creds/key_pool.hpp"
+#include "creds/profile_pool.hpp"
 #include "http/origin.hpp"
 #include "observe/secret.hpp"
 
@@ -34,10 +35,11 @@ struct ProviderRuntime {
   bool enabled = false;
   std::string disabled_reason;             // why not enabled (names only, never values)
   std::vector<std::string> how_to_enable;  // env variables / config keys that would enable it
-  std::string source_kind;                 // "env" | "config" | "federated" | "none"
+  std::string source_kind;                 // "env" | "config" | "federated" | "profiles" | "none"
   std::string federated_problem;           // a federated token was found but is expired/malformed
   bool broken = false;  // report mode only: its credential config failed to resolve
   creds::KeyPool keys;
+  creds::ProfilePool profiles;  // this provider's profiles of auth-profiles.json, tried first
   std::vector<std::pair<std::string, Secret>> headers;  // extra headers, prefix applied
   std::vector<std::string> forward_caller_headers;      // opted-in caller headers, lower case
   bool websockets = false;  // may relay `GET /v1/responses` WebSocket upgrades
@@ -57,10 +59,11 @@ struct ModelRoutes {
   };
   struct Alias {
     std::string name;
-    std::size_t provider;  // index into Snapshot::providers
-    std::string target;    // "provider/model" as written in the config
-    std::string model;     // what the upstream receives
-    std::string key_path;  // models.aliases.fast
+    std::size_t provider;      // index into Snapshot::providers
+    std::string target;        // "provider/model" as written in the config
+    std::string model;         // what the upstream receives
+    std::string key_path;      // models.aliases.fast
+    std::string profile = {};  // "@profile" of the target, without the "@"; empty = none
   };
   std::vector<Rule> rules;  // config order: the first match wins
   std::vector<Alias> aliases;

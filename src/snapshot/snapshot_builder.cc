@@ -213,9 +213,11 @@ Result<ProviderBuild> BuildProvider(const config::ProviderConfig& pc, const conf
   }
 
   p.keys = creds::KeyPool(std::move(keys));
-  if (!p.keys.empty() || federated_possible) {
+  if (options.profiles)
+    p.profiles = creds::BuildProfilePool(*options.profiles, pc.id, key_states, out.diagnostics);
+  if (!p.keys.empty() || federated_possible || !p.profiles.empty()) {
     p.enabled = true;
-    if (p.keys.empty()) p.source_kind = "federated";
+    if (p.keys.empty()) p.source_kind = federated_possible ? "federated" : "profiles";
     return out;
   }
   p.disabled_reason = p.federated_problem.empty()
@@ -259,6 +261,7 @@ Result<std::vector<access::CallerPolicy>> BuildCallers(const config::Config& cfg
     policy.models = cc.models;
     policy.jwt_subject = cc.jwt_subject;
     policy.jwt_claims = cc.jwt_claims;
+    policy.profiles = cc.profiles;
     if (cfg.gateway.auth.mode == config::AuthMode::kToken) {
       for (const config::SecretInput& in : cc.tokens) {
         crypto::Sha256Digest digest;
@@ -309,8 +312,8 @@ Result<ModelRoutes> BuildModelRoutes(const config::ModelsConfig& cfg,
     const std::optional<std::size_t> i =
         ref ? index_of(ref->provider) : std::optional<std::size_t>();
     if (!i) return Error::InvalidConfig(path, "not a \"provider/model\" of a known provider");
-    out.aliases.push_back(
-        ModelRoutes::Alias{alias.name, *i, alias.target, std::string(ref->model), path});
+    out.aliases.push_back(ModelRoutes::Alias{alias.name, *i, alias.target, std::string(ref->model),
+                                             path, std::string(ref->profile)});
   }
   return out;
 }

@@ -25,6 +25,7 @@
 #include "config/config.hpp"
 #include "creds/federated_token.hpp"
 #include "creds/key_pool.hpp"
+#include "creds/profile_document.hpp"
 #include "snapshot/snapshot.hpp"
 
 namespace warden::snapshot {
@@ -46,6 +47,10 @@ struct BuildOptions {
   std::int64_t now_ms = 0;
   // jwt mode: the issuer's key set, owned by the control plane (null in CLI reports).
   std::shared_ptr<access::JwksStore> jwks;
+  // The profile store's document (auth-profiles.json), loaded by the caller; null = no profiles.
+  // Each provider's profiles become its ProfilePool (their states from the key registry), and a
+  // provider with profiles is enabled even without keys.
+  std::shared_ptr<const creds::ProfileDocument> profiles;
 };
 
 struct BuildResult {

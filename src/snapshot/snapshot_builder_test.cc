@@ -488,5 +488,45 @@ tokens = [ { source = "env", id = "CI_TOKEN_UNSET" } ]
   EXPECT_THAT(built.error().ToString(), HasSubstr("callers.ci.tokens[0]"));
 }
 
+TEST(BuildSnapshot, ProfilesOfTheStoreEnableAProviderAndKeepTheirCooldownsOverRebuilds) {
+  Fixture f;
+  auto doc = std::make_shared<creds::ProfileDocument>();
+  creds::Profile work;
+  work.id = "p:work";
+  work.provider = "p";
+  work.type = creds::ProfileType::kToken;
+  work.secret = Secret("tok-work");
+  doc->profiles.emplace(work.id, work);
+  creds::Profile other = work;
+  other.id = "q:x";
+  other.provider = "q";
+  doc->profiles.emplace(other.id, other);
+  BuildOptions opts;
+  opts.now_ms = kNowMs;
+  opts.profiles = doc;
+  const std::string_view toml = R"(
+[providers.p]
+api = "openai"
+base_url = "http://127.0.0.1:9/v1"
+)";
+  auto built = BuildSnapshot(MustParse(toml, f.env), f.env, f.key_states, f.federated, opts, 1);
+  ASSERT_TRUE(built.has_value()) << built.error().ToString();
+  const ProviderRuntime* p = built->snapshot->FindProvider("p");
+  ASSERT_NE(p, nullptr);
+  EXPECT_TRUE(p->enabled);
+  EXPECT_EQ(p->source_kind, "profiles");
+  EXPECT_TRUE(p->keys.empty());
+  ASSERT_EQ(p->profiles.profiles().size(), 1u);  // q:x belongs to another provider
+  creds::KeyPool::MarkRateLimited(p->profiles.profiles()[0].key, kNowMs, 60'000);
+  auto again = BuildSnapshot(MustParse(toml, f.env), f.env, f.key_states, f.federated, opts, 2);
+  ASSERT_TRUE(again.has_value());
+  EXPECT_EQ(again->snapshot->FindProvider("p")->profiles.Pick(kNowMs + 1, {}, nullptr), nullptr);
+  // Without the store's document, the provider has no credential.
+  opts.profiles = nullptr;
+  auto none = BuildSnapshot(MustParse(toml, f.env), f.env, f.key_states, f.federated, opts, 3);
+  ASSERT_TRUE(none.has_value());
+  EXPECT_FALSE(none->snapshot->FindProvider("p")->enabled);
+}
+
 }  // namespace
 }  // namespace warden::snapshot

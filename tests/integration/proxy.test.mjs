@@ -385,12 +385,12 @@ describe('routing errors (each followed by a good request)', () => {
     await assertIntact(w, 'unknown_provider (anthropic)');
   });
 
-  test('model@profile → 400 profiles_unsupported', async () => {
+  test('model@profile naming no profile → 400 profile_unknown (more in profile_routing.test.mjs)', async () => {
     const r = await post('/v1/chat/completions', { model: 'mock/gpt@work' });
     assert.equal(r.status, 400);
-    assertOpenAiError(r.text, 'profiles_unsupported');
+    assertOpenAiError(r.text, 'profile_unknown');
     assert.equal((await mock.requests()).filter((x) => x.body.includes('@work')).length, 0, 'nothing sent upstream');
-    await assertIntact(w, 'profiles_unsupported');
+    await assertIntact(w, 'profile_unknown');
   });
 
   test('provider without a credential → 503 provider_disabled naming the env vars', async () => {
