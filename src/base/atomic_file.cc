@@ -9,20 +9,10 @@
 #include <cerrno>
 #include <filesystem>
 
+#include "base/paths.hpp"
 #include "base/unique_fd.hpp"
 
 namespace warden {
-
-namespace {
-
-std::string DirName(const std::string& path) {
-  auto slash = path.rfind('/');
-  if (slash == std::string::npos) return ".";
-  if (slash == 0) return "/";
-  return path.substr(0, slash);
-}
-
-}  // namespace
 
 Result<void> EnsurePrivateDir(const std::string& path) {
   std::error_code ec;
@@ -36,7 +26,7 @@ Result<void> EnsurePrivateDir(const std::string& path) {
 }
 
 Result<void> WriteFileAtomically(const std::string& path, std::string_view content, unsigned mode) {
-  std::string dir = DirName(path);
+  std::string dir = DirectoryOf(path);
   // mkostemp picks a fresh name and creates it with O_EXCL and mode 0600 from the start.
   std::string tmp = path + ".tmp-XXXXXX";
   int fd = ::mkostemp(tmp.data(), O_CLOEXEC);

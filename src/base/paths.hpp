@@ -12,6 +12,9 @@
 
 namespace warden {
 
+// The directory part of `path`, lexically: "/a/b" → "/a", "/b" → "/", "b" → ".".
+std::string DirectoryOf(const std::string& path);
+
 // True when `path` lies strictly below `dir`, comparing whole components after lexical
 // normalisation: "/usr/bin/x" is inside "/usr/bin" and "/usr/bin/", "/usr/binx" and "/usr/bin"
 // itself are not, and "/usr/bin/../lib/x" is judged as "/usr/lib/x". Symlinks are not resolved:

@@ -5,6 +5,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "base/paths.hpp"
 #include "base/warden_home.hpp"
 #include "control/reload_guard.hpp"
 #include "creds/profile_store.hpp"
@@ -57,7 +58,7 @@ void ControlPlane::Start() {
   // The store's directory (the warden home) must exist to be watched, so that the first
   // `warden auth paste-token` after start is noticed. Created as `warden auth` would (0700).
   if (!profile_store_path_.empty()) {
-    const std::string dir = profile_store_path_.substr(0, profile_store_path_.rfind('/'));
+    const std::string dir = DirectoryOf(profile_store_path_);
     if (::mkdir(dir.c_str(), 0700) == 0) spdlog::info("created the warden home {}", dir);
   }
   ApplyBackground(*gw_.snapshots.Load());

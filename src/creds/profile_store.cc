@@ -9,23 +9,17 @@
 
 #include "base/atomic_file.hpp"
 #include "base/file_lock.hpp"
+#include "base/paths.hpp"
 #include "base/private_file.hpp"
 
 namespace warden::creds {
 namespace {
 
-std::string DirName(const std::string& path) {
-  auto slash = path.rfind('/');
-  if (slash == std::string::npos) return ".";
-  if (slash == 0) return "/";
-  return path.substr(0, slash);
-}
-
 // A writer that died between creating its temp file and the rename left the temp behind (0600,
 // holding credential values). Only store writers create these names, and every one of them holds
 // the lock the caller holds now, so any that exist are stale.
 void RemoveStaleTemps(const std::string& path) {
-  const std::string dir = DirName(path);
+  const std::string dir = DirectoryOf(path);
   const std::string prefix = path.substr(path.rfind('/') + 1) + ".tmp-";
   std::error_code ec;
   for (std::filesystem::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
@@ -76,7 +70,7 @@ Result<ProfileDocument> ProfileStore::Load() const {
 }
 
 Result<ProfileDocument> ProfileStore::Update(const Mutation& mutate) const {
-  if (auto ok = EnsurePrivateDir(DirName(path_)); !ok) return ok.error();
+  if (auto ok = EnsurePrivateDir(DirectoryOf(path_)); !ok) return ok.error();
   auto lock = LockFile(lock_path(), options_.lock_timeout);
   if (!lock) return lock.error();
   RemoveStaleTemps(path_);

@@ -4,6 +4,7 @@
 #include <array>
 #include <string>
 
+#include "http/framing.hpp"
 #include "proxy/routes.hpp"
 
 namespace warden::proxy {
@@ -74,21 +75,6 @@ bool Dropped(std::string_view name, Drop direction) {
   return false;
 }
 
-// Whether `name` is one of the comma-separated tokens of a Connection header (RFC 9110 §7.6.1:
-// such headers are hop-by-hop too).
-bool ListedIn(std::string_view tokens, std::string_view name) {
-  while (!tokens.empty()) {
-    auto comma = tokens.find(',');
-    std::string_view t = tokens.substr(0, comma);
-    while (!t.empty() && (t.front() == ' ' || t.front() == '\t')) t.remove_prefix(1);
-    while (!t.empty() && (t.back() == ' ' || t.back() == '\t')) t.remove_suffix(1);
-    if (beast::iequals(t, name)) return true;
-    if (comma == std::string_view::npos) break;
-    tokens.remove_prefix(comma + 1);
-  }
-  return false;
-}
-
 bool OverriddenByProvider(const snapshot::ProviderRuntime& prov, std::string_view name) {
   for (const auto& [h, v] : prov.headers) {
     if (beast::iequals(h, name)) return true;
@@ -110,11 +96,11 @@ bool ForwardRequestHeader(std::string_view name, std::string_view connection_tok
       beast::iequals(name.substr(0, kCallerPrefix.size()), kCallerPrefix)) {
     return false;
   }
-  return !ListedIn(connection_tokens, name);
+  return !http::HeaderListHas(connection_tokens, name);
 }
 
 bool ForwardResponseHeader(std::string_view name, std::string_view connection_tokens) {
-  return !Dropped(name, kFromProvider) && !ListedIn(connection_tokens, name);
+  return !Dropped(name, kFromProvider) && !http::HeaderListHas(connection_tokens, name);
 }
 
 std::vector<std::string> WithheldCallerHeaders(const access::AccessPolicy& access) {

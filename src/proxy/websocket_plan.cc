@@ -4,6 +4,7 @@
 #include <string_view>
 #include <vector>
 
+#include "http/framing.hpp"
 #include "http/net.hpp"
 
 namespace warden::proxy {
@@ -12,20 +13,6 @@ namespace beast = net::beast;
 namespace bhttp = net::http;
 
 namespace {
-
-// Whether the comma-separated `tokens` hold `name` (case-insensitive, spaces trimmed).
-bool HasToken(std::string_view tokens, std::string_view name) {
-  while (!tokens.empty()) {
-    const auto comma = tokens.find(',');
-    std::string_view t = tokens.substr(0, comma);
-    while (!t.empty() && (t.front() == ' ' || t.front() == '\t')) t.remove_prefix(1);
-    while (!t.empty() && (t.back() == ' ' || t.back() == '\t')) t.remove_suffix(1);
-    if (beast::iequals(t, name)) return true;
-    if (comma == std::string_view::npos) break;
-    tokens.remove_prefix(comma + 1);
-  }
-  return false;
-}
 
 std::string JoinIds(const std::vector<const snapshot::ProviderRuntime*>& providers) {
   std::string out;
@@ -37,11 +24,12 @@ std::string JoinIds(const std::vector<const snapshot::ProviderRuntime*>& provide
 
 bool IsWebSocketUpgrade(const http::RequestHeader& header) {
   return header.method() == bhttp::verb::get &&
-         HasToken(header[bhttp::field::upgrade], "websocket");
+         http::HeaderListHas(header[bhttp::field::upgrade], "websocket");
 }
 
 bool IsValidWebSocketHandshake(const http::RequestHeader& header) {
-  return header.version() >= 11 && HasToken(header[bhttp::field::connection], "upgrade") &&
+  return header.version() >= 11 &&
+         http::HeaderListHas(header[bhttp::field::connection], "upgrade") &&
          !header[bhttp::field::sec_websocket_key].empty() &&
          header[bhttp::field::sec_websocket_version] == "13";
 }
