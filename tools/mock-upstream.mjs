@@ -657,6 +657,12 @@ async function handleApi(req, res, path, route, bodyStr) {
   const fault = req.headers['x-mock-fault'];
   if (fault === 'stall') return; // never respond; socket stays open until the client gives up
   if (fault === 'close-before-response') { req.socket.destroy(); return; }
+  if (fault === 'huge-length-429') {
+    // A rate-limit answer announcing an absurd body length (a broken or hostile provider).
+    req.socket.end('HTTP/1.1 429 Too Many Requests\r\ncontent-type: application/json\r\n'
+      + 'content-length: 9000000000000000000\r\n\r\n{"error":{"type":"rate_limit_error"}}');
+    return;
+  }
   if (fault === 'garbage') {
     req.socket.end('\x00\x01\x02GARBAGE not-http \xff\xfe\r\n\r\nHTTX/9.9 ???\r\n');
     return;

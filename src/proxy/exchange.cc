@@ -183,19 +183,31 @@ net::Task<Step> ActOnError(ExchangeState& x, const Credential& cred,
   co_return Step{false, written && x.r.keep_alive};
 }
 
+// An error response warden cannot read (broken, or over kErrorBodyLimit): 502, the connection
+// dropped.
+net::Task<Step> AnswerUnreadableError(ExchangeState& x, Attempt& a, net::error_code ec) {
+  x.r.client.pool.Discard(std::move(a.conn));
+  x.r.client.gw.metrics.CountUpstreamError(x.prov.id, "protocol");
+  Reply reply = UnreadableErrorReply(x.prov, ec);
+  const bool written = co_await Answer(x.r, std::move(reply));
+  co_return Step{false, written};
+}
+
 // Reads an error response whole (bounded) so it can be classified before anything is relayed.
 net::Task<Step> HandleErrorResponse(ExchangeState& x, Attempt& a, const Credential& cred) {
+  // The header was read with no body limit; a string body reserves the announced length as soon
+  // as the body starts, so an announced length over the limit is refused before that (a provider
+  // announcing 9 EB would otherwise make warden try to allocate it).
+  if (const auto announced = a.header->content_length();
+      announced && *announced > kErrorBodyLimit) {
+    const net::error_code too_large = bhttp::error::body_limit;
+    co_return co_await AnswerUnreadableError(x, a, too_large);
+  }
   bhttp::response_parser<bhttp::string_body> parser{std::move(*a.header)};
   parser.body_limit(kErrorBodyLimit);
   a.conn->stream.Tcp().expires_after(x.cfg.idle_timeout);
   auto [ec, n] = co_await bhttp::async_read(a.conn->stream, a.conn->buffer, parser, net::kUseTuple);
-  if (ec) {
-    x.r.client.pool.Discard(std::move(a.conn));
-    x.r.client.gw.metrics.CountUpstreamError(x.prov.id, "protocol");
-    Reply reply = UnreadableErrorReply(x.prov, ec);
-    const bool written = co_await Answer(x.r, std::move(reply));
-    co_return Step{false, written};
-  }
+  if (ec) co_return co_await AnswerUnreadableError(x, a, ec);
   bhttp::response<bhttp::string_body> res = parser.release();
   if (res.keep_alive())
     x.r.client.pool.Release(std::move(a.conn));

@@ -90,6 +90,15 @@ describe('before the response header', () => {
     await assertIntact(w, 'garbage');
   });
 
+  test('an error answer announcing a 9 EB body → 502 at once; nothing allocated, the key not cooled', async () => {
+    const r = await post({ model: 'mock/h' }, { 'x-mock-fault': 'huge-length-429' });
+    assert.equal(r.status, 502, r.text);
+    assertOpenAiError(r.text, 'upstream_error');
+    await assertIntact(w, 'huge-length-429');
+    const ok = await post({ model: 'mock/h2' });
+    assert.equal(ok.status, 200, 'the key still answers: an unreadable answer cools nothing');
+  });
+
   test('the upstream closes before answering → 502 upstream_error', async () => {
     const r = await post({ model: 'mock/c', stream: true }, { 'x-mock-fault': 'close-before-response' });
     assert.equal(r.status, 502, r.text);
