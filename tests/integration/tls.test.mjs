@@ -257,6 +257,24 @@ describe('[gateway.tls]: warden serves HTTPS', () => {
     assert.equal(h.status, 200);
   });
 
+  test('a TLS handshake that stalls is cut off at header_timeout; the listener keeps serving', async () => {
+    const w2 = await startWarden({
+      config: tlsConfig(good.cert, good.key).replace('[gateway.tls]', 'header_timeout = "500ms"\n[gateway.tls]'),
+      env: { WARDEN_GATEWAY_TOKEN: TOKEN },
+    });
+    try {
+      // The first bytes of a TLS record (handshake, TLS 1.0 framing, length 512), then nothing.
+      const t0 = performance.now();
+      const r = await rawExchange(w2.port, Buffer.from([0x16, 0x03, 0x01, 0x02, 0x00]), { timeoutMs: 5000 });
+      assert.ok(!r.timedOut, 'warden closed the stalled handshake');
+      assert.ok(performance.now() - t0 >= 400, 'not before header_timeout');
+      const h = await httpsRequest(`${w2.url}/healthz`, { ca: caPem });
+      assert.equal(h.status, 200);
+    } finally {
+      await w2.stop();
+    }
+  });
+
   // Connect with tls.connect; resolves { ok, protocol } or { ok: false, code }.
   const handshake = (opts) => new Promise((resolve) => {
     const s = tls.connect({ host: '127.0.0.1', port: w.port, ca: caPem, ciphers: 'DEFAULT@SECLEVEL=0', ...opts });
