@@ -8,7 +8,7 @@
 
 #include <gtest/gtest.h>
 
-#include "crypto/jwt_test_signer.hpp"
+#include "crypto/testdata/jwt_test_signer.hpp"
 
 namespace warden::access {
 namespace {

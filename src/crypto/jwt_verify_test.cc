@@ -9,7 +9,7 @@
 
 #include "crypto/crypto.hpp"
 #include "crypto/jwt.hpp"
-#include "crypto/jwt_test_signer.hpp"
+#include "crypto/testdata/jwt_test_signer.hpp"
 
 namespace warden::crypto {
 namespace {

@@ -25,8 +25,8 @@
 #include "config/config.hpp"
 #include "crypto/crypto.hpp"
 #include "crypto/jwt.hpp"
-#include "crypto/jwt_test_signer.hpp"
 #include "crypto/jwt_verify.hpp"
+#include "crypto/testdata/jwt_test_signer.hpp"
 #include "fuzz_util.hpp"
 #include "snapshot/snapshot_builder.hpp"
 
