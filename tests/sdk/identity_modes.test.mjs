@@ -11,24 +11,11 @@
 import { test, before, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
-import fs from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { withSdkPackages } from './sdk_packages.mjs';
 import { startMock, startWarden } from '../support/harness.mjs';
 import { PROXY_ADDR, startAuthStub, startNginx } from '../support/identity_proxy.mjs';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const REQUIRED = ['openai', '@anthropic-ai/sdk'];
-const missing = REQUIRED.filter((p) => !fs.existsSync(path.join(here, 'node_modules', ...p.split('/'), 'package.json')));
-
-if (missing.length > 0) {
-  test('SDK packages are installed', () => {
-    assert.fail(`missing npm packages in ${path.join(here, 'node_modules')}: ${missing.join(', ')}; ` +
-      'run `npm ci --prefix tests/sdk` (from the source root) first');
-  });
-} else {
-  await defineTests();
-}
+await withSdkPackages(defineTests);
 
 async function defineTests() {
   const { default: OpenAI } = await import('openai');

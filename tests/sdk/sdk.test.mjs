@@ -14,21 +14,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import process from 'node:process';
 import { fileURLToPath } from 'node:url';
+import { REQUIRED, withSdkPackages } from './sdk_packages.mjs';
 import { startMock, startWarden, sleep } from '../support/harness.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const REQUIRED = ['openai', '@anthropic-ai/sdk'];
-const missing = REQUIRED.filter((p) => !fs.existsSync(path.join(here, 'node_modules', ...p.split('/'), 'package.json')));
-
-if (missing.length > 0) {
-  // Never skip silently: without the SDKs this file fails and says how to fix it.
-  test('SDK packages are installed', () => {
-    assert.fail(`missing npm packages in ${path.join(here, 'node_modules')}: ${missing.join(', ')}; ` +
-      'run `npm ci --prefix tests/sdk` (from the source root) first');
-  });
-} else {
-  await defineTests();
-}
+await withSdkPackages(defineTests);
 
 async function defineTests() {
   const { default: OpenAI } = await import('openai');
