@@ -82,6 +82,8 @@ using Worker = Server::Worker;
 
 // Room in a session's read buffer beyond the header cap: body bytes in flight and one chunk line.
 constexpr std::size_t kReadAheadBytes = 64 * 1024;
+// The longest wait for a refused client to finish sending (LingeringClose).
+constexpr auto kLingerTime = std::chrono::seconds(2);
 
 // Whether the bytes read ahead already hold a complete request header: then reading it needs no
 // I/O and no deadline.
@@ -91,18 +93,19 @@ bool HeaderBuffered(const net::beast::flat_buffer& buffer) {
   return bytes.find("\r\n\r\n") != std::string_view::npos;
 }
 
-// Reads and discards what the client is still sending (bounded), so that closing right after
-// an early error response (413, 400) does not reset the connection before the client has read it.
+// Reads and discards what the client is still sending, so that closing right after an early
+// error response (413, 400) does not reset the connection before the client has read it: a reset
+// makes the client's kernel drop the unread answer. Bounded by time, not bytes (as nginx's
+// lingering_time): a client uploading a 40 MiB body must be drained to its end, and the connection
+// cap bounds how many sessions can linger at once.
 net::Task<void> LingeringClose(AnyStream& stream) {
   net::error_code ec;
   stream.Tcp().socket().shutdown(net::tcp::socket::shutdown_send, ec);
-  std::array<char, 16384> sink;
-  std::size_t drained = 0;
-  stream.Tcp().expires_after(std::chrono::seconds(2));
-  while (drained < (8u << 20)) {
+  std::array<char, 65536> sink;
+  stream.Tcp().expires_after(kLingerTime);
+  for (;;) {
     auto [rec, n] = co_await stream.async_read_some(asio::buffer(sink), net::kUseTuple);
     if (rec) break;
-    drained += n;
   }
 }
 
