@@ -10,9 +10,15 @@
 # is the one to run before a release.)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Each stage's wall time, so a slow CI run says where the time went.
+stage_started=$SECONDS
+stage() {
+  echo "== $* (previous stage: $((SECONDS - stage_started)) s, total $((SECONDS / 60)) min)"
+  stage_started=$SECONDS
+}
 # The tree is formatted (clang-format 14); a drifted file fails the run before anything builds.
 if [ "${WARDEN_SKIP_FORMAT:-0}" != 1 ]; then
-  echo "== format check"
+  stage "format check"
   scripts/deps.sh format
   scripts/check-format.sh
 fi
@@ -32,33 +38,34 @@ run_suite() {
   cmake --build --preset "$preset" -j "$jobs"
   ctest --preset "$preset" -j "$jobs" --timeout 300
 }
-echo "== release build and tests"
+stage "release build and tests"
 run_suite release
 if [ "${WARDEN_SKIP_ASAN:-0}" != 1 ]; then
-  echo "== asan+ubsan build and tests"
+  stage "asan+ubsan build and tests"
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 run_suite asan
 fi
 if [ "${WARDEN_SKIP_TSAN:-0}" != 1 ]; then
   # Unit tests (gtest names are Suite.Name; the node tests are integration.* and sdk.*) and the
   # integration files labelled `concurrency` in CMakeLists.txt. The harness hands TSAN_OPTIONS
   # (halt_on_error) to every warden it starts and fails a file whose warden printed a report.
-  echo "== tsan build, unit tests and concurrency tests"
+  stage "tsan build, unit tests and concurrency tests"
   cmake --preset tsan -DWARDEN_WERROR=ON >/dev/null
   cmake --build --preset tsan -j "$jobs"
   ctest --preset tsan -j "$jobs" --timeout 300 -R '^[A-Z]'
   ctest --preset tsan -j "$jobs" --timeout 300 -L concurrency
 fi
 if [ "${WARDEN_SKIP_BENCH:-0}" != 1 ]; then
-  echo "== benchmark smoke run"
+  stage "benchmark smoke run"
   WARDEN_BIN=build/release/warden bench/run.sh --smoke
   WARDEN_BIN=build/release/warden bench/auth_modes.sh --smoke
 fi
 if [ "${WARDEN_SKIP_SOAK:-0}" != 1 ]; then
-  echo "== soak, short (20 s)"
+  stage "soak, short (20 s)"
   WARDEN_BIN=build/release/warden SOAK_SECONDS=20 bench/soak.sh
 fi
 if [ "${WARDEN_SKIP_FUZZ:-0}" != 1 ]; then
-  echo "== fuzzers (bounded)"
+  stage "fuzzers (bounded)"
   scripts/deps.sh fuzz
-  FUZZ_SECONDS=${FUZZ_SECONDS:-15} FUZZ_JOBS=2 tests/fuzz/run.sh
+  FUZZ_SECONDS=${FUZZ_SECONDS:-10} FUZZ_JOBS=2 tests/fuzz/run.sh
 fi
+stage "done"
