@@ -1,5 +1,6 @@
 #include "proxy/exchange.hpp"
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <vector>
@@ -8,6 +9,7 @@
 
 #include "creds/federated_refresher.hpp"
 #include "http/deadline.hpp"
+#include "http/wire_head.hpp"
 #include "proxy/caller_watch.hpp"
 #include "proxy/credential.hpp"
 #include "proxy/credential_verdicts.hpp"
@@ -88,14 +90,14 @@ net::Task<net::error_code> ReadFinalHeader(http::UpstreamConnection& conn,
 // thinking, the upstream request is cancelled instead of running (and billing) to the end.
 net::Task<SendResult> SendOnce(ExchangeState& x, http::UpstreamConnection& conn,
                                std::optional<HeaderParser>& header) {
-  x.request.body().data = x.body.data();
-  x.request.body().size = x.body.size();
-  x.request.body().more = false;
   http::Deadline first_byte(x.r.client.stream.get_executor());
   conn.stream.Tcp().expires_never();
   first_byte.Arm(x.cfg.first_byte_timeout, conn.stream);
   SendResult result;
-  auto [wec, wn] = co_await bhttp::async_write(conn.stream, x.request, net::kUseTuple);
+  http::SerializeHead(x.request.base(), conn.head);
+  const std::array<net::asio::const_buffer, 2> bytes{net::asio::buffer(conn.head),
+                                                     net::asio::buffer(x.body)};
+  auto [wec, wn] = co_await net::asio::async_write(conn.stream, bytes, net::kUseTuple);
   result.ec = wec;
   if (!wec) {
     CallerWatch watch(x.r.client.stream, conn.stream, x.r.req.version());

@@ -1,7 +1,10 @@
 #include "proxy/relay.hpp"
 
 #include <array>
+#include <span>
+#include <string_view>
 
+#include "http/wire_head.hpp"
 #include "proxy/caller_watch.hpp"
 #include "proxy/response_writer.hpp"
 #include "proxy/upstream_request.hpp"
@@ -15,8 +18,12 @@ namespace {
 constexpr std::size_t kRelayBufferBytes = 16 * 1024;
 
 using BodyParser = bhttp::response_parser<bhttp::buffer_body>;
-using BodyResponse = bhttp::response<bhttp::buffer_body>;
-using BodySerializer = bhttp::response_serializer<bhttp::buffer_body>;
+
+// How the caller's copy of the body is delimited.
+enum class Framing {
+  kAsIs,     // Content-Length (or no body, or an HTTP/1.0 caller's close-delimited body)
+  kChunked,  // re-chunked: the provider sent chunks or closes to end the body
+};
 
 // One relay in progress. All references point into StreamResponse's frame, which awaits the
 // relay to completion.
@@ -24,10 +31,10 @@ struct BodyRelay {
   http::AnyStream& client;
   http::UpstreamConnection& up;
   BodyParser& parser;
-  BodySerializer& serializer;
-  BodyResponse& res;
+  const std::string& head;  // the caller's response head, sent with the first body bytes
+  Framing framing;
   std::chrono::milliseconds idle_timeout;
-  unsigned caller_version = 11;
+  bool head_sent = false;
   std::size_t relayed = 0;
 };
 
@@ -44,65 +51,83 @@ void CopyForwardedHeaders(const bhttp::fields& from, bhttp::fields& to) {
   }
 }
 
+// Writes to the caller, in one gather write: the head if it has not gone out yet, then `data`
+// framed for the caller, then the last chunk when `last` and chunked.
+net::Task<net::error_code> WritePiece(BodyRelay& r, std::string_view data, bool last) {
+  std::array<char, 24> size_line;
+  std::array<net::asio::const_buffer, 5> pieces;
+  std::size_t n = 0;
+  if (!r.head_sent) pieces[n++] = net::asio::buffer(r.head);
+  const bool chunked = r.framing == Framing::kChunked;
+  if (!data.empty() && chunked) {
+    pieces[n++] = net::asio::buffer(http::ChunkSizeLine(data.size(), size_line));
+  }
+  if (!data.empty()) pieces[n++] = net::asio::buffer(data);
+  if (!data.empty() && chunked) pieces[n++] = net::asio::buffer(http::kCrlf);
+  if (last && chunked) pieces[n++] = net::asio::buffer(http::kLastChunk);
+  if (n == 0) co_return net::error_code{};
+  r.client.Tcp().expires_after(r.idle_timeout);
+  const std::span<const net::asio::const_buffer> bytes(pieces.data(), n);
+  auto [ec, written] = co_await net::asio::async_write(r.client, bytes, net::kUseTuple);
+  r.head_sent = r.head_sent || !ec;
+  co_return ec;
+}
+
 // Relays the body from the upstream to the caller through one fixed buffer.
 net::Task<RelayResult> RelayBody(BodyRelay& r) {
   std::array<char, kRelayBufferBytes> buf;
-  do {
+  for (;;) {
+    std::size_t n = 0;
     if (!r.parser.is_done()) {
       r.parser.get().body().data = buf.data();
       r.parser.get().body().size = buf.size();
       r.up.stream.Tcp().expires_after(r.idle_timeout);
-      auto [ec, n] =
+      auto [ec, read] =
           co_await bhttp::async_read_some(r.up.stream, r.up.buffer, r.parser, net::kUseTuple);
       if (ec == bhttp::error::need_buffer) ec = {};
       if (ec) co_return RelayResult::kUpstreamFailed;
-      r.res.body().size = buf.size() - r.parser.get().body().size;
-      r.res.body().more = !r.parser.is_done();
-      // A zero-length buffer would be serialised as a zero-size chunk, i.e. the end of the
-      // stream; a null buffer makes the serializer wait for the next one instead.
-      r.res.body().data = r.res.body().size > 0 ? buf.data() : nullptr;
-    } else {
-      r.res.body().data = nullptr;
-      r.res.body().size = 0;
-      r.res.body().more = false;
+      n = buf.size() - r.parser.get().body().size;
     }
-    r.relayed += r.res.body().size;
-    r.client.Tcp().expires_after(r.idle_timeout);
-    auto [wec, wn] = co_await bhttp::async_write(r.client, r.serializer, net::kUseTuple);
-    if (wec == bhttp::error::need_buffer) wec = {};
-    if (wec) co_return RelayResult::kClientGone;
-  } while (!r.serializer.is_done());
-  co_return RelayResult::kDone;
+    const bool last = r.parser.is_done();
+    r.relayed += n;
+    if (co_await WritePiece(r, std::string_view(buf.data(), n), last)) {
+      co_return RelayResult::kClientGone;
+    }
+    if (last) co_return RelayResult::kDone;
+  }
 }
 
 // A stream (SSE or chunked): also watch the caller, and cancel upstream if it goes away.
-net::Task<RelayResult> RelayWatched(ClientContext& c, BodyRelay& r) {
+net::Task<RelayResult> RelayWatched(ClientContext& c, BodyRelay& r, unsigned caller_version) {
   c.gw.metrics.StreamStarted();
-  CallerWatch watch(c.stream, r.up.stream, r.caller_version, CallerWatch::Phase::kStreaming);
+  CallerWatch watch(c.stream, r.up.stream, caller_version, CallerWatch::Phase::kStreaming);
   RelayResult result = co_await RelayBody(r);
   watch.Stop();
   c.gw.metrics.StreamEnded();
   co_return watch.gone() ? RelayResult::kClientGone : result;
 }
 
-// The caller's response header: the provider's status (codes Beast does not know, like 529,
-// included) and forwarded headers, re-framed.
-void PrepareHeader(const ClientContext& c, const BodyParser& parser, const RelayOptions& options,
-                   BodyResponse& res) {
+// The caller's response head: the provider's status (codes Beast does not know, like 529,
+// included) and forwarded headers, re-framed; serialized into c.head. Returns the framing.
+Framing PrepareHead(ClientContext& c, const BodyParser& parser, const RelayOptions& options) {
   const unsigned status = parser.get().result_int();
   const bool close_delimited =
       CloseDelimited(options.caller_version, status, parser.content_length().has_value());
+  bhttp::response<bhttp::empty_body> res;
   res.version(11);
   res.result(status);
   CopyForwardedHeaders(parser.get(), res);
-  if (parser.content_length())
+  Framing framing = Framing::kAsIs;
+  if (parser.content_length()) {
     res.content_length(*parser.content_length());
-  else if (!Bodyless(status) && !close_delimited)
+  } else if (!Bodyless(status) && !close_delimited) {
     res.chunked(true);
+    framing = Framing::kChunked;
+  }
   res.keep_alive(options.keep_alive && !close_delimited);
   AddStandardHeaders(c, res.base());
-  res.body().data = nullptr;
-  res.body().more = !Bodyless(status);
+  http::SerializeHead(res.base(), c.head);
+  return framing;
 }
 
 }  // namespace
@@ -114,24 +139,19 @@ bool CloseDelimited(unsigned caller_version, unsigned status, bool has_content_l
 net::Task<RelayOutcome> StreamResponse(ClientContext& c, http::UpstreamConnection& up,
                                        bhttp::response_parser<bhttp::empty_body>& header,
                                        RelayOptions options) {
-  const std::chrono::milliseconds idle_timeout = options.idle_timeout;
   BodyParser parser{std::move(header)};
   parser.body_limit(boost::none);
-  BodyResponse res;
-  PrepareHeader(c, parser, options, res);
-  // The header goes out with the first body bytes (one write for a small response); a
-  // bodyless response is written at once.
-  BodySerializer serializer{res};
-  BodyRelay relay{c.stream, up, parser, serializer, res, idle_timeout, options.caller_version};
+  const Framing framing = PrepareHead(c, parser, options);
+  // The head goes out with the first body bytes (one write for a small response); a bodyless
+  // response is written at once.
+  BodyRelay relay{c.stream, up, parser, c.head, framing, options.idle_timeout};
   RelayOutcome out;
   if (Bodyless(parser.get().result_int())) {
-    c.stream.Tcp().expires_after(idle_timeout);
-    auto [ec, n] = co_await bhttp::async_write(c.stream, serializer, net::kUseTuple);
-    if (ec && ec != bhttp::error::need_buffer) out.result = RelayResult::kClientWriteFailed;
+    if (co_await WritePiece(relay, {}, true)) out.result = RelayResult::kClientWriteFailed;
   } else if (parser.content_length().has_value()) {
     out.result = co_await RelayBody(relay);
   } else {
-    out.result = co_await RelayWatched(c, relay);
+    out.result = co_await RelayWatched(c, relay, options.caller_version);
   }
   out.relayed = relay.relayed;
   out.upstream_reusable =

@@ -38,6 +38,7 @@ struct ClientContext {
   std::string peer_address;
   bool peer_loopback = false;
   const std::atomic<bool>& draining;  // the server is shutting down: do not keep alive
+  std::string head;  // the relayed response's serialized head, kept for its capacity (relay.cc)
 };
 
 // Who admission let in. In trusted-proxy mode: the user the proxy asserted and the client

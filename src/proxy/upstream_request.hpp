@@ -26,7 +26,8 @@
 
 namespace warden::proxy {
 
-using UpstreamRequest = net::http::request<net::http::buffer_body>;
+// The head only: the exchange writes it with the body it holds in one gather write.
+using UpstreamRequest = net::http::request<net::http::empty_body>;
 
 // Whether a caller's request header goes upstream. `connection_tokens`: the caller's
 // Connection header value.

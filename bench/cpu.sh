@@ -1,0 +1,189 @@
+#!/usr/bin/env bash
+# CPU per proxied request: warden, nginx proxy_pass and haproxy, one worker each, against the
+# same single-worker nginx upstream, for a small chat request and a 60 KB prompt (a real agent
+# turn). Also warden's heap allocations per request (an LD_PRELOAD counter built here).
+#
+#   bench/cpu.sh            DURATION=5 s per measured run, ROUNDS=3 (median), c=32
+#   bench/cpu.sh --smoke    DURATION=1, ROUNDS=1: proves the script works (CI)
+#
+# CPU per request = the proxy's utime+stime (all its processes and threads, /proc/PID/stat)
+# over a wrk run, divided by the requests answered; it is the figure that decides throughput on
+# a shared machine and moves far less between runs than req/s. Targets alternate within each
+# round. Prints one line per target and body, then the ratios; exits 0 whatever the figures
+# (2: setup failed, 1: a target answered non-2xx or failed during a run).
+#
+# Environment: WARDEN_BIN [build/release/warden] DURATION [5] ROUNDS [3] CONNS [32]
+#   WRK_THREADS [1] KEEP_TMP [0]
+# Everything listens on 127.0.0.1 ephemeral ports under one mktemp dir; all processes are
+# killed on exit; every load run is bounded in time.
+set -euo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ROOT=$(dirname "$HERE")
+SMOKE=0
+for arg in "$@"; do
+  case "$arg" in
+    --smoke) SMOKE=1 ;;
+    -h|--help) sed -n '2,18p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "cpu.sh: unknown argument '$arg'" >&2; exit 2 ;;
+  esac
+done
+WARDEN_BIN=${WARDEN_BIN:-$ROOT/build/release/warden}
+DURATION=${DURATION:-5}
+ROUNDS=${ROUNDS:-3}
+CONNS=${CONNS:-32}
+WRK_THREADS=${WRK_THREADS:-1}
+KEEP_TMP=${KEEP_TMP:-0}
+((SMOKE)) && DURATION=1 ROUNDS=1
+GATEWAY_TOKEN=bench-token
+CLK_TCK=$(getconf CLK_TCK)
+
+die() { echo "cpu.sh: setup failed: $*" >&2; exit 2; }
+note() { echo "# $*" >&2; }
+for tool in nginx haproxy wrk python3 curl setsid cc; do
+  command -v "$tool" >/dev/null 2>&1 || die "'$tool' not found in PATH"
+done
+[[ -x "$WARDEN_BIN" ]] || die "warden binary not found at $WARDEN_BIN"
+
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/warden-cpu.XXXXXX")
+mkdir -p "$TMP"/{logs,wrk,home,upstream,proxy}
+chmod 700 "$TMP/home"
+declare -A PID=()
+cleanup() {
+  local p
+  for p in "${PID[@]}"; do kill -TERM -- "-$p" 2>/dev/null || true; done
+  for p in "${PID[@]}"; do
+    for _ in $(seq 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL -- "-$p" 2>/dev/null || true
+  done
+  if ((KEEP_TMP)); then note "kept $TMP"; else rm -rf "$TMP"; fi
+}
+trap cleanup EXIT
+start_bg() { local name=$1; shift; setsid "$@" >"$TMP/logs/$name.log" 2>&1 & PID[$name]=$!; }
+wait_http() { # wait_http NAME URL [AUTH]
+  for _ in $(seq 100); do
+    kill -0 "${PID[$1]}" 2>/dev/null || { tail -n 20 "$TMP/logs/$1.log" >&2; die "$1 exited during startup"; }
+    curl -fsS -o /dev/null ${3:+-H "Authorization: $3"} "$2" 2>/dev/null && return 0
+    sleep 0.1
+  done
+  die "$1 did not answer $2"
+}
+
+# The allocation counter: counts malloc-family calls; the count is written at exit.
+cc -O2 -shared -fPIC -o "$TMP/alloc_count.so" "$HERE/alloc_count.c" || die "cannot build alloc_count.so"
+
+read -r UPSTREAM_PORT WARDEN_PORT PROXY_PORT HAPROXY_PORT < <(python3 -c '
+import socket
+socks = [socket.socket() for _ in range(4)]
+for s in socks: s.bind(("127.0.0.1", 0))
+print(" ".join(str(s.getsockname()[1]) for s in socks))')
+render() {
+  sed -e "s|@TMP@|$TMP|g" -e "s|@UPSTREAM_PORT@|$UPSTREAM_PORT|g" -e "s|@WARDEN_PORT@|$WARDEN_PORT|g" \
+      -e "s|@PROXY_PORT@|$PROXY_PORT|g" -e "s|@HAPROXY_PORT@|$HAPROXY_PORT|g" -e "s|@WORKERS@|1|g" "$1" >"$2"
+}
+render "$HERE/conf/upstream.nginx.conf.in" "$TMP/upstream/nginx.conf"
+render "$HERE/conf/proxy.nginx.conf.in" "$TMP/proxy/nginx.conf"
+render "$HERE/conf/haproxy.cfg.in" "$TMP/haproxy.cfg"
+render "$HERE/conf/warden.toml.in" "$TMP/warden.toml"
+sed -i 's/^\[gateway\]$/[gateway]\nthreads = 1/' "$TMP/warden.toml"
+
+start_bg upstream nginx -p "$TMP/upstream" -c "$TMP/upstream/nginx.conf" -e "$TMP/upstream/error.log"
+wait_http upstream "http://127.0.0.1:$UPSTREAM_PORT/healthz"
+start_warden() {
+  start_bg warden env WARDEN_HOME="$TMP/home" WARDEN_GATEWAY_TOKEN="$GATEWAY_TOKEN" BENCH_API_KEY=sk-bench \
+    ROT_API_KEYS=sk-bench LD_PRELOAD="$TMP/alloc_count.so" ALLOC_COUNT_FILE="$TMP/allocs.$1" \
+    "$WARDEN_BIN" serve --config "$TMP/warden.toml"
+  wait_http warden "http://127.0.0.1:$WARDEN_PORT/healthz" "Bearer $GATEWAY_TOKEN"
+}
+stop_warden() {
+  kill -TERM "${PID[warden]}" 2>/dev/null || true
+  for _ in $(seq 100); do kill -0 "${PID[warden]}" 2>/dev/null || break; sleep 0.1; done
+  unset 'PID[warden]'
+}
+start_warden 0
+start_bg nginxproxy nginx -p "$TMP/proxy" -c "$TMP/proxy/nginx.conf" -e "$TMP/proxy/error.log"
+wait_http nginxproxy "http://127.0.0.1:$PROXY_PORT/healthz"
+start_bg haproxy haproxy -db -f "$TMP/haproxy.cfg"
+wait_http haproxy "http://127.0.0.1:$HAPROXY_PORT/healthz"
+
+CHAT=/v1/chat/completions
+TARGETS=(warden nginx-proxy haproxy)
+declare -A URL=([warden]="http://127.0.0.1:$WARDEN_PORT$CHAT" [nginx-proxy]="http://127.0.0.1:$PROXY_PORT$CHAT"
+                [haproxy]="http://127.0.0.1:$HAPROXY_PORT$CHAT")
+declare -A AUTH=([warden]="Bearer $GATEWAY_TOKEN" [nginx-proxy]="" [haproxy]="")
+SMALL='{"model":"bench/gpt-4o","messages":[{"role":"user","content":"hi"}]}'
+BIG=$(python3 -c 'import json; print(json.dumps({"model": "bench/gpt-4o", "messages": [{"role": "user", "content": "x" * 60000}]}, separators=(",", ":")))')
+declare -A BODY=([small]=$SMALL [60k]=$BIG)
+
+# ticks PID: utime+stime of the process and its children processes (nginx's worker), in ticks.
+ticks() {
+  local p sum=0 f
+  for p in $1 $(pgrep -P "$1" || true); do
+    f=$(cut -d')' -f2 "/proc/$p/stat" 2>/dev/null) || continue
+    sum=$((sum + $(awk '{print $12 + $13}' <<<"$f")))
+  done
+  echo "$sum"
+}
+FAILURES=()
+declare -A US=()  # "target|body" -> per-round µs per request
+measure() { # measure TARGET BODYNAME LABEL
+  local t=$1 b=$2 label=$3 out before after reqs non2xx
+  out="$TMP/wrk/$t-$b-$label.txt"
+  before=$(ticks "${PID[${t/-proxy/proxy}]}")
+  BENCH_BODY="${BODY[$b]}" BENCH_AUTH="${AUTH[$t]}" timeout $((DURATION + 20)) \
+    wrk -t"$WRK_THREADS" -c"$CONNS" -d"${DURATION}s" --timeout 2s -s "$HERE/post.lua" "${URL[$t]}" >"$out" 2>&1 || true
+  after=$(ticks "${PID[${t/-proxy/proxy}]}")
+  reqs=$(awk '/requests in/ {print $1}' "$out")
+  non2xx=$(awk '/Non-2xx or 3xx responses:|Socket errors:/ {print "x"}' "$out")
+  [[ -n "$reqs" && "$reqs" -gt 0 ]] || { cat "$out" >&2; FAILURES+=("$t $b: no requests answered"); return 0; }
+  [[ -z "$non2xx" ]] || FAILURES+=("$t $b $label: errors: $(grep -E 'Non-2xx|Socket errors' "$out" | tr -s ' ' | paste -sd';')")
+  [[ "$label" == warmup ]] && return 0
+  US["$t|$b"]+="$(awk -v d=$((after - before)) -v n="$reqs" -v hz="$CLK_TCK" 'BEGIN{printf "%.2f", d / hz * 1e6 / n}') "
+}
+median() { tr -s ' ' '\n' <<<"$1" | sort -g | awk 'NF{v[++n]=$1} END{if(!n){print "nan"; exit} print (n%2) ? v[(n+1)/2] : (v[n/2]+v[n/2+1])/2}'; }
+
+for b in small 60k; do for t in "${TARGETS[@]}"; do measure "$t" "$b" warmup; done; done
+for r in $(seq "$ROUNDS"); do
+  for b in small 60k; do
+    for t in "${TARGETS[@]}"; do note "round $r/$ROUNDS: $t, $b body"; measure "$t" "$b" "r$r"; done
+  done
+done
+
+# Allocations per request: warden restarted under the counter, once idle and once after a fixed
+# number of small requests; the difference over the requests (start-up and shutdown cancel out).
+stop_warden
+start_warden idle
+stop_warden
+start_warden load
+ALLOC_N=$((SMOKE ? 2000 : 20000))
+python3 - "$WARDEN_PORT" "$GATEWAY_TOKEN" "$ALLOC_N" "$SMALL" <<'EOF' || FAILURES+=("allocation run failed")
+import http.client, sys
+port, token, n, body = int(sys.argv[1]), sys.argv[2], int(sys.argv[3]), sys.argv[4].encode()
+c = http.client.HTTPConnection("127.0.0.1", port)
+for _ in range(n):
+    c.request("POST", "/v1/chat/completions", body, {"authorization": "Bearer " + token, "content-type": "application/json"})
+    r = c.getresponse(); r.read()
+    if r.status != 200: sys.exit(f"status {r.status}")
+EOF
+stop_warden
+ALLOCS=$(awk -v n="$ALLOC_N" 'FNR == 1 { v[++i] = $1 } END { if (i == 2) printf "%.1f", (v[2] - v[1]) / n; else print "nan" }' \
+  "$TMP/allocs.idle" "$TMP/allocs.load" 2>/dev/null || echo nan)
+
+echo
+echo "CPU per proxied request (µs, one worker each, c=$CONNS, median of $ROUNDS × ${DURATION}s)"
+printf '%-12s %10s %10s\n' target small 60k
+declare -A MED=()
+for t in "${TARGETS[@]}"; do
+  for b in small 60k; do MED["$t|$b"]=$(median "${US[$t|$b]:-}"); done
+  printf '%-12s %10s %10s\n' "$t" "${MED[$t|small]}" "${MED[$t|60k]}"
+done
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN{ if (b == "nan" || a == "nan" || b == 0) print "nan"; else printf "%.2f", a / b }'; }
+for b in small 60k; do
+  lower=$(awk -v a="${MED[nginx-proxy|$b]}" -v b="${MED[haproxy|$b]}" 'BEGIN{print (a < b) ? a : b}')
+  echo "warden CPU/request, $b body: $(ratio "${MED[warden|$b]}" "${MED[nginx-proxy|$b]}")x nginx, $(ratio "${MED[warden|$b]}" "${MED[haproxy|$b]}")x haproxy, $(ratio "${MED[warden|$b]}" "$lower")x the lower (target <= 1.0)"
+done
+echo "warden heap allocations per proxied request (small body): $ALLOCS"
+if ((${#FAILURES[@]})); then
+  printf 'FAILED: %s\n' "${FAILURES[@]}"
+  exit 1
+fi

@@ -1,0 +1,28 @@
+// HTTP/1.x message heads as bytes, for the proxied request path: the request or status line and
+// the fields of a Beast header appended to one contiguous buffer, and the chunk framing of a
+// relayed body. The proxy writes a head and the first body bytes with one gather write instead
+// of running Beast's serializer, whose buffer-sequence iterators cost more CPU than the copy.
+// Thread safety: pure functions. Ownership: appends to the caller's buffer (reused per
+// connection, so steady-state requests allocate nothing here).
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+#include "http/net.hpp"
+
+namespace warden::http {
+
+// "METHOD target HTTP/1.x\r\n", every field as "name: value\r\n", then "\r\n". `out` is cleared.
+void SerializeHead(const net::http::request_header<>& head, std::string& out);
+// "HTTP/1.x code reason\r\n" and the fields, as above (the code as sent, 529 included).
+void SerializeHead(const net::http::response_header<>& head, std::string& out);
+
+// The line that opens a chunk of `size` bytes ("1a2b\r\n"), written into `out`; returns it.
+std::string_view ChunkSizeLine(std::size_t size, std::array<char, 24>& out);
+inline constexpr std::string_view kCrlf = "\r\n";
+inline constexpr std::string_view kLastChunk = "0\r\n\r\n";
+
+}  // namespace warden::http
