@@ -42,7 +42,7 @@ http::Request RequestWithoutBody(const http::RequestHeader& header) {
 class GatewayConnection final : public http::ConnectionHandler {
  public:
   GatewayConnection(http::Connection& conn, GatewayState& gw)
-      : ctx_{conn.stream,       conn.buffer,        conn.pool,    gw,
+      : ctx_{conn.stream,       conn.buffer,        conn.pool,     gw,
              conn.peer_address, conn.peer_loopback, conn.draining, {}} {}
 
   net::Task<bool> OnHeader(const http::RequestHeader& header) override {
