@@ -40,8 +40,8 @@ struct ExchangeState {
   const snapshot::ProviderRuntime& prov;
   const config::UpstreamConfig& cfg;  // of the request's snapshot
   UpstreamRequest request;            // only the credential changes between attempts
-  std::string body;
-  CredentialWant want = {};                         // the pinned profile, the caller's globs
+  BodyPieces body;                    // views of the caller's body, which outlives the exchange
+  CredentialWant want = {};           // the pinned profile, the caller's globs
   std::vector<const creds::PooledKey*> tried = {};  // rate-limited during this request
   bool federated_retried = false;
 };
@@ -95,8 +95,9 @@ net::Task<SendResult> SendOnce(ExchangeState& x, http::UpstreamConnection& conn,
   first_byte.Arm(x.cfg.first_byte_timeout, conn.stream);
   SendResult result;
   http::SerializeHead(x.request.base(), conn.head);
-  const std::array<net::asio::const_buffer, 2> bytes{net::asio::buffer(conn.head),
-                                                     net::asio::buffer(x.body)};
+  const std::array<net::asio::const_buffer, 4> bytes{
+      net::asio::buffer(conn.head), net::asio::buffer(x.body.before),
+      net::asio::buffer(x.body.literal), net::asio::buffer(x.body.after)};
   auto [wec, wn] = co_await net::asio::async_write(conn.stream, bytes, net::kUseTuple);
   result.ec = wec;
   if (!wec) {
@@ -287,7 +288,7 @@ net::Task<bool> RunExchange(ExchangeState& x) {
 }  // namespace
 
 net::Task<bool> ExchangeWithProvider(RequestContext& r, const snapshot::ProviderRuntime& prov,
-                                     std::string upstream_body) {
+                                     BodyPieces upstream_body) {
   const std::size_t body_size = upstream_body.size();
   ExchangeState x{r, prov, r.snap.config->gateway.upstream,
                   BuildUpstreamRequest(r.req, prov, r.route.upstream_suffix, body_size,

@@ -6,12 +6,13 @@
 // response to the caller. Nothing is retried once a response byte has reached the caller.
 // Thread safety: runs on the connection's event loop; the key state it marks is atomic.
 // Ownership: borrows the request context and the provider (of the snapshot the request holds);
-// owns the upstream body.
+// the upstream body's pieces view the request's body, which outlives the exchange.
 #pragma once
 
 #include <string>
 
 #include "http/net.hpp"
+#include "proxy/model_field.hpp"
 #include "proxy/request_context.hpp"
 #include "snapshot/snapshot.hpp"
 
@@ -20,6 +21,6 @@ namespace warden::proxy {
 // Answers the request with the provider's response, or an error saying why there is none.
 // Returns whether the connection may be kept alive.
 net::Task<bool> ExchangeWithProvider(RequestContext& r, const snapshot::ProviderRuntime& prov,
-                                     std::string upstream_body);
+                                     BodyPieces upstream_body);
 
 }  // namespace warden::proxy

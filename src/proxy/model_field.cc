@@ -238,14 +238,25 @@ Result<ModelField> FindModelField(std::string_view body) {
   return field;
 }
 
-std::string ReplaceModel(std::string_view body, const ModelField& field, std::string_view model) {
-  std::string literal = boost::json::serialize(boost::json::string(model));
+std::string BodyPieces::ToString() const {
   std::string out;
-  out.reserve(body.size() - (field.span_end - field.span_begin) + literal.size());
-  out.append(body.substr(0, field.span_begin));
+  out.reserve(size());
+  out.append(before);
   out.append(literal);
-  out.append(body.substr(field.span_end));
+  out.append(after);
   return out;
+}
+
+BodyPieces Unchanged(std::string_view body) { return BodyPieces{body, {}, {}}; }
+
+BodyPieces RewriteModel(std::string_view body, const ModelField& field, std::string_view model) {
+  return BodyPieces{body.substr(0, field.span_begin),
+                    boost::json::serialize(boost::json::string(model)),
+                    body.substr(field.span_end)};
+}
+
+std::string ReplaceModel(std::string_view body, const ModelField& field, std::string_view model) {
+  return RewriteModel(body, field, model).ToString();
 }
 
 }  // namespace warden::proxy

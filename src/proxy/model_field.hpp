@@ -3,7 +3,7 @@
 // The body is validated by Boost.JSON's SAX parser (no DOM, no allocation per value); the
 // top-level "model" string is located by its byte span in the input so it can be replaced
 // without re-serialising the rest of the document (the upstream receives the caller's bytes).
-// Ownership: none; results hold offsets into, or copies of, the caller's body.
+// Ownership: none; results hold offsets into, views of, or copies of, the caller's body.
 // Thread safety: pure functions.
 #pragma once
 
@@ -28,7 +28,24 @@ struct ModelField {
 //   MODEL_NOT_STRING   — "model" is not a string
 Result<ModelField> FindModelField(std::string_view body);
 
+// The body sent upstream, as pieces over the caller's bytes: what precedes the model literal, the
+// new literal, what follows. The proxy writes the pieces with one gather write, so a large
+// prompt is never copied. The views point into the caller's body, which must outlive this.
+struct BodyPieces {
+  std::string_view before;
+  std::string literal;
+  std::string_view after;
+
+  std::size_t size() const { return before.size() + literal.size() + after.size(); }
+  bool empty() const { return size() == 0; }
+  std::string ToString() const;
+};
+
+// The body unchanged (one piece).
+BodyPieces Unchanged(std::string_view body);
 // body with the [span_begin, span_end) bytes replaced by the JSON string literal of `model`.
+BodyPieces RewriteModel(std::string_view body, const ModelField& field, std::string_view model);
+// The same, as one string.
 std::string ReplaceModel(std::string_view body, const ModelField& field, std::string_view model);
 
 }  // namespace warden::proxy

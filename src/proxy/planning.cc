@@ -136,9 +136,9 @@ ProxyPlan PlanProxy(const snapshot::Snapshot& snap, const Route& route, const ht
   plan = CheckProvider(std::move(plan), route, choice, caller);
   if (plan.reply) return plan;
   if (choice.rewrite) {
-    plan.upstream_body = ReplaceModel(req.body(), *field, choice.model);
+    plan.upstream_body = RewriteModel(req.body(), *field, choice.model);
   } else {
-    plan.upstream_body = std::string(req.body());
+    plan.upstream_body = Unchanged(req.body());
   }
   return plan;
 }

@@ -19,6 +19,7 @@
 #include "access/callers.hpp"
 #include "base/result.hpp"
 #include "http/request_handler.hpp"
+#include "proxy/model_field.hpp"
 #include "proxy/reply.hpp"
 #include "proxy/routes.hpp"
 #include "snapshot/snapshot.hpp"
@@ -29,7 +30,7 @@ struct ProxyPlan {
   std::optional<Reply> reply;  // set → answer this and stop
   // The provider named by the model (also set with some rejections, for the log line).
   const snapshot::ProviderRuntime* provider = nullptr;
-  std::string upstream_body;                      // the body with the bare model
+  BodyPieces upstream_body;  // the body with the bare model; views of the request's body
   const creds::PooledProfile* profile = nullptr;  // the pinned profile, of the snapshot
 };
 
@@ -38,6 +39,9 @@ struct ProxyPlan {
 // checked as "provider/name" with the provider it was routed to).
 ProxyPlan PlanProxy(const snapshot::Snapshot& snap, const Route& route, const http::Request& req,
                     const access::CallerPolicy* caller = nullptr);
+// The plan's body pieces view `req`'s body: a temporary request would leave them dangling.
+ProxyPlan PlanProxy(const snapshot::Snapshot& snap, const Route& route, const http::Request&& req,
+                    const access::CallerPolicy* caller = nullptr) = delete;
 
 // The wire code for an Error of FindModelField (model_field.hpp): "invalid_json",
 // "model_missing", "model_not_string", "model_duplicate", else "invalid_body". The one place

@@ -1,5 +1,6 @@
 #include "proxy/planning.hpp"
 
+#include <list>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -38,6 +39,13 @@ http::Request MakeRequest(bhttp::verb method, std::string_view target, std::stri
   http::Request req{method, target, 11};
   req.body() = std::string(body);
   return req;
+}
+
+// A plan's body views its request: requests passed inline are kept for the binary's lifetime.
+const http::Request& KeptRequest(bhttp::verb method, std::string_view target,
+                                 std::string_view body) {
+  static std::list<http::Request> kept;
+  return kept.emplace_back(MakeRequest(method, target, body));
 }
 
 struct Rejection {
@@ -114,7 +122,7 @@ TEST(PlanProxy, MethodRejectionSaysWhichMethodIsAllowed) {
 TEST(PlanProxy, NoEnabledProviderIsNamedNone) {
   snapshot::Snapshot snap;
   const http::Request req =
-      MakeRequest(bhttp::verb::post, "/v1/chat/completions", R"({"model":"x/y"})");
+      KeptRequest(bhttp::verb::post, "/v1/chat/completions", R"({"model":"x/y"})");
   const ProxyPlan plan = PlanProxy(snap, MatchRoute("/v1/chat/completions"), req);
   ASSERT_TRUE(plan.reply.has_value());
   EXPECT_EQ(plan.reply->code, "unknown_provider");
@@ -150,7 +158,7 @@ TEST(PlanProxy, PlansTheProviderAndRewritesOnlyTheModel) {
     ASSERT_FALSE(plan.reply.has_value()) << c.body << ": " << plan.reply->code;
     ASSERT_NE(plan.provider, nullptr) << c.body;
     EXPECT_EQ(plan.provider->id, c.provider) << c.body;
-    EXPECT_EQ(plan.upstream_body, c.upstream_body) << c.body;
+    EXPECT_EQ(plan.upstream_body.ToString(), c.upstream_body) << c.body;
   }
 }
 
@@ -184,13 +192,13 @@ TEST(PlanProxy, RefusesWhatTheCallersPolicyDoesNotAllow) {
 
   ProxyPlan ok = PlanProxy(
       snap, chat,
-      MakeRequest(bhttp::verb::post, "/v1/chat/completions", R"({"model":"openai/gpt-4o-mini"})"),
+      KeptRequest(bhttp::verb::post, "/v1/chat/completions", R"({"model":"openai/gpt-4o-mini"})"),
       &ci);
   EXPECT_FALSE(ok.reply);
 
   ProxyPlan provider = PlanProxy(
       snap, messages,
-      MakeRequest(bhttp::verb::post, "/v1/messages", R"({"model":"anthropic/claude"})"), &ci);
+      KeptRequest(bhttp::verb::post, "/v1/messages", R"({"model":"anthropic/claude"})"), &ci);
   ASSERT_TRUE(provider.reply);
   EXPECT_EQ(provider.reply->status, 403);
   EXPECT_EQ(provider.reply->code, "caller_not_allowed");
@@ -201,7 +209,7 @@ TEST(PlanProxy, RefusesWhatTheCallersPolicyDoesNotAllow) {
 
   ProxyPlan model = PlanProxy(
       snap, chat,
-      MakeRequest(bhttp::verb::post, "/v1/chat/completions", R"({"model":"openai/o3"})"), &ci);
+      KeptRequest(bhttp::verb::post, "/v1/chat/completions", R"({"model":"openai/o3"})"), &ci);
   ASSERT_TRUE(model.reply);
   EXPECT_EQ(model.reply->status, 403);
   EXPECT_THAT(model.reply->message, HasSubstr("(callers.ci.models)"));
@@ -217,16 +225,16 @@ TEST(PlanProxy, PolicyJudgesABareNameAsTheProviderItWasRoutedTo) {
   EXPECT_FALSE(
       PlanProxy(
           snap, chat,
-          MakeRequest(bhttp::verb::post, "/v1/chat/completions", R"({"model":"gpt-4o-mini"})"), &ci)
+          KeptRequest(bhttp::verb::post, "/v1/chat/completions", R"({"model":"gpt-4o-mini"})"), &ci)
           .reply);
   const ProxyPlan model = PlanProxy(
-      snap, chat, MakeRequest(bhttp::verb::post, "/v1/chat/completions", R"({"model":"o3"})"), &ci);
+      snap, chat, KeptRequest(bhttp::verb::post, "/v1/chat/completions", R"({"model":"o3"})"), &ci);
   ASSERT_TRUE(model.reply);
   EXPECT_EQ(model.reply->message,
             "caller \"ci\" may not use model \"openai/o3\" (callers.ci.models)");
   const ProxyPlan provider =
       PlanProxy(snap, MatchRoute("/v1/messages"),
-                MakeRequest(bhttp::verb::post, "/v1/messages", R"({"model":"claude-x"})"), &ci);
+                KeptRequest(bhttp::verb::post, "/v1/messages", R"({"model":"claude-x"})"), &ci);
   ASSERT_TRUE(provider.reply);
   EXPECT_EQ(provider.reply->message,
             "caller \"ci\" may not use provider \"anthropic\" (callers.ci.providers)");
@@ -237,7 +245,7 @@ TEST(PlanProxy, ARuleToADisabledProviderAnswersProviderDisabledNamingTheRule) {
   snap.models.rules.push_back({"o3*", 2, "models.\"o3*\""});
   const ProxyPlan plan =
       PlanProxy(snap, MatchRoute("/v1/responses"),
-                MakeRequest(bhttp::verb::post, "/v1/responses", R"({"model":"o3-pro"})"));
+                KeptRequest(bhttp::verb::post, "/v1/responses", R"({"model":"o3-pro"})"));
   ASSERT_TRUE(plan.reply);
   EXPECT_EQ(plan.reply->status, 503);
   EXPECT_EQ(plan.reply->code, "provider_disabled");
@@ -251,10 +259,10 @@ TEST(PlanProxy, AnAliasIsRewrittenToItsTarget) {
       {"fast", 1, "anthropic/claude-haiku-4-5", "claude-haiku-4-5", "models.aliases.fast"});
   const ProxyPlan plan = PlanProxy(
       snap, MatchRoute("/v1/messages"),
-      MakeRequest(bhttp::verb::post, "/v1/messages", R"({"model":"fast","max_tokens":1})"));
+      KeptRequest(bhttp::verb::post, "/v1/messages", R"({"model":"fast","max_tokens":1})"));
   ASSERT_FALSE(plan.reply) << plan.reply->message;
   EXPECT_EQ(plan.provider->id, "anthropic");
-  EXPECT_EQ(plan.upstream_body, R"({"model":"claude-haiku-4-5","max_tokens":1})");
+  EXPECT_EQ(plan.upstream_body.ToString(), R"({"model":"claude-haiku-4-5","max_tokens":1})");
 }
 
 // openai with the profiles "openai:work" and "openai:home".
@@ -277,7 +285,7 @@ snapshot::Snapshot WithProfiles() {
 ProxyPlan Plan(const snapshot::Snapshot& snap, std::string_view body,
                const access::CallerPolicy* caller = nullptr) {
   return PlanProxy(snap, MatchRoute("/v1/chat/completions"),
-                   MakeRequest(bhttp::verb::post, "/v1/chat/completions", body), caller);
+                   KeptRequest(bhttp::verb::post, "/v1/chat/completions", body), caller);
 }
 
 TEST(PlanProxy, PinsTheProfileAndSendsTheModelWithoutIt) {
@@ -286,7 +294,7 @@ TEST(PlanProxy, PinsTheProfileAndSendsTheModelWithoutIt) {
   ASSERT_FALSE(plan.reply) << plan.reply->message;
   ASSERT_NE(plan.profile, nullptr);
   EXPECT_EQ(plan.profile->id, "openai:home");
-  EXPECT_EQ(plan.upstream_body, R"({"model":"gpt-4o","n":1})");
+  EXPECT_EQ(plan.upstream_body.ToString(), R"({"model":"gpt-4o","n":1})");
   EXPECT_EQ(Plan(snap, R"({"model":"openai/gpt-4o"})").profile, nullptr);
 }
 
@@ -297,19 +305,19 @@ TEST(PlanProxy, ABareNameAndAnAliasMayPinAProfileToo) {
   ASSERT_FALSE(plan.reply) << plan.reply->message;
   EXPECT_EQ(plan.provider->id, "openai");
   EXPECT_EQ(plan.profile->id, "openai:work");
-  EXPECT_EQ(plan.upstream_body, R"({"model":"gpt-4o"})");
+  EXPECT_EQ(plan.upstream_body.ToString(), R"({"model":"gpt-4o"})");
   // A date after "@" stays part of a bare name.
   plan = Plan(snap, R"({"model":"gpt-4o@20240513"})");
   ASSERT_FALSE(plan.reply) << plan.reply->message;
   EXPECT_EQ(plan.profile, nullptr);
-  EXPECT_EQ(plan.upstream_body, R"({"model":"gpt-4o@20240513"})");
+  EXPECT_EQ(plan.upstream_body.ToString(), R"({"model":"gpt-4o@20240513"})");
 
   snap.models.aliases.push_back(
       {"fast", 0, "openai/gpt-4o-mini@home", "gpt-4o-mini", "models.aliases.fast", "home"});
   plan = Plan(snap, R"({"model":"fast"})");
   ASSERT_FALSE(plan.reply) << plan.reply->message;
   EXPECT_EQ(plan.profile->id, "openai:home");
-  EXPECT_EQ(plan.upstream_body, R"({"model":"gpt-4o-mini"})");
+  EXPECT_EQ(plan.upstream_body.ToString(), R"({"model":"gpt-4o-mini"})");
   plan = Plan(snap, R"({"model":"fast@work"})");  // the suffix wins over the target's
   ASSERT_FALSE(plan.reply) << plan.reply->message;
   EXPECT_EQ(plan.profile->id, "openai:work");
