@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # warden benchmark: throughput, latency, streaming TTFE and memory, side by side with nginx
-# proxy_pass and haproxy run against the same upstream in the same script.
+# proxy_pass and haproxy run against the same upstream in the same script; then bench/cpu.sh
+# (CPU and heap allocations per request, one worker each, small and 60 KB bodies).
 #
 #   bench/run.sh            full run (DURATION=5 s per wrk run, ROUNDS=2, K=200, 1,000 idle conns)
 #   bench/run.sh --smoke    DURATION=1, ROUNDS=1, K=20, 100 idle conns, ROT_N=5: proves the script works (CI)
@@ -567,6 +568,13 @@ if ((!SKIP_WARDEN)); then
     ((n == 0)) || FAILURES+=("$n non-2xx responses or socket errors from warden (rot/gpt-4o, one key cooling) at $c conns")
   done
 fi
+
+# CPU per request and allocations per request, one worker each (its own processes and ports).
+echo
+echo "== CPU per request, one worker each (bench/cpu.sh)"
+CPU_ARGS=()
+((SMOKE)) && CPU_ARGS=(--smoke)
+WARDEN_BIN="$WARDEN_BIN" "$HERE/cpu.sh" "${CPU_ARGS[@]}" || FAILURES+=("bench/cpu.sh failed (exit $?)")
 if ((${#FAILURES[@]})); then
   echo
   echo "!! warden misbehaved during the benchmark (exit 1):"

@@ -32,6 +32,7 @@ struct BodyRelay {
   http::UpstreamConnection& up;
   BodyParser& parser;
   const std::string& head;  // the caller's response head, sent with the first body bytes
+  std::span<char> buf;      // the connection's relay buffer
   Framing framing;
   std::chrono::milliseconds idle_timeout;
   bool head_sent = false;
@@ -75,7 +76,7 @@ net::Task<net::error_code> WritePiece(BodyRelay& r, std::string_view data, bool 
 
 // Relays the body from the upstream to the caller through one fixed buffer.
 net::Task<RelayResult> RelayBody(BodyRelay& r) {
-  std::array<char, kRelayBufferBytes> buf;
+  const std::span<char> buf = r.buf;
   for (;;) {
     std::size_t n = 0;
     if (!r.parser.is_done()) {
@@ -144,7 +145,9 @@ net::Task<RelayOutcome> StreamResponse(ClientContext& c, http::UpstreamConnectio
   const Framing framing = PrepareHead(c, parser, options);
   // The head goes out with the first body bytes (one write for a small response); a bodyless
   // response is written at once.
-  BodyRelay relay{c.stream, up, parser, c.head, framing, options.idle_timeout};
+  if (!c.relay_buffer) c.relay_buffer = std::make_unique_for_overwrite<char[]>(kRelayBufferBytes);
+  BodyRelay relay{c.stream, up, parser, c.head, {c.relay_buffer.get(), kRelayBufferBytes},
+                  framing, options.idle_timeout};
   RelayOutcome out;
   if (Bodyless(parser.get().result_int())) {
     if (co_await WritePiece(relay, {}, true)) out.result = RelayResult::kClientWriteFailed;

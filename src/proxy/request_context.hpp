@@ -11,6 +11,7 @@
 #pragma once
 
 #include <atomic>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -38,7 +39,10 @@ struct ClientContext {
   std::string peer_address;
   bool peer_loopback = false;
   const std::atomic<bool>& draining;  // the server is shutting down: do not keep alive
-  std::string head;  // the relayed response's serialized head, kept for its capacity (relay.cc)
+  // Per-connection buffers of the relay (relay.cc), kept across requests: the response's
+  // serialized head, and the body buffer (allocated at the first relayed response).
+  std::string head;
+  std::unique_ptr<char[]> relay_buffer;
 };
 
 // Who admission let in. In trusted-proxy mode: the user the proxy asserted and the client
