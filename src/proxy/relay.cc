@@ -146,8 +146,13 @@ net::Task<RelayOutcome> StreamResponse(ClientContext& c, http::UpstreamConnectio
   // The head goes out with the first body bytes (one write for a small response); a bodyless
   // response is written at once.
   if (!c.relay_buffer) c.relay_buffer = std::make_unique_for_overwrite<char[]>(kRelayBufferBytes);
-  BodyRelay relay{c.stream, up, parser, c.head, {c.relay_buffer.get(), kRelayBufferBytes},
-                  framing, options.idle_timeout};
+  BodyRelay relay{c.stream,
+                  up,
+                  parser,
+                  c.head,
+                  {c.relay_buffer.get(), kRelayBufferBytes},
+                  framing,
+                  options.idle_timeout};
   RelayOutcome out;
   if (Bodyless(parser.get().result_int())) {
     if (co_await WritePiece(relay, {}, true)) out.result = RelayResult::kClientWriteFailed;
