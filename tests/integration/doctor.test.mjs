@@ -232,7 +232,8 @@ describe('warden doctor: a running gateway', () => {
   const OTHER = 'gw-DOCTOR-other-token-abcdef0123456789';
   let w;
   let port;
-  const cfgText = (extra = '') => `[gateway]\nbind = "127.0.0.1:${port}"\n[reload]\nwatch = false\n${PROVIDER}${extra}`;
+  const cfgText = (extra = '', { watch = false, gateway = '' } = {}) =>
+    `[gateway]\nbind = "127.0.0.1:${port}"\n${gateway}[reload]\nwatch = ${watch}\n${PROVIDER}${extra}`;
   const env = () => ({ WARDEN_GATEWAY_TOKEN: GW, SP_API_KEY: KEY });
   const doctor = (extraEnv = {}) =>
     runCli(['doctor', '--json', '--config', w.configPath], { home: w.home, env: { ...env(), ...extraEnv } });
@@ -271,6 +272,20 @@ describe('warden doctor: a running gateway', () => {
     await reloaded;
     r = await doctor();
     assert.equal(r.code, 0, r.out);
+  });
+
+  test('a change the running gateway refuses to reload: GATEWAY_STALE_CONFIG with its reason', async () => {
+    await w.stop();
+    port = await freePort();
+    w = await startWarden({ config: cfgText('', { watch: true }), env: env() });
+    const refused = w.waitForOutput(/reload \(.*\) failed/);
+    writeFile(w.configPath, cfgText('', { watch: true, gateway: '[gateway.auth]\nmode = "none"\n' }), 0o600);
+    await refused;
+    const r = await doctor();
+    assert.equal(r.code, 1, r.out);
+    const f = findingsOf(r);
+    assert.deepEqual(f.map((x) => x.code), ['GATEWAY_STALE_CONFIG'], r.out);
+    assert.match(f[0].message, /refused its last reload and still runs the config it had before \(.*gateway\.auth\.mode/);
   });
 
   test('GATEWAY_NOT_READY when no provider has a credential', async () => {
