@@ -232,8 +232,9 @@ describe('warden doctor: a running gateway', () => {
   const OTHER = 'gw-DOCTOR-other-token-abcdef0123456789';
   let w;
   let port;
-  const cfgText = (extra = '', { watch = false, gateway = '' } = {}) =>
-    `[gateway]\nbind = "127.0.0.1:${port}"\n${gateway}[reload]\nwatch = ${watch}\n${PROVIDER}${extra}`;
+  // watch = false: only SIGHUP reloads, so an edit stays unloaded until the test sends it.
+  const cfgText = (extra = '', { gateway = '' } = {}) =>
+    `[gateway]\nbind = "127.0.0.1:${port}"\n${gateway}[reload]\nwatch = false\n${PROVIDER}${extra}`;
   const env = () => ({ WARDEN_GATEWAY_TOKEN: GW, SP_API_KEY: KEY });
   const doctor = (extraEnv = {}) =>
     runCli(['doctor', '--json', '--config', w.configPath], { home: w.home, env: { ...env(), ...extraEnv } });
@@ -277,9 +278,10 @@ describe('warden doctor: a running gateway', () => {
   test('a change the running gateway refuses to reload: GATEWAY_STALE_CONFIG with its reason', async () => {
     await w.stop();
     port = await freePort();
-    w = await startWarden({ config: cfgText('', { watch: true }), env: env() });
-    const refused = w.waitForOutput(/reload \(.*\) failed/);
-    writeFile(w.configPath, cfgText('', { watch: true, gateway: '[gateway.auth]\nmode = "none"\n' }), 0o600);
+    w = await startWarden({ config: cfgText(), env: env() });
+    writeFile(w.configPath, cfgText('', { gateway: '[gateway.auth]\nmode = "none"\n' }), 0o600);
+    const refused = w.waitForOutput(/reload \(SIGHUP\) failed/);
+    w.process.kill('SIGHUP');
     await refused;
     const r = await doctor();
     assert.equal(r.code, 1, r.out);
