@@ -9,6 +9,7 @@
 
 #include "app/live_gateway.hpp"
 #include "base/paths.hpp"
+#include "config/default_config.hpp"
 
 namespace warden::app {
 
@@ -16,8 +17,7 @@ namespace {
 
 constexpr std::chrono::milliseconds kLiveTimeout{2000};
 
-constexpr std::string_view kReloadFix =
-    "fix: send it SIGHUP (`kill -HUP <pid>`) to reload, or restart it";
+constexpr std::string_view kReloadHow = "send it SIGHUP (`kill -HUP <pid>`), or restart it";
 
 // Providers on one side only, as "a, b" lists; empty when the sets agree.
 std::string ProviderDrift(const proxy::ReadyzDocument& live, const config::Config& cfg) {
@@ -68,7 +68,7 @@ std::vector<LiveFinding> CompareLiveGateway(const proxy::ReadyzDocument& live,
     out.push_back({kGatewayStaleConfig,
                    fmt::format("the gateway on {} refused its last reload and still runs the "
                                "config it had before ({}); fix: correct the config, then {}",
-                               where, live.reload.last_error, kReloadFix.substr(5))});
+                               where, live.reload.last_error, kReloadHow)});
   } else {
     const std::string mode(config::AuthModeName(cfg.gateway.auth.mode));
     if (!live.auth_mode.empty() && live.auth_mode != mode) {
@@ -79,9 +79,10 @@ std::vector<LiveFinding> CompareLiveGateway(const proxy::ReadyzDocument& live,
                                  where, live.auth_mode, mode)});
     }
     if (std::string drift = ProviderDrift(live, cfg); !drift.empty()) {
-      out.push_back({kGatewayStaleConfig,
-                     fmt::format("the gateway on {} has not loaded {} as it is on disk: {}; {}",
-                                 where, config_origin, drift, kReloadFix)});
+      out.push_back(
+          {kGatewayStaleConfig,
+           fmt::format("the gateway on {} has not loaded {} as it is on disk: {}; fix: {}", where,
+                       config_origin, drift, kReloadHow)});
     }
   }
   if (!live.ready) out.push_back({kGatewayNotReady, NotReadyMessage(live, where)});
@@ -138,7 +139,15 @@ void CheckLiveGateway(const config::Config& cfg, const Secret* token,
                    live.error().message + "); fix: check what listens there (`ss -ltnp`)");
     return;
   }
-  live->config = Canonical(live->config);
+  // A relative path names a file in the gateway's working directory, which is not ours to know:
+  // compare the rest as if it were this config.
+  const bool relative = !live->config.empty() && live->config.front() != '/' &&
+                        live->config != config::kEmbeddedDefaultOrigin;
+  if (relative) {
+    report.Note("the gateway on " + *where + " was started with the relative config path " +
+                live->config + "; assumed to be " + cfg.origin);
+  }
+  live->config = relative ? Canonical(cfg.origin) : Canonical(live->config);
   for (auto& f : CompareLiveGateway(*live, cfg, Canonical(cfg.origin), *where)) {
     report.Add(f.code, *where, std::move(f.message));
   }
