@@ -1,5 +1,5 @@
-// `warden doctor [--fix] [--json]`: the file-level health of a warden installation (README,
-// "CLI"). Each finding has a code, the path, a one-line fix and never a value:
+// `warden doctor [--fix] [--json]`: the health of a warden installation (README, "CLI"). Each
+// finding has a code, the path or key, a one-line fix and never a value (app/doctor_report.hpp):
 //   FILE_INSECURE          a file or directory others could read or change: the home (0700),
 //                          .env, the profile store, gateway.token, the TLS key, file SecretRef
 //                          files and federated token files (0600), the config file (go-w);
@@ -7,9 +7,14 @@
 //                          symlink (ownership and symlinks are reported, never changed);
 //   CONFIG_INVALID         the config does not load (the checks that need it are skipped);
 //   PROFILE_STORE_CORRUPT  the profile store does not parse (never rewritten);
-//   PROFILE_EXPIRED / PROFILE_EXPIRING  a profile needs a login or expires soon (AssessProfile);
-//   TOKEN_SHADOWED         WARDEN_GATEWAY_TOKEN and gateway.auth.token differ (the function
-//                          start-up and `secrets audit` use).
+//   PROFILE_EXPIRED / PROFILE_EXPIRING / PROFILE_NEEDS_LOGIN  (creds::AssessProfile);
+//   SECRET_UNRESOLVABLE, TOKEN_WEAK, TOKEN_SHADOWED, BIND_NOT_LOOPBACK  over the loaded config,
+//                          resolved as serve resolves it (app/doctor_checks.hpp);
+//   GATEWAY_STALE_CONFIG, GATEWAY_NOT_READY, GATEWAY_TOKEN_MISMATCH  a gateway running on this
+//                          machine disagrees with the config (app/doctor_live.hpp);
+//   CLOCK_SKEW             the clock reads earlier than this binary's build.
+// This file holds the file checks and the order of the run; doctor never binds a socket and
+// only connects to loopback.
 // Exit codes: 0 nothing left to fix · 1 findings (after --fix: the ones it could not fix) ·
 // 2 could not check (no home).
 #include <fcntl.h>
@@ -22,10 +27,11 @@
 #include <string>
 #include <vector>
 
-#include <boost/json.hpp>
 #include <fmt/format.h>
 
 #include "access/gateway_token.hpp"
+#include "app/doctor_checks.hpp"
+#include "app/doctor_report.hpp"
 #include "app/verbs.hpp"
 #include "base/clock.hpp"
 #include "base/unique_fd.hpp"
@@ -33,17 +39,9 @@
 #include "control/effective_config.hpp"
 #include "creds/profile_store.hpp"
 #include "observe/log.hpp"
-#include "secrets/secret_resolver.hpp"
 
 namespace warden::app {
 namespace {
-
-struct Finding {
-  std::string code;
-  std::string path;
-  std::string message;  // what is wrong and the one-line fix; never a value
-  bool fixed = false;
-};
 
 // What a path must not allow: kPrivate (no group/world bits at all: 0600 files, 0700 dirs) or
 // kNotWritable (no group/world write: the config file).
@@ -69,21 +67,21 @@ bool Tighten(const std::string& path, const struct stat& st, mode_t mode) {
 
 class Doctor {
  public:
-  explicit Doctor(bool fix) : fix_(fix) {}
+  Doctor(bool fix, DoctorReport& report) : fix_(fix), report_(report) {}
 
   // One path under `rule`; a missing path is fine (nothing to protect).
   void CheckPath(const std::string& path, const std::string& what, Rule rule) {
     struct stat st {};
     if (path.empty() || ::lstat(path.c_str(), &st) != 0) return;
     if (S_ISLNK(st.st_mode) && rule == Rule::kPrivate) {
-      Add("FILE_INSECURE", path, what + " " + path + " is a symlink; replace it with the file");
+      Add(kFileInsecureCode, path, what + " " + path + " is a symlink; replace it with the file");
       return;
     }
     if (S_ISLNK(st.st_mode) && ::stat(path.c_str(), &st) != 0) return;
     // A config an administrator installed may be root's (base/private_file.hpp, kUserOrRoot).
     const bool root_ok = rule == Rule::kNotWritable && st.st_uid == 0;
     if (st.st_uid != ::geteuid() && !root_ok) {
-      Add("FILE_INSECURE", path,
+      Add(kFileInsecureCode, path,
           fmt::format("{} {} is owned by uid {}, not you (uid {}); run chown {} {}", what, path,
                       st.st_uid, ::geteuid(), ::geteuid(), path));
       return;
@@ -94,10 +92,10 @@ class Doctor {
     const std::string fix = rule == Rule::kPrivate
                                 ? fmt::format("chmod {} {}", S_ISDIR(st.st_mode) ? 700 : 600, path)
                                 : "chmod go-w " + path;
-    Add("FILE_INSECURE", path,
+    Add(kFileInsecureCode, path,
         fmt::format("{} {} has mode {}, which lets group or others {} it; run {}", what, path,
                     Octal(st.st_mode), rule == Rule::kPrivate ? "access" : "change", fix));
-    if (fix_ && Tighten(path, st, wanted)) findings_.back().fixed = true;
+    if (fix_ && Tighten(path, st, wanted)) report_.findings().back().fixed = true;
   }
 
   void CheckProfiles(const std::string& home) {
@@ -144,25 +142,13 @@ class Doctor {
     }
   }
 
-  void CheckTokenShadowing(const config::Config& cfg, const Environment& env) {
-    if (!cfg.gateway.auth.token) return;
-    secrets::SecretResolver resolver(cfg.secret_providers, env);
-    std::optional<Secret> config_token;
-    if (auto v = resolver.Resolve(*cfg.gateway.auth.token)) config_token = std::move(*v);
-    if (auto shadowed = access::TokenShadowedMessage(env, config_token)) {
-      Add(std::string(access::kTokenShadowed), "gateway.auth.token", *shadowed);
-    }
+  void Add(std::string_view code, std::string path, std::string message) {
+    report_.Add(code, std::move(path), std::move(message));
   }
-
-  void Add(std::string code, std::string path, std::string message) {
-    findings_.push_back({std::move(code), std::move(path), std::move(message), false});
-  }
-
-  const std::vector<Finding>& findings() const { return findings_; }
 
  private:
   bool fix_;
-  std::vector<Finding> findings_;
+  DoctorReport& report_;
 };
 
 Result<control::EffectiveConfig> LoadConfig(const CommonOptions& common, const Environment& env) {
@@ -170,24 +156,21 @@ Result<control::EffectiveConfig> LoadConfig(const CommonOptions& common, const E
   return control::LoadEffectiveConfig(common.config_path, env);
 }
 
-int Print(const Doctor& doctor, bool json) {
-  int open = 0;
-  for (const auto& f : doctor.findings()) open += f.fixed ? 0 : 1;
-  if (json) {
-    boost::json::array arr;
-    for (const auto& f : doctor.findings()) {
-      arr.push_back(
-          {{"code", f.code}, {"path", f.path}, {"message", f.message}, {"fixed", f.fixed}});
+// The config as serve loads it. A config others can change is refused by the loader: report
+// (and with --fix tighten) it like any other path, then try once more.
+Result<control::EffectiveConfig> LoadCheckedConfig(const CommonOptions& common,
+                                                   const Environment& env, Doctor& doctor,
+                                                   DoctorReport& report) {
+  auto effective = LoadConfig(common, env);
+  if (!effective && effective.error().code == ErrorCode::kFileInsecure &&
+      !effective.error().context.empty()) {
+    const std::size_t before = report.findings().size();
+    doctor.CheckPath(effective.error().context, "config file", Rule::kNotWritable);
+    if (report.findings().size() > before && report.findings().back().fixed) {
+      effective = LoadConfig(common, env);
     }
-    boost::json::object o{{"ok", open == 0}, {"findings", std::move(arr)}};
-    std::puts(boost::json::serialize(o).c_str());
-  } else {
-    for (const auto& f : doctor.findings()) {
-      std::printf("%-22s %s%s\n", f.code.c_str(), f.fixed ? "fixed: " : "", f.message.c_str());
-    }
-    if (open == 0) std::printf("ok: nothing left to fix\n");
   }
-  return open == 0 ? 0 : 1;
+  return effective;
 }
 
 }  // namespace
@@ -200,32 +183,25 @@ int RunDoctor(const CommonOptions& common, const DoctorOptions& options) {
     std::fprintf(stderr, "warden doctor: %s\n", home.error().ToString().c_str());
     return 2;
   }
-  Doctor doctor(options.fix);
+  DoctorReport report;
+  Doctor doctor(options.fix, report);
   // The home first, with --fix, so that the verbs below (which refuse an untrusted home) can run.
   doctor.CheckPath(*home, "warden home", Rule::kPrivate);
   doctor.CheckPath(*home + "/.env", "dotenv file", Rule::kPrivate);
   doctor.CheckPath(access::GatewayTokenPath(*home), "gateway token file", Rule::kPrivate);
   doctor.CheckProfiles(*home);
-  auto effective = LoadConfig(common, env);
-  // A config others can change is refused by the loader: report (and with --fix tighten) it
-  // like any other path, then try once more.
-  if (!effective && effective.error().code == ErrorCode::kFileInsecure &&
-      !effective.error().context.empty()) {
-    const std::size_t before = doctor.findings().size();
-    doctor.CheckPath(effective.error().context, "config file", Rule::kNotWritable);
-    if (doctor.findings().size() > before && doctor.findings().back().fixed) {
-      effective = LoadConfig(common, env);
-    }
-  }
+  CheckClock(report);
+  auto effective = LoadCheckedConfig(common, env, doctor, report);
   if (!effective) {
-    doctor.Add(std::string(effective.error().CodeName()), effective.error().context,
+    report.Add(effective.error().CodeName(), effective.error().context,
                "the config cannot be loaded (checks that need it were skipped): " +
                    effective.error().message);
   } else {
+    // Files first: --fix may make a secret file readable to its resolver again.
     doctor.CheckConfigFiles(*effective->config, effective->path);
-    doctor.CheckTokenShadowing(*effective->config, env);
+    CheckConfig(*effective->config, env, common.token, report);
   }
-  return Print(doctor, options.json);
+  return report.Print(options.json);
 }
 
 }  // namespace warden::app

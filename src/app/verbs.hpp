@@ -83,7 +83,8 @@ int RunAuthImport(const AuthImportOptions& options);
 int RunAuthLogin(const CommonOptions& common, const AuthLoginOptions& options);
 // Refreshes through the cross-process fence (one grant however many processes ask at once).
 int RunAuthRefresh(const CommonOptions& common, const AuthRefreshOptions& options);
-// `warden doctor`: file permissions, config validity, the profile store, TOKEN_SHADOWED.
+// `warden doctor`: file permissions, config validity, SecretRefs, token strength, bind safety,
+// the profile store, a running gateway and the clock (app/doctor.cc).
 int RunDoctor(const CommonOptions& common, const DoctorOptions& options);
 
 }  // namespace warden::app

@@ -1,12 +1,17 @@
 // `warden doctor [--fix] [--json]` against the real binary: loose permissions of the home, .env,
 // profile store, gateway token file, TLS key and config are found (code, path, fix), `--fix`
 // tightens exactly those and a second run is clean; a corrupt store is reported and left alone;
-// TOKEN_SHADOWED; exit 0 clean · 1 findings. No value in any output.
+// TOKEN_SHADOWED; TOKEN_WEAK (gateway and caller tokens); BIND_NOT_LOOPBACK (a config value only:
+// doctor never binds); SECRET_UNRESOLVABLE for env, file and exec refs; a running warden on
+// loopback: clean when it agrees, GATEWAY_STALE_CONFIG after an unreloaded edit (and clean again
+// after SIGHUP), GATEWAY_TOKEN_MISMATCH, GATEWAY_NOT_READY; the --json shape; exit 0 clean ·
+// 1 findings. No value in any output. (CLOCK_SKEW is decided by a pure function: unit-tested.)
 import test, { describe } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
-import { tmpDir, writeFile } from '../support/harness.mjs';
+import { startWarden, tmpDir, writeFile } from '../support/harness.mjs';
 import { runCli } from '../support/cli.mjs';
 
 const GW = 'gw-DOCTOR-env-token-0123456789abcdef';
@@ -104,5 +109,196 @@ describe('warden doctor', () => {
     assert.equal(r.code, 1, r.out);
     assert.match(r.stdout, /TOKEN_SHADOWED/);
     for (const v of [GW, GW_CONFIG]) assert.ok(!r.out.includes(v), r.out);
+  });
+});
+
+
+// A port nothing listens on now (for a config that names a real port without binding it).
+async function freePort() {
+  const s = net.createServer();
+  await new Promise((r) => s.listen(0, '127.0.0.1', r));
+  const { port } = s.address();
+  await new Promise((r) => s.close(r));
+  return port;
+}
+
+// A home with a private .warden and a config file (0600) holding `text`.
+function homeWithConfig(text) {
+  const home = tmpDir('warden-doc-');
+  fs.mkdirSync(path.join(home, '.warden'), { mode: 0o700 });
+  const cfg = writeFile(path.join(home, 'c', 'warden.toml'), text, 0o600);
+  return { home, cfg };
+}
+
+const PROVIDER = '[providers.sp]\napi = "openai"\nbase_url = "http://127.0.0.1:9/v1"\n';
+const findingsOf = (r) => JSON.parse(r.stdout).findings;
+
+describe('warden doctor: token strength', () => {
+  for (const [label, weak, why] of [
+    ['a placeholder', 'changeme', /is a well-known placeholder/],
+    ['a short token', 'Hunter2-DOC-short', /is shorter than 24 characters/],
+    ['a repeated character', 'z'.repeat(40), /repeats a short pattern/],
+  ]) {
+    test(`TOKEN_WEAK for ${label} in WARDEN_GATEWAY_TOKEN; the value is never printed`, async () => {
+      const { home, cfg } = homeWithConfig(`[gateway]\nbind = "127.0.0.1:0"\n${PROVIDER}`);
+      const r = await runCli(['doctor', '--json', '--config', cfg], { home, env: { WARDEN_GATEWAY_TOKEN: weak } });
+      assert.equal(r.code, 1, r.out);
+      const f = findingsOf(r).find((x) => x.code === 'TOKEN_WEAK');
+      assert.ok(f, r.out);
+      assert.equal(f.path, 'WARDEN_GATEWAY_TOKEN');
+      assert.match(f.message, why);
+      assert.match(f.message, /warden token generate/);
+      assert.ok(!r.out.includes(weak), r.out);
+    });
+  }
+
+  test('the token file and a caller token from a SecretRef are judged too; digests are not', async () => {
+    const { home, cfg } = homeWithConfig(`[gateway]\nbind = "127.0.0.1:0"\n${PROVIDER}`
+      + '[callers.ci]\ntokens = [{ source = "env", id = "CI_TOKEN" }, '
+      + '"sha256:0000000000000000000000000000000000000000000000000000000000000000"]\n');
+    const tokenFile = writeFile(path.join(home, '.warden', 'gateway.token'), 'password\n', 0o600);
+    const r = await runCli(['doctor', '--json', '--config', cfg], { home, env: { CI_TOKEN: 'ci-DOC-weak' } });
+    assert.equal(r.code, 1, r.out);
+    const weak = findingsOf(r).filter((x) => x.code === 'TOKEN_WEAK');
+    assert.deepEqual(weak.map((x) => x.path).sort(), ['callers.ci.tokens[0]', tokenFile].sort(), r.out);
+    assert.match(weak.find((x) => x.path === 'callers.ci.tokens[0]').message, /caller token .* is shorter than 24 characters; fix: .*sha256: digest/);
+    for (const v of ['ci-DOC-weak', 'password']) assert.ok(!r.out.includes(v), r.out);
+  });
+
+  test('a strong token is no finding', async () => {
+    const { home, cfg } = homeWithConfig(`[gateway]\nbind = "127.0.0.1:0"\n${PROVIDER}`);
+    const r = await runCli(['doctor', '--config', cfg], { home, env: { WARDEN_GATEWAY_TOKEN: GW, SP_API_KEY: 'sk-x' } });
+    assert.equal(r.code, 0, r.out);
+    assert.match(r.stdout, /note: gateway.bind = "127.0.0.1:0" is not asked/);
+  });
+});
+
+describe('warden doctor: bind safety (config only, nothing is bound)', () => {
+  test('0.0.0.0 with a token and no TLS: BIND_NOT_LOOPBACK saying so, with the fix', async () => {
+    const port = await freePort();
+    const { home, cfg } = homeWithConfig(`[gateway]\nbind = "0.0.0.0:${port}"\n${PROVIDER}`);
+    const r = await runCli(['doctor', '--json', '--config', cfg], { home, env: { WARDEN_GATEWAY_TOKEN: GW } });
+    assert.equal(r.code, 1, r.out);
+    const f = findingsOf(r).find((x) => x.code === 'BIND_NOT_LOOPBACK');
+    assert.ok(f, r.out);
+    assert.equal(f.path, 'gateway.bind');
+    assert.match(f.message, /callers need the gateway token/);
+    assert.match(f.message, /without \[gateway\.tls\]/);
+    assert.match(f.message, new RegExp(`fix: bind = "127\\.0\\.0\\.1:${port}"`));
+    assert.doesNotMatch(f.message, /DANGER/);
+  });
+
+  test('trusted-proxy on a network bind is a DANGER', async () => {
+    const port = await freePort();
+    const { home, cfg } = homeWithConfig(`[gateway]\nbind = "0.0.0.0:${port}"\n`
+      + '[gateway.auth]\nmode = "trusted-proxy"\n[gateway.auth.trusted_proxy]\nproxies = ["10.0.0.1/32"]\n' + PROVIDER);
+    const r = await runCli(['doctor', '--json', '--config', cfg], { home });
+    assert.equal(r.code, 1, r.out);
+    const f = findingsOf(r).find((x) => x.code === 'BIND_NOT_LOOPBACK');
+    assert.match(f?.message ?? '', /^DANGER: .*only the proxy may reach it/, r.out);
+  });
+});
+
+describe('warden doctor: every SecretRef resolves', () => {
+  test('SECRET_UNRESOLVABLE for env, file and exec refs: key path, ref, reason and fix; no value', async () => {
+    const dir = tmpDir('warden-doc-refs-');
+    const secretsFile = writeFile(path.join(dir, 'secrets.json'), JSON.stringify({ present: 'sk-DOC-file-value-0123456789' }), 0o600);
+    const bin = path.join(dir, 'bin');
+    const helper = writeFile(path.join(bin, 'vault'),
+      '#!/bin/bash\necho "sk-DOC-LEAKY-stdout-0123456789"; echo "sk-DOC-LEAKY-stderr" >&2; exit 3\n', 0o700);
+    const { home, cfg } = homeWithConfig('[gateway]\nbind = "127.0.0.1:0"\n'
+      + `[secrets.providers.files]\nsource = "file"\npath = ${JSON.stringify(secretsFile)}\n`
+      + `[secrets.providers.vault]\nsource = "exec"\ncommand = ${JSON.stringify(helper)}\ntrusted_dirs = [${JSON.stringify(bin)}]\ntimeout = "5s"\n`
+      + '[providers.a]\napi = "openai"\nbase_url = "http://127.0.0.1:9/v1"\nkeys = [{ source = "env", id = "DOC_MISSING_KEY" }]\n'
+      + '[providers.b]\napi = "openai"\nbase_url = "http://127.0.0.1:9/v1"\nkeys = [{ source = "file", provider = "files", id = "/present" }, { source = "file", provider = "files", id = "/absent" }]\n'
+      + '[providers.c]\napi = "anthropic"\nbase_url = "http://127.0.0.1:9/v1"\nkeys = [{ source = "exec", provider = "vault", id = "c/key" }]\n'
+      + '[providers.off]\napi = "openai"\nenabled = false\nbase_url = "http://127.0.0.1:9/v1"\nkeys = [{ source = "env", id = "DOC_NEVER_RESOLVED" }]\n');
+    const r = await runCli(['doctor', '--json', '--config', cfg], { home, env: { WARDEN_GATEWAY_TOKEN: GW } });
+    assert.equal(r.code, 1, r.out);
+    const refs = findingsOf(r).filter((x) => x.code === 'SECRET_UNRESOLVABLE');
+    const byPath = Object.fromEntries(refs.map((x) => [x.path, x.message]));
+    assert.deepEqual(Object.keys(byPath).sort(), ['providers.a.keys[0]', 'providers.b.keys[1]', 'providers.c.keys[0]'], r.out);
+    assert.match(byPath['providers.a.keys[0]'], /env:default:DOC_MISSING_KEY.*fix: set DOC_MISSING_KEY/);
+    assert.match(byPath['providers.b.keys[1]'], /file:files:\/absent.*SECRET_REF_NOT_FOUND.*fix: add \/absent to /);
+    assert.match(byPath['providers.c.keys[0]'], /exec:vault:c\/key.*SECRET_PROVIDER_ERROR.*fix: run the helper/);
+    for (const v of ['sk-DOC-file-value-0123456789', 'sk-DOC-LEAKY-stdout-0123456789', 'sk-DOC-LEAKY-stderr', GW]) {
+      assert.ok(!r.out.includes(v), `${v} leaked:\n${r.out}`);
+    }
+  });
+});
+
+describe('warden doctor: a running gateway', () => {
+  const KEY = 'sk-DOC-live-key-0123456789abcdef';
+  const OTHER = 'gw-DOCTOR-other-token-abcdef0123456789';
+  let w;
+  let port;
+  // watch = false: only SIGHUP reloads, so an edit stays unloaded until the test sends it.
+  const cfgText = (extra = '', { gateway = '' } = {}) =>
+    `[gateway]\nbind = "127.0.0.1:${port}"\n${gateway}[reload]\nwatch = false\n${PROVIDER}${extra}`;
+  const env = () => ({ WARDEN_GATEWAY_TOKEN: GW, SP_API_KEY: KEY });
+  const doctor = (extraEnv = {}) =>
+    runCli(['doctor', '--json', '--config', w.configPath], { home: w.home, env: { ...env(), ...extraEnv } });
+
+  test('agrees with the config: clean', async () => {
+    port = await freePort();
+    w = await startWarden({ config: cfgText(), env: env() });
+    const r = await doctor();
+    assert.equal(r.code, 0, r.out);
+    const j = JSON.parse(r.stdout);
+    assert.deepEqual(Object.keys(j).sort(), ['findings', 'notes', 'ok']);
+    assert.equal(j.ok, true);
+    assert.deepEqual(j.findings, []);
+    assert.ok(Array.isArray(j.notes));
+  });
+
+  test('GATEWAY_TOKEN_MISMATCH when the CLI resolves another token (no value printed)', async () => {
+    const r = await doctor({ WARDEN_GATEWAY_TOKEN: OTHER });
+    assert.equal(r.code, 1, r.out);
+    const f = findingsOf(r);
+    assert.deepEqual(f.map((x) => x.code), ['GATEWAY_TOKEN_MISMATCH'], r.out);
+    assert.equal(f[0].path, `127.0.0.1:${port}`);
+    assert.match(f[0].message, /from WARDEN_GATEWAY_TOKEN/);
+    for (const v of [GW, OTHER, KEY]) assert.ok(!r.out.includes(v), r.out);
+  });
+
+  test('a config edited on disk and not reloaded: GATEWAY_STALE_CONFIG; after SIGHUP: clean', async () => {
+    writeFile(w.configPath, cfgText('[providers.extra]\napi = "anthropic"\nbase_url = "http://127.0.0.1:9/v1"\n'), 0o600);
+    let r = await doctor();
+    assert.equal(r.code, 1, r.out);
+    const f = findingsOf(r);
+    assert.deepEqual(f.map((x) => x.code), ['GATEWAY_STALE_CONFIG'], r.out);
+    assert.match(f[0].message, /not running \[extra\].*SIGHUP/);
+    const reloaded = w.waitForOutput(/reloaded \(SIGHUP\): generation 2/);
+    w.process.kill('SIGHUP');
+    await reloaded;
+    r = await doctor();
+    assert.equal(r.code, 0, r.out);
+  });
+
+  test('a change the running gateway refuses to reload: GATEWAY_STALE_CONFIG with its reason', async () => {
+    await w.stop();
+    port = await freePort();
+    w = await startWarden({ config: cfgText(), env: env() });
+    writeFile(w.configPath, cfgText('', { gateway: '[gateway.auth]\nmode = "none"\n' }), 0o600);
+    const refused = w.waitForOutput(/reload \(SIGHUP\) failed/);
+    w.process.kill('SIGHUP');
+    await refused;
+    const r = await doctor();
+    assert.equal(r.code, 1, r.out);
+    const f = findingsOf(r);
+    assert.deepEqual(f.map((x) => x.code), ['GATEWAY_STALE_CONFIG'], r.out);
+    assert.match(f[0].message, /refused its last reload and still runs the config it had before \(.*gateway\.auth\.mode/);
+  });
+
+  test('GATEWAY_NOT_READY when no provider has a credential', async () => {
+    await w.stop();
+    port = await freePort();
+    w = await startWarden({ config: cfgText(), env: { WARDEN_GATEWAY_TOKEN: GW } });
+    const r = await doctor({ SP_API_KEY: undefined });
+    assert.equal(r.code, 1, r.out);
+    const f = findingsOf(r);
+    assert.deepEqual(f.map((x) => x.code), ['GATEWAY_NOT_READY'], r.out);
+    assert.match(f[0].message, /unavailable: sp/);
+    await w.stop();
   });
 });

@@ -2,7 +2,9 @@
 // token) must never appear in any response (body or header) nor in warden's stdout/stderr, on
 // every path: success, auth failures, upstream 401/403/429/5xx, key rotation, all keys cooling,
 // upstream faults, routing errors, built-in endpoints. Caller credentials never reach the upstream.
-// The profile verbs (`warden auth ...`, `warden status`) never print a stored credential either.
+// The profile verbs (`warden auth ...`, `warden status`) never print a stored credential either,
+// nor does `warden doctor` on any of its findings (weak, mismatched and unresolvable tokens, a
+// running gateway it disagrees with).
 import test, { before, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
@@ -241,6 +243,33 @@ describe('the profile verbs never print a credential', () => {
     const hits = [];
     for (const { args, out } of outs) {
       for (const v of [...VALUES, GW, CLAUDE]) if (out.includes(v)) hits.push(`${v.slice(0, 16)}… in \`warden ${args}\``);
+    }
+    assert.deepEqual(hits, []);
+  });
+});
+
+describe('doctor never prints a token or key', () => {
+  test('TOKEN_WEAK, SECRET_UNRESOLVABLE, GATEWAY_TOKEN_MISMATCH and GATEWAY_STALE_CONFIG against the running gateway', async () => {
+    const home = tmpDir('warden-leak-doctor-');
+    fs.mkdirSync(path.join(home, '.warden'), { mode: 0o700 });
+    const WEAK = 'PLANTED-weak';
+    // The running gateway's config, at another path and with its real port (doctor asks it).
+    const cfgText = fs.readFileSync(w.configPath, 'utf8').replace('bind = "127.0.0.1:0"', `bind = "127.0.0.1:${w.port}"`)
+      + '[callers.ci]\ntokens = [{ source = "env", id = "CI_TOKEN" }, { source = "env", id = "CI_MISSING" }]\n';
+    const cfg = writeFile(path.join(home, 'c', 'warden.toml'), cfgText, 0o600);
+    const env = { MOCK_API_KEYS: `${MOCK_A},${MOCK_B}`, CLAUDE_API_KEY: CLAUDE, SOLO_API_KEY: SOLO, SOLO_HEADER_SECRET: HDR, CI_TOKEN: WEAK };
+    const outs = [];
+    for (const [token, args] of [[WRONG, ['doctor']], [WRONG, ['doctor', '--json']], [GW, ['doctor', '--json']], [WEAK, ['doctor']]]) {
+      const r = await runCli([...args, '--config', cfg], { home, env: { ...env, WARDEN_GATEWAY_TOKEN: token } });
+      assert.equal(r.code, 1, r.out);
+      outs.push({ args: `${args.join(' ')} (${token === GW ? 'GW' : token === WRONG ? 'WRONG' : 'WEAK'})`, out: r.out });
+    }
+    for (const code of ['TOKEN_WEAK', 'SECRET_UNRESOLVABLE', 'GATEWAY_TOKEN_MISMATCH', 'GATEWAY_STALE_CONFIG']) {
+      assert.ok(outs.some((o) => o.out.includes(code)), `${code} was not exercised:\n${outs.map((o) => o.out).join('\n')}`);
+    }
+    const hits = [];
+    for (const { args, out } of outs) {
+      for (const v of [...Object.values(PLANTED), WEAK]) if (out.includes(v)) hits.push(`${v.slice(0, 16)}… in \`warden ${args}\``);
     }
     assert.deepEqual(hits, []);
   });
