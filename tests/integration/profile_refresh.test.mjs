@@ -53,9 +53,10 @@ function plantHome({ refresh = server.newRefreshToken(), expiresIn = 60_000 } = 
   return { home, store, refresh };
 }
 
-function configText(port = 0) {
+function configText(port = 0, tail = '') {
   return `[gateway]
 bind = "127.0.0.1:${port}"
+${tail}
 [providers.codex]
 api = "openai"
 base_url = "${mock.url}/v1"
@@ -66,8 +67,8 @@ client_id = "${server.clientId}"
 `;
 }
 
-async function serve(ctx, port = 0) {
-  const w = await startWarden({ home: ctx.home, config: configText(port), env: { WARDEN_GATEWAY_TOKEN: TOKEN } });
+async function serve(ctx, port = 0, tail = '') {
+  const w = await startWarden({ home: ctx.home, config: configText(port, tail), env: { WARDEN_GATEWAY_TOKEN: TOKEN } });
   started.push(w);
   return w;
 }
@@ -144,6 +145,18 @@ describe('background refresh in warden serve', () => {
     assert.match(metrics, /warden_profile_refreshes_total\{provider="codex",result="ok"\} 1\n/);
     assert.match(metrics, /warden_profiles_needing_login\{provider="codex"\} 0\n/);
     assert.equal(attempts(w), 1, 'one attempt: the new token is not due for ~55 min');
+    assertNoTokenIn(w.output(), [ctx.refresh]);
+  });
+
+  test('with the file watch off, the refresher asks for the rebuild itself', async () => {
+    const ctx = plantHome();
+    const w = await serve(ctx, 0, '[reload]\nwatch = false');
+    await w.waitForOutput(/reloaded \(profile refreshed\)/);
+    const p = readStore(ctx);
+    assert.notEqual(p.access, PLANTED);
+    const r = await chat(w);
+    assert.equal(r.status, 200, r.text);
+    assert.deepEqual(r.seen, [p.access]);
     assertNoTokenIn(w.output(), [ctx.refresh]);
   });
 
