@@ -243,6 +243,26 @@ describe('background refresh in warden serve', () => {
     assertNoTokenIn(w.output() + st.out + json.out, ['rt-REFRESH-already-spent-elsewhere-9f8e']);
   });
 
+  test('SIGTERM during a grant: the refresh is finished and committed before exit', async () => {
+    const ctx = plantHome();
+    server.mode = 'slow'; // the grant takes 1.5 s
+    try {
+      const w = await serve(ctx);
+      await w.waitForOutput(/refreshing profile codex:default in the background/);
+      const exit = await w.stop('SIGTERM');
+      assert.equal(exit.code, 0, w.output());
+      assert.match(w.output(), REFRESHED_RE);
+    } finally {
+      server.mode = 'ok';
+    }
+    // The rotated refresh token was written back: nothing spent is lost, no record left behind.
+    const p = readStore(ctx);
+    assert.notEqual(p.refresh, ctx.refresh);
+    assert.ok(server.issued.includes(p.refresh) && server.issued.includes(p.access));
+    assert.equal(p.refreshPending, undefined);
+    assert.equal(grantsFor(ctx.refresh), 1);
+  });
+
   test('a profile far from expiry is left alone', async () => {
     const ctx = plantHome({ expiresIn: 3600_000 });
     const w = await serve(ctx);
