@@ -94,6 +94,7 @@ ProfileRefresher::~ProfileRefresher() {
 
 void ProfileRefresher::Stop() {
   stopped_ = true;
+  cancel_.store(true, std::memory_order_relaxed);
   targets_.clear();
   wake_.cancel();
 }
@@ -176,8 +177,10 @@ net::Task<void> ProfileRefresher::RunOne(std::string id) {
   co_await asio::post(blocking_, asio::use_awaitable);
   const ProfileStore store(store_path);
   auto granted = [&](const Secret& refresh) { return grant(target.settings, refresh); };
+  RefreshOptions options = BackgroundOptions();
+  options.cancel = &cancel_;
   const Result<RefreshOutcome> outcome =
-      RefreshProfile(store, id, target.profile.secret, granted, clock, BackgroundOptions());
+      RefreshProfile(store, id, target.profile.secret, granted, clock, options);
   co_await asio::post(control_, asio::use_awaitable);
   Record(target, outcome);
   if (on_change_ && !stopped_) on_change_();

@@ -20,10 +20,13 @@
 // they are tested with a FakeClock; the loop's timers measure with steady_clock.
 // Ownership: borrows `metrics` and `clock`, which must outlive the refresher; owns its thread.
 // Thread safety: Configure/SetOnChange/Stop and the loop run on the control executor; the
-// blocking thread sees only copies. The destructor joins the thread, waiting for an attempt in
-// progress (bounded by the grant's timeout and RefreshOptions::wait_limit).
+// blocking thread sees only copies (and the cancel flag). Stop() ends a wait on a peer's record
+// at its next poll; a grant already sent is finished and committed (the provider has rotated the
+// refresh token: dropping its answer would log the profile out), so the destructor, which joins
+// the thread, waits at most for the grant's timeout.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -110,6 +113,8 @@ class ProfileRefresher {
   void Record(const ProfileRefreshTarget& target, const Result<RefreshOutcome>& outcome);
 
   net::asio::any_io_executor control_;
+  // Set by Stop(); read by the blocking thread (RefreshOptions::cancel) to stop waiting on a peer.
+  std::atomic<bool> cancel_{false};
   net::asio::thread_pool blocking_{1};
   net::asio::steady_timer wake_;  // cancelled to re-plan (Configure, Stop)
   observe::Metrics& metrics_;

@@ -42,12 +42,12 @@ async function freePort() {
 }
 
 // A home whose store holds codex:default as a login left it, `expires` inside the 5 min window.
-function plantHome({ refresh = server.newRefreshToken(), expiresIn = 60_000 } = {}) {
+function plantHome({ refresh = server.newRefreshToken(), expiresIn = 60_000, fields = {} } = {}) {
   const home = tmpDir('warden-bgrefresh-');
   const store = path.join(home, '.warden', 'auth-profiles.json');
   const doc = { version: 1, profiles: { 'codex:default': {
     type: 'oauth', provider: 'codex', access: PLANTED, refresh,
-    expires: Date.now() + expiresIn, accountId: 'acct-1',
+    expires: Date.now() + expiresIn, accountId: 'acct-1', ...fields,
   } }, order: {} };
   writeFile(store, JSON.stringify(doc), 0o600);
   return { home, store, refresh };
@@ -261,6 +261,18 @@ describe('background refresh in warden serve', () => {
     assert.ok(server.issued.includes(p.refresh) && server.issued.includes(p.access));
     assert.equal(p.refreshPending, undefined);
     assert.equal(grantsFor(ctx.refresh), 1);
+  });
+
+  test('SIGTERM while waiting on a live peer\'s pending record: the wait ends at once, nothing spent', async () => {
+    const ctx = plantHome({ fields: { refreshPending: { by: 'peer-host:77:alive', since: Date.now() } } });
+    const w = await serve(ctx);
+    await w.waitForOutput(/refreshing profile codex:default in the background/);
+    const t0 = Date.now();
+    const exit = await w.stop('SIGTERM');
+    assert.equal(exit.code, 0, w.output());
+    assert.ok(Date.now() - t0 < 5000, `the stop took ${Date.now() - t0} ms (the wait bound is 20 s)`);
+    assert.equal(grantsFor(ctx.refresh), 0);
+    assert.equal(readStore(ctx).refreshPending.by, 'peer-host:77:alive', 'the peer\'s record is left alone');
   });
 
   test('a profile far from expiry is left alone', async () => {
