@@ -127,8 +127,10 @@ void ProfileRefresher::Configure(std::string store_path,
   }
   if (!running_ && !targets_.empty()) {
     running_ = true;
-    asio::co_spawn(control_, Loop(), [](std::exception_ptr e) {
-      if (e) spdlog::error("profile refresher stopped by an exception");
+    asio::co_spawn(control_, Loop(), [&metrics = metrics_](std::exception_ptr e) {
+      if (!e) return;
+      spdlog::error("profile refresher stopped by an exception");
+      metrics.CountEscapedException("profile_refresher");
     });
   }
   wake_.cancel();
