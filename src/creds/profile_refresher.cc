@@ -16,6 +16,23 @@ namespace {
 
 constexpr std::int64_t kNever = std::numeric_limits<std::int64_t>::max();
 
+// The fence, co_spawned onto the refresher's blocking thread; every parameter is a copy except
+// `clock` and `cancel`, which belong to the refresher's owner and the refresher, and outlive it
+// (the refresher's destructor joins the thread).
+// (Awaiting asio::post(blocking, use_awaitable) instead would not move the coroutine: its
+// completion is dispatched back to the coroutine's own executor, the control loop.)
+net::Task<Result<RefreshOutcome>> RefreshOnBlockingThread(std::string store_path, std::string id,
+                                                          ProfileRefreshTarget target,
+                                                          ProfileRefresher::Grant grant,
+                                                          const Clock& clock,
+                                                          const std::atomic<bool>* cancel) {
+  const ProfileStore store(store_path);
+  auto granted = [&](const Secret& refresh) { return grant(target.settings, refresh); };
+  RefreshOptions options = ProfileRefresher::BackgroundOptions();
+  options.cancel = cancel;
+  co_return RefreshProfile(store, id, target.profile.secret, granted, clock, options);
+}
+
 }  // namespace
 
 std::string_view BackgroundRefreshResultName(BackgroundRefreshResult result) {
@@ -166,24 +183,16 @@ net::Task<void> ProfileRefresher::Loop() {
 }
 
 net::Task<void> ProfileRefresher::RunOne(std::string id) {
-  // Copies for the blocking thread: Configure may replace targets_ meanwhile.
+  // A copy: Configure may replace targets_ while the fence runs.
   const ProfileRefreshTarget target = targets_.at(id);
-  const std::string store_path = store_path_;
-  const Grant grant = grant_;
-  const Clock& clock = clock_;
   spdlog::info("refreshing profile {} in the background ({}), expires in {}s", id,
                target.profile.secret.Fingerprint(),
-               (target.profile.expires_ms.value_or(0) - clock.NowMs()) / 1000);
-  // The fence blocks (file lock, peer wait, the grant): run it on the blocking thread so the
-  // control loop (signals, reloads) stays responsive.
-  co_await asio::post(blocking_, asio::use_awaitable);
-  const ProfileStore store(store_path);
-  auto granted = [&](const Secret& refresh) { return grant(target.settings, refresh); };
-  RefreshOptions options = BackgroundOptions();
-  options.cancel = &cancel_;
+               (target.profile.expires_ms.value_or(0) - clock_.NowMs()) / 1000);
+  // The fence blocks (file lock, peer wait, the grant): it runs on the blocking thread so the
+  // control loop (signals, reloads) stays responsive; this coroutine resumes on the control loop.
+  auto work = RefreshOnBlockingThread(store_path_, id, target, grant_, clock_, &cancel_);
   const Result<RefreshOutcome> outcome =
-      RefreshProfile(store, id, target.profile.secret, granted, clock, options);
-  co_await asio::post(control_, asio::use_awaitable);
+      co_await asio::co_spawn(blocking_, std::move(work), asio::use_awaitable);
   Record(target, outcome);
   if (on_change_ && !stopped_) on_change_();
 }

@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <boost/json.hpp>
@@ -132,6 +133,8 @@ class ProfileRefresherTest : public ::testing::Test {
   // Configures `targets`, runs the control loop until the first attempt is recorded.
   void RunOneAttempt(ProfileRefresher& refresher, const Profile& p) {
     refresher.SetOnChange([&] {
+      // Back on the control loop (this thread) to record the outcome and ask for the rebuild.
+      EXPECT_EQ(std::this_thread::get_id(), test_thread_);
       ++changes_;
       io_.stop();
     });
@@ -146,6 +149,8 @@ class ProfileRefresherTest : public ::testing::Test {
   observe::Metrics metrics_;
   FakeClock clock_{kNow};
   std::atomic<int> grants_{0};
+  std::thread::id grant_thread_;
+  const std::thread::id test_thread_ = std::this_thread::get_id();
   int changes_ = 0;
 };
 
@@ -155,6 +160,7 @@ TEST_F(ProfileRefresherTest, RefreshesADueProfileOnceAndCountsIt) {
   ProfileRefresher refresher(io_.get_executor(), metrics_, clock_,
                              [&](const OAuthSettings&, const Secret& refresh) {
                                ++grants_;
+                               grant_thread_ = std::this_thread::get_id();
                                EXPECT_EQ(refresh.Reveal(), "rt-1");
                                OAuthTokens t;
                                t.access = Secret("at-2");
@@ -165,6 +171,8 @@ TEST_F(ProfileRefresherTest, RefreshesADueProfileOnceAndCountsIt) {
   RunOneAttempt(refresher, p);
   EXPECT_EQ(changes_, 1);
   EXPECT_EQ(grants_.load(), 1);
+  // The grant ran on the refresher's own thread, not on the control loop (this thread).
+  EXPECT_NE(grant_thread_, std::this_thread::get_id());
   const Profile stored = Stored();
   EXPECT_EQ(stored.secret.Reveal(), "at-2");
   EXPECT_EQ(stored.refresh.Reveal(), "rt-2");

@@ -243,6 +243,25 @@ describe('background refresh in warden serve', () => {
     assertNoTokenIn(w.output() + st.out + json.out, ['rt-REFRESH-already-spent-elsewhere-9f8e']);
   });
 
+  test('a slow grant does not hold up the control loop: a reload completes meanwhile', async () => {
+    const ctx = plantHome();
+    server.mode = 'slow';
+    server.slowMs = 3000;
+    try {
+      const w = await serve(ctx);
+      await w.waitForOutput(/refreshing profile codex:default in the background/);
+      w.process.kill('SIGHUP');
+      await w.waitForOutput(/reloaded \(SIGHUP\)/);
+      assert.doesNotMatch(w.output(), REFRESHED_RE, 'the reload waited for the grant');
+      await rebuiltAfter(w, REFRESHED_RE);
+      const r = await chat(w);
+      assert.deepEqual(r.seen, [readStore(ctx).access]);
+    } finally {
+      server.mode = 'ok';
+      server.slowMs = 1500;
+    }
+  });
+
   test('SIGTERM during a grant: the refresh is finished and committed before exit', async () => {
     const ctx = plantHome();
     server.mode = 'slow'; // the grant takes 1.5 s
