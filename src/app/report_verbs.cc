@@ -59,9 +59,11 @@ std::string LiveText(const std::string& bind, const Result<proxy::ReadyzDocument
   std::string text = "live gateway on " + bind + ":\n";
   for (const auto& p : live->providers) {
     if (p.profiles) {
-      text += fmt::format("  {:<10} profiles: {} usable, {} cooling, {} expired (of {})\n", p.id,
-                          p.profiles->usable, p.profiles->cooling, p.profiles->expired,
-                          p.profiles->total);
+      text += fmt::format(
+          "  {:<10} profiles: {} usable, {} cooling, {} expired (of {}){}\n", p.id,
+          p.profiles->usable, p.profiles->cooling, p.profiles->expired, p.profiles->total,
+          p.profiles->needs_login == 0 ? std::string()
+                                       : fmt::format("; needs login: {}", p.profiles->needs_login));
     }
     for (const auto& k : p.keys) {
       if (k.usable) continue;

@@ -22,6 +22,7 @@ ControlPlane::ControlPlane(net::asio::any_io_executor executor, EffectiveConfig 
       flag_token_(std::move(flag_token)),
       listen_bind_(std::move(listen_bind)),
       refresher_(executor, env, gw.metrics, gw.clock()),
+      profile_refresher_(executor, gw.metrics, gw.clock()),
       watch_(executor),
       jwks_(executor, gw.clock()) {
   if (auto home = WardenHome(env)) profile_store_path_ = creds::ProfileStore::InHome(*home).path();
@@ -61,8 +62,13 @@ void ControlPlane::Start() {
     const std::string dir = DirectoryOf(profile_store_path_);
     if (::mkdir(dir.c_str(), 0700) == 0) spdlog::info("created the warden home {}", dir);
   }
+  // A background refresh changes the store: the watch sees the rename; without it, reload here.
+  profile_refresher_.SetOnChange([this] {
+    if (!watching_ && !stopped_) Reload("profile refreshed");
+  });
   ApplyBackground(*gw_.snapshots.Load());
   if (config_.config->reload.watch && watch_.ok()) {
+    watching_ = true;
     net::asio::co_spawn(executor_, WatchLoop(), [](std::exception_ptr e) {
       if (e) spdlog::error("file watch stopped by an exception");
     });
@@ -73,6 +79,7 @@ void ControlPlane::Stop() {
   if (stopped_) return;
   stopped_ = true;
   refresher_.Stop();
+  profile_refresher_.Stop();
   watch_.Cancel();
   jwks_.Stop();
 }
@@ -86,7 +93,33 @@ void ControlPlane::ApplyBackground(const snapshot::Snapshot& snap) {
       fed[pc.id] = {*pc.federated, rt->federated};
   }
   refresher_.Configure(fed);
+  profile_refresher_.Configure(profile_store_path_, ProfileRefreshTargets(snap));
   watch_.SetFiles(WatchedFiles());
+}
+
+std::vector<creds::ProfileRefreshTarget> ControlPlane::ProfileRefreshTargets(
+    const snapshot::Snapshot& snap) {
+  std::vector<creds::ProfileRefreshTarget> targets;
+  if (profile_store_path_.empty() || !profiles_) return targets;
+  for (const auto& pc : snap.config->providers) {
+    const auto* rt = snap.FindProvider(pc.id);
+    if (rt == nullptr || !rt->enabled || rt->profiles.empty()) continue;
+    std::optional<creds::OAuthSettings> settings;
+    for (const auto& [id, profile] : profiles_->profiles) {
+      if (profile.provider != pc.id || !profile.Refreshable()) continue;
+      if (!settings) {
+        auto resolved = creds::ResolveOAuthSettings(pc.id, pc.oauth);
+        if (!resolved) {
+          spdlog::warn("OAuth profiles of {} are not refreshed in the background: {}", pc.id,
+                       resolved.error().ToString());
+          break;
+        }
+        settings = std::move(*resolved);
+      }
+      targets.push_back(creds::ProfileRefreshTarget{profile, *settings});
+    }
+  }
+  return targets;
 }
 
 std::vector<std::string> ControlPlane::WatchedFiles() const {

@@ -8,8 +8,12 @@
 // the config: `warden auth ...` changes take effect without a restart. A store that is refused
 // (corrupt, insecure) fails start; on a reload it is logged and shown in /readyz
 // (reload.profile_store_error) while the last good profiles stay in use.
+// OAuth profiles with a refresh token are refreshed in the background (creds::ProfileRefresher,
+// on its own blocking thread through the cross-process fence); after each attempt the store is
+// read again (by the file watch, or by a reload asked for here when the watch is off), so the
+// next request carries the new token.
 // Runs on its own io_context/thread (the main thread in `serve`): SIGHUP, file watches and the
-// federated refresher post work here, so reloads and refreshes never overlap.
+// refreshers post work here, so reloads and refreshes never overlap.
 // Ownership: owns the effective config, the registries, the refresher and the SnapshotStore's
 // writer side; GatewayState and the event loops borrow it for the life of `serve`.
 // Thread safety: not thread-safe; every method runs on the control thread. Event loops reach the
@@ -29,6 +33,7 @@
 #include "creds/federated_refresher.hpp"
 #include "creds/key_pool.hpp"
 #include "creds/profile_document.hpp"
+#include "creds/profile_refresher.hpp"
 #include "http/net.hpp"
 #include "http/tls_context.hpp"
 #include "proxy/gateway_state.hpp"
@@ -59,6 +64,8 @@ class ControlPlane {
 
  private:
   void ApplyBackground(const snapshot::Snapshot& snap);
+  // The refreshable OAuth profiles of the enabled providers in `snap`, with their token endpoint.
+  std::vector<creds::ProfileRefreshTarget> ProfileRefreshTargets(const snapshot::Snapshot& snap);
   std::vector<std::string> WatchedFiles() const;
   net::Task<void> WatchLoop();
   void ReloadTokenFiles();
@@ -78,10 +85,12 @@ class ControlPlane {
   std::uint64_t generation_ = 0;
   proxy::ReloadStatus status_;
   creds::FederatedRefresher refresher_;
+  creds::ProfileRefresher profile_refresher_;
   control::FileWatch watch_;
-  JwksSource jwks_;                                // gateway.auth.mode = "jwt": the issuer's keys
-  std::shared_ptr<http::ServerTlsSlot> tls_slot_;  // null when serving plain HTTP
-  std::string profile_store_path_;                 // empty when there is no warden home
+  bool watching_ = false;  // the watch loop runs (it sees the profile store change)
+  JwksSource jwks_;        // gateway.auth.mode = "jwt": the issuer's keys
+  std::shared_ptr<http::ServerTlsSlot> tls_slot_;           // null when serving plain HTTP
+  std::string profile_store_path_;                          // empty when there is no warden home
   std::shared_ptr<const creds::ProfileDocument> profiles_;  // the last good store document
   std::string profile_store_error_;  // why the store on disk is not used now; empty = it is
   bool stopped_ = false;

@@ -12,6 +12,31 @@ namespace warden::creds {
 
 namespace asio = net::asio;
 
+namespace {
+
+// refresh_command, co_spawned onto the refresher's blocking thread; `run` and `spec` are copies,
+// `env` belongs to the refresher's owner and outlives the thread (the destructor joins it).
+// (Awaiting asio::post(blocking, use_awaitable) instead would not move the coroutine: its
+// completion is dispatched back to the coroutine's own executor, the control loop.)
+net::Task<Result<secrets::ProcessOutput>> RunOnBlockingThread(FederatedRefresher::Runner run,
+                                                              secrets::ProcessSpec spec,
+                                                              const Environment& env) {
+  co_return run(spec, env);
+}
+
+secrets::ProcessSpec RefreshSpec(const config::FederatedConfig& cfg) {
+  secrets::ProcessSpec spec;
+  spec.command = cfg.refresh_command.front();
+  spec.args.assign(cfg.refresh_command.begin() + 1, cfg.refresh_command.end());
+  spec.pass_env = cfg.pass_env;
+  spec.trusted_dirs = cfg.trusted_dirs;
+  spec.timeout = cfg.refresh_timeout;
+  spec.max_output = 64 * 1024;
+  return spec;
+}
+
+}  // namespace
+
 struct FederatedRefresher::State {
   explicit State(asio::any_io_executor ex) : wake(ex), done(ex) {}
   std::string provider;
@@ -26,8 +51,14 @@ struct FederatedRefresher::State {
 };
 
 FederatedRefresher::FederatedRefresher(asio::any_io_executor control, const Environment& env,
-                                       observe::Metrics& metrics, const Clock& clock)
-    : control_(std::move(control)), env_(env), metrics_(metrics), clock_(clock) {}
+                                       observe::Metrics& metrics, const Clock& clock, Runner run)
+    : control_(std::move(control)),
+      env_(env),
+      metrics_(metrics),
+      clock_(clock),
+      run_(std::move(run)) {
+  if (!run_) run_ = secrets::RunProcess;
+}
 
 FederatedRefresher::~FederatedRefresher() {
   Stop();
@@ -98,17 +129,11 @@ net::Task<void> FederatedRefresher::RunRefresh(std::shared_ptr<State> st) {
   }
   st->running = true;
   st->done.expires_at(std::chrono::steady_clock::time_point::max());  // waiters park on it
-  secrets::ProcessSpec spec;
-  spec.command = st->cfg.refresh_command.front();
-  spec.args.assign(st->cfg.refresh_command.begin() + 1, st->cfg.refresh_command.end());
-  spec.pass_env = st->cfg.pass_env;
-  spec.trusted_dirs = st->cfg.trusted_dirs;
-  spec.timeout = st->cfg.refresh_timeout;
-  spec.max_output = 64 * 1024;
-  // Run the child on the blocking thread so the control loop (signals, reloads) stays responsive.
-  co_await asio::post(blocking_, asio::use_awaitable);
-  auto out = secrets::RunProcess(spec, env_);
-  co_await asio::post(control_, asio::use_awaitable);
+  // The child runs on the blocking thread so the control loop (signals, reloads) stays
+  // responsive; this coroutine resumes on the control loop with its output.
+  auto work = RunOnBlockingThread(run_, RefreshSpec(st->cfg), env_);
+  const Result<secrets::ProcessOutput> out =
+      co_await asio::co_spawn(blocking_, std::move(work), asio::use_awaitable);
 
   std::string error;
   std::optional<FederatedTokenValue> fresh;

@@ -96,13 +96,14 @@ Result<Finished> LockedFinish(const ProfileStore& store, const std::string& id,
 }
 
 // Waits (polling the file without the lock) until the peer's pending record is gone or stale,
-// or the access token changed. false when `deadline` passed first.
+// or the access token changed. false when `deadline` passed first, or options.cancel was set.
 bool WaitForPeer(const ProfileStore& store, const std::string& id, const Secret& seen_access,
                  const Clock& clock, const RefreshOptions& options,
                  std::chrono::steady_clock::time_point deadline) {
   auto interval = options.poll_first;
   while (std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(interval);
+    if (options.cancel != nullptr && options.cancel->load(std::memory_order_relaxed)) return false;
     interval = std::min(interval * 2, options.poll_max);
     auto doc = store.Load();
     if (!doc) continue;  // a store that cannot be read now is decided under the lock
@@ -283,6 +284,11 @@ Result<RefreshOutcome> RefreshProfile(const ProfileStore& store, const std::stri
         return RefreshOutcome{false, std::move(started->profile)};
       case RefreshStart::kWait:
         if (!WaitForPeer(store, id, seen_access, clock, options, deadline)) {
+          if (options.cancel != nullptr && options.cancel->load(std::memory_order_relaxed)) {
+            return Error::Make(ErrorCode::kOAuthRefreshBusy,
+                               "profile " + id + ": stopped while a peer's refresh was pending",
+                               id);
+          }
           return Error::Make(ErrorCode::kOAuthRefreshBusy,
                              "profile " + id + ": a peer's refresh is still pending after " +
                                  std::to_string(options.wait_limit.count() / 1000) + " s",

@@ -27,6 +27,7 @@
 // CLI verb or a control-plane thread, never an event loop. Pure functions are thread-safe.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -104,6 +105,9 @@ struct RefreshOptions {
   std::chrono::milliseconds poll_first{50};       // polling the file: first interval, doubling
   std::chrono::milliseconds poll_max{1'000};      // up to this
   bool honour_backoff = true;  // false for an operator's explicit `warden auth refresh`
+  // When set and true, waiting on a peer's record ends at the next poll (OAUTH_REFRESH_BUSY):
+  // a stopping gateway has spent nothing yet and need not wait. A grant once begun is finished.
+  const std::atomic<bool>* cancel = nullptr;
 };
 
 struct RefreshOutcome {

@@ -216,5 +216,28 @@ TEST_F(FenceStore, AFreshPeerRecordIsWaitedOnWithinTheBound) {
   EXPECT_EQ(grants, 0);
 }
 
+TEST_F(FenceStore, ACancelledWaitEndsAtTheNextPollWithoutAGrant) {
+  ASSERT_TRUE(store_.Update([&](ProfileDocument& d) -> Result<bool> {
+    Pending(d.profiles["codex:me"], "peer:1:x", clock_.NowMs());
+    return true;
+  }));
+  std::atomic<bool> cancel{true};  // a stopping gateway
+  RefreshOptions options;          // wait_limit 90 s: only the cancel can end this wait early
+  options.cancel = &cancel;
+  int grants = 0;
+  RefreshGrant grant = [&](const Secret&) -> Result<OAuthTokens> {
+    ++grants;
+    return Error::Make(ErrorCode::kOAuthError, "unused");
+  };
+  const auto start = std::chrono::steady_clock::now();
+  auto r = RefreshProfile(store_, "codex:me", Secret("A"), grant, clock_, options);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, ErrorCode::kOAuthRefreshBusy);
+  EXPECT_THAT(r.error().message, ::testing::HasSubstr("stopped"));
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 5s);
+  EXPECT_EQ(grants, 0);
+  EXPECT_TRUE(PendingOf(store_.Load()->profiles.at("codex:me")));  // the peer's, untouched
+}
+
 }  // namespace
 }  // namespace warden::creds

@@ -171,7 +171,7 @@ ProfileHealth AssessProfile(const Profile& profile, std::int64_t now_ms) {
       profile.Refreshable() ? kRefreshableExpiringWithinMs : kExpiringWithinMs;
   if (left <= 0) {
     health.expiry = ProfileExpiry::kExpired;
-    health.needs_login = health.needs_login || !profile.Refreshable();
+    health.needs_login = NeedsLogin(health.needs_login, profile.Refreshable(), true);
   } else {
     health.expiry = left <= margin ? ProfileExpiry::kExpiring : ProfileExpiry::kValid;
   }

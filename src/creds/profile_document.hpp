@@ -77,6 +77,11 @@ inline constexpr std::int64_t kRefreshableExpiringWithinMs = 5 * 60 * 1000;
 // creds/oauth_refresh.hpp.
 inline constexpr const char* kNeedsLoginField = "needsLogin";
 bool MarkedNeedsLogin(const Profile& profile);
+// The one rule `status`, /readyz and metrics share: marked needsLogin, or expired with no
+// refresh token that could renew it.
+inline bool NeedsLogin(bool marked, bool refreshable, bool expired) {
+  return marked || (expired && !refreshable);
+}
 
 struct ProfileHealth {
   ProfileExpiry expiry = ProfileExpiry::kNever;

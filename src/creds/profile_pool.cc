@@ -72,6 +72,7 @@ ProfileCounts ProfilePool::Counts(std::int64_t now_ms) const {
       ++c.cooling;
     else
       ++c.usable;
+    if (p.NeedsLoginAt(now_ms)) ++c.needs_login;
   }
   return c;
 }
@@ -158,6 +159,8 @@ ProfilePool BuildProfilePool(const ProfileDocument& document, const std::string&
     p.name = parts ? parts->name : profile->id;
     p.type = profile->type;
     p.expires_ms = profile->type == ProfileType::kApiKey ? std::nullopt : profile->expires_ms;
+    p.refreshable = profile->Refreshable();
+    p.marked_needs_login = MarkedNeedsLogin(*profile);
     std::string fp = profile->secret.Fingerprint();
     std::shared_ptr<KeyState> state = states.Get(provider, "profile " + profile->id + " " + fp);
     p.key = PooledKey{profile->secret, std::move(fp), source, std::move(state)};

@@ -39,8 +39,14 @@ struct PooledProfile {
   // Used by unpinned requests: false for a profile the store's explicit order leaves out (it
   // can still be pinned).
   bool in_order = true;
+  bool refreshable = false;         // oauth with a refresh token
+  bool marked_needs_login = false;  // "needsLogin" in the store (the refresh token was refused)
 
   bool ExpiredAt(std::int64_t now_ms) const { return expires_ms && *expires_ms <= now_ms; }
+  // Only `warden auth login` (or an import) makes it usable again (creds::NeedsLogin).
+  bool NeedsLoginAt(std::int64_t now_ms) const {
+    return NeedsLogin(marked_needs_login, refreshable, ExpiredAt(now_ms));
+  }
 };
 
 // What the pool looks like now, for /readyz and status (counts only, never values).
@@ -49,6 +55,8 @@ struct ProfileCounts {
   std::size_t usable = 0;
   std::size_t cooling = 0;  // rate-limited or failing (401/403)
   std::size_t expired = 0;
+  // Not a fourth part of total: profiles (of any of the three above) that need a new login.
+  std::size_t needs_login = 0;
 };
 
 class ProfilePool {

@@ -164,6 +164,33 @@ TEST(ProfilePool, CooldownStateSurvivesARebuildAndANewValueStartsClean) {
   EXPECT_NE(replaced.Pick(kStart + 1, {}, nullptr), nullptr);
 }
 
+TEST(ProfilePool, CountsProfilesThatNeedALoginAsStatusDoes) {
+  CredentialStateRegistry states;
+  std::vector<std::string> notes;
+  FakeClock clock(kStart);
+  Profile marked = Make("codex:marked", ProfileType::kOAuth, "at-m", kStart + kHour);
+  marked.refresh = Secret("rt-m");
+  marked.extra[kNeedsLoginField] = true;  // the refresh token was refused; the token still works
+  Profile renewable = Make("codex:renewable", ProfileType::kOAuth, "at-r", kStart - 1);
+  renewable.refresh = Secret("rt-r");  // expired, but the background refresh can renew it
+  Profile dead = Make("codex:dead", ProfileType::kOAuth, "at-d", kStart - 1);  // no refresh token
+  Profile token = Make("codex:token", ProfileType::kToken, "tok", kStart + kHour);
+  ProfileDocument d = Document({marked, renewable, dead, token});
+  const ProfilePool pool = BuildProfilePool(d, "codex", states, notes);
+  ProfileCounts c = pool.Counts(clock.NowMs());
+  EXPECT_EQ(c.total, 4u);
+  EXPECT_EQ(c.usable, 2u);
+  EXPECT_EQ(c.expired, 2u);
+  EXPECT_EQ(c.needs_login, 2u);  // marked and dead
+  for (const Profile& p : {marked, renewable, dead, token}) {
+    EXPECT_EQ(pool.Find(SplitProfileId(p.id)->name)->NeedsLoginAt(clock.NowMs()),
+              AssessProfile(p, clock.NowMs()).needs_login)
+        << p.id;
+  }
+  clock.Advance(std::chrono::milliseconds(kHour));  // the token expires: it cannot refresh
+  EXPECT_EQ(pool.Counts(clock.NowMs()).needs_login, 3u);
+}
+
 TEST(BuildProfilePool, AValueThatIsNotAHeaderValueIsSkipped) {
   CredentialStateRegistry states;
   std::vector<std::string> notes;

@@ -176,6 +176,10 @@ void Metrics::CountRefresh(std::string_view provider, bool ok) {
   });
 }
 
+void Metrics::CountProfileRefresh(std::string_view provider, std::string_view result) {
+  WithLocalShard([&](Shard& s) { Increment(s, CounterId::kProfileRefreshes, {provider, result}); });
+}
+
 void Metrics::CountEscapedException(std::string_view where) {
   WithLocalShard([&](Shard& s) { Increment(s, CounterId::kEscapedExceptions, {where}); });
 }

@@ -43,6 +43,8 @@ namespace warden::observe {
           "provider", "key")                                                                       \
   COUNTER(kKeyRotations, "warden_key_rotations_total", "Requests retried with the next key.",      \
           "provider")                                                                              \
+  COUNTER(kProfileRefreshes, "warden_profile_refreshes_total",                                     \
+          "Background OAuth profile refreshes by result.", "provider", "result")                   \
   COUNTER(kReloads, "warden_reloads_total", "Config/secret reloads by result.", "result")          \
   HISTOGRAM(kRequestDuration, "warden_request_duration_seconds", "Request latency by route.",      \
             "route")                                                                               \
@@ -89,6 +91,8 @@ class Metrics {
   void CountAuthLimiterUntracked();
   void CountReload(bool ok);
   void CountRefresh(std::string_view provider, bool ok);
+  // result: ok | reused_peer | invalid_grant | failed (creds/profile_refresher.hpp)
+  void CountProfileRefresh(std::string_view provider, std::string_view result);
   void CountEscapedException(std::string_view where);
   void StreamStarted() { Gauge(GaugeId::kActiveStreams).fetch_add(1, std::memory_order_relaxed); }
   void StreamEnded() { Gauge(GaugeId::kActiveStreams).fetch_sub(1, std::memory_order_relaxed); }

@@ -133,6 +133,8 @@ TEST(Metrics, EmptyExpositionListsEveryMetricInOrder) {
             "# TYPE warden_key_cooldowns_total counter\n"
             "# HELP warden_key_rotations_total Requests retried with the next key.\n"
             "# TYPE warden_key_rotations_total counter\n"
+            "# HELP warden_profile_refreshes_total Background OAuth profile refreshes by result.\n"
+            "# TYPE warden_profile_refreshes_total counter\n"
             "# HELP warden_reloads_total Config/secret reloads by result.\n"
             "# TYPE warden_reloads_total counter\n"
             "# HELP warden_request_duration_seconds Request latency by route.\n"
@@ -143,6 +145,19 @@ TEST(Metrics, EmptyExpositionListsEveryMetricInOrder) {
             "# TYPE warden_token_refreshes_total counter\n"
             "# HELP warden_upstream_errors_total Upstream failures by provider and kind.\n"
             "# TYPE warden_upstream_errors_total counter\n");
+}
+
+TEST(Metrics, CountsBackgroundProfileRefreshesByProviderAndResult) {
+  Metrics& m = NewMetrics();
+  m.CountProfileRefresh("codex", "ok");
+  m.CountProfileRefresh("codex", "invalid_grant");
+  m.CountProfileRefresh("codex", "ok");
+  const std::string text = m.Render();
+  EXPECT_NE(
+      text.find("warden_profile_refreshes_total{provider=\"codex\",result=\"invalid_grant\"} 1\n"
+                "warden_profile_refreshes_total{provider=\"codex\",result=\"ok\"} 2\n"),
+      std::string::npos)
+      << text;
 }
 
 TEST(Metrics, SeriesAreOrderedByLabelValues) {

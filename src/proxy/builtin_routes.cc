@@ -54,10 +54,32 @@ ProviderReadiness DescribeProvider(const snapshot::ProviderRuntime& p, std::int6
   }
   if (!p.profiles.empty()) {
     const creds::ProfileCounts c = p.profiles.Counts(now);
-    out.profiles = ProfileReadiness{c.total, c.usable, c.cooling, c.expired};
+    out.profiles = ProfileReadiness{c.total, c.usable, c.cooling, c.expired, c.needs_login};
     out.available = out.available || c.usable > 0;
   }
   return out;
+}
+
+// Gauges computed from the snapshot at scrape time (Metrics::Render's `extra`): one series per
+// enabled provider that has profiles, so a 0 is visible before anything goes wrong.
+void RenderProfileGauges(const snapshot::Snapshot& snap, std::int64_t now, std::string& out) {
+  out +=
+      "# HELP warden_profiles_needing_login Profiles that only `warden auth login` can renew "
+      "(refresh token refused, or expired and not refreshable).\n"
+      "# TYPE warden_profiles_needing_login gauge\n";
+  for (const auto& p : snap.providers) {
+    if (!p.enabled || p.profiles.empty()) continue;
+    out += "warden_profiles_needing_login{provider=\"" + p.id + "\"} " +
+           std::to_string(p.profiles.Counts(now).needs_login) + "\n";
+  }
+}
+
+Response MetricsResponse(const RequestContext& r) {
+  const GatewayState& gw = r.client.gw;
+  const std::int64_t now = gw.NowMs();
+  std::string text =
+      gw.metrics.Render([&](std::string& out) { RenderProfileGauges(r.snap, now, out); });
+  return Response{200, "text/plain; version=0.0.4", std::move(text), {}};
 }
 
 Response ReadyzResponse(const ReadyzDocument& doc) {
@@ -92,7 +114,7 @@ std::optional<Response> BuiltinResponse(const RequestContext& r) {
     case RouteKind::kReadyz:
       return ReadyzResponse(DescribeReadiness(r.snap, gw.GetReloadStatus(), gw.NowMs()));
     case RouteKind::kMetrics:
-      return Response{200, "text/plain; version=0.0.4", gw.metrics.Render(), {}};
+      return MetricsResponse(r);
     case RouteKind::kModels:
       if (!ModelsMethodAllowed(r)) return std::nullopt;
       return ModelsResponse(r);

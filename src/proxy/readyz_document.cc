@@ -43,7 +43,8 @@ json::object ProviderToJson(const ProviderReadiness& p) {
       o["profiles"] = json::object{{"total", p.profiles->total},
                                    {"usable", p.profiles->usable},
                                    {"cooling", p.profiles->cooling},
-                                   {"expired", p.profiles->expired}};
+                                   {"expired", p.profiles->expired},
+                                   {"needs_login", p.profiles->needs_login}};
     }
   } else {
     o["reason"] = p.disabled_reason;
@@ -186,6 +187,8 @@ void ParseEnabledProvider(ObjectReader& r, ProviderReadiness& p, std::optional<E
       ObjectReader pr(*profiles, r.Path("profiles"), error);
       p.profiles = ProfileReadiness{pr.Count("total"), pr.Count("usable"), pr.Count("cooling"),
                                     pr.Count("expired")};
+      // Absent from a gateway older than the field: none known.
+      if (pr.Has("needs_login")) p.profiles->needs_login = pr.Count("needs_login");
     }
   }
 }

@@ -6,13 +6,16 @@
 //                     "key_status":[{"fingerprint":F,"source":S,"usable":B,
 //                                    "retry_in_s":N,"reason":"auth_failed"|"rate_limited"}],
 //                     "expires_at":S,"token_source":S,"refresh_error":E,
-//                     "profiles":{"total":N,"usable":N,"cooling":N,"expired":N},"available":B}
+//                     "profiles":{"total":N,"usable":N,"cooling":N,"expired":N,
+//                                 "needs_login":N},"available":B}
 //                | {"enabled":false,"source":KIND,"reason":WHY,"available":false}},
 //    "jwks":{"loaded":B,"keys":N,"source":S,"last_error":E},
 //    "reload":{"ok":N,"failed":N,"last_error":E,"profile_store_error":E}}
 // jwks appears in jwt mode only (its keys are the issuer's signing keys: counts and where they
 // came from, never key material); without a loaded key set the status is "unavailable".
 // "profiles" (counts only, from auth-profiles.json) appears when the provider has profiles;
+// total = usable + cooling + expired, and needs_login counts those of them (of any state) that
+// only `warden auth login` can renew (creds::NeedsLogin; absent in an older gateway's document);
 // profile_store_error when the store on disk is refused and the last good profiles are in use.
 // retry_in_s/reason appear only for an unusable key; expires_at/token_source only when a
 // federated token is present; refresh_error and last_error only when not empty. ToJson writes
@@ -54,6 +57,7 @@ struct ProfileReadiness {
   std::uint64_t usable = 0;
   std::uint64_t cooling = 0;  // rate-limited or failing now
   std::uint64_t expired = 0;
+  std::uint64_t needs_login = 0;  // marked needsLogin, or expired and not refreshable
 };
 
 struct ProviderReadiness {

@@ -123,6 +123,25 @@ TEST(ParseReadyz, RoundTripsTheJwksStateOfJwtMode) {
   EXPECT_FALSE(ToJson(FullDocument()).as_object().contains("jwks"));
 }
 
+TEST(ParseReadyz, RoundTripsProfileCountsAndReadsAnOlderGatewayWithoutNeedsLogin) {
+  ReadyzDocument doc = FullDocument();
+  doc.providers[0].profiles = ProfileReadiness{3, 1, 1, 1, 2};
+  const std::string text = boost::json::serialize(ToJson(doc));
+  EXPECT_THAT(text, HasSubstr(R"("profiles":{"total":3,"usable":1,"cooling":1,"expired":1,)"
+                              R"("needs_login":2})"));
+  Result<ReadyzDocument> parsed = ParseReadyz(ToJson(doc));
+  ASSERT_TRUE(parsed.has_value()) << parsed.error().ToString();
+  ASSERT_TRUE(parsed->providers[0].profiles.has_value());
+  EXPECT_EQ(parsed->providers[0].profiles->needs_login, 2u);
+  // A gateway from before the field: none known, not an error.
+  boost::json::value older = ToJson(doc);
+  older.at("providers").at("openai").at("profiles").as_object().erase("needs_login");
+  parsed = ParseReadyz(older);
+  ASSERT_TRUE(parsed.has_value()) << parsed.error().ToString();
+  EXPECT_EQ(parsed->providers[0].profiles->needs_login, 0u);
+  EXPECT_EQ(parsed->providers[0].profiles->total, 3u);
+}
+
 TEST(ParseReadyz, IgnoresFieldsItDoesNotKnow) {
   boost::json::value v = ToJson(FullDocument());
   v.as_object()["uptime_s"] = 5;

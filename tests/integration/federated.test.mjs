@@ -339,3 +339,78 @@ describe('a refresh_command token over 63 KiB', () => {
     assert.ok(!JSON.stringify(p).includes(big.slice(30_000, 30_060)));
   });
 });
+
+// refresh_command runs on the refresher's own thread, not on the control loop: a command that
+// hangs must not hold up a SIGHUP reload or a SIGTERM. The command signals that it runs (a file)
+// and then waits for the test to release it (another file; bounded at 20 s so nothing hangs), so
+// the reload and the stop are observed while it is provably still running.
+describe('a slow refresh_command', () => {
+  let dir;
+  let present;
+  let fresh;
+  let freshExp;
+  const started = () => path.join(dir, 'started');
+  const release = () => path.join(dir, 'release');
+  before(() => {
+    dir = tmpDir('warden-fed-slow-');
+    const s = nowS();
+    present = jwt({ exp: s + 300 });
+    freshExp = s + 7200;
+    fresh = jwt({ exp: freshExp });
+    script(path.join(dir, 'bin', 'fetch-slow'), [
+      `rm -f ${toml(release())}`,
+      `touch ${toml(started())}`,
+      `for i in $(seq 400); do [ -e ${toml(release())} ] && break; sleep 0.05; done`,
+      `printf '%s\\n' '${fresh}'`,
+    ].join('\n'));
+  });
+
+  async function startRunning() {
+    fs.rmSync(started(), { force: true });
+    const w = await startWarden({
+      config: config(mock.url, { tail: fedProvider('vs', { refresh: path.join(dir, 'bin', 'fetch-slow'), refreshBefore: '10m' }) }),
+      env: { WARDEN_GATEWAY_TOKEN: TOKEN, MOCK_API_KEY: 'mock-key-1', CLAUDE_API_KEY: 'claude-key-1', VS_OIDC_TOKEN: present },
+    });
+    // The present token is within refresh_before of exp: the command starts at once.
+    const deadline = performance.now() + 5000;
+    while (!fs.existsSync(started())) {
+      if (performance.now() > deadline) assert.fail(`refresh_command never started\n${w.output()}`);
+      await sleep(20);
+    }
+    return w;
+  }
+
+  test('a SIGHUP reload completes while the command runs; its token is used once it prints', async () => {
+    const w = await startRunning();
+    try {
+      w.process.kill('SIGHUP');
+      await w.waitForOutput(/reloaded \(SIGHUP\)/, 5000);
+      // Still running: the present token is the one in use.
+      assert.ok(!fs.existsSync(release()));
+      const p = (await request(`${w.url}/readyz`)).json().providers.vs;
+      assert.equal(p.expires_at, JSON.parse(Buffer.from(present.split('.')[1], 'base64url')).exp);
+      fs.writeFileSync(release(), '');
+      await waitReadyz(w, (j) => j.providers.vs.expires_at === freshExp, 'the slow command\'s token');
+      const r = await chat(w, 'vs/gpt-x');
+      assert.equal(r.status, 200, r.text);
+      assert.deepEqual(r.seen, [`Bearer ${fresh}`]);
+      assert.ok(!w.output().includes(fresh) && !w.output().includes(present), 'a token leaked into the log');
+    } finally {
+      await w.stop();
+    }
+  });
+
+  test('SIGTERM is handled (draining starts) while the command runs; warden exits once it ends', async () => {
+    const w = await startRunning();
+    try {
+      w.process.kill('SIGTERM');
+      await w.waitForOutput(/received SIGTERM; draining/, 5000);
+      assert.equal(w.process.exitCode, null, 'warden waits for the running command (bounded by refresh_timeout)');
+      fs.writeFileSync(release(), '');
+      const info = await w.exited;
+      assert.equal(info.code, 0, `${JSON.stringify(info)}\n${w.output()}`);
+    } finally {
+      await w.stop();
+    }
+  });
+});
