@@ -90,6 +90,10 @@ class ConfigChecks {
   void Bind() {
     auto exposure = config::AssessBindExposure(cfg_.gateway);
     if (!exposure) return;
+    if (exposure->level == config::BindExposure::Level::kProtected) {
+      report_.Note(std::move(exposure->message));  // token or JWT, over TLS: deliberate
+      return;
+    }
     const bool danger = exposure->level == config::BindExposure::Level::kDanger;
     report_.Add(kBindNotLoopback, "gateway.bind",
                 (danger ? "DANGER: " : "") + std::move(exposure->message));

@@ -32,6 +32,8 @@ std::optional<BindExposure> AssessBindExposure(const GatewayConfig& gateway) {
   const AuthMode mode = gateway.auth.mode;
   if (mode == AuthMode::kNone || mode == AuthMode::kTrustedProxy) {
     out.level = BindExposure::Level::kDanger;
+  } else if (gateway.tls) {
+    out.level = BindExposure::Level::kProtected;
   }
   out.message = "gateway.bind = \"" + gateway.bind +
                 "\" accepts connections from other machines; " + Protection(mode);

@@ -16,7 +16,9 @@ struct BindExposure {
   // kDanger: nothing but the network stands between a stranger and the provider keys — auth
   // mode "none" (serve refuses to start) or "trusted-proxy" (whoever reaches it as a listed
   // proxy is believed).
-  enum class Level { kWarning, kDanger };
+  // kProtected: callers need a token or a JWT and the traffic is TLS — a deliberate public
+  // deployment, reported as a note rather than a finding.
+  enum class Level { kProtected, kWarning, kDanger };
   Level level = Level::kWarning;
   std::string message;
 };

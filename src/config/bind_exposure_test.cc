@@ -35,7 +35,7 @@ TEST(BindExposureTest, NetworkBindWithTokenIsAWarningNamingTlsAndTheFix) {
 
   auto tls = AssessBindExposure(Gateway("[::]:443", AuthMode::kJwt, true));
   ASSERT_TRUE(tls.has_value());
-  EXPECT_EQ(tls->level, BindExposure::Level::kWarning);
+  EXPECT_EQ(tls->level, BindExposure::Level::kProtected);
   EXPECT_THAT(tls->message, HasSubstr("served over TLS"));
   EXPECT_THAT(tls->message, HasSubstr("JWT"));
   EXPECT_THAT(tls->message, Not(HasSubstr("clear text")));

@@ -188,6 +188,19 @@ describe('warden doctor: bind safety (config only, nothing is bound)', () => {
     assert.doesNotMatch(f.message, /DANGER/);
   });
 
+  test('0.0.0.0 with a token over TLS: a deliberate public deployment, a note and no finding', async () => {
+    const port = await freePort();
+    const dir = tmpDir('warden-doc-tls-');
+    const cert = writeFile(path.join(dir, 'cert.pem'), 'not read by doctor\n', 0o644);
+    const key = writeFile(path.join(dir, 'key.pem'), 'not read by doctor\n', 0o600);
+    const { home, cfg } = homeWithConfig(`[gateway]\nbind = "0.0.0.0:${port}"\n`
+      + `[gateway.tls]\ncert = "${cert}"\nkey = "${key}"\n${PROVIDER}`);
+    const r = await runCli(['doctor', '--json', '--config', cfg], { home, env: { WARDEN_GATEWAY_TOKEN: GW } });
+    const j = JSON.parse(r.stdout);
+    assert.equal(j.findings.find((x) => x.code === 'BIND_NOT_LOOPBACK'), undefined, r.out);
+    assert.ok(j.notes.some((n) => /0\.0\.0\.0.*served over TLS/.test(n)), r.out);
+  });
+
   test('trusted-proxy on a network bind is a DANGER', async () => {
     const port = await freePort();
     const { home, cfg } = homeWithConfig(`[gateway]\nbind = "0.0.0.0:${port}"\n`
