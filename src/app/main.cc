@@ -4,12 +4,36 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 
+#include "app/cli_errors.hpp"
 #include "app/verbs.hpp"
 
 namespace {
+
+// Every subcommand name (nested ones too): words a parse error may quote that are not values.
+void CollectSubcommandNames(const CLI::App& app, std::vector<std::string_view>& out) {
+  for (const CLI::App* sub : app.get_subcommands([](const CLI::App*) { return true; })) {
+    out.emplace_back(sub->get_name());
+    CollectSubcommandNames(*sub, out);
+  }
+}
+
+// CLI11's own handling of --help and --version; any other parse error is printed with the
+// arguments' values replaced (app/cli_errors.hpp): never echo what may be a pasted token.
+int ExitWithParseError(const CLI::App& app, const CLI::ParseError& e, int argc,
+                       const char* const* argv) {
+  if (e.get_exit_code() == 0) return app.exit(e);
+  std::vector<std::string_view> keep;
+  CollectSubcommandNames(app, keep);
+  const std::vector<std::string_view> args(argv + 1, argv + argc);
+  const std::string message = warden::app::RedactArguments(e.what(), args, keep);
+  std::fprintf(stderr, "%s\nRun with --help for more information.\n", message.c_str());
+  return e.get_exit_code();
+}
 
 // The `warden auth` verbs: their options (CLI11 writes into them, so the object must outlive
 // parsing) and their subcommands.
@@ -160,7 +184,11 @@ int main(int argc, char** argv) {
   doctor_cmd->add_flag("--fix", doctor.fix, "tighten the permissions it reports");
   doctor_cmd->add_flag("--json", doctor.json, "machine-readable output");
 
-  CLI11_PARSE(app, argc, argv);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return ExitWithParseError(app, e, argc, argv);
+  }
 
   if (serve_cmd->parsed()) return warden::app::RunServe(common, serve);
   if (status_cmd->parsed()) return warden::app::RunStatus(common, status);

@@ -359,3 +359,31 @@ describe('warden token', () => {
     assert.ok(!fs.existsSync(path.join(r.home, '.warden', 'gateway.token')));
   });
 });
+
+describe('command-line errors never echo a value', () => {
+  const planted = 'sk-CLI-pasted-by-mistake-0123456789';
+  test('an unexpected argument (a token pasted after the verb) is named as <value>', async () => {
+    const r = await run(['status', planted]);
+    assert.notEqual(r.code, 0, r.out);
+    assert.match(r.stderr, /not expected: <value>/);
+    assert.match(r.stderr, /--help/);
+    assertNoValues(r, [planted]);
+  });
+
+  test('an unknown option with a value, and a value given to a flag: the option is named, not the value', async () => {
+    const unknown = await run(['serve', `--api-key=${planted}`]);
+    assert.notEqual(unknown.code, 0, unknown.out);
+    assert.match(unknown.stderr, /--api-key=<value>/);
+    assertNoValues(unknown, [planted]);
+    const flag = await run(['doctor', `--json=${planted}`]);
+    assert.notEqual(flag.code, 0, flag.out);
+    assert.match(flag.stderr, /json/);
+    assertNoValues(flag, [planted]);
+  });
+
+  test('--help still prints the usage and exits 0', async () => {
+    const r = await run(['doctor', '--help']);
+    assert.equal(r.code, 0, r.out);
+    assert.match(r.stdout, /Usage:/);
+  });
+});
