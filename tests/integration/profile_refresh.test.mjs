@@ -162,14 +162,23 @@ describe('background refresh in warden serve', () => {
 
   test('two serve processes on one store: one grant, both send the new token', async () => {
     const ctx = plantHome();
-    server.mode = 'slow'; // the grant takes 1.5 s, so the second server meets the first's record
+    // The first server's grant is held until the second has started its own refresh, so the
+    // second meets the first's pending record whatever the machine's speed (under TSan a
+    // second server starting after the first had committed found nothing to refresh).
+    server.mode = 'held';
     let a;
     let b;
     try {
-      [a, b] = await Promise.all([serve(ctx), serve(ctx)]);
+      const arrived = server.grantArrived();
+      a = await serve(ctx);
+      await arrived;
+      b = await serve(ctx);
+      await b.waitForOutput(/refreshing profile codex:default in the background/);
+      server.release();
       await Promise.all([a, b].map((w) => rebuiltAfter(w, /profile codex:default: (?:refreshed|reused)/)));
     } finally {
       server.mode = 'ok';
+      server.release();
     }
     assert.equal(grantsFor(ctx.refresh), 1, 'the refresh token was spent once');
     assert.equal(server.spent.get(ctx.refresh), 1);

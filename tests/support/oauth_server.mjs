@@ -4,7 +4,8 @@
 //   GET  /oauth/authorize?...   → 302 to redirect_uri?code=..&state=.. (the test plays the browser)
 //   POST /oauth/token           → grant_type=authorization_code | refresh_token (form body)
 // server.mode: 'ok' | 'down' (503 HTML) | 'garbage' (200, not JSON) | 'other-account' |
-// 'slow' (answers after server.slowMs). server.grants: every refresh grant, in order, with
+// 'slow' (answers after server.slowMs) | 'held' (answers when the test calls server.release();
+// server.grantArrived() resolves when a held request comes in). server.grants: every refresh grant, in order, with
 // the refresh token it spent (counted per token in server.spent).
 import crypto from 'node:crypto';
 import http from 'node:http';
@@ -18,6 +19,16 @@ export async function startOAuthServer({ clientId = 'app_test', account = 'acct-
   const server = {
     mode: 'ok',
     slowMs: 1500,
+    held: [], // answers waiting for release() in 'held' mode
+    arrivals: [], // resolvers of grantArrived()
+    /** Resolves when the next token request arrives in 'held' mode. */
+    grantArrived() {
+      return new Promise((resolve) => this.arrivals.push(resolve));
+    },
+    /** Answers every held token request. */
+    release() {
+      for (const answer of this.held.splice(0)) answer();
+    },
     grants: [],
     spent: new Map(), // refresh token → how many grants asked for it
     codeExchanges: 0,
@@ -102,6 +113,11 @@ export async function startOAuthServer({ clientId = 'app_test', account = 'acct-
         }
         if (server.mode === 'garbage') {
           res.writeHead(200, { 'content-type': 'application/json' }).end('{"access_token":');
+          return;
+        }
+        if (server.mode === 'held') {
+          server.held.push(() => answerToken(res, form));
+          for (const arrived of server.arrivals.splice(0)) arrived();
           return;
         }
         const delay = server.mode === 'slow' ? server.slowMs : 0;
