@@ -12,16 +12,28 @@ void AppendVersion(unsigned version, std::string& out) {
 }
 
 void AppendFields(const bhttp::fields& fields, std::string& out) {
-  for (const auto& f : fields) {
-    out.append(f.name_string());
-    out.append(": ");
-    out.append(f.value());
-    out.append(kCrlf);
-  }
+  for (const auto& f : fields) AppendField(f.name_string(), f.value(), out);
   out.append(kCrlf);
 }
 
 }  // namespace
+
+void AppendStatusLine(unsigned status, std::string& out) {
+  out.append("HTTP/1.1 ");
+  std::array<char, 8> code{};
+  const auto [end, ec] = std::to_chars(code.data(), code.data() + code.size(), status);
+  out.append(code.data(), end);
+  out.push_back(' ');
+  out.append(bhttp::obsolete_reason(bhttp::int_to_status(status)));
+  out.append(kCrlf);
+}
+
+void AppendField(std::string_view name, std::string_view value, std::string& out) {
+  out.append(name);
+  out.append(": ");
+  out.append(value);
+  out.append(kCrlf);
+}
 
 void SerializeHead(const bhttp::request_header<>& head, std::string& out) {
   out.clear();

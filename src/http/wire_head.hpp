@@ -20,6 +20,11 @@ void SerializeHead(const net::http::request_header<>& head, std::string& out);
 // "HTTP/1.x code reason\r\n" and the fields, as above (the code as sent, 529 included).
 void SerializeHead(const net::http::response_header<>& head, std::string& out);
 
+// Appends "HTTP/1.1 code reason\r\n" (the reason Beast would write, "<unknown-status>" for a
+// code it does not know) and one "name: value\r\n" field; the head ends with kCrlf.
+void AppendStatusLine(unsigned status, std::string& out);
+void AppendField(std::string_view name, std::string_view value, std::string& out);
+
 // The line that opens a chunk of `size` bytes ("1a2b\r\n"), written into `out`; returns it.
 std::string_view ChunkSizeLine(std::size_t size, std::array<char, 24>& out);
 inline constexpr std::string_view kCrlf = "\r\n";

@@ -45,6 +45,16 @@ TEST(SerializeHead, ResponseKeepsCodesBeastDoesNotKnow) {
   EXPECT_EQ(out, "HTTP/1.1 200 OK\r\nretry-after: 3\r\nTransfer-Encoding: chunked\r\n\r\n");
 }
 
+TEST(AppendStatusLine, BeastsReasonsAndUnknownCodes) {
+  std::string out;
+  AppendStatusLine(200, out);
+  AppendField("x-a", "1", out);
+  EXPECT_EQ(out, "HTTP/1.1 200 OK\r\nx-a: 1\r\n");
+  out.clear();
+  AppendStatusLine(529, out);
+  EXPECT_EQ(out, "HTTP/1.1 529 <unknown-status>\r\n");
+}
+
 TEST(ChunkSizeLine, HexWithCrlf) {
   std::array<char, 24> buf;
   EXPECT_EQ(ChunkSizeLine(0, buf), "0\r\n");

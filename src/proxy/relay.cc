@@ -1,6 +1,7 @@
 #include "proxy/relay.hpp"
 
 #include <array>
+#include <charconv>
 #include <span>
 #include <string_view>
 
@@ -108,26 +109,36 @@ net::Task<RelayResult> RelayWatched(ClientContext& c, BodyRelay& r, unsigned cal
   co_return watch.gone() ? RelayResult::kClientGone : result;
 }
 
-// The caller's response head: the provider's status (codes Beast does not know, like 529,
-// included) and forwarded headers, re-framed; serialized into c.head. Returns the framing.
+// The caller's response head, serialized straight into c.head: the provider's status (codes Beast
+// does not know, like 529, included) and forwarded headers, re-framed. Returns the framing.
 Framing PrepareHead(ClientContext& c, const BodyParser& parser, const RelayOptions& options) {
   const unsigned status = parser.get().result_int();
   const bool close_delimited =
       CloseDelimited(options.caller_version, status, parser.content_length().has_value());
-  bhttp::response<bhttp::empty_body> res;
-  res.version(11);
-  res.result(status);
-  CopyForwardedHeaders(parser.get(), res);
+  std::string& head = c.head;
+  head.clear();
+  http::AppendStatusLine(status, head);
+  const std::string_view connection_tokens = parser.get()[bhttp::field::connection];
+  for (const auto& f : parser.get()) {
+    const std::string_view name = f.name_string();
+    if (ForwardResponseHeader(name, connection_tokens) && !StandardHeader(name)) {
+      http::AppendField(name, f.value(), head);
+    }
+  }
   Framing framing = Framing::kAsIs;
   if (parser.content_length()) {
-    res.content_length(*parser.content_length());
+    std::array<char, 24> length{};
+    const auto [end, ec] =
+        std::to_chars(length.data(), length.data() + length.size(), *parser.content_length());
+    http::AppendField("Content-Length", std::string_view(length.data(), end - length.data()),
+                      head);
   } else if (!Bodyless(status) && !close_delimited) {
-    res.chunked(true);
+    http::AppendField("Transfer-Encoding", "chunked", head);
     framing = Framing::kChunked;
   }
-  res.keep_alive(options.keep_alive && !close_delimited);
-  AddStandardHeaders(c, res.base());
-  http::SerializeHead(res.base(), c.head);
+  if (!options.keep_alive || close_delimited) http::AppendField("Connection", "close", head);
+  AppendStandardHeaders(c, head);
+  head.append(http::kCrlf);
   return framing;
 }
 

@@ -2,6 +2,7 @@
 
 #include <chrono>
 
+#include "http/wire_head.hpp"
 #include "proxy/retry_advice.hpp"
 #include "proxy/routes.hpp"
 #include "proxy/wire_format.hpp"
@@ -14,6 +15,18 @@ void AddStandardHeaders(const ClientContext& c, bhttp::fields& fields) {
   fields.set("x-content-type-options", "nosniff");
   fields.set("referrer-policy", "no-referrer");
   if (!c.gw.hsts.empty()) fields.set(bhttp::field::strict_transport_security, c.gw.hsts);
+}
+
+void AppendStandardHeaders(const ClientContext& c, std::string& head) {
+  http::AppendField("x-content-type-options", "nosniff", head);
+  http::AppendField("referrer-policy", "no-referrer", head);
+  if (!c.gw.hsts.empty()) http::AppendField("Strict-Transport-Security", c.gw.hsts, head);
+}
+
+bool StandardHeader(std::string_view name) {
+  return net::beast::iequals(name, "x-content-type-options") ||
+         net::beast::iequals(name, "referrer-policy") ||
+         net::beast::iequals(name, "strict-transport-security");
 }
 
 net::Task<bool> WriteResponse(ClientContext& c, Response response, bool keep_alive) {

@@ -22,8 +22,12 @@ struct Response {
   ExtraHeaders extra;
 };
 
-// X-Content-Type-Options, and HSTS when configured; also set on relayed provider responses.
+// X-Content-Type-Options, Referrer-Policy, and HSTS when configured; also on relayed provider
+// responses (AppendStandardHeaders writes them into a serialized head, where a provider's own
+// copies, StandardHeader(), are left out).
 void AddStandardHeaders(const ClientContext& c, net::http::fields& fields);
+void AppendStandardHeaders(const ClientContext& c, std::string& head);
+bool StandardHeader(std::string_view name);
 
 // Writes a complete response. Returns false if the write failed.
 net::Task<bool> WriteResponse(ClientContext& c, Response response, bool keep_alive);
