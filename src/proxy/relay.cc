@@ -130,8 +130,7 @@ Framing PrepareHead(ClientContext& c, const BodyParser& parser, const RelayOptio
     std::array<char, 24> length{};
     const auto [end, ec] =
         std::to_chars(length.data(), length.data() + length.size(), *parser.content_length());
-    http::AppendField("Content-Length", std::string_view(length.data(), end - length.data()),
-                      head);
+    http::AppendField("Content-Length", std::string_view(length.data(), end - length.data()), head);
   } else if (!Bodyless(status) && !close_delimited) {
     http::AppendField("Transfer-Encoding", "chunked", head);
     framing = Framing::kChunked;
