@@ -21,11 +21,15 @@ CallerWatch::CallerWatch(http::AnyStream& client, http::AnyStream& up, unsigned 
   state_->up = &up;
   const bool may_probe = caller_version >= 11 && !client.IsTls();
   const bool streaming = phase == Phase::kStreaming;
-  client.Tcp().socket().async_wait(
-      net::tcp::socket::wait_read,
-      [st = state_, &client, may_probe, streaming](const net::error_code& ec) {
+  // A one-byte peek rather than async_wait(wait_read): Asio tries a receive at once (one
+  // recvmsg, EAGAIN while the caller waits) and then waits on the registration it already has,
+  // where a wait would re-arm it with an epoll_ctl on every request.
+  client.Tcp().socket().async_receive(
+      net::asio::buffer(&state_->peeked, 1), net::tcp::socket::message_peek,
+      [st = state_, &client, may_probe, streaming](const net::error_code& ec, std::size_t n) {
         if (!st->active || ec == net::asio::error::operation_aborted) return;
-        if (ec) return Leave(*st);
+        if (n > 0) return;  // the caller pipelined its next request: it is still there
+        if (ec && ec != net::asio::error::eof) return Leave(*st);
         OnReadable(st, client, may_probe, streaming);
       });
 }

@@ -2,8 +2,9 @@
 // goes away, the upstream connection's pending operation is cancelled so the provider stops
 // working (and billing) for nobody.
 //
-// One pending async_wait with a plain handler: with Asio's edge-triggered epoll that costs no
-// syscall unless the caller actually sends or closes something. Bytes the caller sends meanwhile
+// One pending one-byte peek (MSG_PEEK) with a plain handler: with Asio's edge-triggered epoll
+// it costs one receive attempt (EAGAIN) and nothing more unless the caller sends or closes
+// something. Bytes the caller sends meanwhile
 // (a pipelined next request) are peeked at, not consumed, and do not count as leaving.
 //
 // An end of stream is not always a departure: an HTTP/1.1 client may half-close (shut down its
@@ -46,6 +47,7 @@ class CallerWatch {
     bool active = true;
     bool gone = false;
     http::AnyStream* up = nullptr;
+    char peeked = 0;  // the first waiting byte is peeked into this, never consumed
   };
   static void OnReadable(const std::shared_ptr<State>& st, http::AnyStream& client, bool may_probe,
                          bool streaming);
