@@ -175,7 +175,11 @@ describe('background refresh in warden serve', () => {
       b = await serve(ctx);
       await b.waitForOutput(/refreshing profile codex:default in the background/);
       server.release();
-      await Promise.all([a, b].map((w) => rebuiltAfter(w, /profile codex:default: (?:refreshed|reused)/)));
+      await Promise.all([a, b].map((w) => w.waitForOutput(/profile codex:default: (?:refreshed|reused)/)));
+      // Which comes first in a process, its outcome line or the reload the committed store's
+      // change triggers, is a race (the pending record's write triggers one too): a SIGHUP
+      // reload after both outcomes is the one known to have read the committed store.
+      for (const w of [a, b]) await sighupReload(w, 1);
     } finally {
       server.mode = 'ok';
       server.release();
