@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { startWarden, tmpDir, writeFile } from '../support/harness.mjs';
+import { freePort, startWarden, tmpDir, writeFile } from '../support/harness.mjs';
 import { runCli } from '../support/cli.mjs';
 
 const GW = 'gw-DOCTOR-env-token-0123456789abcdef';
@@ -113,14 +113,6 @@ describe('warden doctor', () => {
 });
 
 
-// A port nothing listens on now (for a config that names a real port without binding it).
-async function freePort() {
-  const s = net.createServer();
-  await new Promise((r) => s.listen(0, '127.0.0.1', r));
-  const { port } = s.address();
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 // A home with a private .warden and a config file (0600) holding `text`.
 function homeWithConfig(text) {

@@ -4,9 +4,8 @@ import test, { before, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import http from 'node:http';
-import net from 'node:net';
 import path from 'node:path';
-import { tmpDir, writeFile } from '../support/harness.mjs';
+import { freePort, tmpDir, writeFile } from '../support/harness.mjs';
 import { runCli, startCli } from '../support/cli.mjs';
 import { startOAuthServer } from '../support/oauth_server.mjs';
 
@@ -14,13 +13,6 @@ let server;
 before(async () => { server = await startOAuthServer(); });
 after(async () => { await server?.close(); });
 
-async function freePort() {
-  const s = net.createServer();
-  await new Promise((r) => s.listen(0, '127.0.0.1', r));
-  const { port } = s.address();
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 async function setup() {
   const home = tmpDir('warden-oauth-');

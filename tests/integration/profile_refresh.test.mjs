@@ -8,9 +8,8 @@
 import test, { before, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
-import { startMock, startWarden, request, tmpDir, writeFile } from '../support/harness.mjs';
+import { freePort, request, startMock, startWarden, tmpDir, writeFile } from '../support/harness.mjs';
 import { AUTH, TOKEN, testId, recordedFor } from '../support/fixtures.mjs';
 import { runCli } from '../support/cli.mjs';
 import { startOAuthServer } from '../support/oauth_server.mjs';
@@ -33,13 +32,6 @@ after(async () => {
   await server?.close();
 });
 
-async function freePort() {
-  const s = net.createServer();
-  await new Promise((r) => s.listen(0, '127.0.0.1', r));
-  const { port } = s.address();
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 // A home whose store holds codex:default as a login left it, `expires` inside the 5 min window.
 function plantHome({ refresh = server.newRefreshToken(), expiresIn = 60_000, fields = {} } = {}) {

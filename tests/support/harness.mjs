@@ -81,6 +81,15 @@ export function checkSanitizerOutput(label, output) {
 // Files
 
 /** mkdtemp under the OS tmpdir; removed when the process exits. */
+/** A loopback port nothing listens on now (for a config that names a port it does not bind yet). */
+export async function freePort() {
+  const s = net.createServer();
+  await new Promise((r) => s.listen(0, '127.0.0.1', r));
+  const { port } = s.address();
+  await new Promise((r) => s.close(r));
+  return port;
+}
+
 export function tmpDir(prefix = 'warden-test-') {
   installExitHook();
   const d = fs.mkdtempSync(path.join(os.tmpdir(), prefix));

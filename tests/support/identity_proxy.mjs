@@ -7,19 +7,12 @@ import fs from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
-import { tmpDir, writeFile } from './harness.mjs';
+import { freePort, tmpDir, writeFile } from './harness.mjs';
 
 export const PROXY_ADDR = '127.0.0.2';
 // Session cookie value -> the user the auth stub asserts.
 export const USERS = { 'sess-nick': 'nick@example.com', 'sess-ann': 'ann@team.example', 'sess-eve': 'eve@evil.example' };
 
-async function freePort() {
-  const srv = net.createServer();
-  await new Promise((r) => srv.listen(0, '127.0.0.1', r));
-  const { port } = srv.address();
-  await new Promise((r) => srv.close(r));
-  return port;
-}
 
 // The identity provider's stand-in: 200 with X-User for a known session cookie, else 401.
 export async function startAuthStub() {
