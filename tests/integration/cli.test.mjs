@@ -8,7 +8,8 @@ import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { checkSanitizerOutput, sanitizerEnv, tmpDir, writeFile } from '../support/harness.mjs';
+import { checkSanitizerOutput, tmpDir, writeFile } from '../support/harness.mjs';
+import { cliEnv } from '../support/cli.mjs';
 
 const BIN = process.env.WARDEN_BIN;
 const GW = 'gw-CLI-gateway-token-8a7b6c5d4e3f';
@@ -34,11 +35,7 @@ async function run(args, { configText, env = {}, home } = {}) {
     const cfg = writeFile(path.join(tmpDir('warden-cli-cfg-'), 'warden.toml'), configText, 0o600);
     full.push('--config', cfg);
   }
-  const e = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: h, WARDEN_HOME: path.join(h, '.warden'), ...sanitizerEnv() };
-  for (const [k, v] of Object.entries(env)) {
-    if (v === undefined) delete e[k];
-    else e[k] = v;
-  }
+  const e = cliEnv(h, env);
   const child = spawn(BIN, full, { cwd: h, env: e, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';

@@ -7,6 +7,19 @@ import path from 'node:path';
 import { checkSanitizerOutput, sanitizerEnv, tmpDir, writeFile } from './harness.mjs';
 
 /**
+ * The minimal environment a CLI verb runs with: PATH, HOME=home, WARDEN_HOME=home/.warden, the
+ * run's sanitizer options, then `env` (a value of undefined removes a variable).
+ */
+export function cliEnv(home, env = {}) {
+  const e = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: home, WARDEN_HOME: path.join(home, '.warden'), ...sanitizerEnv() };
+  for (const [k, v] of Object.entries(env)) {
+    if (v === undefined) delete e[k];
+    else e[k] = v;
+  }
+  return e;
+}
+
+/**
  * Run `warden ARGS` with env = PATH, HOME, WARDEN_HOME (HOME/.warden) + `env` (undefined
  * deletes a variable). `stdin` is written then closed (default: closed at once). `configText`
  * adds `--config FILE`. Bounded (10 s). → { code, stdout, stderr, out (both), home, wardenHome }.
@@ -20,11 +33,7 @@ export async function runCli(args, { env = {}, home, stdin = '', configText } = 
     full.push('--config', writeFile(path.join(tmpDir('warden-cli-cfg-'), 'warden.toml'), configText, 0o600));
   }
   const wardenHome = path.join(h, '.warden');
-  const e = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: h, WARDEN_HOME: wardenHome, ...sanitizerEnv() };
-  for (const [k, v] of Object.entries(env)) {
-    if (v === undefined) delete e[k];
-    else e[k] = v;
-  }
+  const e = cliEnv(h, env);
   const child = spawn(BIN, full, { cwd: h, env: e, stdio: ['pipe', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
@@ -57,11 +66,7 @@ export function startCli(args, { env = {}, home, configFile } = {}) {
   const h = home ?? tmpDir('warden-cli-home-');
   const full = [...args];
   if (configFile !== undefined) full.push('--config', configFile);
-  const e = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: h, WARDEN_HOME: path.join(h, '.warden'), ...sanitizerEnv() };
-  for (const [k, v] of Object.entries(env)) {
-    if (v === undefined) delete e[k];
-    else e[k] = v;
-  }
+  const e = cliEnv(h, env);
   const child = spawn(BIN, full, { cwd: h, env: e, stdio: ['pipe', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
