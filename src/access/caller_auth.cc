@@ -35,9 +35,10 @@ AuthDecision Authenticate(const access::AccessPolicy& policy, std::string_view a
             "missing gateway token: send `Authorization: Bearer <token>` or `x-api-key: <token>` "
             "(the token is in $WARDEN_HOME/gateway.token or WARDEN_GATEWAY_TOKEN)"};
   }
-  const bool gateway_token = policy.token.ConstantTimeEquals(presented);
+  const crypto::Sha256Digest presented_digest = crypto::Sha256(presented);
+  const bool gateway_token = policy.token.MatchesDigest(presented_digest);
   const CallerPolicy* caller =
-      policy.callers.empty() ? nullptr : MatchToken(policy.callers, presented);
+      policy.callers.empty() ? nullptr : MatchToken(policy.callers, presented_digest);
   if (caller == nullptr && !gateway_token) {
     return {AuthOutcome::kWrong, "invalid_credentials",
             "invalid gateway token (compare with $WARDEN_HOME/gateway.token or "

@@ -46,16 +46,16 @@ std::optional<std::string> PolicyRefusal(const CallerPolicy& caller, std::string
 }
 
 const CallerPolicy* MatchToken(const std::vector<CallerPolicy>& callers, std::string_view token) {
-  const crypto::Sha256Digest presented = crypto::Sha256(token);
-  const std::string_view presented_view(reinterpret_cast<const char*>(presented.data()),
-                                        presented.size());
+  return MatchToken(callers, crypto::Sha256(token));
+}
+
+const CallerPolicy* MatchToken(const std::vector<CallerPolicy>& callers,
+                               const crypto::Sha256Digest& presented) {
   const CallerPolicy* match = nullptr;
   for (const CallerPolicy& caller : callers) {
     for (const crypto::Sha256Digest& digest : caller.token_digests) {
-      const std::string_view digest_view(reinterpret_cast<const char*>(digest.data()),
-                                         digest.size());
       // No early exit: every digest is compared whatever matched before.
-      if (crypto::ConstantTimeEquals(presented_view, digest_view)) match = &caller;
+      if (crypto::DigestEquals(presented, digest)) match = &caller;
     }
   }
   return match;

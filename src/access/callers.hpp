@@ -65,6 +65,9 @@ std::optional<std::string> ProfileRefusal(const CallerPolicy& caller, std::strin
 
 // The caller whose token digest equals SHA-256(`token`), or nullptr. Compares with all.
 const CallerPolicy* MatchToken(const std::vector<CallerPolicy>& callers, std::string_view token);
+// The same for a token already hashed.
+const CallerPolicy* MatchToken(const std::vector<CallerPolicy>& callers,
+                               const crypto::Sha256Digest& presented);
 
 // The first caller (config order) with a proxy_users entry matching `user`, or nullptr.
 const CallerPolicy* MatchProxyUser(const std::vector<CallerPolicy>& callers, std::string_view user);

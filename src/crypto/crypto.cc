@@ -120,7 +120,11 @@ std::string NewToken() { return "wdn_" + Base64UrlEncode(RandomBytes(32)); }
 bool ConstantTimeEquals(std::string_view a, std::string_view b) {
   Sha256Digest da = Sha256(a);
   Sha256Digest db = Sha256(b);
-  return CRYPTO_memcmp(da.data(), db.data(), da.size()) == 0;
+  return DigestEquals(da, db);
+}
+
+bool DigestEquals(const Sha256Digest& a, const Sha256Digest& b) {
+  return CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
 }
 
 }  // namespace warden::crypto

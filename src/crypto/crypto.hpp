@@ -29,5 +29,7 @@ std::string NewToken();
 // Equal in constant time with respect to content; compares SHA-256 digests so the time does
 // not depend on where the inputs differ or on the secret's length.
 bool ConstantTimeEquals(std::string_view a, std::string_view b);
+// Equal in constant time: two digests (e.g. a presented token's against a stored one's).
+bool DigestEquals(const Sha256Digest& a, const Sha256Digest& b);
 
 }  // namespace warden::crypto

@@ -19,6 +19,7 @@
 #include "http/connection_limiter.hpp"
 #include "http/deadline.hpp"
 #include "http/framing.hpp"
+#include "http/inline_io.hpp"
 #include "http/tls_context.hpp"
 #include "http/upstream_pool.hpp"
 #include "observe/access_log.hpp"
@@ -85,14 +86,6 @@ constexpr std::size_t kReadAheadBytes = 64 * 1024;
 // The longest wait for a refused client to finish sending (LingeringClose).
 constexpr auto kLingerTime = std::chrono::seconds(2);
 
-// Whether the bytes read ahead already hold a complete request header: then reading it needs no
-// I/O and no deadline.
-bool HeaderBuffered(const net::beast::flat_buffer& buffer) {
-  auto data = buffer.data();
-  std::string_view bytes(static_cast<const char*>(data.data()), data.size());
-  return bytes.find("\r\n\r\n") != std::string_view::npos;
-}
-
 // Reads and discards what the client is still sending, so that closing right after an early
 // error response (413, 400) does not reset the connection before the client has read it: a reset
 // makes the client's kernel drop the unread answer. Bounded by time, not bytes (as nginx's
@@ -156,10 +149,16 @@ net::Task<bool> ServeOneRequest(Worker& w, AnyStream& stream, beast::flat_buffer
   bhttp::request_parser<bhttp::string_body> parser;
   parser.header_limit(static_cast<std::uint32_t>(limits.max_header_bytes));
   parser.body_limit(limits.max_body_bytes);
-  stream.Tcp().expires_never();
-  if (!HeaderBuffered(buffer)) deadline.Arm(limits.header_timeout, stream);
-  auto [hec, hn] = co_await bhttp::async_read_header(stream, buffer, parser, net::kUseTuple);
-  deadline.Disarm();
+  // Usually the whole header is buffered already (read by AwaitNextRequest): then it is parsed
+  // without an asynchronous read and needs no deadline.
+  stream.Tcp().expires_never();  // the keep-alive wait's idle timeout must not outlive it
+  net::error_code hec;
+  if (!ParseBuffered(parser, buffer, ReadGoal::kHeader, hec) && !hec) {
+    deadline.Arm(limits.header_timeout, stream);
+    auto [ec, n] = co_await bhttp::async_read_header(stream, buffer, parser, net::kUseTuple);
+    deadline.Disarm();
+    hec = ec;
+  }
   bool linger = false;
   if (hec) {
     auto error = HeaderReadError(hec, limits, deadline.fired(), parser.got_some(), linger);
@@ -180,13 +179,14 @@ net::Task<bool> ServeOneRequest(Worker& w, AnyStream& stream, beast::flat_buffer
     if (!parser.is_done()) co_await LingeringClose(stream);
     co_return false;
   }
-  // Usually the body arrived with the header: then no deadline is needed to read it.
-  const auto remaining = parser.content_length();
-  if (!parser.is_done() && !(remaining && buffer.size() >= *remaining)) {
+  // Usually the body arrived with the header: then it is parsed without I/O or a deadline.
+  net::error_code bec;
+  if (!ParseBuffered(parser, buffer, ReadGoal::kMessage, bec) && !bec) {
     deadline.Arm(limits.body_timeout, stream);
+    auto [ec, n] = co_await bhttp::async_read(stream, buffer, parser, net::kUseTuple);
+    deadline.Disarm();
+    bec = ec;
   }
-  auto [bec, bn] = co_await bhttp::async_read(stream, buffer, parser, net::kUseTuple);
-  deadline.Disarm();
   if (bec) {
     auto error = BodyReadError(bec, limits, deadline.fired(), linger);
     if (error) co_await handler.OnFramingError(header.target(), std::move(*error));

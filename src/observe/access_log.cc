@@ -30,7 +30,10 @@ void AccessLog::AppendPrefix(std::string& buf) {
     std::strftime(cached, sizeof cached, "%Y-%m-%dT%H:%M:%S", &tm);
     cached_sec = sec;
   }
-  fmt::format_to(std::back_inserter(buf), "{}.{:03} info access ", cached, int(ms % 1000));
+  const int milli = int(ms % 1000);
+  const char fraction[4] = {'.', char('0' + milli / 100), char('0' + milli / 10 % 10),
+                            char('0' + milli % 10)};
+  buf.append(cached).append(fraction, sizeof fraction).append(" info access ");
 }
 
 void AccessLog::Flush() {

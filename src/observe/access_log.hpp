@@ -10,6 +10,7 @@
 #pragma once
 
 #include <chrono>
+#include <string>
 #include <string_view>
 
 #include <fmt/format.h>
@@ -27,6 +28,17 @@ class AccessLog {
     std::string& buf = Buffer();
     AppendPrefix(buf);
     fmt::format_to(std::back_inserter(buf), format, std::forward<Args>(args)...);
+    buf.push_back('\n');
+    if (buf.size() >= kFlushBytes) Flush();
+  }
+  // The same line built by appending: Begin() returns the buffer with the prefix appended,
+  // End() closes the line. For the per-request line, where fmt's runtime format parsing shows.
+  static std::string& Begin() {
+    std::string& buf = Buffer();
+    AppendPrefix(buf);
+    return buf;
+  }
+  static void End(std::string& buf) {
     buf.push_back('\n');
     if (buf.size() >= kFlushBytes) Flush();
   }

@@ -6,8 +6,13 @@
 
 namespace warden {
 
+Secret::Secret() : digest_(crypto::Sha256({})) {}
+
+Secret::Secret(std::string value) : value_(std::move(value)), digest_(crypto::Sha256(value_)) {}
+
 Secret::~Secret() {
   if (!value_.empty()) OPENSSL_cleanse(value_.data(), value_.size());
+  OPENSSL_cleanse(digest_.data(), digest_.size());
 }
 
 std::string Secret::Fingerprint() const {
@@ -16,7 +21,11 @@ std::string Secret::Fingerprint() const {
 }
 
 bool Secret::ConstantTimeEquals(std::string_view candidate) const {
-  return crypto::ConstantTimeEquals(value_, candidate);
+  return MatchesDigest(crypto::Sha256(candidate));
+}
+
+bool Secret::MatchesDigest(const std::array<std::uint8_t, 32>& candidate_digest) const {
+  return crypto::DigestEquals(digest_, candidate_digest);
 }
 
 }  // namespace warden

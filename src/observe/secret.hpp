@@ -8,6 +8,8 @@
 // Thread safety: immutable after construction; safe to share across threads.
 #pragma once
 
+#include <array>
+#include <cstdint>
 #include <ostream>
 #include <string>
 #include <string_view>
@@ -18,8 +20,8 @@ namespace warden {
 
 class Secret {
  public:
-  Secret() = default;
-  explicit Secret(std::string value) : value_(std::move(value)) {}
+  Secret();
+  explicit Secret(std::string value);
   Secret(const Secret&) = default;
   Secret(Secret&&) noexcept = default;
   Secret& operator=(const Secret&) = default;
@@ -33,12 +35,15 @@ class Secret {
   [[nodiscard]] std::string Fingerprint() const;
   // Constant-time equality (no early exit, length-independent via SHA-256 digests).
   [[nodiscard]] bool ConstantTimeEquals(std::string_view candidate) const;
+  // The same, for a candidate already hashed (SHA-256): one hash per request, not two.
+  [[nodiscard]] bool MatchesDigest(const std::array<std::uint8_t, 32>& candidate_digest) const;
 
   // No accidental equality that could be timing-dependent.
   bool operator==(const Secret&) const = delete;
 
  private:
   std::string value_;
+  std::array<std::uint8_t, 32> digest_;  // SHA-256 of value_, for the comparisons
 };
 
 // Streaming a Secret prints the redaction marker, never the value.

@@ -9,6 +9,7 @@
 
 #include "creds/federated_refresher.hpp"
 #include "http/deadline.hpp"
+#include "http/inline_io.hpp"
 #include "http/wire_head.hpp"
 #include "proxy/caller_watch.hpp"
 #include "proxy/credential.hpp"
@@ -98,9 +99,8 @@ net::Task<SendResult> SendOnce(ExchangeState& x, http::UpstreamConnection& conn,
   const std::array<net::asio::const_buffer, 4> bytes{
       net::asio::buffer(conn.head), net::asio::buffer(x.body.before),
       net::asio::buffer(x.body.literal), net::asio::buffer(x.body.after)};
-  auto [wec, wn] = co_await net::asio::async_write(conn.stream, bytes, net::kUseTuple);
-  result.ec = wec;
-  if (!wec) {
+  result.ec = co_await http::WriteAll(conn.stream, bytes, std::nullopt);
+  if (!result.ec) {
     CallerWatch watch(x.r.client.stream, conn.stream, x.r.req.version());
     result.ec = co_await ReadFinalHeader(conn, header);
     watch.Stop();

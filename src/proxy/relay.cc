@@ -5,6 +5,7 @@
 #include <span>
 #include <string_view>
 
+#include "http/inline_io.hpp"
 #include "http/wire_head.hpp"
 #include "proxy/caller_watch.hpp"
 #include "proxy/response_writer.hpp"
@@ -68,9 +69,8 @@ net::Task<net::error_code> WritePiece(BodyRelay& r, std::string_view data, bool 
   if (!data.empty() && chunked) pieces[n++] = net::asio::buffer(http::kCrlf);
   if (last && chunked) pieces[n++] = net::asio::buffer(http::kLastChunk);
   if (n == 0) co_return net::error_code{};
-  r.client.Tcp().expires_after(r.idle_timeout);
   const std::span<const net::asio::const_buffer> bytes(pieces.data(), n);
-  auto [ec, written] = co_await net::asio::async_write(r.client, bytes, net::kUseTuple);
+  const net::error_code ec = co_await http::WriteAll(r.client, bytes, r.idle_timeout);
   r.head_sent = r.head_sent || !ec;
   co_return ec;
 }
@@ -83,9 +83,14 @@ net::Task<RelayResult> RelayBody(BodyRelay& r) {
     if (!r.parser.is_done()) {
       r.parser.get().body().data = buf.data();
       r.parser.get().body().size = buf.size();
-      r.up.stream.Tcp().expires_after(r.idle_timeout);
-      auto [ec, read] =
-          co_await bhttp::async_read_some(r.up.stream, r.up.buffer, r.parser, net::kUseTuple);
+      // A small body usually came with the header: then it is parsed without a read.
+      net::error_code ec;
+      if (!http::ParseBuffered(r.parser, r.up.buffer, http::ReadGoal::kSome, ec) && !ec) {
+        r.up.stream.Tcp().expires_after(r.idle_timeout);
+        auto [rec, read] =
+            co_await bhttp::async_read_some(r.up.stream, r.up.buffer, r.parser, net::kUseTuple);
+        ec = rec;
+      }
       if (ec == bhttp::error::need_buffer) ec = {};
       if (ec) co_return RelayResult::kUpstreamFailed;
       n = buf.size() - r.parser.get().body().size;

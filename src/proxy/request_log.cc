@@ -1,9 +1,31 @@
 #include "proxy/request_log.hpp"
 
+#include <charconv>
+#include <cmath>
+
 #include "observe/access_log.hpp"
 #include "proxy/request_context.hpp"
 
 namespace warden::proxy {
+
+namespace {
+
+void AppendNumber(std::string& out, std::int64_t v) {
+  char digits[24];
+  const auto [end, ec] = std::to_chars(digits, digits + sizeof digits, v);
+  out.append(digits, end);
+}
+
+// "12.3ms": milliseconds with one decimal, as "{:.1f}ms" would print them.
+void AppendMillis(std::string& out, double seconds) {
+  const std::int64_t tenths = std::llround(seconds * 10000);
+  AppendNumber(out, tenths / 10);
+  out.push_back('.');
+  out.push_back(static_cast<char>('0' + tenths % 10));
+  out.append("ms");
+}
+
+}  // namespace
 
 void LogRequest(const RequestContext& r) {
   const RequestLog& log = r.log;
@@ -12,20 +34,29 @@ void LogRequest(const RequestContext& r) {
       std::chrono::duration<double>(std::chrono::steady_clock::now() - log.start).count();
   const std::string_view caller = r.caller.policy ? std::string_view(r.caller.policy->name) : "-";
   c.gw.metrics.CountRequest(log.route, log.provider, log.status, seconds, caller);
-  if (c.gw.access_log) {
-    // Path only (no query string: it may carry anything); credentials never reach this line.
-    std::string ws;
-    if (log.websocket) {
-      ws = " websocket bytes_up=" + std::to_string(log.ws_to_upstream) +
-           " bytes_down=" + std::to_string(log.ws_to_caller) + " end=" + log.ws_end;
-    }
-    // A profile id is "provider:name" with name [A-Za-z0-9._@+-]: nothing to escape.
-    const std::string profile = log.profile.empty() ? std::string() : " profile=" + log.profile;
-    observe::AccessLog::Write("{} {} {} provider={} key={} attempts={} {:.1f}ms peer={}{}{}{}",
-                              std::string_view(r.req.method_string()), r.path, log.status,
-                              log.provider, log.key, log.attempts, seconds * 1000, c.peer_address,
-                              CallerFields(r.caller), profile, ws);
+  if (!c.gw.access_log) return;
+  // Built by appending (no format string to parse per request). Path only (no query string: it
+  // may carry anything); credentials never reach this line.
+  std::string& line = observe::AccessLog::Begin();
+  line.append(std::string_view(r.req.method_string())).append(" ").append(r.path).append(" ");
+  AppendNumber(line, log.status);
+  line.append(" provider=").append(log.provider).append(" key=").append(log.key);
+  line.append(" attempts=");
+  AppendNumber(line, log.attempts);
+  line.push_back(' ');
+  AppendMillis(line, seconds);
+  line.append(" peer=").append(c.peer_address);
+  AppendCallerFields(line, r.caller);
+  // A profile id is "provider:name" with name [A-Za-z0-9._@+-]: nothing to escape.
+  if (!log.profile.empty()) line.append(" profile=").append(log.profile);
+  if (log.websocket) {
+    line.append(" websocket bytes_up=");
+    AppendNumber(line, static_cast<std::int64_t>(log.ws_to_upstream));
+    line.append(" bytes_down=");
+    AppendNumber(line, static_cast<std::int64_t>(log.ws_to_caller));
+    line.append(" end=").append(log.ws_end);
   }
+  observe::AccessLog::End(line);
 }
 
 void CountAdmissionRejection(const ClientContext& c, std::string_view route_name, int status) {
@@ -41,9 +72,14 @@ void LogAuthRejection(const ClientContext& c, std::string_view method, std::stri
 
 std::string CallerFields(const CallerIdentity& caller) {
   std::string out;
+  AppendCallerFields(out, caller);
+  return out;
+}
+
+void AppendCallerFields(std::string& out, const CallerIdentity& caller) {
   // A name from the config ([a-z0-9_-]), never a credential.
-  if (caller.policy != nullptr) out += " caller=" + caller.policy->name;
-  if (!caller.client_address.empty()) out += " client=" + caller.client_address;
+  if (caller.policy != nullptr) out.append(" caller=").append(caller.policy->name);
+  if (!caller.client_address.empty()) out.append(" client=").append(caller.client_address);
   if (!caller.user.empty()) {
     out += " user=\"";
     for (char ch : caller.user) {
@@ -52,7 +88,6 @@ std::string CallerFields(const CallerIdentity& caller) {
     }
     out += '"';
   }
-  return out;
 }
 
 }  // namespace warden::proxy

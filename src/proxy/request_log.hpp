@@ -52,5 +52,6 @@ void LogAuthRejection(const ClientContext& c, std::string_view method, std::stri
 // is quoted with '"' and '\\' escaped (it has no control characters: admission refused those), so a
 // name cannot forge other fields of the line.
 std::string CallerFields(const CallerIdentity& caller);
+void AppendCallerFields(std::string& out, const CallerIdentity& caller);
 
 }  // namespace warden::proxy

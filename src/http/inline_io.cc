@@ -1,0 +1,69 @@
+#include "http/inline_io.hpp"
+
+#include <sys/socket.h>
+#include <sys/uio.h>
+
+#include <array>
+#include <cerrno>
+
+namespace warden::http {
+
+namespace {
+
+constexpr std::size_t kMaxPieces = 8;
+
+// One sendmsg without waiting; the bytes written (0 when the socket has no room).
+std::size_t SendNow(int fd, std::span<const net::asio::const_buffer> bytes, net::error_code& ec) {
+  std::array<iovec, kMaxPieces> iov{};
+  std::size_t n = 0;
+  for (const auto& b : bytes) {
+    if (b.size() == 0) continue;
+    iov[n].iov_base = const_cast<void*>(b.data());
+    iov[n].iov_len = b.size();
+    ++n;
+  }
+  if (n == 0) return 0;
+  msghdr msg{};
+  msg.msg_iov = iov.data();
+  msg.msg_iovlen = n;
+  for (;;) {
+    const ssize_t sent = ::sendmsg(fd, &msg, MSG_DONTWAIT | MSG_NOSIGNAL);
+    if (sent >= 0) return static_cast<std::size_t>(sent);
+    if (errno == EINTR) continue;
+    if (errno != EAGAIN && errno != EWOULDBLOCK) {
+      ec = net::error_code(errno, boost::system::system_category());
+    }
+    return 0;
+  }
+}
+
+}  // namespace
+
+net::Task<net::error_code> WriteAll(AnyStream& stream,
+                                    std::span<const net::asio::const_buffer> bytes,
+                                    std::optional<std::chrono::milliseconds> timeout) {
+  std::array<net::asio::const_buffer, kMaxPieces> rest{};
+  if (bytes.size() > rest.size()) co_return net::asio::error::invalid_argument;
+  std::size_t skip = 0;
+  if (!stream.IsTls()) {
+    net::error_code ec;
+    skip = SendNow(stream.Tcp().socket().native_handle(), bytes, ec);
+    if (ec) co_return ec;
+  }
+  std::size_t n = 0;
+  for (const auto& b : bytes) {
+    if (skip >= b.size()) {
+      skip -= b.size();
+      continue;
+    }
+    rest[n++] = b + skip;
+    skip = 0;
+  }
+  if (n == 0) co_return net::error_code{};
+  if (timeout) stream.Tcp().expires_after(*timeout);
+  const std::span<const net::asio::const_buffer> pending(rest.data(), n);
+  auto [ec, written] = co_await net::asio::async_write(stream, pending, net::kUseTuple);
+  co_return ec;
+}
+
+}  // namespace warden::http

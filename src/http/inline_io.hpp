@@ -1,0 +1,68 @@
+// Inline I/O: the fast paths of the proxied request path that finish without a trip through the
+// event loop when they can.
+//
+// - ParseBuffered feeds a parser the bytes a connection has already read (a request's body that
+//   arrived with its header, the next pipelined request, a response read whole with its header)
+//   exactly as Beast's read operations would before reading, so when the bytes are there no
+//   asynchronous operation is started, posted and resumed.
+// - WriteAll writes a gather list to a plain TCP stream straight into the socket (one sendmsg,
+//   MSG_DONTWAIT) and only what did not fit asynchronously, under the given timeout. A TLS
+//   stream always takes the asynchronous path (its records need the engine).
+//
+// Both keep Beast's semantics and error codes, so a caller can fall back to (or continue with)
+// Beast's operations on the same parser and buffer.
+// Ownership: borrow the stream, parser and buffer for the call.
+// Thread safety: like the stream — from its executor only.
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <span>
+
+#include "http/any_stream.hpp"
+#include "http/net.hpp"
+
+namespace warden::http {
+
+// What a read waits for.
+enum class ReadGoal {
+  kSome,     // one step of progress (as Beast's read_some: one put that needs no more bytes)
+  kHeader,   // the whole header
+  kMessage,  // the whole message
+};
+
+// Feeds `parser` from `buffer` (consuming what it parsed) until `goal` is met or the buffered
+// bytes run out. Returns true when the goal was met; false with `ec` clear when more bytes are
+// needed (read with Beast's operation, which continues where this stopped), false with `ec` set
+// on a parse error (the same code Beast's read would have reported).
+template <bool kIsRequest>
+bool ParseBuffered(net::http::basic_parser<kIsRequest>& parser, net::beast::flat_buffer& buffer,
+                   ReadGoal goal, net::error_code& ec) {
+  ec = {};
+  const auto met = [&] {
+    return goal == ReadGoal::kHeader    ? parser.is_header_done()
+           : goal == ReadGoal::kMessage ? parser.is_done()
+                                        : false;
+  };
+  if (met()) return true;
+  while (buffer.size() > 0) {
+    const std::size_t used = parser.put(buffer.data(), ec);
+    buffer.consume(used);
+    if (ec == net::http::error::need_more) {
+      ec = {};
+      return false;
+    }
+    if (ec) return false;
+    if (goal == ReadGoal::kSome || met()) return true;
+    if (used == 0) return false;
+  }
+  return false;
+}
+
+// Writes all of `bytes` (at most 8 buffers). `timeout`, when set, bounds the asynchronous part
+// (the stream's own expiry otherwise, e.g. a Deadline the caller armed).
+net::Task<net::error_code> WriteAll(AnyStream& stream,
+                                    std::span<const net::asio::const_buffer> bytes,
+                                    std::optional<std::chrono::milliseconds> timeout);
+
+}  // namespace warden::http
