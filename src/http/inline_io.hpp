@@ -5,6 +5,9 @@
 //   arrived with its header, the next pipelined request, a response read whole with its header)
 //   exactly as Beast's read operations would before reading, so when the bytes are there no
 //   asynchronous operation is started, posted and resumed.
+// - ReadUntil is Beast's async_read_header / async_read as one loop of plain reads and
+//   ParseBuffered, without Beast's composed operations (three layers of handlers and executor
+//   work per read).
 // - WriteAll writes a gather list to a plain TCP stream straight into the socket (one sendmsg,
 //   MSG_DONTWAIT) and only what did not fit asynchronously, under the given timeout. A TLS
 //   stream always takes the asynchronous path (its records need the engine).
@@ -15,6 +18,7 @@
 // Thread safety: like the stream — from its executor only.
 #pragma once
 
+#include <algorithm>
 #include <chrono>
 #include <optional>
 #include <span>
@@ -57,6 +61,33 @@ bool ParseBuffered(net::http::basic_parser<kIsRequest>& parser, net::beast::flat
     if (used == 0) return false;
   }
   return false;
+}
+
+// Reads from `stream` into `buffer` until `goal` (kHeader or kMessage) is met, with the errors
+// Beast's read would report: end_of_stream when the peer closed before any byte, partial_message
+// when it closed mid-message, buffer_overflow when `buffer` is full. Timeouts are the stream's
+// (its expiry, or a Deadline the caller armed).
+template <bool kIsRequest>
+net::Task<net::error_code> ReadUntil(AnyStream& stream, net::beast::flat_buffer& buffer,
+                                     net::http::basic_parser<kIsRequest>& parser, ReadGoal goal) {
+  for (;;) {
+    net::error_code ec;
+    if (ParseBuffered(parser, buffer, goal, ec)) co_return net::error_code{};
+    if (ec) co_return ec;
+    const std::size_t room = buffer.max_size() - buffer.size();
+    if (room == 0) co_return net::http::error::buffer_overflow;
+    // As Beast sizes its reads: the free capacity (at least 512 bytes), at most 64 KiB.
+    const std::size_t want = std::min(std::max<std::size_t>(512, buffer.capacity() - buffer.size()),
+                                      std::min<std::size_t>(65536, room));
+    auto [rec, n] = co_await stream.async_read_some(buffer.prepare(want), net::kUseTuple);
+    buffer.commit(n);
+    if (rec == net::asio::error::eof) {
+      if (!parser.got_some()) co_return net::http::error::end_of_stream;
+      parser.put_eof(ec);
+      co_return ec;
+    }
+    if (rec) co_return rec;
+  }
 }
 
 // Writes all of `bytes` (at most 8 buffers). `timeout`, when set, bounds the asynchronous part

@@ -20,11 +20,12 @@
 
 #include "http/any_stream.hpp"
 #include "http/net.hpp"
+#include "http/request_body.hpp"
 #include "http/upstream_pool.hpp"
 
 namespace warden::http {
 
-using Request = net::http::request<net::http::string_body>;
+using Request = net::http::request<RequestBody>;
 using RequestHeader = net::http::request_header<>;
 
 struct Connection {

@@ -146,7 +146,7 @@ net::Task<bool> ServeOneRequest(Worker& w, AnyStream& stream, beast::flat_buffer
                                 Deadline& deadline, ConnectionHandler& handler,
                                 SessionState& state) {
   const auto& limits = w.options.limits;
-  bhttp::request_parser<bhttp::string_body> parser;
+  bhttp::request_parser<RequestBody> parser;
   parser.header_limit(static_cast<std::uint32_t>(limits.max_header_bytes));
   parser.body_limit(limits.max_body_bytes);
   // Usually the whole header is buffered already (read by AwaitNextRequest): then it is parsed

@@ -77,8 +77,8 @@ net::Task<net::error_code> ReadFinalHeader(http::UpstreamConnection& conn,
     header.emplace();
     header->header_limit(kUpstreamHeaderLimit);
     header->body_limit(boost::none);
-    auto [ec, n] =
-        co_await bhttp::async_read_header(conn.stream, conn.buffer, *header, net::kUseTuple);
+    const net::error_code ec =
+        co_await http::ReadUntil(conn.stream, conn.buffer, *header, http::ReadGoal::kHeader);
     if (ec) co_return ec;
     const unsigned status = header->get().result_int();
     if (status >= 200) co_return net::error_code{};

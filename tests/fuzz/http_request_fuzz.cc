@@ -1,7 +1,7 @@
 // Fuzzes HTTP/1.1 request framing as warden's server reads it (src/http/server.cc, RunSession):
-// a keep-alive loop of request_parser<string_body> with header_limit/body_limit, read_header,
-// the version and smuggling checks, then read of the body, over one flat_buffer that carries
-// pipelined bytes from one request to the next.
+// a keep-alive loop of request_parser<RequestBody> (http/request_body.hpp) with
+// header_limit/body_limit, read_header, the version and smuggling checks, then read of the body,
+// over one flat_buffer that carries pipelined bytes from one request to the next.
 //
 // Input: the bytes the client sends. The last byte also picks the read chunk size and the
 // limits (warden's defaults, or small ones so that the 431/413 paths are reachable).
@@ -12,6 +12,7 @@
 
 #include "beast_read.hpp"
 #include "fuzz_util.hpp"
+#include "http/request_body.hpp"
 
 using namespace warden::fuzz;
 
@@ -38,7 +39,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       // Keep-alive idle wait: one read of up to 4096 bytes.
       if (!src.ReadInto(buffer, 4096)) break;
     }
-    bhttp::request_parser<bhttp::string_body> parser;
+    bhttp::request_parser<warden::http::RequestBody> parser;
     parser.header_limit(header_limit);
     parser.body_limit(body_limit);
     error_code ec;
@@ -68,7 +69,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     Read(src, buffer, parser, ec);
     if (ec) break;  // 413 / 408 / 400
     FUZZ_CHECK(parser.is_done());
-    bhttp::request<bhttp::string_body> req = parser.release();
+    bhttp::request<warden::http::RequestBody> req = parser.release();
     FUZZ_CHECK(req.body().size() <= body_limit, "body over body_limit");
     if (length) FUZZ_CHECK(req.body().size() == *length, "body size != Content-Length");
     if (!length && !chunked) FUZZ_CHECK(req.body().empty(), "unframed request with a body");
