@@ -14,6 +14,8 @@
 #
 # Environment: WARDEN_BIN [build/release/warden] DURATION [5] ROUNDS [3] CONNS [32]
 #   WRK_THREADS [1] KEEP_TMP [0]
+#   WARDEN_BASELINE_BIN: a second warden build (e.g. the last commit's) measured as target
+#   "warden-base" in the same rounds, for before/after figures on a noisy machine.
 # Everything listens on 127.0.0.1 ephemeral ports under one mktemp dir; all processes are
 # killed on exit; every load run is bounded in time.
 set -euo pipefail
@@ -29,6 +31,7 @@ for arg in "$@"; do
   esac
 done
 WARDEN_BIN=${WARDEN_BIN:-$ROOT/build/release/warden}
+WARDEN_BASELINE_BIN=${WARDEN_BASELINE_BIN:-}
 DURATION=${DURATION:-5}
 ROUNDS=${ROUNDS:-3}
 CONNS=${CONNS:-32}
@@ -44,10 +47,11 @@ for tool in nginx haproxy wrk python3 curl setsid cc; do
   command -v "$tool" >/dev/null 2>&1 || die "'$tool' not found in PATH"
 done
 [[ -x "$WARDEN_BIN" ]] || die "warden binary not found at $WARDEN_BIN"
+[[ -z "$WARDEN_BASELINE_BIN" || -x "$WARDEN_BASELINE_BIN" ]] || die "no baseline binary at $WARDEN_BASELINE_BIN"
 
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/warden-cpu.XXXXXX")
-mkdir -p "$TMP"/{logs,wrk,home,upstream,proxy}
-chmod 700 "$TMP/home"
+mkdir -p "$TMP"/{logs,wrk,home,home-base,upstream,proxy}
+chmod 700 "$TMP/home" "$TMP/home-base"
 declare -A PID=()
 cleanup() {
   local p
@@ -72,9 +76,9 @@ wait_http() { # wait_http NAME URL [AUTH]
 # The allocation counter: counts malloc-family calls; the count is written at exit.
 cc -O2 -shared -fPIC -o "$TMP/alloc_count.so" "$HERE/alloc_count.c" || die "cannot build alloc_count.so"
 
-read -r UPSTREAM_PORT WARDEN_PORT PROXY_PORT HAPROXY_PORT < <(python3 -c '
+read -r UPSTREAM_PORT WARDEN_PORT PROXY_PORT HAPROXY_PORT BASE_PORT < <(python3 -c '
 import socket
-socks = [socket.socket() for _ in range(4)]
+socks = [socket.socket() for _ in range(5)]
 for s in socks: s.bind(("127.0.0.1", 0))
 print(" ".join(str(s.getsockname()[1]) for s in socks))')
 render() {
@@ -86,6 +90,7 @@ render "$HERE/conf/proxy.nginx.conf.in" "$TMP/proxy/nginx.conf"
 render "$HERE/conf/haproxy.cfg.in" "$TMP/haproxy.cfg"
 render "$HERE/conf/warden.toml.in" "$TMP/warden.toml"
 sed -i 's/^\[gateway\]$/[gateway]\nthreads = 1/' "$TMP/warden.toml"
+sed "s|127.0.0.1:$WARDEN_PORT|127.0.0.1:$BASE_PORT|" "$TMP/warden.toml" >"$TMP/warden-base.toml"
 
 start_bg upstream nginx -p "$TMP/upstream" -c "$TMP/upstream/nginx.conf" -e "$TMP/upstream/error.log"
 wait_http upstream "http://127.0.0.1:$UPSTREAM_PORT/healthz"
@@ -109,8 +114,15 @@ wait_http haproxy "http://127.0.0.1:$HAPROXY_PORT/healthz"
 CHAT=/v1/chat/completions
 TARGETS=(warden nginx-proxy haproxy)
 declare -A URL=([warden]="http://127.0.0.1:$WARDEN_PORT$CHAT" [nginx-proxy]="http://127.0.0.1:$PROXY_PORT$CHAT"
-                [haproxy]="http://127.0.0.1:$HAPROXY_PORT$CHAT")
-declare -A AUTH=([warden]="Bearer $GATEWAY_TOKEN" [nginx-proxy]="" [haproxy]="")
+                [haproxy]="http://127.0.0.1:$HAPROXY_PORT$CHAT" [warden-base]="http://127.0.0.1:$BASE_PORT$CHAT")
+declare -A AUTH=([warden]="Bearer $GATEWAY_TOKEN" [nginx-proxy]="" [haproxy]="" [warden-base]="Bearer $GATEWAY_TOKEN")
+if [[ -n "$WARDEN_BASELINE_BIN" ]]; then
+  start_bg warden-base env WARDEN_HOME="$TMP/home-base" WARDEN_GATEWAY_TOKEN="$GATEWAY_TOKEN" \
+    BENCH_API_KEY=sk-bench ROT_API_KEYS=sk-bench LD_PRELOAD="$TMP/alloc_count.so" \
+    ALLOC_COUNT_FILE="$TMP/allocs.base" "$WARDEN_BASELINE_BIN" serve --config "$TMP/warden-base.toml"
+  wait_http warden-base "http://127.0.0.1:$BASE_PORT/healthz" "Bearer $GATEWAY_TOKEN"
+  TARGETS+=(warden-base)
+fi
 SMALL='{"model":"bench/gpt-4o","messages":[{"role":"user","content":"hi"}]}'
 BIG=$(python3 -c 'import json; print(json.dumps({"model": "bench/gpt-4o", "messages": [{"role": "user", "content": "x" * 60000}]}, separators=(",", ":")))')
 declare -A BODY=([small]=$SMALL [60k]=$BIG)
@@ -181,6 +193,9 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN{ if (b == "nan" || a == "nan" || b == 0
 for b in small 60k; do
   lower=$(awk -v a="${MED[nginx-proxy|$b]}" -v b="${MED[haproxy|$b]}" 'BEGIN{print (a < b) ? a : b}')
   echo "warden CPU/request, $b body: $(ratio "${MED[warden|$b]}" "${MED[nginx-proxy|$b]}")x nginx, $(ratio "${MED[warden|$b]}" "${MED[haproxy|$b]}")x haproxy, $(ratio "${MED[warden|$b]}" "$lower")x the lower (target <= 1.0)"
+  if [[ -n "$WARDEN_BASELINE_BIN" ]]; then
+    echo "warden CPU/request, $b body: $(ratio "${MED[warden|$b]}" "${MED[warden-base|$b]}")x the baseline build (warden-base: $(ratio "${MED[warden-base|$b]}" "$lower")x the lower)"
+  fi
 done
 echo "warden heap allocations per proxied request (small body): $ALLOCS"
 if ((${#FAILURES[@]})); then

@@ -5,9 +5,9 @@
 //   arrived with its header, the next pipelined request, a response read whole with its header)
 //   exactly as Beast's read operations would before reading, so when the bytes are there no
 //   asynchronous operation is started, posted and resumed.
-// - ReadUntil is Beast's async_read_header / async_read as one loop of plain reads and
-//   ParseBuffered, without Beast's composed operations (three layers of handlers and executor
-//   work per read).
+// - ReadUntil is Beast's async_read_header / async_read as one loop of plain reads of up to
+//   64 KiB and ParseBuffered, without Beast's composed operations (three layers of handlers and
+//   executor work per read).
 // - WriteAll writes a gather list to a plain TCP stream straight into the socket (one sendmsg,
 //   MSG_DONTWAIT) and only what did not fit asynchronously, under the given timeout. A TLS
 //   stream always takes the asynchronous path (its records need the engine).
@@ -63,6 +63,16 @@ bool ParseBuffered(net::http::basic_parser<kIsRequest>& parser, net::beast::flat
   return false;
 }
 
+inline constexpr std::size_t kReadChunkBytes = 64 * 1024;
+// A connection's read buffer above this is given back between requests (ShrinkIdleBuffer).
+inline constexpr std::size_t kIdleBufferBytes = 16 * 1024;
+
+// Frees `buffer`'s storage when it is empty and grew past kIdleBufferBytes (a large body went
+// through): an idle keep-alive connection holds a few KiB, not the largest read it ever did.
+inline void ShrinkIdleBuffer(net::beast::flat_buffer& buffer) {
+  if (buffer.size() == 0 && buffer.capacity() > kIdleBufferBytes) buffer.shrink_to_fit();
+}
+
 // Reads from `stream` into `buffer` until `goal` (kHeader or kMessage) is met, with the errors
 // Beast's read would report: end_of_stream when the peer closed before any byte, partial_message
 // when it closed mid-message, buffer_overflow when `buffer` is full. Timeouts are the stream's
@@ -76,9 +86,13 @@ net::Task<net::error_code> ReadUntil(AnyStream& stream, net::beast::flat_buffer&
     if (ec) co_return ec;
     const std::size_t room = buffer.max_size() - buffer.size();
     if (room == 0) co_return net::http::error::buffer_overflow;
-    // As Beast sizes its reads: the free capacity (at least 512 bytes), at most 64 KiB.
-    const std::size_t want = std::min(std::max<std::size_t>(512, buffer.capacity() - buffer.size()),
-                                      std::min<std::size_t>(65536, room));
+    // A header is read into the free capacity (at least 4 KiB), so a connection that sends
+    // nothing holds little; a body up to 64 KiB at a time, growing the buffer if need be. (Beast
+    // reads no more than the free capacity, so a session buffer that started at 4 KiB took a
+    // 60 KB body in fifteen 4 KiB reads.)
+    const std::size_t free = buffer.capacity() - buffer.size();
+    const std::size_t want = std::min(
+        room, goal == ReadGoal::kHeader ? std::max<std::size_t>(4096, free) : kReadChunkBytes);
     auto [rec, n] = co_await stream.async_read_some(buffer.prepare(want), net::kUseTuple);
     buffer.commit(n);
     if (rec == net::asio::error::eof) {

@@ -30,7 +30,8 @@ bhttp::request<RequestBody> Parse(std::string_view wire, std::size_t step, net::
 
 TEST(RequestBody, ReadsAContentLengthBodyInAnyPieces) {
   const std::string body(5000, 'x');
-  const std::string wire = "POST /v1/chat/completions HTTP/1.1\r\nHost: a\r\nContent-Length: 5000\r\n\r\n" + body;
+  const std::string wire =
+      "POST /v1/chat/completions HTTP/1.1\r\nHost: a\r\nContent-Length: 5000\r\n\r\n" + body;
   for (std::size_t step : {1u, 7u, 512u, 100000u}) {
     net::error_code ec;
     const auto req = Parse(wire, step, ec);
@@ -53,8 +54,10 @@ TEST(RequestBody, TheParsersBodyLimitStillApplies) {
   net::error_code ec;
   Parse("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 11\r\n\r\nhello world", 4, ec, 10);
   EXPECT_EQ(ec, bhttp::error::body_limit);
-  Parse("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\nb\r\nhello world\r\n0\r\n\r\n",
-        4, ec, 10);
+  Parse(
+      "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\nb\r\nhello "
+      "world\r\n0\r\n\r\n",
+      4, ec, 10);
   EXPECT_EQ(ec, bhttp::error::body_limit);
 }
 

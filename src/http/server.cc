@@ -130,9 +130,21 @@ net::Task<std::optional<AnyStream>> OpenStream(Worker& w, net::tcp::socket socke
 
 // Keep-alive idle wait: the first byte of the next request may take idle_timeout, then the
 // header must be complete within header_timeout (a slow client cannot hold the session).
-net::Task<bool> AwaitNextRequest(AnyStream& stream, beast::flat_buffer& buffer,
+//
+// It waits for readability before reading, rather than reading at once: the read would fail with
+// EAGAIN almost every time (the caller has only just got its answer), and a wait costs the same
+// one syscall (Asio re-arms the descriptor). The re-arm also matters for correctness: when the
+// caller watch (proxy/caller_watch) peeked at a caller that had half-closed, Asio marks the
+// socket's reads exhausted and would queue the next read without trying it, waiting for an edge
+// the kernel already delivered — the session would sit until idle_timeout instead of closing.
+net::Task<bool> AwaitNextRequest(AnyStream& stream, beast::flat_buffer& buffer, Deadline& deadline,
                                  std::chrono::milliseconds idle_timeout) {
-  stream.Tcp().expires_after(idle_timeout);
+  deadline.Arm(idle_timeout, stream);
+  auto [wec] =
+      co_await stream.Tcp().socket().async_wait(net::tcp::socket::wait_read, net::kUseTuple);
+  deadline.Disarm();
+  if (wec) co_return false;
+  stream.Tcp().expires_after(idle_timeout);  // a TLS record may still be in flight
   auto prepared = buffer.prepare(4096);
   auto [ec, n] = co_await stream.async_read_some(prepared, net::kUseTuple);
   if (ec) co_return false;
@@ -155,9 +167,8 @@ net::Task<bool> ServeOneRequest(Worker& w, AnyStream& stream, beast::flat_buffer
   net::error_code hec;
   if (!ParseBuffered(parser, buffer, ReadGoal::kHeader, hec) && !hec) {
     deadline.Arm(limits.header_timeout, stream);
-    auto [ec, n] = co_await bhttp::async_read_header(stream, buffer, parser, net::kUseTuple);
+    hec = co_await ReadUntil(stream, buffer, parser, ReadGoal::kHeader);
     deadline.Disarm();
-    hec = ec;
   }
   bool linger = false;
   if (hec) {
@@ -183,9 +194,8 @@ net::Task<bool> ServeOneRequest(Worker& w, AnyStream& stream, beast::flat_buffer
   net::error_code bec;
   if (!ParseBuffered(parser, buffer, ReadGoal::kMessage, bec) && !bec) {
     deadline.Arm(limits.body_timeout, stream);
-    auto [ec, n] = co_await bhttp::async_read(stream, buffer, parser, net::kUseTuple);
+    bec = co_await ReadUntil(stream, buffer, parser, ReadGoal::kMessage);
     deadline.Disarm();
-    bec = ec;
   }
   if (bec) {
     auto error = BodyReadError(bec, limits, deadline.fired(), linger);
@@ -236,8 +246,10 @@ net::Task<void> RunSession(Worker& w, net::tcp::socket socket, std::string clien
     if (w.stopping || w.draining.load(std::memory_order_relaxed)) break;
     state.idle = true;
     if (!first && buffer.size() == 0) {
+      ShrinkIdleBuffer(buffer);
       state.keep_alive = true;
-      const bool next = co_await AwaitNextRequest(stream, buffer, w.options.limits.idle_timeout);
+      const bool next =
+          co_await AwaitNextRequest(stream, buffer, deadline, w.options.limits.idle_timeout);
       state.keep_alive = false;
       if (!next) break;
     }

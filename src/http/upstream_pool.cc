@@ -2,6 +2,8 @@
 
 #include <openssl/ssl.h>
 
+#include "http/inline_io.hpp"
+
 namespace warden::http {
 
 bool StaleConnectionError(const net::error_code& ec) {
@@ -138,6 +140,7 @@ void UpstreamPool::Release(UpstreamConnectionPtr conn) {
   OriginState& st = origins_[conn->origin_key];
   conn->idle_since = std::chrono::steady_clock::now();
   conn->stream.Tcp().expires_never();
+  ShrinkIdleBuffer(conn->buffer);
   st.idle.push_back(std::move(conn));
   WakeOne(st);
 }

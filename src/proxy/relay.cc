@@ -87,9 +87,7 @@ net::Task<RelayResult> RelayBody(BodyRelay& r) {
       net::error_code ec;
       if (!http::ParseBuffered(r.parser, r.up.buffer, http::ReadGoal::kSome, ec) && !ec) {
         r.up.stream.Tcp().expires_after(r.idle_timeout);
-        auto [rec, read] =
-            co_await bhttp::async_read_some(r.up.stream, r.up.buffer, r.parser, net::kUseTuple);
-        ec = rec;
+        ec = co_await http::ReadUntil(r.up.stream, r.up.buffer, r.parser, http::ReadGoal::kSome);
       }
       if (ec == bhttp::error::need_buffer) ec = {};
       if (ec) co_return RelayResult::kUpstreamFailed;
