@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 
 #include <array>
+#include <cerrno>
 #include <thread>
 #include <unordered_set>
 
@@ -139,17 +140,29 @@ net::Task<std::optional<AnyStream>> OpenStream(Worker& w, net::tcp::socket socke
 // the kernel already delivered — the session would sit until idle_timeout instead of closing.
 net::Task<bool> AwaitNextRequest(AnyStream& stream, beast::flat_buffer& buffer, Deadline& deadline,
                                  std::chrono::milliseconds idle_timeout) {
-  deadline.Arm(idle_timeout, stream);
-  auto [wec] =
-      co_await stream.Tcp().socket().async_wait(net::tcp::socket::wait_read, net::kUseTuple);
-  deadline.Disarm();
-  if (wec) co_return false;
-  stream.Tcp().expires_after(idle_timeout);  // a TLS record may still be in flight
-  auto prepared = buffer.prepare(4096);
-  auto [ec, n] = co_await stream.async_read_some(prepared, net::kUseTuple);
-  if (ec) co_return false;
-  buffer.commit(n);
-  co_return true;
+  for (;;) {
+    deadline.Arm(idle_timeout, stream);
+    auto [wec] =
+        co_await stream.Tcp().socket().async_wait(net::tcp::socket::wait_read, net::kUseTuple);
+    deadline.Disarm();
+    if (wec) co_return false;
+    auto prepared = buffer.prepare(4096);
+    if (stream.IsTls()) {
+      stream.Tcp().expires_after(idle_timeout);  // the rest of a TLS record may be in flight
+      auto [ec, n] = co_await stream.async_read_some(prepared, net::kUseTuple);
+      if (ec) co_return false;
+      buffer.commit(n);
+      co_return true;
+    }
+    // Plain TCP: the bytes are there, so read them now rather than through another operation.
+    const ssize_t n = ::recv(stream.Tcp().socket().native_handle(), prepared.data(),
+                             prepared.size(), MSG_DONTWAIT);
+    if (n > 0) {
+      buffer.commit(static_cast<std::size_t>(n));
+      co_return true;
+    }
+    if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) co_return false;
+  }
 }
 
 // Reads one request (header, handler's OnHeader, body) and hands it to OnRequest. Returns
