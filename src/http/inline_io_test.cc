@@ -1,0 +1,160 @@
+#include "http/inline_io.hpp"
+
+#include <sys/socket.h>
+
+#include <array>
+#include <string>
+#include <thread>
+
+#include <gtest/gtest.h>
+
+#include "http/request_body.hpp"
+
+namespace warden::http {
+namespace {
+
+namespace asio = net::asio;
+namespace bhttp = net::http;
+
+// A connected pair on 127.0.0.1: `server` wrapped as warden's sessions wrap it, `client` plain.
+struct Pair {
+  asio::io_context ioc;
+  net::tcp::socket client{ioc};
+  std::optional<AnyStream> server;
+
+  Pair() {
+    net::tcp::acceptor acceptor(ioc, net::tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+    client.connect(acceptor.local_endpoint());
+    server.emplace(net::beast::tcp_stream(acceptor.accept()));
+  }
+  // Runs `task` to completion on the loop.
+  template <typename T>
+  T Run(net::Task<T> task) {
+    std::optional<T> out;
+    asio::co_spawn(ioc, std::move(task), [&](std::exception_ptr e, T v) {
+      if (e) std::rethrow_exception(e);
+      out = std::move(v);
+    });
+    ioc.run();
+    ioc.restart();
+    return std::move(*out);
+  }
+};
+
+void Put(net::beast::flat_buffer& b, std::string_view bytes) {
+  b.commit(asio::buffer_copy(b.prepare(bytes.size()), asio::buffer(bytes)));
+}
+
+TEST(ParseBuffered, ParsesOneMessageAndLeavesThePipelinedNext) {
+  net::beast::flat_buffer buffer;
+  Put(buffer,
+      "POST /a HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc"
+      "GET /b HTTP/1.1\r\nHost: x\r\n\r\n");
+  bhttp::request_parser<RequestBody> first;
+  net::error_code ec;
+  ASSERT_TRUE(ParseBuffered(first, buffer, ReadGoal::kMessage, ec));
+  EXPECT_EQ(first.get().body(), "abc");
+  bhttp::request_parser<RequestBody> second;
+  ASSERT_TRUE(ParseBuffered(second, buffer, ReadGoal::kMessage, ec));
+  EXPECT_EQ(second.get().target(), "/b");
+  EXPECT_EQ(buffer.size(), 0u);
+}
+
+TEST(ParseBuffered, AskingForMoreIsNotAnError) {
+  net::beast::flat_buffer buffer;
+  Put(buffer, "POST /a HTTP/1.1\r\nHost: x\r\nContent-Le");
+  bhttp::request_parser<RequestBody> parser;
+  net::error_code ec;
+  EXPECT_FALSE(ParseBuffered(parser, buffer, ReadGoal::kHeader, ec));
+  EXPECT_FALSE(ec);
+  Put(buffer, "ngth: 5\r\n\r\nhel");
+  EXPECT_TRUE(ParseBuffered(parser, buffer, ReadGoal::kHeader, ec));
+  EXPECT_FALSE(ParseBuffered(parser, buffer, ReadGoal::kMessage, ec));
+  EXPECT_FALSE(ec);
+}
+
+TEST(ParseBuffered, ReportsBeastsParseErrors) {
+  net::beast::flat_buffer buffer;
+  Put(buffer, "POST /a HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\n");
+  bhttp::request_parser<RequestBody> parser;
+  net::error_code ec;
+  EXPECT_FALSE(ParseBuffered(parser, buffer, ReadGoal::kHeader, ec));
+  EXPECT_EQ(ec, bhttp::error::multiple_content_length);
+}
+
+TEST(ReadUntil, ReadsALargeBodyWhole) {
+  Pair p;
+  const std::string body(60000, 'x');
+  const std::string wire =
+      "POST /a HTTP/1.1\r\nHost: x\r\nContent-Length: 60000\r\n\r\n" + body;
+  asio::write(p.client, asio::buffer(wire));
+  net::beast::flat_buffer buffer(128 * 1024);
+  bhttp::request_parser<RequestBody> parser;
+  parser.body_limit(1 << 20);
+  const net::error_code ec =
+      p.Run(ReadUntil(*p.server, buffer, parser, ReadGoal::kMessage));
+  ASSERT_FALSE(ec) << ec.message();
+  EXPECT_EQ(parser.get().body(), body);
+}
+
+TEST(ReadUntil, ClosingBeforeAnyByteIsEndOfStream) {
+  Pair p;
+  p.client.shutdown(net::tcp::socket::shutdown_send);
+  net::beast::flat_buffer buffer;
+  bhttp::request_parser<RequestBody> parser;
+  EXPECT_EQ(p.Run(ReadUntil(*p.server, buffer, parser, ReadGoal::kHeader)),
+            bhttp::error::end_of_stream);
+}
+
+TEST(ReadUntil, ClosingMidHeaderIsAPartialMessage) {
+  Pair p;
+  asio::write(p.client, asio::buffer(std::string_view("POST /a HTTP/1.1\r\nHo")));
+  p.client.shutdown(net::tcp::socket::shutdown_send);
+  net::beast::flat_buffer buffer;
+  bhttp::request_parser<RequestBody> parser;
+  EXPECT_EQ(p.Run(ReadUntil(*p.server, buffer, parser, ReadGoal::kHeader)),
+            bhttp::error::partial_message);
+}
+
+TEST(ReadUntil, AFullBufferIsAnOverflow) {
+  Pair p;
+  asio::write(p.client, asio::buffer(std::string(600, 'a')));
+  net::beast::flat_buffer buffer(512);
+  bhttp::request_parser<RequestBody> parser;
+  EXPECT_EQ(p.Run(ReadUntil(*p.server, buffer, parser, ReadGoal::kHeader)),
+            bhttp::error::buffer_overflow);
+}
+
+TEST(WriteAll, WritesMoreThanTheSocketTakesAtOnceInOrder) {
+  Pair p;
+  // Several pieces, together far over the socket buffers, so most goes asynchronously.
+  std::array<std::string, 3> pieces{std::string(3 << 20, 'a'), std::string(7, 'b'),
+                                    std::string(2 << 20, 'c')};
+  const std::array<asio::const_buffer, 3> bytes{asio::buffer(pieces[0]), asio::buffer(pieces[1]),
+                                                asio::buffer(pieces[2])};
+  std::string received;
+  std::thread reader([&] {
+    std::array<char, 65536> chunk;
+    for (;;) {
+      const ssize_t n = ::recv(p.client.native_handle(), chunk.data(), chunk.size(), 0);
+      if (n <= 0) break;
+      received.append(chunk.data(), static_cast<std::size_t>(n));
+    }
+  });
+  const net::error_code ec = p.Run(WriteAll(*p.server, bytes, std::chrono::seconds(10)));
+  p.server->Close();
+  reader.join();
+  ASSERT_FALSE(ec) << ec.message();
+  EXPECT_EQ(received, pieces[0] + pieces[1] + pieces[2]);
+}
+
+TEST(WriteAll, AClosedPeerIsAnError) {
+  Pair p;
+  p.client.close();
+  const std::string big(8 << 20, 'z');
+  const std::array<asio::const_buffer, 1> bytes{asio::buffer(big)};
+  EXPECT_TRUE(p.Run(WriteAll(*p.server, bytes, std::chrono::seconds(10))));
+}
+
+}  // namespace
+}  // namespace warden::http
