@@ -85,14 +85,12 @@ TEST(ParseBuffered, ReportsBeastsParseErrors) {
 TEST(ReadUntil, ReadsALargeBodyWhole) {
   Pair p;
   const std::string body(60000, 'x');
-  const std::string wire =
-      "POST /a HTTP/1.1\r\nHost: x\r\nContent-Length: 60000\r\n\r\n" + body;
+  const std::string wire = "POST /a HTTP/1.1\r\nHost: x\r\nContent-Length: 60000\r\n\r\n" + body;
   asio::write(p.client, asio::buffer(wire));
   net::beast::flat_buffer buffer(128 * 1024);
   bhttp::request_parser<RequestBody> parser;
   parser.body_limit(1 << 20);
-  const net::error_code ec =
-      p.Run(ReadUntil(*p.server, buffer, parser, ReadGoal::kMessage));
+  const net::error_code ec = p.Run(ReadUntil(*p.server, buffer, parser, ReadGoal::kMessage));
   ASSERT_FALSE(ec) << ec.message();
   EXPECT_EQ(parser.get().body(), body);
 }
