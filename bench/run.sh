@@ -393,7 +393,7 @@ TTFE_ERR=''
 if ((!SKIP_STREAM)); then
   note "streaming: $K sequential requests per target (TTFE)"
   ttfe_args=(--direct "http://127.0.0.1:$MOCK_PORT$CHAT" --direct-auth "Bearer sk-mock" --direct-model gpt-4o
-             --k "$K" --json --deadline-s 300)
+             --k "$K" --delay-ms 2 --json --deadline-s 300)
   ((SKIP_WARDEN)) || ttfe_args+=(--warden "http://127.0.0.1:$WARDEN_PORT$CHAT" --warden-auth "Bearer $GATEWAY_TOKEN"
                                  --warden-model mock/gpt-4o)
   if ! TTFE_OUT=$(timeout 320 node "$HERE/ttfe.mjs" "${ttfe_args[@]}" 2>"$TMP/logs/ttfe.err"); then
@@ -513,12 +513,14 @@ else
 fi
 
 TTFE_EXTRA_P50=nan
+GAP_EXTRA_P50=nan
 echo
 echo "== streaming (mock upstream, keep-alive, sequential)"
 if [[ -n "$TTFE_OUT" ]]; then
   echo "$TTFE_OUT" | grep -v '^TTFE_JSON '
   json=$(echo "$TTFE_OUT" | sed -n 's/^TTFE_JSON //p')
   TTFE_EXTRA_P50=$(node -e 'const r = JSON.parse(process.argv[1]); console.log(r.extra_p50_ms ?? "nan")' "$json")
+  GAP_EXTRA_P50=$(node -e 'const r = JSON.parse(process.argv[1]); console.log(r.extra_gap_p50_ms ?? "nan")' "$json")
 elif [[ -n "$TTFE_ERR" ]]; then
   echo "!! failed: $TTFE_ERR"
 else
@@ -553,6 +555,9 @@ row "added p99 <= 1 ms at 1 conn" "$(f3 "$ADDED_P99") ms" "$(judge "$ADDED_P99" 
 TTFE_VERDICT=$(judge "$TTFE_EXTRA_P50" le 1.0)
 [[ -z "$TTFE_ERR" ]] || TTFE_VERDICT="MISS (failed)"
 row "TTFE overhead (p50) <= 1 ms" "$(f3 "$TTFE_EXTRA_P50") ms" "$TTFE_VERDICT"
+GAP_VERDICT=$(judge "$GAP_EXTRA_P50" le 0.05)
+[[ -z "$TTFE_ERR" ]] || GAP_VERDICT="MISS (failed)"
+row "inter-event gap overhead (p50) <= 0.05 ms" "$(f3 "$GAP_EXTRA_P50") ms" "$GAP_VERDICT"
 row "RSS idle <= $MIB_IDLE_TARGET MiB" "$(f1 "$MIB_IDLE") MiB" "$(judge "$MIB_IDLE" le "$MIB_IDLE_TARGET")"
 if ((MEM_CONNS < 1000)); then
   row "RSS with 1,000 idle conns <= $MIB_CONNS_TARGET MiB$CONN_TARGET_NOTE" "$(f1 "$MIB_CONNS") MiB" "SKIP"

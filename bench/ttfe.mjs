@@ -3,8 +3,11 @@
 //
 // K sequential streaming requests per target over one keep-alive connection each,
 // alternating direct / warden (the order flips every iteration so neither side always goes
-// first). TTFE = time from writing the request to receiving the first SSE `data:` line.
-// Each response is read to the end before the next request so the connection is reused.
+// first). TTFE = time from writing the request to receiving the first SSE `data:` line. The
+// inter-event gap = time between the arrivals of successive `data:` events of one response
+// (with --delay-ms D the mock spaces its events D ms apart, so the gap is D plus what each hop
+// adds per event). Each response is read to the end before the next request so the connection
+// is reused.
 //
 //   node bench/ttfe.mjs --direct http://127.0.0.1:P/v1/chat/completions --direct-auth "Bearer sk-mock" \
 //        --warden http://127.0.0.1:W/v1/chat/completions --warden-auth "Bearer bench-token" \
@@ -61,7 +64,7 @@ function makeTarget(name, url, auth, model, opts) {
   };
   if (auth) headers.authorization = auth;
   const agent = new http.Agent({ keepAlive: true, maxSockets: 1, maxFreeSockets: 1 });
-  return { name, url: new URL(url), body, headers, agent, samples: [], sockets: new Set() };
+  return { name, url: new URL(url), body, headers, agent, samples: [], gaps: [], sockets: new Set() };
 }
 
 // Sends one streaming request; resolves with TTFE in ms once the response has fully ended.
@@ -70,6 +73,9 @@ function once(t, timeoutMs) {
     let t0 = 0n;
     let ttfe = null;
     let buf = '';
+    let all = '';  // the whole (small) event stream, to count events across reads
+    let events = 0;
+    let lastEventAt = 0n;
     let done = false;
     const fail = (err) => { if (!done) { done = true; reject(err); } };
     const req = http.request(t.url, { method: 'POST', headers: t.headers, agent: t.agent });
@@ -86,8 +92,17 @@ function once(t, timeoutMs) {
       }
       res.setEncoding('utf8');
       res.on('data', (d) => {
-        if (ttfe !== null) return;
         const now = process.hrtime.bigint();
+        if (all.length < (1 << 20)) {
+          all += d;
+          const seen = (all.match(/(^|\n)data:/g) || []).length;
+          if (seen > events) {
+            if (events > 0) t.gaps.push(Number(now - lastEventAt) / 1e6);
+            events = seen;
+            lastEventAt = now;
+          }
+        }
+        if (ttfe !== null) return;
         buf += d;
         // An SSE event line starts at the beginning of the stream or after a newline.
         if (/(^|\n)data:/.test(buf)) ttfe = Number(now - t0) / 1e6;
@@ -148,12 +163,14 @@ async function main() {
   const result = {};
   for (const t of targets) {
     result[t.name] = stats(t.samples);
+    result[t.name].gap = stats(t.gaps);
     result[t.name].connections = t.sockets.size;
     t.agent.destroy();
   }
   if (result.warden) {
     result.extra_p50_ms = result.warden.p50 - result.direct.p50;
     result.extra_p99_ms = result.warden.p99 - result.direct.p99;
+    result.extra_gap_p50_ms = result.warden.gap.p50 - result.direct.gap.p50;
   }
 
   const f = (x) => (Number.isFinite(x) ? x.toFixed(3) : '-');
@@ -166,6 +183,13 @@ async function main() {
   if (result.warden) {
     console.log(`extra through warden: p50 ${f(result.extra_p50_ms)} ms, p99 ${f(result.extra_p99_ms)} ms`);
   }
+  console.log(`inter-event gap (ms; the mock spaces events ${opts.delayMs} ms apart)`);
+  console.log('target   p50      p99      min      max      gaps');
+  for (const t of targets) {
+    const g = result[t.name].gap;
+    console.log(`${t.name.padEnd(8)} ${f(g.p50).padEnd(8)} ${f(g.p99).padEnd(8)} ${f(g.min).padEnd(8)} ${f(g.max).padEnd(8)} ${g.n}`);
+  }
+  if (result.warden) console.log(`extra gap through warden: p50 ${f(result.extra_gap_p50_ms)} ms`);
   if (opts.json) console.log(`TTFE_JSON ${JSON.stringify(result)}`);
 }
 
