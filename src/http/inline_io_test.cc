@@ -95,32 +95,27 @@ TEST(ReadUntil, ReadsALargeBodyWhole) {
   EXPECT_EQ(parser.get().body(), body);
 }
 
-TEST(ReadUntil, ClosingBeforeAnyByteIsEndOfStream) {
+// What ReadUntil reports for a header read after the client sent `sent` (then half-closed, when
+// `close`) into a buffer capped at `buffer_limit` bytes.
+net::error_code HeaderReadError(std::string_view sent, bool close, std::size_t buffer_limit) {
   Pair p;
-  p.client.shutdown(net::tcp::socket::shutdown_send);
-  net::beast::flat_buffer buffer;
+  if (!sent.empty()) asio::write(p.client, asio::buffer(sent));
+  if (close) p.client.shutdown(net::tcp::socket::shutdown_send);
+  net::beast::flat_buffer buffer(buffer_limit);
   bhttp::request_parser<RequestBody> parser;
-  EXPECT_EQ(p.Run(ReadUntil(*p.server, buffer, parser, ReadGoal::kHeader)),
-            bhttp::error::end_of_stream);
+  return p.Run(ReadUntil(*p.server, buffer, parser, ReadGoal::kHeader));
+}
+
+TEST(ReadUntil, ClosingBeforeAnyByteIsEndOfStream) {
+  EXPECT_EQ(HeaderReadError("", true, 4096), bhttp::error::end_of_stream);
 }
 
 TEST(ReadUntil, ClosingMidHeaderIsAPartialMessage) {
-  Pair p;
-  asio::write(p.client, asio::buffer(std::string_view("POST /a HTTP/1.1\r\nHo")));
-  p.client.shutdown(net::tcp::socket::shutdown_send);
-  net::beast::flat_buffer buffer;
-  bhttp::request_parser<RequestBody> parser;
-  EXPECT_EQ(p.Run(ReadUntil(*p.server, buffer, parser, ReadGoal::kHeader)),
-            bhttp::error::partial_message);
+  EXPECT_EQ(HeaderReadError("POST /a HTTP/1.1\r\nHo", true, 4096), bhttp::error::partial_message);
 }
 
 TEST(ReadUntil, AFullBufferIsAnOverflow) {
-  Pair p;
-  asio::write(p.client, asio::buffer(std::string(600, 'a')));
-  net::beast::flat_buffer buffer(512);
-  bhttp::request_parser<RequestBody> parser;
-  EXPECT_EQ(p.Run(ReadUntil(*p.server, buffer, parser, ReadGoal::kHeader)),
-            bhttp::error::buffer_overflow);
+  EXPECT_EQ(HeaderReadError(std::string(600, 'a'), false, 512), bhttp::error::buffer_overflow);
 }
 
 TEST(WriteAll, WritesMoreThanTheSocketTakesAtOnceInOrder) {
