@@ -25,11 +25,9 @@ class AccessLog {
   // Appends "<timestamp> info access <text>\n".
   template <typename... Args>
   static void Write(fmt::format_string<Args...> format, Args&&... args) {
-    std::string& buf = Buffer();
-    AppendPrefix(buf);
+    std::string& buf = Begin();
     fmt::format_to(std::back_inserter(buf), format, std::forward<Args>(args)...);
-    buf.push_back('\n');
-    if (buf.size() >= kFlushBytes) Flush();
+    End(buf);
   }
   // The same line built by appending: Begin() returns the buffer with the prefix appended,
   // End() closes the line. For the per-request line, where fmt's runtime format parsing shows.
