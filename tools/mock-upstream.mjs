@@ -767,6 +767,14 @@ async function handleApi(req, res, path, route, bodyStr) {
     ...reqIdHeader,
   });
   const events = built.events;
+  // x-mock-first-event-delay-ms: the head goes out at once, the first event that much later (a
+  // model thinking before its first token).
+  const firstEventDelay = intHeader(req, 'x-mock-first-event-delay-ms', 0, 0, 3600000);
+  if (firstEventDelay > 0) {
+    res.flushHeaders();
+    await sleep(firstEventDelay);
+    if (!alive(res)) return;
+  }
   if (fault === 'close-mid-stream') {
     res.write(events[0], () => setImmediate(() => req.socket.destroy()));
     return;

@@ -53,8 +53,10 @@ bool ParseBuffered(net::http::basic_parser<kIsRequest>& parser, net::beast::flat
     const std::size_t used = parser.put(buffer.data(), ec);
     buffer.consume(used);
     if (ec == net::http::error::need_more) {
+      // An eager parser may have parsed elements before running out (a chunk's data, then half
+      // of the next chunk's header): that is progress.
       ec = {};
-      return false;
+      return goal == ReadGoal::kSome && used > 0;
     }
     if (ec) return false;
     if (goal == ReadGoal::kSome || met()) return true;

@@ -73,6 +73,28 @@ TEST(ParseBuffered, AskingForMoreIsNotAnError) {
   EXPECT_FALSE(ec);
 }
 
+// The relay's case: an eager parser takes a chunk's data and stops inside the next chunk's size
+// line. That is progress (the data is there to send), not a request for more bytes.
+TEST(ParseBuffered, AnEagerParserThatRanOutAfterDataHasProgressed) {
+  net::beast::flat_buffer buffer;
+  Put(buffer, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n");
+  bhttp::response_parser<bhttp::empty_body> header;
+  net::error_code ec;
+  ASSERT_TRUE(ParseBuffered(header, buffer, ReadGoal::kHeader, ec));
+  bhttp::response_parser<bhttp::buffer_body> parser{std::move(header)};
+  parser.eager(true);
+  std::array<char, 64> out{};
+  parser.get().body().data = out.data();
+  parser.get().body().size = out.size();
+  Put(buffer, "5\r\nhello\r\n3\r\nabc\r\n1");  // two events, then half a size line
+  EXPECT_TRUE(ParseBuffered(parser, buffer, ReadGoal::kSome, ec));
+  EXPECT_FALSE(ec);
+  EXPECT_EQ(std::string_view(out.data(), out.size() - parser.get().body().size), "helloabc");
+  // Nothing more buffered that makes progress: more bytes are needed.
+  EXPECT_FALSE(ParseBuffered(parser, buffer, ReadGoal::kSome, ec));
+  EXPECT_FALSE(ec);
+}
+
 TEST(ParseBuffered, ReportsBeastsParseErrors) {
   net::beast::flat_buffer buffer;
   Put(buffer, "POST /a HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\n");

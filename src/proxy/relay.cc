@@ -37,6 +37,9 @@ struct BodyRelay {
   std::span<char> buf;      // the connection's relay buffer
   Framing framing;
   std::chrono::milliseconds idle_timeout;
+  // A stream's head is not held back waiting for its first event: the caller learns the status
+  // as soon as the provider sent it.
+  bool head_before_wait = false;
   bool head_sent = false;
   std::size_t relayed = 0;
 };
@@ -86,6 +89,10 @@ net::Task<RelayResult> RelayBody(BodyRelay& r) {
       // A small body usually came with the header: then it is parsed without a read.
       net::error_code ec;
       if (!http::ParseBuffered(r.parser, r.up.buffer, http::ReadGoal::kSome, ec) && !ec) {
+        if (r.head_before_wait && !r.head_sent && r.parser.get().body().size == buf.size() &&
+            co_await WritePiece(r, {}, false)) {
+          co_return RelayResult::kClientGone;
+        }
         r.up.stream.Tcp().expires_after(r.idle_timeout);
         ec = co_await http::ReadUntil(r.up.stream, r.up.buffer, r.parser, http::ReadGoal::kSome);
       }
@@ -155,9 +162,14 @@ net::Task<RelayOutcome> StreamResponse(ClientContext& c, http::UpstreamConnectio
                                        RelayOptions options) {
   BodyParser parser{std::move(header)};
   parser.body_limit(boost::none);
+  // Parse all buffered bytes in one step (chunk header, data, the next chunk...), not one
+  // element per step: the head then goes out with the first event that came with it, and events
+  // read together leave in one write.
+  parser.eager(true);
   const Framing framing = PrepareHead(c, parser, options);
-  // The head goes out with the first body bytes (one write for a small response); a bodyless
-  // response is written at once.
+  // The head goes out with the first body bytes that came with it (one write for a small
+  // response); a bodyless response is written at once, a stream's head before waiting for its
+  // first event.
   if (!c.relay_buffer) c.relay_buffer = std::make_unique_for_overwrite<char[]>(kRelayBufferBytes);
   BodyRelay relay{c.stream,
                   up,
@@ -165,7 +177,8 @@ net::Task<RelayOutcome> StreamResponse(ClientContext& c, http::UpstreamConnectio
                   c.head,
                   {c.relay_buffer.get(), kRelayBufferBytes},
                   framing,
-                  options.idle_timeout};
+                  options.idle_timeout,
+                  !parser.content_length().has_value()};
   RelayOutcome out;
   if (Bodyless(parser.get().result_int())) {
     if (co_await WritePiece(relay, {}, true)) out.result = RelayResult::kClientWriteFailed;

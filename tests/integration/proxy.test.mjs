@@ -224,6 +224,29 @@ describe('streaming', () => {
     assert.ok(s.events[4].t - s.events[2].t >= 300, 'deltas arrive as produced');
   });
 
+  test("a stream's head reaches the caller before its first event", async () => {
+    // The provider sends its head, then thinks for a second: the caller has the status at once,
+    // in a read of its own, not held back until the first event.
+    const s = await openSocket(w.port);
+    try {
+      const reads = [];
+      s.on('data', (d) => reads.push(d.toString('latin1')));
+      const done = readUntil(s, /data: \[DONE\]/, 10000);
+      s.write(rawHttp('POST', '/v1/chat/completions', {
+        headers: { 'x-mock-first-event-delay-ms': '1000', 'x-mock-chunks': '1' },
+        body: { model: 'mock/thinking', stream: true },
+      }));
+      await done;
+      const head = parseResponse(reads[0]);
+      assert.equal(head.status, 200);
+      assert.match(head.headers['transfer-encoding'], /chunked/);
+      assert.ok(reads[0].endsWith('\r\n\r\n'), `the first read holds the head alone: ${JSON.stringify(reads[0])}`);
+      assert.ok(!reads[0].includes('data:'), 'no event in the first read');
+    } finally {
+      s.destroy();
+    }
+  });
+
   test('the raw stream is chunked and ends with the terminating 0-chunk', async () => {
     const raw = rawHttp('POST', '/v1/chat/completions', { body: { model: 'mock/raw', stream: true }, close: true });
     const res = await rawExchange(w.port, raw, { timeoutMs: 3000 });
