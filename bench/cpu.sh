@@ -83,7 +83,8 @@ for s in socks: s.bind(("127.0.0.1", 0))
 print(" ".join(str(s.getsockname()[1]) for s in socks))')
 render() {
   sed -e "s|@TMP@|$TMP|g" -e "s|@UPSTREAM_PORT@|$UPSTREAM_PORT|g" -e "s|@WARDEN_PORT@|$WARDEN_PORT|g" \
-      -e "s|@PROXY_PORT@|$PROXY_PORT|g" -e "s|@HAPROXY_PORT@|$HAPROXY_PORT|g" -e "s|@WORKERS@|1|g" "$1" >"$2"
+      -e "s|@PROXY_PORT@|$PROXY_PORT|g" -e "s|@HAPROXY_PORT@|$HAPROXY_PORT|g" -e "s|@WORKERS@|1|g" \
+      -e "s|@MOCK_PORT@|$UPSTREAM_PORT|g" "$1" >"$2"  # no streaming mock here: /mock/ is unused
 }
 render "$HERE/conf/upstream.nginx.conf.in" "$TMP/upstream/nginx.conf"
 render "$HERE/conf/proxy.nginx.conf.in" "$TMP/proxy/nginx.conf"

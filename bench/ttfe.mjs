@@ -11,7 +11,12 @@
 //
 //   node bench/ttfe.mjs --direct http://127.0.0.1:P/v1/chat/completions --direct-auth "Bearer sk-mock" \
 //        --warden http://127.0.0.1:W/v1/chat/completions --warden-auth "Bearer bench-token" \
-//        --direct-model gpt-4o --warden-model mock/gpt-4o --k 200 [--warmup 10] [--json]
+//        --direct-model gpt-4o --warden-model mock/gpt-4o --k 200 [--warmup 10] [--json] \
+//        [--ref nginx=http://127.0.0.1:N/mock/v1/chat/completions ...]
+//
+// --ref NAME=URL adds a reference proxy (nginx, haproxy) in front of the same mock: it injects
+// the key itself, so it gets no Authorization header and the direct model name. Each target's
+// TTFE and gap are reported beside direct's, with what it adds.
 //
 // Prints a human table, and with --json one JSON line on stdout. Exits by itself: every
 // request has a timeout and the whole run has a deadline (--deadline-s, default 120).
@@ -20,7 +25,7 @@ import http from 'node:http';
 function parseArgs(argv) {
   const out = {
     k: 200, warmup: 10, deadlineS: 120, timeoutMs: 10000, chunks: 4, delayMs: 0, json: false,
-    directModel: 'gpt-4o', wardenModel: 'mock/gpt-4o', directAuth: '', wardenAuth: '',
+    directModel: 'gpt-4o', wardenModel: 'mock/gpt-4o', directAuth: '', wardenAuth: '', refs: [],
   };
   for (let i = 2; i < argv.length; i++) {
     const a = argv[i];
@@ -42,6 +47,13 @@ function parseArgs(argv) {
       case '--deadline-s': out.deadlineS = Number(next()); break;
       case '--timeout-ms': out.timeoutMs = Number(next()); break;
       case '--json': out.json = true; break;
+      case '--ref': {
+        const v = next();
+        const eq = v.indexOf('=');
+        if (eq <= 0) throw new Error(`--ref wants NAME=URL, got ${v}`);
+        out.refs.push({ name: v.slice(0, eq), url: v.slice(eq + 1) });
+        break;
+      }
       default: throw new Error(`unknown argument ${a}`);
     }
   }
@@ -151,6 +163,7 @@ async function main() {
   if (opts.warden) {
     targets.push(makeTarget('warden', opts.warden, opts.wardenAuth, opts.wardenModel, opts));
   }
+  for (const r of opts.refs) targets.push(makeTarget(r.name, r.url, '', opts.directModel, opts));
 
   for (let i = 0; i < opts.warmup; i++) {
     for (const t of targets) await once(t, opts.timeoutMs);
@@ -167,10 +180,20 @@ async function main() {
     result[t.name].connections = t.sockets.size;
     t.agent.destroy();
   }
+  // What each hop adds over direct, per target.
+  result.extra = {};
+  for (const t of targets.slice(1)) {
+    const r = result[t.name];
+    result.extra[t.name] = {
+      p50_ms: r.p50 - result.direct.p50,
+      p99_ms: r.p99 - result.direct.p99,
+      gap_p50_ms: r.gap.p50 - result.direct.gap.p50,
+    };
+  }
   if (result.warden) {
-    result.extra_p50_ms = result.warden.p50 - result.direct.p50;
-    result.extra_p99_ms = result.warden.p99 - result.direct.p99;
-    result.extra_gap_p50_ms = result.warden.gap.p50 - result.direct.gap.p50;
+    result.extra_p50_ms = result.extra.warden.p50_ms;
+    result.extra_p99_ms = result.extra.warden.p99_ms;
+    result.extra_gap_p50_ms = result.extra.warden.gap_p50_ms;
   }
 
   const f = (x) => (Number.isFinite(x) ? x.toFixed(3) : '-');
@@ -180,8 +203,8 @@ async function main() {
     const r = result[t.name];
     console.log(`${t.name.padEnd(8)} ${f(r.p50).padEnd(8)} ${f(r.p99).padEnd(8)} ${f(r.min).padEnd(8)} ${f(r.max).padEnd(8)} ${r.connections}`);
   }
-  if (result.warden) {
-    console.log(`extra through warden: p50 ${f(result.extra_p50_ms)} ms, p99 ${f(result.extra_p99_ms)} ms`);
+  for (const [name, e] of Object.entries(result.extra)) {
+    console.log(`extra through ${name}: p50 ${f(e.p50_ms)} ms, p99 ${f(e.p99_ms)} ms`);
   }
   console.log(`inter-event gap (ms; the mock spaces events ${opts.delayMs} ms apart)`);
   console.log('target   p50      p99      min      max      gaps');
@@ -189,7 +212,9 @@ async function main() {
     const g = result[t.name].gap;
     console.log(`${t.name.padEnd(8)} ${f(g.p50).padEnd(8)} ${f(g.p99).padEnd(8)} ${f(g.min).padEnd(8)} ${f(g.max).padEnd(8)} ${g.n}`);
   }
-  if (result.warden) console.log(`extra gap through warden: p50 ${f(result.extra_gap_p50_ms)} ms`);
+  for (const [name, e] of Object.entries(result.extra)) {
+    console.log(`extra gap through ${name}: p50 ${f(e.gap_p50_ms)} ms`);
+  }
   if (opts.json) console.log(`TTFE_JSON ${JSON.stringify(result)}`);
 }
 
