@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include "http/request_body.hpp"
+#include "http/test_socket_pair.hpp"
 
 namespace warden::http {
 namespace {
@@ -16,30 +17,7 @@ namespace {
 namespace asio = net::asio;
 namespace bhttp = net::http;
 
-// A connected pair on 127.0.0.1: `server` wrapped as warden's sessions wrap it, `client` plain.
-struct Pair {
-  asio::io_context ioc;
-  net::tcp::socket client{ioc};
-  std::optional<AnyStream> server;
-
-  Pair() {
-    net::tcp::acceptor acceptor(ioc, net::tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
-    client.connect(acceptor.local_endpoint());
-    server.emplace(net::beast::tcp_stream(acceptor.accept()));
-  }
-  // Runs `task` to completion on the loop.
-  template <typename T>
-  T Run(net::Task<T> task) {
-    std::optional<T> out;
-    asio::co_spawn(ioc, std::move(task), [&](std::exception_ptr e, T v) {
-      if (e) std::rethrow_exception(e);
-      out = std::move(v);
-    });
-    ioc.run();
-    ioc.restart();
-    return std::move(*out);
-  }
-};
+using Pair = TestSocketPair;
 
 void Put(net::beast::flat_buffer& b, std::string_view bytes) {
   b.commit(asio::buffer_copy(b.prepare(bytes.size()), asio::buffer(bytes)));

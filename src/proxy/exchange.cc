@@ -91,8 +91,8 @@ net::Task<net::error_code> ReadFinalHeader(http::UpstreamConnection& conn,
 // thinking, the upstream request is cancelled instead of running (and billing) to the end.
 net::Task<SendResult> SendOnce(ExchangeState& x, http::UpstreamConnection& conn,
                                std::optional<HeaderParser>& header) {
-  http::Deadline first_byte(x.r.client.stream.get_executor());
-  conn.stream.Tcp().expires_never();
+  http::Deadline& first_byte = x.r.client.upstream_deadline;
+  conn.stream.Tcp().expires_never();  // the deadline bounds this and the relay's reads
   first_byte.Arm(x.cfg.first_byte_timeout, conn.stream);
   SendResult result;
   http::SerializeHead(x.request.base(), conn.head);

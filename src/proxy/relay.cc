@@ -33,8 +33,9 @@ struct BodyRelay {
   http::AnyStream& client;
   http::UpstreamConnection& up;
   BodyParser& parser;
-  const std::string& head;  // the caller's response head, sent with the first body bytes
-  std::span<char> buf;      // the connection's relay buffer
+  const std::string& head;   // the caller's response head, sent with the first body bytes
+  std::span<char> buf;       // the connection's relay buffer
+  http::Deadline& deadline;  // bounds each read from the provider by idle_timeout
   Framing framing;
   std::chrono::milliseconds idle_timeout;
   // A stream's head is not held back waiting for its first event: the caller learns the status
@@ -93,8 +94,9 @@ net::Task<RelayResult> RelayBody(BodyRelay& r) {
             co_await WritePiece(r, {}, false)) {
           co_return RelayResult::kClientGone;
         }
-        r.up.stream.Tcp().expires_after(r.idle_timeout);
+        r.deadline.Arm(r.idle_timeout, r.up.stream);
         ec = co_await http::ReadUntil(r.up.stream, r.up.buffer, r.parser, http::ReadGoal::kSome);
+        r.deadline.Disarm();
       }
       if (ec == bhttp::error::need_buffer) ec = {};
       if (ec) co_return RelayResult::kUpstreamFailed;
@@ -176,6 +178,7 @@ net::Task<RelayOutcome> StreamResponse(ClientContext& c, http::UpstreamConnectio
                   parser,
                   c.head,
                   {c.relay_buffer.get(), kRelayBufferBytes},
+                  c.upstream_deadline,
                   framing,
                   options.idle_timeout,
                   !parser.content_length().has_value()};

@@ -18,6 +18,7 @@
 #include "access/callers.hpp"
 #include "creds/profile_pool.hpp"
 #include "http/any_stream.hpp"
+#include "http/deadline.hpp"
 #include "http/net.hpp"
 #include "http/request_handler.hpp"
 #include "http/upstream_pool.hpp"
@@ -43,6 +44,9 @@ struct ClientContext {
   // serialized head, and the body buffer (allocated at the first relayed response).
   std::string head;
   std::unique_ptr<char[]> relay_buffer;
+  // Bounds the wait for the provider: its first byte (exchange.cc), then each read of the body
+  // (relay.cc). Kept across requests, as its timer is lazy (http/deadline.hpp).
+  http::Deadline upstream_deadline{stream.get_executor()};
 };
 
 // Who admission let in. In trusted-proxy mode: the user the proxy asserted and the client
