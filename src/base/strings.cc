@@ -15,4 +15,13 @@ std::string_view TrimWhitespace(std::string_view s) {
   return s;
 }
 
+std::string Quoted(std::string_view s) {
+  std::string out;
+  out.reserve(s.size() + 2);
+  out.push_back('"');
+  out.append(s);
+  out.push_back('"');
+  return out;
+}
+
 }  // namespace warden

@@ -13,5 +13,10 @@ TEST(TrimWhitespace, RemovesAsciiWhitespaceAtBothEndsOnly) {
   EXPECT_EQ(TrimWhitespace("token"), "token");
 }
 
+TEST(Quoted, WrapsInDoubleQuotes) {
+  EXPECT_EQ(Quoted("alias"), "\"alias\"");
+  EXPECT_EQ(Quoted(""), "\"\"");
+}
+
 }  // namespace
 }  // namespace warden

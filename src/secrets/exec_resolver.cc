@@ -7,6 +7,7 @@
 #include <map>
 #include <string>
 
+#include "base/strings.hpp"
 #include "secrets/process_runner.hpp"
 
 namespace warden::secrets {
@@ -14,8 +15,6 @@ namespace {
 
 constexpr ErrorCode kProviderError = ErrorCode::kSecretProviderError;
 constexpr std::int64_t kProtocolVersion = 1;
-
-std::string Quoted(std::string_view s) { return "\"" + std::string(s) + "\""; }
 
 std::string Prefix(std::string_view alias) { return "exec provider " + Quoted(alias) + ": "; }
 

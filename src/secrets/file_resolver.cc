@@ -6,6 +6,7 @@
 #include <string>
 
 #include "base/private_file.hpp"
+#include "base/strings.hpp"
 #include "secrets/json_pointer.hpp"
 
 namespace warden::secrets {
@@ -19,8 +20,6 @@ std::vector<Result<Secret>> FailAll(const Error& error,
   for (const auto& ref : refs) out.emplace_back(error.WithContext(ref.Describe()));
   return out;
 }
-
-std::string Quoted(std::string_view s) { return "\"" + std::string(s) + "\""; }
 
 // "file provider \"ALIAS\"": what errors of this resolver are wrapped in.
 std::string Who(std::string_view alias) { return "file provider " + Quoted(alias); }
