@@ -19,6 +19,7 @@
 #include <string_view>
 
 #include "http/any_stream.hpp"
+#include "http/caller_readiness.hpp"
 #include "http/net.hpp"
 #include "http/request_body.hpp"
 #include "http/upstream_pool.hpp"
@@ -31,6 +32,7 @@ using RequestHeader = net::http::request_header<>;
 struct Connection {
   AnyStream& stream;
   net::beast::flat_buffer& buffer;  // bytes the session read past the current request
+  CallerReadiness& readiness;       // the receive pending on the caller's socket
   UpstreamPool& pool;               // this event loop's upstream connections
   std::string peer_address;
   bool peer_loopback = false;

@@ -17,6 +17,7 @@
 #include "base/client_key.hpp"
 #include "config/bind_address.hpp"
 #include "http/any_stream.hpp"
+#include "http/caller_readiness.hpp"
 #include "http/connection_limiter.hpp"
 #include "http/deadline.hpp"
 #include "http/framing.hpp"
@@ -132,37 +133,23 @@ net::Task<std::optional<AnyStream>> OpenStream(Worker& w, net::tcp::socket socke
 // Keep-alive idle wait: the first byte of the next request may take idle_timeout, then the
 // header must be complete within header_timeout (a slow client cannot hold the session).
 //
-// It waits for readability before reading, rather than reading at once: the read would fail with
-// EAGAIN almost every time (the caller has only just got its answer), and a wait costs the same
-// one syscall (Asio re-arms the descriptor). The re-arm also matters for correctness: when the
-// caller watch (proxy/caller_watch) peeked at a caller that had half-closed, Asio marks the
-// socket's reads exhausted and would queue the next read without trying it, waiting for an edge
-// the kernel already delivered — the session would sit until idle_timeout instead of closing.
-net::Task<bool> AwaitNextRequest(AnyStream& stream, beast::flat_buffer& buffer, Deadline& deadline,
+// It waits on the receive the caller readiness keeps pending (http/caller_readiness.hpp), which
+// usually started during the last request and, on plain TCP, reads the next one itself: no wait
+// is re-armed and no second read is needed. TLS: the readiness only peeks, so the record is read
+// here.
+net::Task<bool> AwaitNextRequest(AnyStream& stream, CallerReadiness& readiness,
+                                 beast::flat_buffer& buffer, Deadline& deadline,
                                  std::chrono::milliseconds idle_timeout) {
-  for (;;) {
-    deadline.Arm(idle_timeout, stream);
-    auto [wec] =
-        co_await stream.Tcp().socket().async_wait(net::tcp::socket::wait_read, net::kUseTuple);
-    deadline.Disarm();
-    if (wec) co_return false;
-    auto prepared = buffer.prepare(4096);
-    if (stream.IsTls()) {
-      stream.Tcp().expires_after(idle_timeout);  // the rest of a TLS record may be in flight
-      auto [ec, n] = co_await stream.async_read_some(prepared, net::kUseTuple);
-      if (ec) co_return false;
-      buffer.commit(n);
-      co_return true;
-    }
-    // Plain TCP: the bytes are there, so read them now rather than through another operation.
-    const ssize_t n = ::recv(stream.Tcp().socket().native_handle(), prepared.data(),
-                             prepared.size(), MSG_DONTWAIT);
-    if (n > 0) {
-      buffer.commit(static_cast<std::size_t>(n));
-      co_return true;
-    }
-    if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) co_return false;
-  }
+  deadline.Arm(idle_timeout, stream);
+  const net::error_code wec = co_await readiness.Wait();
+  deadline.Disarm();
+  if (wec) co_return false;
+  if (!stream.IsTls()) co_return buffer.size() > 0;
+  stream.Tcp().expires_after(idle_timeout);  // the rest of a TLS record may be in flight
+  auto [ec, n] = co_await stream.async_read_some(buffer.prepare(4096), net::kUseTuple);
+  if (ec) co_return false;
+  buffer.commit(n);
+  co_return true;
 }
 
 // Reads one request (header, handler's OnHeader, body) and hands it to OnRequest. Returns
@@ -251,18 +238,25 @@ net::Task<void> RunSession(Worker& w, net::tcp::socket socket, std::string clien
   beast::flat_buffer buffer(w.options.limits.max_header_bytes + kReadAheadBytes);
   SessionState state{&stream, true};
   SessionRegistration registration(w, state);
+  CallerReadiness readiness(stream, buffer);
   Connection connection{
-      stream, buffer, *w.pool, peer.address().to_string(), IsLoopback(peer.address()), w.draining};
+      stream,    buffer, readiness, *w.pool, peer.address().to_string(), IsLoopback(peer.address()),
+      w.draining};
   std::unique_ptr<ConnectionHandler> handler = w.handler.Open(connection);
   Deadline deadline(stream.get_executor());
   for (bool first = true;; first = false) {
     if (w.stopping || w.draining.load(std::memory_order_relaxed)) break;
     state.idle = true;
-    if (!first && buffer.size() == 0) {
-      ShrinkIdleBuffer(buffer);
+    if (buffer.size() > 0) {
+      readiness.Cancel();  // serve the bytes read ahead: nothing else may read into the buffer
+    } else if (!first) {
+      if (buffer.capacity() > kIdleBufferBytes) {
+        readiness.Cancel();  // a pending receive holds a pointer into the storage shrunk here
+        ShrinkIdleBuffer(buffer);
+      }
       state.keep_alive = true;
-      const bool next =
-          co_await AwaitNextRequest(stream, buffer, deadline, w.options.limits.idle_timeout);
+      const bool next = co_await AwaitNextRequest(stream, readiness, buffer, deadline,
+                                                  w.options.limits.idle_timeout);
       state.keep_alive = false;
       if (!next) break;
     }

@@ -2,10 +2,11 @@
 // goes away, the upstream connection's pending operation is cancelled so the provider stops
 // working (and billing) for nobody.
 //
-// One pending one-byte peek (MSG_PEEK) with a plain handler: with Asio's edge-triggered epoll
-// it costs one receive attempt (EAGAIN) and nothing more unless the caller sends or closes
-// something. Bytes the caller sends meanwhile
-// (a pipelined next request) are peeked at, not consumed, and do not count as leaving.
+// It listens to the receive the session keeps pending on the caller's socket
+// (http/caller_readiness.hpp), so watching costs no system call of its own: the receive is
+// started once per request and, when the answer is done, is the session's wait for the next
+// request. Bytes the caller sends meanwhile (a pipelined next request) are kept for the session
+// and do not count as leaving.
 //
 // An end of stream is not always a departure: an HTTP/1.1 client may half-close (shut down its
 // sending side) after its request and still wait for the answer. Both look the same (a FIN) on
@@ -16,46 +17,47 @@
 // gone. TLS callers (a raw probe would corrupt the TLS stream) and HTTP/1.0 callers (no interim
 // responses) are treated as gone on end of stream, as before.
 // Thread safety: use on the connection's event loop only.
-// Ownership: borrows both streams, which must outlive the watch; the handler holds the shared
-// state by shared_ptr and does nothing once Stop() was called, so it is safe even if it was
-// already queued when the watch ended.
+// Ownership: borrows the readiness and both streams, which must outlive the watch. The wait for a
+// reset (the rare case above) shares a pointer back to the watch that Stop() clears, so its
+// handler does nothing once the watch has ended.
 #pragma once
 
 #include <memory>
 
 #include "http/any_stream.hpp"
+#include "http/caller_readiness.hpp"
+#include "http/net.hpp"
 
 namespace warden::proxy {
 
-class CallerWatch {
+class CallerWatch final : private http::CallerReadiness::Listener {
  public:
   enum class Phase { kAwaitingResponse, kStreaming };
 
-  CallerWatch(http::AnyStream& client, http::AnyStream& up, unsigned caller_version,
-              Phase phase = Phase::kAwaitingResponse);
+  CallerWatch(http::CallerReadiness& readiness, http::AnyStream& client, http::AnyStream& up,
+              unsigned caller_version, Phase phase = Phase::kAwaitingResponse);
   ~CallerWatch() { Stop(); }
   CallerWatch(const CallerWatch&) = delete;
   CallerWatch& operator=(const CallerWatch&) = delete;
 
   // Whether the caller went away while watched.
-  bool gone() const { return state_->gone; }
-  // Ends the watch (cancels the wait on the caller's socket). Idempotent.
+  bool gone() const { return gone_; }
+  // Ends the watch. Idempotent.
   void Stop();
 
  private:
-  struct State {
-    bool active = true;
-    bool gone = false;
-    http::AnyStream* up = nullptr;
-    char peeked = 0;  // the first waiting byte is peeked into this, never consumed
-  };
-  static void OnReadable(const std::shared_ptr<State>& st, http::AnyStream& client, bool may_probe,
-                         bool streaming);
-  static void WatchForReset(const std::shared_ptr<State>& st, http::AnyStream& client);
-  static void Leave(State& st);
+  void OnCallerReadable(const net::error_code& ec) override;
+  void WatchForReset();
+  void Leave();
 
+  http::CallerReadiness& readiness_;
   http::AnyStream& client_;
-  std::shared_ptr<State> state_;
+  http::AnyStream& up_;
+  bool may_probe_;
+  bool streaming_;
+  bool active_ = true;
+  bool gone_ = false;
+  std::shared_ptr<CallerWatch*> reset_wait_;  // while waiting for a reset: this watch, or null
 };
 
 }  // namespace warden::proxy

@@ -101,7 +101,7 @@ net::Task<SendResult> SendOnce(ExchangeState& x, http::UpstreamConnection& conn,
       net::asio::buffer(x.body.literal), net::asio::buffer(x.body.after)};
   result.ec = co_await http::WriteAll(conn.stream, bytes, std::nullopt);
   if (!result.ec) {
-    CallerWatch watch(x.r.client.stream, conn.stream, x.r.req.version());
+    CallerWatch watch(x.r.client.readiness, x.r.client.stream, conn.stream, x.r.req.version());
     result.ec = co_await ReadFinalHeader(conn, header);
     watch.Stop();
     result.caller_gone = watch.gone();

@@ -114,7 +114,8 @@ net::Task<RelayResult> RelayBody(BodyRelay& r) {
 // A stream (SSE or chunked): also watch the caller, and cancel upstream if it goes away.
 net::Task<RelayResult> RelayWatched(ClientContext& c, BodyRelay& r, unsigned caller_version) {
   c.gw.metrics.StreamStarted();
-  CallerWatch watch(c.stream, r.up.stream, caller_version, CallerWatch::Phase::kStreaming);
+  CallerWatch watch(c.readiness, c.stream, r.up.stream, caller_version,
+                    CallerWatch::Phase::kStreaming);
   RelayResult result = co_await RelayBody(r);
   watch.Stop();
   c.gw.metrics.StreamEnded();

@@ -18,6 +18,7 @@
 #include "access/callers.hpp"
 #include "creds/profile_pool.hpp"
 #include "http/any_stream.hpp"
+#include "http/caller_readiness.hpp"
 #include "http/deadline.hpp"
 #include "http/net.hpp"
 #include "http/request_handler.hpp"
@@ -34,7 +35,8 @@ using RequestHeader = http::RequestHeader;
 
 struct ClientContext {
   http::AnyStream& stream;
-  net::beast::flat_buffer& buffer;  // bytes the session read past the current request
+  net::beast::flat_buffer& buffer;   // bytes the session read past the current request
+  http::CallerReadiness& readiness;  // the receive pending on the caller's socket (CallerWatch)
   http::UpstreamPool& pool;
   GatewayState& gw;
   std::string peer_address;

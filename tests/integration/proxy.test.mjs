@@ -307,6 +307,28 @@ describe('connections', () => {
     assert.deepEqual(JSON.parse(rs[1].body), { status: 'ok' });
     assert.equal(JSON.parse(rs[2].body).model, 'second');
   });
+
+  test('a request sent while the previous one waits on its provider is answered after it', async () => {
+    // The second request arrives while the session's pending receive is the caller watch (not
+    // yet its wait for the next request): it is kept for the session, not taken as a departure
+    // (which would cancel the first exchange: no answer to it).
+    const s = await openSocket(w.port);
+    try {
+      const before = await mock.stats();
+      s.write(rawHttp('POST', '/v1/chat/completions', {
+        body: { model: 'mock/slow' }, headers: { 'x-mock-first-byte-delay-ms': '300' } }));
+      await mock.waitStats('started', before.started + 1, 5000);
+      s.write(rawHttp('POST', '/v1/chat/completions', { body: { model: 'mock/next' }, close: true }));
+      const text = await readUntil(s, /"model":"next"[\s\S]*\}\s*$/, 5000);
+      const rs = parseResponses(text);
+      assert.equal(rs.length, 2, text);
+      assert.deepEqual(rs.map((r) => r.status), [200, 200]);
+      assert.equal(JSON.parse(rs[0].body).model, 'slow');
+      assert.equal(JSON.parse(rs[1].body).model, 'next');
+    } finally {
+      s.destroy();
+    }
+  });
 });
 
 describe('built-in endpoints', () => {

@@ -1,0 +1,146 @@
+#include "http/caller_readiness.hpp"
+
+#include <algorithm>
+#include <boost/asio/any_completion_handler.hpp>
+#include <utility>
+
+namespace warden::http {
+
+// (Boost 1.81's move assignment of any_completion_handler wraps the handler in itself, endlessly:
+// only its move constructor, swap and `= nullptr` are used here.)
+using Waiter = net::asio::any_completion_handler<void(net::error_code)>;
+
+struct CallerReadiness::State {
+  AnyStream* stream = nullptr;  // null once the CallerReadiness is gone
+  net::beast::flat_buffer* buffer = nullptr;
+  bool tls = false;
+  bool pending = false;
+  std::uint64_t receive = 0;  // the pending receive's number: a cancelled one's is stale
+  std::optional<net::error_code> result;  // a completion not yet taken
+  Listener* listener = nullptr;
+  Waiter waiter;    // a session in Wait
+  char peeked = 0;  // TLS: the peeked byte (never consumed)
+};
+
+// The pending receive's handler. If Asio destroys it without calling it (its event loop is torn
+// down with the session still waiting), it drops the waiter, whose coroutine frame holds this
+// state: otherwise frame and state would keep each other alive.
+class CallerReadiness::PendingReceive {
+ public:
+  PendingReceive(std::shared_ptr<State> st, std::uint64_t receive)
+      : st_(std::move(st)), receive_(receive) {}
+  PendingReceive(PendingReceive&& other) noexcept = default;
+  PendingReceive& operator=(PendingReceive&&) = delete;
+  ~PendingReceive() {
+    if (!st_ || called_ || receive_ != st_->receive) return;
+    st_->pending = false;
+    st_->waiter = nullptr;
+  }
+
+  void operator()(const net::error_code& ec, std::size_t n) {
+    called_ = true;
+    const std::shared_ptr<State> st = st_;  // a resumed waiter may end the session
+    if (receive_ != st->receive) return;    // cancelled by Cancel()
+    st->pending = false;
+    if (st->stream == nullptr) return;
+    Complete(*st, ec, n);
+  }
+
+ private:
+  std::shared_ptr<State> st_;
+  std::uint64_t receive_;
+  bool called_ = false;
+};
+
+CallerReadiness::CallerReadiness(AnyStream& stream, net::beast::flat_buffer& buffer)
+    : stream_(stream), state_(std::make_shared<State>()) {
+  state_->stream = &stream;
+  state_->buffer = &buffer;
+  state_->tls = stream.IsTls();
+}
+
+CallerReadiness::~CallerReadiness() {
+  State& s = *state_;
+  s.stream = nullptr;
+  s.buffer = nullptr;
+  s.listener = nullptr;
+  if (s.pending) {
+    net::error_code ignored;
+    stream_.Tcp().socket().cancel(ignored);  // the receive must not write into the buffer
+  }
+}
+
+void CallerReadiness::Start() {
+  State& s = *state_;
+  if (s.pending || s.result) return;
+  auto& socket = stream_.Tcp().socket();
+  PendingReceive handler(state_, ++s.receive);
+  if (s.tls) {
+    s.pending = true;
+    socket.async_receive(net::asio::buffer(&s.peeked, 1), net::tcp::socket::message_peek,
+                         std::move(handler));
+    return;
+  }
+  const std::size_t room = std::min(kReceiveBytes, s.buffer->max_size() - s.buffer->size());
+  if (room == 0) return;
+  s.pending = true;
+  socket.async_receive(s.buffer->prepare(room), std::move(handler));
+}
+
+bool CallerReadiness::pending() const { return state_->pending; }
+
+void CallerReadiness::Unlisten() { state_->listener = nullptr; }
+
+void CallerReadiness::Cancel() {
+  State& s = *state_;
+  // A success's bytes are in the buffer, for the session to serve; an end of stream or error is
+  // kept, so the wait after them returns it (a new receive would not be tried at once: Asio
+  // marks the socket's reads exhausted after an end of stream, and would wait for an edge the
+  // kernel already delivered).
+  if (s.result && !*s.result) s.result.reset();
+  if (!s.pending) return;
+  s.pending = false;
+  ++s.receive;  // its aborted completion is stale
+  net::error_code ignored;
+  stream_.Tcp().socket().cancel(ignored);
+}
+
+void CallerReadiness::Complete(State& s, const net::error_code& ec, std::size_t n) {
+  if (!ec && !s.tls) s.buffer->commit(n);
+  s.result = ec;
+  Notify(s, ec);
+}
+
+void CallerReadiness::Notify(State& s, const net::error_code& ec) {
+  if (s.listener != nullptr) s.listener->OnCallerReadable(ec);
+  if (s.waiter) {
+    Waiter waiter(std::move(s.waiter));
+    std::move(waiter)(ec);  // resumes the session here, on its own event loop
+  }
+}
+
+net::Task<net::error_code> CallerReadiness::Wait() {
+  Start();
+  State& s = *state_;
+  if (!s.result && s.pending) {
+    auto initiate = [&s](auto handler) { Waiter(std::move(handler)).swap(s.waiter); };
+    co_await net::asio::async_initiate<decltype(net::kUseTuple), void(net::error_code)>(
+        initiate, net::kUseTuple);
+  }
+  // No receive could start (the buffer is full of read-ahead): the bytes are there to serve.
+  const net::error_code ec = s.result.value_or(net::error_code{});
+  s.result.reset();
+  co_return ec;
+}
+
+void CallerReadiness::Listen(Listener& listener) {
+  State& s = *state_;
+  s.listener = &listener;
+  Start();
+  if (!s.result) return;
+  net::asio::post(stream_.get_executor(), [st = state_, ec = *s.result, &listener] {
+    if (st->listener == &listener) st->listener->OnCallerReadable(ec);
+  });
+}
+
+}  // namespace warden::http
