@@ -68,11 +68,13 @@ constexpr std::array kHeaderPolicy = {
 // Client-address claims a caller could forge: never forwarded.
 constexpr std::string_view kCallerPrefix = "x-forwarded-";
 
-bool Dropped(std::string_view name, Drop direction) {
+// The directions `name` is dropped in (0: forwarded both ways). Runs for every header of every
+// request and response: names of another length are passed over without a call.
+unsigned DropsOf(std::string_view name) {
   for (const HeaderRule& rule : kHeaderPolicy) {
-    if ((rule.drop & direction) != 0 && beast::iequals(name, rule.name)) return true;
+    if (rule.name.size() == name.size() && beast::iequals(name, rule.name)) return rule.drop;
   }
-  return false;
+  return 0;
 }
 
 bool OverriddenByProvider(const snapshot::ProviderRuntime& prov, std::string_view name) {
@@ -86,8 +88,9 @@ bool OverriddenByProvider(const snapshot::ProviderRuntime& prov, std::string_vie
 
 bool ForwardRequestHeader(std::string_view name, std::string_view connection_tokens,
                           const std::vector<std::string>& opted_in) {
-  if (Dropped(name, kFromCaller)) return false;
-  if (Dropped(name, kFromCallerUnlessOptedIn) &&
+  const unsigned drops = DropsOf(name);
+  if ((drops & kFromCaller) != 0) return false;
+  if ((drops & kFromCallerUnlessOptedIn) != 0 &&
       std::none_of(opted_in.begin(), opted_in.end(),
                    [name](const std::string& o) { return beast::iequals(o, name); })) {
     return false;
@@ -100,7 +103,7 @@ bool ForwardRequestHeader(std::string_view name, std::string_view connection_tok
 }
 
 bool ForwardResponseHeader(std::string_view name, std::string_view connection_tokens) {
-  return !Dropped(name, kFromProvider) && !http::HeaderListHas(connection_tokens, name);
+  return (DropsOf(name) & kFromProvider) == 0 && !http::HeaderListHas(connection_tokens, name);
 }
 
 std::vector<std::string> WithheldCallerHeaders(const access::AccessPolicy& access) {
@@ -124,7 +127,7 @@ UpstreamRequest BuildUpstreamRequest(const http::Request& req,
         !OverriddenByProvider(prov, name) &&
         std::none_of(withheld.begin(), withheld.end(),
                      [name](const std::string& w) { return beast::iequals(w, name); }))
-      up.insert(name, f.value());
+      up.insert(f.name(), name, f.value());  // the parsed field's enum: no name lookup
   }
   up.set(bhttp::field::host, prov.origin.host_header);
   for (const auto& [h, v] : prov.headers) up.set(h, v.Reveal());
