@@ -1,6 +1,6 @@
 #include "http/caller_readiness.hpp"
 
-#include <algorithm>
+#include <array>
 #include <boost/asio/any_completion_handler.hpp>
 #include <utility>
 
@@ -18,8 +18,10 @@ struct CallerReadiness::State {
   std::uint64_t receive = 0;  // the pending receive's number: a cancelled one's is stale
   std::optional<net::error_code> result;  // a completion not yet taken
   Listener* listener = nullptr;
-  Waiter waiter;    // a session in Wait
-  char peeked = 0;  // TLS: the peeked byte (never consumed)
+  Waiter waiter;  // a session in Wait
+  // What the receive reads (TLS: the one byte it peeks at), appended to the session's buffer when
+  // it completes: the session's buffer stays free to shrink while the receive is pending.
+  std::array<char, kReceiveBytes> bytes;
 };
 
 // The pending receive's handler. If Asio destroys it without calling it (its event loop is torn
@@ -77,14 +79,13 @@ void CallerReadiness::Start() {
   PendingReceive handler(state_, ++s.receive);
   if (s.tls) {
     s.pending = true;
-    socket.async_receive(net::asio::buffer(&s.peeked, 1), net::tcp::socket::message_peek,
+    socket.async_receive(net::asio::buffer(s.bytes.data(), 1), net::tcp::socket::message_peek,
                          std::move(handler));
     return;
   }
-  const std::size_t room = std::min(kReceiveBytes, s.buffer->max_size() - s.buffer->size());
-  if (room == 0) return;
+  if (s.buffer->max_size() - s.buffer->size() < kReceiveBytes) return;
   s.pending = true;
-  socket.async_receive(s.buffer->prepare(room), std::move(handler));
+  socket.async_receive(net::asio::buffer(s.bytes), std::move(handler));
 }
 
 bool CallerReadiness::pending() const { return state_->pending; }
@@ -106,7 +107,11 @@ void CallerReadiness::Cancel() {
 }
 
 void CallerReadiness::Complete(State& s, const net::error_code& ec, std::size_t n) {
-  if (!ec && !s.tls) s.buffer->commit(n);
+  if (!ec && !s.tls) {
+    // Room for kReceiveBytes was checked at Start, and only the session adds to its buffer,
+    // after the receive completed.
+    s.buffer->commit(net::asio::buffer_copy(s.buffer->prepare(n), net::asio::buffer(s.bytes, n)));
+  }
   s.result = ec;
   Notify(s, ec);
 }

@@ -9,19 +9,19 @@
 // Asio re-arms with an epoll_ctl nor a cancellation (whose aborted handler Asio posts, one more
 // epoll_wait). When the next request arrives, the receive has already read it.
 //
-// Plain TCP: the receive reads into the session's buffer (up to kReceiveBytes), so what the
-// caller sends meanwhile (its next request, pipelined) is kept as any read-ahead. TLS: it peeks at
-// one byte, as the TLS stream must read the record itself.
+// Plain TCP: the receive reads up to kReceiveBytes and appends them to the session's buffer, so
+// what the caller sends meanwhile (its next request, pipelined) is kept as any read-ahead. TLS:
+// it peeks at one byte, as the TLS stream must read the record itself.
 //
 // A completion is recorded (result()) until the session takes it (Wait) or drops it (Cancel). It
 // is operation_aborted when the socket was cancelled or closed from outside (the idle deadline,
 // shutdown): a waiting session then stops.
 //
 // Ownership: borrows the stream and the buffer, which must outlive it (the session declares them
-// first). While a receive is pending, nothing else may read the stream or reshape the buffer: the
-// session only reads after Wait returned, and calls Cancel before using read-ahead bytes or
-// shrinking the buffer. The pending handler shares the state and touches neither the stream nor
-// the buffer once this object is gone.
+// first). The receive reads into memory of its own (shared with its handler), so the buffer may
+// be shrunk while it is pending; but nothing else may read the stream or append to the buffer
+// then: the session reads only after Wait returned, and calls Cancel before serving read-ahead
+// bytes. The pending handler touches neither the stream nor the buffer once this object is gone.
 // Thread safety: the connection's event loop only.
 #pragma once
 
@@ -47,8 +47,9 @@ class CallerReadiness {
     ~Listener() = default;
   };
 
-  // The most one receive reads (plain TCP): a typical request, header and body.
-  static constexpr std::size_t kReceiveBytes = 4096;
+  // The most one receive reads (plain TCP): a typical request, header and body; a larger one is
+  // read on by the session. Held per connection.
+  static constexpr std::size_t kReceiveBytes = 2048;
 
   CallerReadiness(AnyStream& stream, net::beast::flat_buffer& buffer);
   ~CallerReadiness();
@@ -56,7 +57,7 @@ class CallerReadiness {
   CallerReadiness& operator=(const CallerReadiness&) = delete;
 
   // Starts the receive unless one is pending or a completion waits to be taken. Does nothing when
-  // the buffer is full of read-ahead (a caller that is sending is not leaving).
+  // the buffer has no room for kReceiveBytes more (a caller that is sending is not leaving).
   void Start();
   // Whether a receive is pending.
   bool pending() const;

@@ -75,6 +75,35 @@ TEST_F(CallerReadinessTest, TheWaitEndsWithTheNextRequestAlreadyRead) {
   EXPECT_FALSE(readiness.pending());
 }
 
+TEST_F(CallerReadinessTest, TheBufferMayShrinkWhileTheReceiveIsPending) {
+  // After a large body the session gives the storage back while the receive is its idle wait.
+  buffer.commit(asio::buffer_copy(buffer.prepare(60000), asio::buffer(std::string(60000, 'x'))));
+  buffer.consume(buffer.size());
+  SpawnWait();
+  Poll(p.ioc);
+  ASSERT_TRUE(readiness.pending());
+  buffer.shrink_to_fit();
+  EXPECT_LT(buffer.capacity(), 60000u);
+  Send("GET /after HTTP/1.1\r\n\r\n");
+  RunUntil(p.ioc, [&] { return waited.has_value(); });
+  ASSERT_TRUE(waited.has_value());
+  EXPECT_FALSE(*waited);
+  EXPECT_EQ(Contents(buffer), "GET /after HTTP/1.1\r\n\r\n");
+}
+
+TEST_F(CallerReadinessTest, ARequestLargerThanOneReceiveIsLeftForTheSessionToReadOn) {
+  const std::string big(CallerReadiness::kReceiveBytes + 100, 'b');
+  SpawnWait();
+  Send(big);
+  RunUntil(p.ioc, [&] { return waited.has_value(); });
+  ASSERT_TRUE(waited.has_value());
+  EXPECT_FALSE(*waited);
+  EXPECT_EQ(buffer.size(), CallerReadiness::kReceiveBytes);
+  std::array<char, 200> rest{};
+  const std::size_t n = p.server->Tcp().socket().read_some(asio::buffer(rest));
+  EXPECT_EQ(n, 100u);
+}
+
 TEST_F(CallerReadinessTest, TheWaitReportsTheEndOfStream) {
   SpawnWait();
   p.client.shutdown(net::tcp::socket::shutdown_send);

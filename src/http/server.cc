@@ -250,10 +250,7 @@ net::Task<void> RunSession(Worker& w, net::tcp::socket socket, std::string clien
     if (buffer.size() > 0) {
       readiness.Cancel();  // serve the bytes read ahead: nothing else may read into the buffer
     } else if (!first) {
-      if (buffer.capacity() > kIdleBufferBytes) {
-        readiness.Cancel();  // a pending receive holds a pointer into the storage shrunk here
-        ShrinkIdleBuffer(buffer);
-      }
+      ShrinkIdleBuffer(buffer);  // (the pending receive reads into memory of its own)
       state.keep_alive = true;
       const bool next = co_await AwaitNextRequest(stream, readiness, buffer, deadline,
                                                   w.options.limits.idle_timeout);
