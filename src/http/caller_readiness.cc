@@ -11,8 +11,8 @@ namespace warden::http {
 using Waiter = net::asio::any_completion_handler<void(net::error_code)>;
 
 struct CallerReadiness::State {
-  AnyStream* stream = nullptr;  // null once the CallerReadiness is gone
-  net::beast::flat_buffer* buffer = nullptr;
+  net::beast::flat_buffer* buffer =
+      nullptr;  // the session's; null once the CallerReadiness is gone
   bool tls = false;
   bool pending = false;
   std::uint64_t receive = 0;  // the pending receive's number: a cancelled one's is stale
@@ -44,7 +44,7 @@ class CallerReadiness::PendingReceive {
     const std::shared_ptr<State> st = st_;  // a resumed waiter may end the session
     if (receive_ != st->receive) return;    // cancelled by Cancel()
     st->pending = false;
-    if (st->stream == nullptr) return;
+    if (st->buffer == nullptr) return;
     Complete(*st, ec, n);
   }
 
@@ -56,14 +56,12 @@ class CallerReadiness::PendingReceive {
 
 CallerReadiness::CallerReadiness(AnyStream& stream, net::beast::flat_buffer& buffer)
     : stream_(stream), state_(std::make_shared<State>()) {
-  state_->stream = &stream;
   state_->buffer = &buffer;
   state_->tls = stream.IsTls();
 }
 
 CallerReadiness::~CallerReadiness() {
   State& s = *state_;
-  s.stream = nullptr;
   s.buffer = nullptr;
   s.listener = nullptr;
   if (s.pending) {
@@ -132,7 +130,8 @@ net::Task<net::error_code> CallerReadiness::Wait() {
     co_await net::asio::async_initiate<decltype(net::kUseTuple), void(net::error_code)>(
         initiate, net::kUseTuple);
   }
-  // No receive could start (the buffer is full of read-ahead): the bytes are there to serve.
+  // No result and nothing pending: no receive could start (the buffer is full of read-ahead), so
+  // the bytes to serve are already there.
   const net::error_code ec = s.result.value_or(net::error_code{});
   s.result.reset();
   co_return ec;
