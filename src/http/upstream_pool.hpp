@@ -39,7 +39,8 @@ struct UpstreamConnection {
   // header is capped at 64 KiB by the parser, and a chunk line or trailer must fit here whole.
   net::beast::flat_buffer buffer{kUpstreamReadBufferBytes};
   std::string origin_key;
-  // The serialized head of the request being sent (wire_head.hpp), kept for its capacity.
+  // The end of the request head being sent (the proxy writes its credential field here), kept
+  // for its capacity.
   std::string head;
   std::chrono::steady_clock::time_point idle_since;
   bool reused = false;  // came from the idle list: a failure before any byte may be retried

@@ -1,9 +1,9 @@
-// HTTP/1.x message heads as bytes, for the proxied request path: the request or status line and
-// the fields of a Beast header appended to one contiguous buffer, and the chunk framing of a
-// relayed body. The proxy writes a head and the first body bytes with one gather write instead
-// of running Beast's serializer, whose buffer-sequence iterators cost more CPU than the copy.
-// Thread safety: pure functions. Ownership: appends to the caller's buffer (reused per
-// connection, so steady-state requests allocate nothing here).
+// HTTP/1.x message heads as bytes, for the proxied request path: a status line and fields
+// appended to one contiguous buffer, and the chunk framing of a relayed body. The proxy writes a
+// head and the first body bytes with one gather write instead of running Beast's serializer, whose
+// buffer-sequence iterators cost more CPU than the copy. Thread safety: pure functions. Ownership:
+// appends to the caller's buffer (reused per connection, so steady-state requests allocate nothing
+// here).
 #pragma once
 
 #include <array>
@@ -14,11 +14,6 @@
 #include "http/net.hpp"
 
 namespace warden::http {
-
-// "METHOD target HTTP/1.x\r\n", every field as "name: value\r\n", then "\r\n". `out` is cleared.
-void SerializeHead(const net::http::request_header<>& head, std::string& out);
-// "HTTP/1.x code reason\r\n" and the fields, as above (the code as sent, 529 included).
-void SerializeHead(const net::http::response_header<>& head, std::string& out);
 
 // Appends "HTTP/1.1 code reason\r\n" (the reason Beast would write, "<unknown-status>" for a
 // code it does not know) and one "name: value\r\n" field; the head ends with kCrlf.

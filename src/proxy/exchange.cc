@@ -40,9 +40,11 @@ struct ExchangeState {
   RequestContext& r;
   const snapshot::ProviderRuntime& prov;
   const config::UpstreamConfig& cfg;  // of the request's snapshot
-  UpstreamRequest request;            // only the credential changes between attempts
-  BodyPieces body;                    // views of the caller's body, which outlives the exchange
-  CredentialWant want = {};           // the pinned profile, the caller's globs
+  // The upstream request's head without its credential (SerializeUpstreamHead), in the
+  // connection's reused buffer.
+  const std::string& head;
+  BodyPieces body;           // views of the caller's body, which outlives the exchange
+  CredentialWant want = {};  // the pinned profile, the caller's globs
   std::vector<const creds::PooledKey*> tried = {};  // rate-limited during this request
   bool federated_retried = false;
 };
@@ -67,6 +69,14 @@ struct Step {
   bool keep_alive = false;  // when !retry: the request's result
 };
 
+// The end of an attempt's head: its credential's field and the blank line, in `out` (the
+// connection's reused buffer), sent after ExchangeState::head.
+void WriteCredentialField(config::Api api, const Credential& cred, std::string& out) {
+  const CredentialField field = CredentialFieldFor(api, cred);
+  out.assign(field.name).append(": ").append(field.scheme).append(cred.Value());
+  out.append(http::kCrlf).append(http::kCrlf);
+}
+
 // Reads response headers until the final one: interim 1xx responses (103 Early Hints, 100
 // Continue) are skipped — taking one for the answer would leave the real response on the pooled
 // connection for the next caller. A 101 is never asked for, so it fails the exchange. Bounded by
@@ -89,15 +99,16 @@ net::Task<net::error_code> ReadFinalHeader(http::UpstreamConnection& conn,
 // Sends the request on `conn` and reads the response header into `header`, under one deadline
 // (first_byte_timeout) and while watching the caller: if it goes away while the provider is still
 // thinking, the upstream request is cancelled instead of running (and billing) to the end.
-net::Task<SendResult> SendOnce(ExchangeState& x, http::UpstreamConnection& conn,
+net::Task<SendResult> SendOnce(ExchangeState& x, const Credential& cred,
+                               http::UpstreamConnection& conn,
                                std::optional<HeaderParser>& header) {
   http::Deadline& first_byte = x.r.client.upstream_deadline;
   conn.stream.Tcp().expires_never();  // the deadline bounds this and the relay's reads
   first_byte.Arm(x.cfg.first_byte_timeout, conn.stream);
   SendResult result;
-  http::SerializeHead(x.request.base(), conn.head);
-  const std::array<net::asio::const_buffer, 4> bytes{
-      net::asio::buffer(conn.head), net::asio::buffer(x.body.before),
+  WriteCredentialField(x.prov.api, cred, conn.head);
+  const std::array<net::asio::const_buffer, 5> bytes{
+      net::asio::buffer(x.head), net::asio::buffer(conn.head), net::asio::buffer(x.body.before),
       net::asio::buffer(x.body.literal), net::asio::buffer(x.body.after)};
   result.ec = co_await http::WriteAll(conn.stream, bytes, std::nullopt);
   if (!result.ec) {
@@ -111,7 +122,7 @@ net::Task<SendResult> SendOnce(ExchangeState& x, http::UpstreamConnection& conn,
   co_return result;
 }
 
-net::Task<void> SendAndReadHeader(ExchangeState& x, Attempt& a) {
+net::Task<void> SendAndReadHeader(ExchangeState& x, const Credential& cred, Attempt& a) {
   http::UpstreamPool& pool = x.r.client.pool;
   for (int connect_try = 0; connect_try < 2; ++connect_try) {
     auto acquired = co_await pool.Acquire(x.prov.origin);
@@ -120,7 +131,7 @@ net::Task<void> SendAndReadHeader(ExchangeState& x, Attempt& a) {
       co_return;
     }
     a.conn = std::move(*acquired);
-    const SendResult sent = co_await SendOnce(x, *a.conn, a.header);
+    const SendResult sent = co_await SendOnce(x, cred, *a.conn, a.header);
     if (sent.caller_gone) {
       pool.Discard(std::move(a.conn));
       a.caller_gone = true;
@@ -266,9 +277,8 @@ net::Task<bool> RunExchange(ExchangeState& x) {
       creds::ProfilePool::MarkUsed(*cred.profile, now);
       x.r.log.profile = cred.profile->id;
     }
-    SetCredential(x.request, x.prov.api, cred);
     Attempt a;
-    co_await SendAndReadHeader(x, a);
+    co_await SendAndReadHeader(x, cred, a);
     if (a.caller_gone) {
       x.r.log.status = 499;  // nginx's "client closed request"
       spdlog::info("caller {} went away before {} answered; upstream request cancelled",
@@ -289,10 +299,9 @@ net::Task<bool> RunExchange(ExchangeState& x) {
 
 net::Task<bool> ExchangeWithProvider(RequestContext& r, const snapshot::ProviderRuntime& prov,
                                      BodyPieces upstream_body) {
-  const std::size_t body_size = upstream_body.size();
-  ExchangeState x{r, prov, r.snap.config->gateway.upstream,
-                  BuildUpstreamRequest(r.req, prov, r.route.upstream_suffix, body_size,
-                                       WithheldCallerHeaders(r.snap.access)),
+  SerializeUpstreamHead(r.req, prov, r.route.upstream_suffix, upstream_body.size(),
+                        WithheldCallerHeaders(r.snap.access), r.client.upstream_head);
+  ExchangeState x{r, prov, r.snap.config->gateway.upstream, r.client.upstream_head,
                   std::move(upstream_body)};
   x.want.pinned = r.pinned_profile;
   if (r.caller.policy != nullptr) x.want.allowed_profiles = r.caller.policy->ProfileGlobs();

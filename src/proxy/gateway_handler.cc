@@ -42,8 +42,17 @@ http::Request RequestWithoutBody(const http::RequestHeader& header) {
 class GatewayConnection final : public http::ConnectionHandler {
  public:
   GatewayConnection(http::Connection& conn, GatewayState& gw)
-      : ctx_{conn.stream,       conn.buffer,        conn.readiness, conn.pool, gw,
-             conn.peer_address, conn.peer_loopback, conn.draining,  {},        nullptr} {}
+      : ctx_{conn.stream,
+             conn.buffer,
+             conn.readiness,
+             conn.pool,
+             gw,
+             conn.peer_address,
+             conn.peer_loopback,
+             conn.draining,
+             {},
+             nullptr,
+             {}} {}
 
   net::Task<bool> OnHeader(const http::RequestHeader& header) override {
     snapshot_ = ctx_.gw.snapshots.Load();

@@ -46,6 +46,8 @@ struct ClientContext {
   // serialized head, and the body buffer (allocated at the first relayed response).
   std::string head;
   std::unique_ptr<char[]> relay_buffer;
+  // The upstream request's head without its credential (exchange.cc), kept for its capacity.
+  std::string upstream_head;
   // Bounds the wait for the provider: its first byte (exchange.cc), then each read of the body
   // (relay.cc). Kept across requests, as its timer is lazy (http/deadline.hpp).
   http::Deadline upstream_deadline{stream.get_executor()};

@@ -2,9 +2,11 @@
 
 #include <algorithm>
 #include <array>
+#include <charconv>
 #include <string>
 
 #include "http/framing.hpp"
+#include "http/wire_head.hpp"
 #include "proxy/routes.hpp"
 
 namespace warden::proxy {
@@ -113,6 +115,47 @@ std::vector<std::string> WithheldCallerHeaders(const access::AccessPolicy& acces
   return out;
 }
 
+namespace {
+
+// Calls `sink(field, name, value)` for every field of the upstream request but the credential,
+// in the order they are sent: the forwarded caller headers, Host, the provider's extra headers,
+// anthropic-version (Anthropic, when the caller sent none), Content-Length. `field` is Beast's
+// enum for the name when known without a lookup (field::unknown otherwise).
+template <typename Sink>
+void ForEachUpstreamField(const http::Request& req, const snapshot::ProviderRuntime& prov,
+                          std::size_t body_size, const std::vector<std::string>& withheld,
+                          Sink&& sink) {
+  bool has_version = false;
+  const std::string_view connection_tokens = req[bhttp::field::connection];
+  for (const auto& f : req) {
+    const std::string_view name = f.name_string();
+    if (ForwardRequestHeader(name, connection_tokens, prov.forward_caller_headers) &&
+        !OverriddenByProvider(prov, name) &&
+        std::none_of(withheld.begin(), withheld.end(),
+                     [name](const std::string& w) { return beast::iequals(w, name); })) {
+      has_version = has_version || beast::iequals(name, "anthropic-version");
+      sink(f.name(), name, f.value());  // the parsed field's enum: no name lookup
+    }
+  }
+  sink(bhttp::field::host, "Host", prov.origin.host_header);
+  const bool anthropic = prov.api == config::Api::kAnthropic;
+  for (const auto& [h, v] : prov.headers) {
+    // The credential replaces a configured header of its name (or, for Anthropic, clears the
+    // other credential header): see CredentialFieldFor.
+    if (beast::iequals(h, "authorization") || (anthropic && beast::iequals(h, "x-api-key")))
+      continue;
+    has_version = has_version || beast::iequals(h, "anthropic-version");
+    sink(bhttp::field::unknown, h, v.Reveal());
+  }
+  if (anthropic && !has_version) sink(bhttp::field::unknown, "anthropic-version", "2023-06-01");
+  std::array<char, 24> length{};
+  const auto [end, ec] = std::to_chars(length.data(), length.data() + length.size(), body_size);
+  sink(bhttp::field::content_length, "Content-Length",
+       std::string_view(length.data(), static_cast<std::size_t>(end - length.data())));
+}
+
+}  // namespace
+
 UpstreamRequest BuildUpstreamRequest(const http::Request& req,
                                      const snapshot::ProviderRuntime& prov,
                                      std::string_view upstream_suffix, std::size_t body_size,
@@ -122,39 +165,48 @@ UpstreamRequest BuildUpstreamRequest(const http::Request& req,
   target.reserve(prov.base_path.size() + upstream_suffix.size() + query.size());
   target.append(prov.base_path).append(upstream_suffix).append(query);
   UpstreamRequest up{req.method(), target, 11};
-  const std::string_view connection_tokens = req[bhttp::field::connection];
-  for (const auto& f : req) {
-    const std::string_view name = f.name_string();
-    if (ForwardRequestHeader(name, connection_tokens, prov.forward_caller_headers) &&
-        !OverriddenByProvider(prov, name) &&
-        std::none_of(withheld.begin(), withheld.end(),
-                     [name](const std::string& w) { return beast::iequals(w, name); }))
-      up.insert(f.name(), name, f.value());  // the parsed field's enum: no name lookup
-  }
-  up.set(bhttp::field::host, prov.origin.host_header);
-  for (const auto& [h, v] : prov.headers) up.set(h, v.Reveal());
-  if (prov.api == config::Api::kAnthropic && up.find("anthropic-version") == up.end())
-    up.set("anthropic-version", "2023-06-01");
-  up.content_length(body_size);
-  up.keep_alive(true);
+  ForEachUpstreamField(req, prov, body_size, withheld,
+                       [&up](bhttp::field f, std::string_view name, std::string_view value) {
+                         if (f != bhttp::field::unknown)
+                           up.insert(f, name, value);
+                         else
+                           up.insert(name, value);
+                       });
   return up;
 }
 
-void SetCredential(UpstreamRequest& up, config::Api api, const Credential& cred) {
+void SerializeUpstreamHead(const http::Request& req, const snapshot::ProviderRuntime& prov,
+                           std::string_view upstream_suffix, std::size_t body_size,
+                           const std::vector<std::string>& withheld, std::string& out) {
+  out.clear();
+  out.append(req.method_string()).push_back(' ');
+  out.append(prov.base_path).append(upstream_suffix).append(QueryOf(req.target()));
+  out.append(" HTTP/1.1\r\n");
+  ForEachUpstreamField(req, prov, body_size, withheld,
+                       [&out](bhttp::field, std::string_view name, std::string_view value) {
+                         http::AppendField(name, value, out);
+                       });
+}
+
+CredentialField CredentialFieldFor(config::Api api, const Credential& cred) {
   // Anthropic takes API keys in x-api-key and tokens (setup tokens, OAuth access tokens, a
-  // federated token) as a bearer. Attempts may switch between the two: clear the other one.
+  // federated token) as a bearer.
   const bool api_key =
       cred.kind() == CredentialKind::kStaticKey &&
       (cred.profile == nullptr || cred.profile->type == creds::ProfileType::kApiKey);
-  if (api == config::Api::kAnthropic && api_key) {
-    up.erase(bhttp::field::authorization);
-    up.set("x-api-key", cred.Value());
-    return;
-  }
+  if (api == config::Api::kAnthropic && api_key) return {"x-api-key", ""};
+  return {"Authorization", "Bearer "};
+}
+
+void SetCredential(UpstreamRequest& up, config::Api api, const Credential& cred) {
+  // Attempts may switch between the two headers: clear both, then set the one this credential
+  // goes in.
+  up.erase(bhttp::field::authorization);
   if (api == config::Api::kAnthropic) up.erase("x-api-key");
-  std::string auth = "Bearer ";
-  auth.append(cred.Value());
-  up.set(bhttp::field::authorization, auth);
+  const CredentialField field = CredentialFieldFor(api, cred);
+  std::string value(field.scheme);
+  value.append(cred.Value());
+  up.set(field.name, value);
 }
 
 }  // namespace warden::proxy

@@ -41,8 +41,9 @@ bool ForwardResponseHeader(std::string_view name, std::string_view connection_to
 
 // The request for `prov`: method, the provider's base path + `upstream_suffix` + the caller's
 // query, the forwarded caller headers, Host, the provider's extra headers, anthropic-version
-// for Anthropic providers when the caller sent none, Content-Length and keep-alive. Built once
-// per request; only the credential changes between attempts.
+// for Anthropic providers when the caller sent none, Content-Length and keep-alive (HTTP/1.1's
+// default). Only the credential changes between attempts (SetCredential). The WebSocket
+// upgrade's request.
 // `withheld`: further caller headers never forwarded (lower case) — in trusted-proxy mode the
 // user header and the required headers, which describe the caller to warden, not to a provider.
 UpstreamRequest BuildUpstreamRequest(const http::Request& req,
@@ -50,12 +51,29 @@ UpstreamRequest BuildUpstreamRequest(const http::Request& req,
                                      std::string_view upstream_suffix, std::size_t body_size,
                                      const std::vector<std::string>& withheld = {});
 
-// The caller headers BuildUpstreamRequest withholds for this access policy.
+// The same request as bytes, for the exchange, without building it: the request line and the
+// fields of BuildUpstreamRequest, written into `out` (cleared, its capacity reused), without the
+// credential and the blank line that ends the head. Each attempt sends its credential's field
+// (CredentialFieldFor) and the blank line after these bytes.
+void SerializeUpstreamHead(const http::Request& req, const snapshot::ProviderRuntime& prov,
+                           std::string_view upstream_suffix, std::size_t body_size,
+                           const std::vector<std::string>& withheld, std::string& out);
+
+// The caller headers the upstream request withholds for this access policy.
 std::vector<std::string> WithheldCallerHeaders(const access::AccessPolicy& access);
 
-// A static key (or an api_key profile) goes in x-api-key for Anthropic providers; otherwise
-// (token and oauth profiles, federated tokens) the credential is a Bearer token in
-// Authorization. `cred` must not be kNone.
+// The header a credential goes in: a static key (or an api_key profile) in x-api-key for
+// Anthropic providers; otherwise (token and oauth profiles, federated tokens) a Bearer token in
+// Authorization. The field's value is `scheme` followed by the credential. `cred` must not be
+// kNone. A provider's configured header of that name is replaced (for Anthropic both
+// credential headers are).
+struct CredentialField {
+  std::string_view name;
+  std::string_view scheme;  // "Bearer " or empty
+};
+CredentialField CredentialFieldFor(config::Api api, const Credential& cred);
+
+// Puts `cred` in its header of `up` (CredentialFieldFor), replacing the previous attempt's.
 void SetCredential(UpstreamRequest& up, config::Api api, const Credential& cred);
 
 }  // namespace warden::proxy

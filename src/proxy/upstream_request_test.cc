@@ -189,6 +189,72 @@ TEST(BuildUpstreamRequest, AddsAnthropicVersionUnlessTheCallerSentOne) {
   EXPECT_EQ(up.target(), "/gw/v1/messages");
 }
 
+// The exchange's bytes are the WebSocket upgrade's request, serialized: same policy, same order.
+TEST(SerializeUpstreamHead, IsBuildUpstreamRequestsHeadWithoutTheCredential) {
+  snapshot::ProviderRuntime prov = Provider(config::Api::kOpenAi);
+  prov.headers.emplace_back("CF-AIG-Authorization", Secret("Bearer cf-token"));
+  prov.headers.emplace_back("Authorization", Secret("Bearer configured"));  // the credential's
+  std::string out = "stale bytes";
+  SerializeUpstreamHead(CallerRequest(), prov, "/chat/completions", 42, {}, out);
+  EXPECT_EQ(out,
+            "POST /gw/v1/chat/completions?stream=true&x=%20 HTTP/1.1\r\n"
+            "Content-Type: application/json\r\n"
+            "openai-beta: assistants=v2\r\n"
+            "Host: upstream.example:8443\r\n"
+            "CF-AIG-Authorization: Bearer cf-token\r\n"
+            "Content-Length: 42\r\n");
+  std::string expected = "POST /gw/v1/chat/completions?stream=true&x=%20 HTTP/1.1\r\n";
+  for (const auto& f : BuildUpstreamRequest(CallerRequest(), prov, "/chat/completions", 42)) {
+    expected.append(f.name_string()).append(": ").append(f.value()).append("\r\n");
+  }
+  EXPECT_EQ(out, expected);
+}
+
+TEST(SerializeUpstreamHead, KeepsAnUnknownMethodAndAddsAnthropicVersionOnce) {
+  const snapshot::ProviderRuntime prov = Provider(config::Api::kAnthropic);
+  http::Request req;
+  req.method_string("PROPFIND");
+  req.target("/v1/messages");
+  req.version(11);
+  std::string out;
+  SerializeUpstreamHead(req, prov, "/messages", 0, {}, out);
+  EXPECT_EQ(out,
+            "PROPFIND /gw/v1/messages HTTP/1.1\r\nHost: upstream.example:8443\r\n"
+            "anthropic-version: 2023-06-01\r\nContent-Length: 0\r\n");
+  req.set("Anthropic-Version", "2024-01-01");
+  SerializeUpstreamHead(req, prov, "/messages", 0, {}, out);
+  EXPECT_EQ(out,
+            "PROPFIND /gw/v1/messages HTTP/1.1\r\nAnthropic-Version: 2024-01-01\r\n"
+            "Host: upstream.example:8443\r\nContent-Length: 0\r\n");
+}
+
+TEST(SerializeUpstreamHead, WithholdsTrustedProxyIdentityHeaders) {
+  http::Request req{bhttp::verb::post, "/v1/chat/completions", 11};
+  req.set("X-Auth-Request-Email", "nick@example.com");
+  req.set("x-other", "kept");
+  std::string out;
+  SerializeUpstreamHead(req, Provider(config::Api::kOpenAi), "/chat/completions", 2,
+                        {"x-auth-request-email"}, out);
+  EXPECT_EQ(out.find("nick@example.com"), std::string::npos) << out;
+  EXPECT_NE(out.find("x-other: kept\r\n"), std::string::npos) << out;
+}
+
+TEST(CredentialFieldFor, AnthropicKeysInXApiKeyEverythingElseABearer) {
+  const creds::PooledKey key{Secret("sk-static"), "sha256:aaaaaaaaaaaa", "K[0]",
+                             std::make_shared<creds::KeyState>()};
+  Credential static_key;
+  static_key.key = &key;
+  Credential federated;
+  federated.federated = std::make_shared<const creds::FederatedTokenValue>(
+      creds::FederatedTokenValue{Secret("jwt-token"), 1, "env:T"});
+  EXPECT_EQ(CredentialFieldFor(config::Api::kAnthropic, static_key).name, "x-api-key");
+  EXPECT_EQ(CredentialFieldFor(config::Api::kAnthropic, static_key).scheme, "");
+  EXPECT_EQ(CredentialFieldFor(config::Api::kAnthropic, federated).name, "Authorization");
+  EXPECT_EQ(CredentialFieldFor(config::Api::kAnthropic, federated).scheme, "Bearer ");
+  EXPECT_EQ(CredentialFieldFor(config::Api::kOpenAi, static_key).name, "Authorization");
+  EXPECT_EQ(CredentialFieldFor(config::Api::kOpenAi, static_key).scheme, "Bearer ");
+}
+
 TEST(SetCredential, PutsEachCredentialInItsHeader) {
   const creds::PooledKey key{Secret("sk-static"), "sha256:aaaaaaaaaaaa", "K[0]",
                              std::make_shared<creds::KeyState>()};
