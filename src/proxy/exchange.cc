@@ -33,8 +33,6 @@ constexpr std::size_t kErrorBodyLimit = 256 * 1024;
 constexpr std::uint32_t kUpstreamHeaderLimit = 64 * 1024;
 constexpr int kMaxInterimResponses = 8;
 
-using HeaderParser = bhttp::response_parser<bhttp::empty_body>;
-
 // The state of one request's exchange, in ExchangeWithProvider's frame.
 struct ExchangeState {
   RequestContext& r;
@@ -52,7 +50,7 @@ struct ExchangeState {
 // One attempt: the connection and the response header read on it, or why there is none.
 struct Attempt {
   http::UpstreamConnectionPtr conn;
-  std::optional<HeaderParser> header;
+  std::optional<http::ResponseParser> header;
   std::optional<Error> failure;
   bool caller_gone = false;
 };
@@ -82,15 +80,16 @@ void WriteCredentialField(config::Api api, const Credential& cred, std::string& 
 // connection for the next caller. A 101 is never asked for, so it fails the exchange. Bounded by
 // the caller's first-byte deadline and kMaxInterimResponses.
 net::Task<net::error_code> ReadFinalHeader(http::UpstreamConnection& conn,
-                                           std::optional<HeaderParser>& header) {
+                                           http::ResponseFields& fields,
+                                           std::optional<http::ResponseParser>& header) {
   for (int interim = 0;; ++interim) {
-    header.emplace();
+    header.emplace(fields);
     header->header_limit(kUpstreamHeaderLimit);
     header->body_limit(boost::none);
     const net::error_code ec =
         co_await http::ReadUntil(conn.stream, conn.buffer, *header, http::ReadGoal::kHeader);
     if (ec) co_return ec;
-    const unsigned status = header->get().result_int();
+    const unsigned status = header->status();
     if (status >= 200) co_return net::error_code{};
     if (status == 101 || interim >= kMaxInterimResponses) co_return bhttp::error::bad_status;
   }
@@ -101,7 +100,7 @@ net::Task<net::error_code> ReadFinalHeader(http::UpstreamConnection& conn,
 // thinking, the upstream request is cancelled instead of running (and billing) to the end.
 net::Task<SendResult> SendOnce(ExchangeState& x, const Credential& cred,
                                http::UpstreamConnection& conn,
-                               std::optional<HeaderParser>& header) {
+                               std::optional<http::ResponseParser>& header) {
   http::Deadline& first_byte = x.r.client.upstream_deadline;
   conn.stream.Tcp().expires_never();  // the deadline bounds this and the relay's reads
   first_byte.Arm(x.cfg.first_byte_timeout, conn.stream);
@@ -113,7 +112,7 @@ net::Task<SendResult> SendOnce(ExchangeState& x, const Credential& cred,
   result.ec = co_await http::WriteAll(conn.stream, bytes, std::nullopt);
   if (!result.ec) {
     CallerWatch watch(x.r.client.readiness, x.r.client.stream, conn.stream, x.r.req.version());
-    result.ec = co_await ReadFinalHeader(conn, header);
+    result.ec = co_await ReadFinalHeader(conn, x.r.client.response_fields, header);
     watch.Stop();
     result.caller_gone = watch.gone();
   }
@@ -171,16 +170,18 @@ Reply UnreadableErrorReply(const snapshot::ProviderRuntime& prov, const net::err
       {}};
 }
 
-// Acts on the classification of an error response read whole; nothing has reached the caller.
+// Acts on the classification of an error response read whole (its head in `res`, its body in
+// `body`); nothing has reached the caller.
 net::Task<Step> ActOnError(ExchangeState& x, const Credential& cred,
-                           bhttp::response<bhttp::string_body>& res) {
-  const int status = static_cast<int>(res.result_int());
+                           const http::ResponseParser& res, std::string_view body,
+                           bool keep_alive) {
+  const int status = static_cast<int>(res.status());
   creds::FederatedRefresher* refresher = x.r.client.gw.Refresher();
   const bool may_refresh = !x.federated_retried && refresher != nullptr;
-  switch (ClassifyErrorResponse(status, res.body(), cred.kind(), may_refresh)) {
+  switch (ClassifyErrorResponse(status, body, cred.kind(), may_refresh)) {
     case ErrorVerdict::kRotateKey:
-      CoolDownKey(x.r.client.gw, x.prov, cred, status, res[bhttp::field::retry_after], x.tried,
-                  x.want);
+      CoolDownKey(x.r.client.gw, x.prov, cred, status, res.fields().Get(bhttp::field::retry_after),
+                  x.tried, x.want);
       co_return Step{true};
     case ErrorVerdict::kRefreshAndRetry:
       x.federated_retried = true;
@@ -193,8 +194,8 @@ net::Task<Step> ActOnError(ExchangeState& x, const Credential& cred,
       break;
   }
   x.r.log.status = status;
-  const bool written = co_await ForwardBuffered(x.r.client, res, x.r.keep_alive);
-  co_return Step{false, written && x.r.keep_alive};
+  const bool written = co_await ForwardBuffered(x.r.client, res, body, keep_alive);
+  co_return Step{false, written && keep_alive};
 }
 
 // An error response warden cannot read (broken, or over kErrorBodyLimit): 502, the connection
@@ -209,31 +210,32 @@ net::Task<Step> AnswerUnreadableError(ExchangeState& x, Attempt& a, net::error_c
 
 // Reads an error response whole (bounded) so it can be classified before anything is relayed.
 net::Task<Step> HandleErrorResponse(ExchangeState& x, Attempt& a, const Credential& cred) {
-  // The header was read with no body limit; a string body reserves the announced length as soon
-  // as the body starts, so an announced length over the limit is refused before that (a provider
-  // announcing 9 EB would otherwise make warden try to allocate it).
-  if (const auto announced = a.header->content_length();
-      announced && *announced > kErrorBodyLimit) {
+  http::ResponseParser& parser = *a.header;
+  // The header was read with no body limit, so the parser checked no announced length: one over
+  // the limit is refused here, before any of the body is read (or reserved). The limit then
+  // bounds a chunked or close-delimited body.
+  if (const auto announced = parser.content_length(); announced && *announced > kErrorBodyLimit) {
     const net::error_code too_large = bhttp::error::body_limit;
     co_return co_await AnswerUnreadableError(x, a, too_large);
   }
-  bhttp::response_parser<bhttp::string_body> parser{std::move(*a.header)};
   parser.body_limit(kErrorBodyLimit);
+  std::string body;
+  parser.BodyInto(body);
   a.conn->stream.Tcp().expires_after(x.cfg.idle_timeout);
-  auto [ec, n] = co_await bhttp::async_read(a.conn->stream, a.conn->buffer, parser, net::kUseTuple);
+  const net::error_code ec =
+      co_await http::ReadUntil(a.conn->stream, a.conn->buffer, parser, http::ReadGoal::kMessage);
   if (ec) co_return co_await AnswerUnreadableError(x, a, ec);
-  bhttp::response<bhttp::string_body> res = parser.release();
-  if (res.keep_alive())
+  if (parser.keep_alive())
     x.r.client.pool.Release(std::move(a.conn));
   else
     x.r.client.pool.Discard(std::move(a.conn));
-  co_return co_await ActOnError(x, cred, res);
+  co_return co_await ActOnError(x, cred, parser, body, x.r.keep_alive);
 }
 
 // Streams a response that needs no classification through to the caller.
 net::Task<bool> Relay(ExchangeState& x, Attempt& a) {
   ClientContext& c = x.r.client;
-  const unsigned status = a.header->get().result_int();
+  const unsigned status = a.header->status();
   x.r.log.status = static_cast<int>(status);
   RelayOptions options{x.cfg.idle_timeout, x.r.keep_alive, x.r.req.version()};
   const bool close_delimited =
@@ -286,7 +288,7 @@ net::Task<bool> RunExchange(ExchangeState& x) {
       co_return false;
     }
     if (a.failure) co_return co_await AnswerFailure(x, *a.failure);
-    if (!NeedsClassification(static_cast<int>(a.header->get().result_int()), cred.kind())) {
+    if (!NeedsClassification(static_cast<int>(a.header->status()), cred.kind())) {
       if (cred.key != nullptr) creds::KeyPool::MarkSuccess(*cred.key);
       co_return co_await Relay(x, a);
     }

@@ -52,6 +52,7 @@ class GatewayConnection final : public http::ConnectionHandler {
              conn.draining,
              {},
              nullptr,
+             {},
              {}} {}
 
   net::Task<bool> OnHeader(const http::RequestHeader& header) override {

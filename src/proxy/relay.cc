@@ -19,8 +19,6 @@ namespace {
 
 constexpr std::size_t kRelayBufferBytes = 16 * 1024;
 
-using BodyParser = bhttp::response_parser<bhttp::buffer_body>;
-
 // How the caller's copy of the body is delimited.
 enum class Framing {
   kAsIs,     // Content-Length (or no body, or an HTTP/1.0 caller's close-delimited body)
@@ -32,7 +30,7 @@ enum class Framing {
 struct BodyRelay {
   http::AnyStream& client;
   http::UpstreamConnection& up;
-  BodyParser& parser;
+  http::ResponseParser& parser;
   const std::string& head;   // the caller's response head, sent with the first body bytes
   std::span<char> buf;       // the connection's relay buffer
   http::Deadline& deadline;  // bounds each read from the provider by idle_timeout
@@ -47,15 +45,6 @@ struct BodyRelay {
 
 bool Bodyless(unsigned status) {
   return status == 204 || status == 304 || (status >= 100 && status < 200);
-}
-
-void CopyForwardedHeaders(const bhttp::fields& from, bhttp::fields& to) {
-  const std::string_view connection_tokens = from[bhttp::field::connection];
-  for (const auto& f : from) {
-    if (ForwardResponseHeader(f.name_string(), connection_tokens)) {
-      to.insert(f.name_string(), f.value());
-    }
-  }
 }
 
 // Writes to the caller, in one gather write: the head if it has not gone out yet, then `data`
@@ -85,12 +74,11 @@ net::Task<RelayResult> RelayBody(BodyRelay& r) {
   for (;;) {
     std::size_t n = 0;
     if (!r.parser.is_done()) {
-      r.parser.get().body().data = buf.data();
-      r.parser.get().body().size = buf.size();
+      r.parser.BodyInto(buf);
       // A small body usually came with the header: then it is parsed without a read.
       net::error_code ec;
       if (!http::ParseBuffered(r.parser, r.up.buffer, http::ReadGoal::kSome, ec) && !ec) {
-        if (r.head_before_wait && !r.head_sent && r.parser.get().body().size == buf.size() &&
+        if (r.head_before_wait && !r.head_sent && r.parser.body_written() == 0 &&
             co_await WritePiece(r, {}, false)) {
           co_return RelayResult::kClientGone;
         }
@@ -100,7 +88,7 @@ net::Task<RelayResult> RelayBody(BodyRelay& r) {
       }
       if (ec == bhttp::error::need_buffer) ec = {};
       if (ec) co_return RelayResult::kUpstreamFailed;
-      n = buf.size() - r.parser.get().body().size;
+      n = r.parser.body_written();
     }
     const bool last = r.parser.is_done();
     r.relayed += n;
@@ -122,28 +110,37 @@ net::Task<RelayResult> RelayWatched(ClientContext& c, BodyRelay& r, unsigned cal
   co_return watch.gone() ? RelayResult::kClientGone : result;
 }
 
+// Appends the provider's status line and the headers it may hand to the caller, but the
+// standard ones (warden writes its own) and the framing (each side is framed by its writer).
+void AppendForwardedHead(const http::ResponseParser& parser, std::string& head) {
+  http::AppendStatusLine(parser.status(), head);
+  const std::string_view connection_tokens = parser.fields().Get(bhttp::field::connection);
+  for (const http::ResponseFields::Field f : parser.fields()) {
+    if (ForwardResponseHeader(f.name, connection_tokens) && !StandardHeader(f.name)) {
+      http::AppendField(f.name, f.value, head);
+    }
+  }
+}
+
+void AppendContentLength(std::uint64_t length, std::string& head) {
+  std::array<char, 24> digits{};
+  const auto [end, ec] = std::to_chars(digits.data(), digits.data() + digits.size(), length);
+  http::AppendField("Content-Length", std::string_view(digits.data(), end - digits.data()), head);
+}
+
 // The caller's response head, serialized straight into c.head: the provider's status (codes Beast
 // does not know, like 529, included) and forwarded headers, re-framed. Returns the framing.
-Framing PrepareHead(ClientContext& c, const BodyParser& parser, const RelayOptions& options) {
-  const unsigned status = parser.get().result_int();
+Framing PrepareHead(ClientContext& c, const http::ResponseParser& parser,
+                    const RelayOptions& options) {
+  const unsigned status = parser.status();
   const bool close_delimited =
       CloseDelimited(options.caller_version, status, parser.content_length().has_value());
   std::string& head = c.head;
   head.clear();
-  http::AppendStatusLine(status, head);
-  const std::string_view connection_tokens = parser.get()[bhttp::field::connection];
-  for (const auto& f : parser.get()) {
-    const std::string_view name = f.name_string();
-    if (ForwardResponseHeader(name, connection_tokens) && !StandardHeader(name)) {
-      http::AppendField(name, f.value(), head);
-    }
-  }
+  AppendForwardedHead(parser, head);
   Framing framing = Framing::kAsIs;
   if (parser.content_length()) {
-    std::array<char, 24> length{};
-    const auto [end, ec] =
-        std::to_chars(length.data(), length.data() + length.size(), *parser.content_length());
-    http::AppendField("Content-Length", std::string_view(length.data(), end - length.data()), head);
+    AppendContentLength(*parser.content_length(), head);
   } else if (!Bodyless(status) && !close_delimited) {
     http::AppendField("Transfer-Encoding", "chunked", head);
     framing = Framing::kChunked;
@@ -161,9 +158,7 @@ bool CloseDelimited(unsigned caller_version, unsigned status, bool has_content_l
 }
 
 net::Task<RelayOutcome> StreamResponse(ClientContext& c, http::UpstreamConnection& up,
-                                       bhttp::response_parser<bhttp::empty_body>& header,
-                                       RelayOptions options) {
-  BodyParser parser{std::move(header)};
+                                       http::ResponseParser& parser, RelayOptions options) {
   parser.body_limit(boost::none);
   // Parse all buffered bytes in one step (chunk header, data, the next chunk...), not one
   // element per step: the head then goes out with the first event that came with it, and events
@@ -184,7 +179,7 @@ net::Task<RelayOutcome> StreamResponse(ClientContext& c, http::UpstreamConnectio
                   options.idle_timeout,
                   !parser.content_length().has_value()};
   RelayOutcome out;
-  if (Bodyless(parser.get().result_int())) {
+  if (Bodyless(parser.status())) {
     if (co_await WritePiece(relay, {}, true)) out.result = RelayResult::kClientWriteFailed;
   } else if (parser.content_length().has_value()) {
     out.result = co_await RelayBody(relay);
@@ -197,20 +192,18 @@ net::Task<RelayOutcome> StreamResponse(ClientContext& c, http::UpstreamConnectio
   co_return out;
 }
 
-net::Task<bool> ForwardBuffered(ClientContext& c,
-                                bhttp::response<bhttp::string_body>& upstream_response,
-                                bool keep_alive) {
-  bhttp::response<bhttp::string_body> res;
-  res.version(11);
-  res.result(upstream_response.result_int());  // result() maps unknown codes (529) to 0
-  CopyForwardedHeaders(upstream_response, res);
-  res.body() = std::move(upstream_response.body());
-  res.keep_alive(keep_alive);
-  AddStandardHeaders(c, res.base());
-  res.prepare_payload();
-  c.stream.Tcp().expires_after(std::chrono::seconds(30));
-  auto [ec, n] = co_await bhttp::async_write(c.stream, res, net::kUseTuple);
-  co_return !ec;
+net::Task<bool> ForwardBuffered(ClientContext& c, const http::ResponseParser& parser,
+                                std::string_view body, bool keep_alive) {
+  std::string& head = c.head;
+  head.clear();
+  AppendForwardedHead(parser, head);
+  AppendContentLength(body.size(), head);
+  if (!keep_alive) http::AppendField("Connection", "close", head);
+  AppendStandardHeaders(c, head);
+  head.append(http::kCrlf);
+  const std::array<net::asio::const_buffer, 2> bytes{net::asio::buffer(head),
+                                                     net::asio::buffer(body)};
+  co_return !co_await http::WriteAll(c.stream, bytes, std::chrono::seconds(30));
 }
 
 }  // namespace warden::proxy

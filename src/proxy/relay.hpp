@@ -14,7 +14,10 @@
 #include <chrono>
 #include <cstddef>
 
+#include <string_view>
+
 #include "http/net.hpp"
+#include "http/response_parser.hpp"
 #include "http/upstream_pool.hpp"
 #include "proxy/request_context.hpp"
 
@@ -39,20 +42,18 @@ struct RelayOptions {
   unsigned caller_version = 11;  // 10: no chunked framing; a stream is delimited by closing
 };
 
-// `header` holds the response header already read from `up`; its parser is consumed. An
-// HTTP/1.0 caller gets a response without a length as a close-delimited body (HTTP/1.0 has no
-// chunked coding), so its connection is not kept alive.
+// `parser` has read the response header from `up`; it goes on to read the body. An HTTP/1.0
+// caller gets a response without a length as a close-delimited body (HTTP/1.0 has no chunked
+// coding), so its connection is not kept alive.
 net::Task<RelayOutcome> StreamResponse(ClientContext& c, http::UpstreamConnection& up,
-                                       net::http::response_parser<net::http::empty_body>& header,
-                                       RelayOptions options);
+                                       http::ResponseParser& parser, RelayOptions options);
 
 // Whether a response to this caller must end by closing the connection: an HTTP/1.0 caller and
 // a provider response without Content-Length (a stream).
 bool CloseDelimited(unsigned caller_version, unsigned status, bool has_content_length);
 
-// Returns false if the write failed.
-net::Task<bool> ForwardBuffered(ClientContext& c,
-                                net::http::response<net::http::string_body>& upstream_response,
-                                bool keep_alive);
+// Writes the response `parser` read whole, its body in `body`. Returns false if the write failed.
+net::Task<bool> ForwardBuffered(ClientContext& c, const http::ResponseParser& parser,
+                                std::string_view body, bool keep_alive);
 
 }  // namespace warden::proxy

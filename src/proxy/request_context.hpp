@@ -22,6 +22,7 @@
 #include "http/deadline.hpp"
 #include "http/net.hpp"
 #include "http/request_handler.hpp"
+#include "http/response_parser.hpp"
 #include "http/upstream_pool.hpp"
 #include "proxy/gateway_state.hpp"
 #include "proxy/request_log.hpp"
@@ -46,8 +47,10 @@ struct ClientContext {
   // serialized head, and the body buffer (allocated at the first relayed response).
   std::string head;
   std::unique_ptr<char[]> relay_buffer;
-  // The upstream request's head without its credential (exchange.cc), kept for its capacity.
+  // The upstream request's head without its credential (exchange.cc), and the provider's
+  // response head's fields (http/response_parser.hpp), kept for their capacity.
   std::string upstream_head;
+  http::ResponseFields response_fields;
   // Bounds the wait for the provider: its first byte (exchange.cc), then each read of the body
   // (relay.cc). Kept across requests, as its timer is lazy (http/deadline.hpp).
   http::Deadline upstream_deadline{stream.get_executor()};

@@ -1,24 +1,30 @@
-// Fuzzes upstream response framing as ProxyRequest/RelayBody (src/proxy/pipeline.cc) handle it:
-// response_parser<empty_body> for the header (64 KiB limit, no body limit); for an error status
-// the classified path (response_parser<string_body>, 256 KiB limit); otherwise the parser moved
-// into response_parser<buffer_body> and relayed through one small fixed buffer with
-// read_some, re-framed for the caller by a response_serializer<buffer_body> (Content-Length
-// kept, or chunked; hop-by-hop headers dropped). SSE streams take this path.
+// Fuzzes upstream response framing as the exchange and the relay (src/proxy/exchange.cc,
+// relay.cc) read it with warden's ResponseParser (src/http/response_parser.cc: Beast's parser,
+// the fields copied into reused memory, the body into a buffer or a string): the header with a
+// 64 KiB limit and no body limit; for an error status the classified path (the body into a
+// string, 256 KiB limit); otherwise the body relayed through one small fixed buffer, re-framed
+// for the caller (Content-Length kept, or chunked; hop-by-hop headers dropped; modelled here with
+// Beast's serializer). SSE streams take this path.
 //
 // Input: the bytes the provider sends. Its last byte also picks the relay buffer size (warden's
 // 16 KiB or a small one, so that bodies split across many reads), the read chunk size, and
 // whether an error status takes the classified path.
-// Invariants: no crash/UB/leak/hang; every relay step makes progress; when the relay completes,
-// what the caller receives parses as one HTTP response whose body equals the upstream body as
-// a string_body parser reads it from the same bytes.
+// Invariants: no crash/UB/leak/hang; every relay step makes progress; a response read whole has
+// the fields and body Beast's own string_body parser reads from the same bytes; when the relay
+// completes, what the caller receives parses as one HTTP response whose body equals the
+// upstream body as that parser reads it.
+#include <algorithm>
 #include <array>
+#include <cctype>
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "beast_read.hpp"
 #include "fuzz_util.hpp"
+#include "http/response_parser.hpp"
 
 using namespace warden::fuzz;
 
@@ -60,9 +66,9 @@ struct Sink {
   }
 };
 
-// The upstream body as a plain string_body parser reads it from the same bytes (nullopt when it
-// does not read a complete response).
-std::optional<std::string> ReferenceBody(std::string_view bytes) {
+// The upstream response as a plain string_body parser reads it from the same bytes (nullopt when
+// it does not read a complete response).
+std::optional<bhttp::response<bhttp::string_body>> ReferenceResponse(std::string_view bytes) {
   ChunkedSource src(bytes, bytes.size() + 1);
   beast::flat_buffer buffer;
   bhttp::response_parser<bhttp::string_body> p;
@@ -73,7 +79,39 @@ std::optional<std::string> ReferenceBody(std::string_view bytes) {
   error_code ec;
   Read(src, buffer, p, ec);
   if (ec) return std::nullopt;
-  return p.release().body();
+  return p.release();
+}
+
+// Whether warden's parser read the head and body the reference did.
+void CheckAgainstReference(std::string_view bytes, const warden::http::ResponseParser& parser,
+                           std::string_view body) {
+  const auto expected = ReferenceResponse(bytes);
+  FUZZ_CHECK(expected.has_value(), "a response read whole that a string_body parser refuses");
+  FUZZ_CHECK(expected->body() == body, "the body differs from the string_body parser's");
+  FUZZ_CHECK(expected->result_int() == parser.status(), "the status differs");
+  // Beast's fields keep same-named fields together; warden's keep the arrival order. Compared as
+  // the same (id, name, value) entries, same-named ones in the same order.
+  using Entry = std::tuple<std::string, std::string, int>;  // lower-case name, value, id
+  const auto sorted = [](std::vector<Entry> v) {
+    std::stable_sort(v.begin(), v.end(), [](const Entry& a, const Entry& b) {
+      return std::get<0>(a) < std::get<0>(b);
+    });
+    return v;
+  };
+  const auto lower = [](std::string_view name) {
+    std::string out(name);
+    for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return out;
+  };
+  std::vector<Entry> theirs;
+  for (const auto& f : *expected) {
+    theirs.emplace_back(lower(f.name_string()), std::string(f.value()), static_cast<int>(f.name()));
+  }
+  std::vector<Entry> mine;
+  for (const warden::http::ResponseFields::Field f : parser.fields()) {
+    mine.emplace_back(lower(f.name), std::string(f.value), static_cast<int>(f.id));
+  }
+  FUZZ_CHECK(sorted(theirs) == sorted(mine), "the fields differ from the string_body parser's");
 }
 
 }  // namespace
@@ -87,42 +125,41 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   ChunkedSource src(input, kChunks[(ctl >> 2) & 3]);
   beast::flat_buffer up_buffer;
 
-  std::optional<bhttp::response_parser<bhttp::empty_body>> hp;
-  hp.emplace();
-  hp->header_limit(64 * 1024);
-  hp->body_limit(boost::none);
+  warden::http::ResponseFields fields;
+  warden::http::ResponseParser parser(fields);
+  parser.header_limit(64 * 1024);
+  parser.body_limit(boost::none);
   error_code ec;
-  ReadHeader(src, up_buffer, *hp, ec);
+  ReadHeader(src, up_buffer, parser, ec);
   if (ec) return 0;  // 502
 
-  const int status = hp->get().result_int();
+  const int status = static_cast<int>(parser.status());
   if (status >= 400 && (keyed || status == 401)) {
-    // exchange.cc refuses an announced length over the limit before the string body reserves it.
-    if (hp->content_length() && *hp->content_length() > kErrorBodyLimit) return 0;  // 502
-    bhttp::response_parser<bhttp::string_body> sp{std::move(*hp)};
-    sp.body_limit(kErrorBodyLimit);
-    Read(src, up_buffer, sp, ec);
+    // exchange.cc refuses an announced length over the limit before reading the body.
+    if (parser.content_length() && *parser.content_length() > kErrorBodyLimit) return 0;  // 502
+    std::string body;
+    parser.BodyInto(body);
+    parser.body_limit(kErrorBodyLimit);
+    Read(src, up_buffer, parser, ec);
     if (ec) return 0;  // 502
-    bhttp::response<bhttp::string_body> up_res = sp.release();
-    (void)up_res.keep_alive();
-    (void)up_res[bhttp::field::retry_after];
-    FUZZ_CHECK(up_res.body().size() <= kErrorBodyLimit);
+    (void)parser.keep_alive();
+    (void)fields.Get(bhttp::field::retry_after);
+    FUZZ_CHECK(body.size() <= kErrorBodyLimit);
+    CheckAgainstReference(input.substr(0, src.consumed()), parser, body);
     return 0;
   }
 
-  bhttp::response_parser<bhttp::buffer_body> bp{std::move(*hp)};
-  bp.body_limit(boost::none);
+  parser.body_limit(boost::none);
   bhttp::response<bhttp::buffer_body> res;
   res.version(11);
-  res.result(bp.get().result_int());
-  for (const auto& f : bp.get()) {
-    if (!IsHopByHop(f.name_string()) && f.name() != bhttp::field::content_length)
-      res.insert(f.name_string(), f.value());
+  res.result(parser.status());
+  for (const warden::http::ResponseFields::Field f : fields) {
+    if (!IsHopByHop(f.name) && f.id != bhttp::field::content_length) res.insert(f.name, f.value);
   }
-  const bool has_length = bp.content_length().has_value();
+  const bool has_length = parser.content_length().has_value();
   const bool bodyless = status == 204 || status == 304 || (status >= 100 && status < 200);
   if (has_length)
-    res.content_length(*bp.content_length());
+    res.content_length(*parser.content_length());
   else if (!bodyless)
     res.chunked(true);
   res.keep_alive(true);
@@ -146,17 +183,16 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   std::size_t steps = 0;
   do {
     FUZZ_CHECK(++steps <= max_steps, "relay makes no progress");
-    if (!bp.is_done()) {
-      bp.get().body().data = buf.data();
-      bp.get().body().size = buf.size();
-      ReadSome(src, up_buffer, bp, ec);
+    if (!parser.is_done()) {
+      parser.BodyInto(buf);
+      ReadSome(src, up_buffer, parser, ec);
       if (ec == bhttp::error::need_buffer) ec = {};
       if (ec) {
         done = false;  // kUpstreamFailed
         break;
       }
-      res.body().size = buf.size() - bp.get().body().size;
-      res.body().more = !bp.is_done();
+      res.body().size = parser.body_written();
+      res.body().more = !parser.is_done();
       res.body().data = res.body().size > 0 ? buf.data() : nullptr;
       relayed.append(buf.data(), res.body().size);
     } else {
@@ -170,11 +206,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   } while (!sr.is_done());
   if (!done) return 0;
 
-  FUZZ_CHECK(bp.is_done(), "serializer done before the upstream body");
+  FUZZ_CHECK(parser.is_done(), "serializer done before the upstream body");
   // What the caller receives is one well-framed response with the upstream's body.
-  auto expected = ReferenceBody(input.substr(0, src.consumed()));
-  FUZZ_CHECK(expected.has_value(), "relay completed a response a string_body parser refuses");
-  FUZZ_CHECK(*expected == relayed, "relayed bytes differ from the upstream body");
+  CheckAgainstReference(input.substr(0, src.consumed()), parser, relayed);
   ChunkedSource back(client.out, client.out.size() + 1);
   beast::flat_buffer back_buffer;
   bhttp::response_parser<bhttp::string_body> cp;
