@@ -663,6 +663,13 @@ async function handleApi(req, res, path, route, bodyStr) {
       + 'content-length: 9000000000000000000\r\n\r\n{"error":{"type":"rate_limit_error"}}');
     return;
   }
+  if (fault === 'stall-429-body') {
+    // A rate-limit answer whose body never ends: the header and half the announced bytes, then
+    // silence (the socket stays open until the client gives up).
+    req.socket.write('HTTP/1.1 429 Too Many Requests\r\ncontent-type: application/json\r\n'
+      + 'content-length: 200\r\n\r\n{"error":{"type":"rate_limit_error",');
+    return;
+  }
   if (fault === 'garbage') {
     req.socket.end('\x00\x01\x02GARBAGE not-http \xff\xfe\r\n\r\nHTTX/9.9 ???\r\n');
     return;

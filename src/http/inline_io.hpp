@@ -22,6 +22,7 @@
 #include <chrono>
 #include <optional>
 #include <span>
+#include <tuple>
 
 #include "http/any_stream.hpp"
 #include "http/net.hpp"
@@ -77,8 +78,8 @@ inline void ShrinkIdleBuffer(net::beast::flat_buffer& buffer) {
 
 // Reads from `stream` into `buffer` until `goal` (kHeader or kMessage) is met, with the errors
 // Beast's read would report: end_of_stream when the peer closed before any byte, partial_message
-// when it closed mid-message, buffer_overflow when `buffer` is full. Timeouts are the stream's
-// (its expiry, or a Deadline the caller armed).
+// when it closed mid-message, buffer_overflow when `buffer` is full. Bound it with a Deadline
+// (deadline.hpp): a plain stream is read from its socket, so its expiry does not apply.
 template <bool kIsRequest>
 net::Task<net::error_code> ReadUntil(AnyStream& stream, net::beast::flat_buffer& buffer,
                                      net::http::basic_parser<kIsRequest>& parser, ReadGoal goal) {
@@ -95,7 +96,16 @@ net::Task<net::error_code> ReadUntil(AnyStream& stream, net::beast::flat_buffer&
     const std::size_t free = buffer.capacity() - buffer.size();
     const std::size_t want = std::min(
         room, goal == ReadGoal::kHeader ? std::max<std::size_t>(4096, free) : kReadChunkBytes);
-    auto [rec, n] = co_await stream.async_read_some(buffer.prepare(want), net::kUseTuple);
+    net::error_code rec;
+    std::size_t n = 0;
+    if (stream.IsTls()) {
+      std::tie(rec, n) = co_await stream.async_read_some(buffer.prepare(want), net::kUseTuple);
+    } else {
+      // Straight from the socket: Beast's stream would wrap the read in its timeout operation
+      // (a handler, executor work, a timer check) for an expiry these reads do not use.
+      std::tie(rec, n) =
+          co_await stream.Tcp().socket().async_read_some(buffer.prepare(want), net::kUseTuple);
+    }
     buffer.commit(n);
     if (rec == net::asio::error::eof) {
       if (!parser.got_some()) co_return net::http::error::end_of_stream;

@@ -221,9 +221,12 @@ net::Task<Step> HandleErrorResponse(ExchangeState& x, Attempt& a, const Credenti
   parser.body_limit(kErrorBodyLimit);
   std::string body;
   parser.BodyInto(body);
-  a.conn->stream.Tcp().expires_after(x.cfg.idle_timeout);
-  const net::error_code ec =
+  http::Deadline& deadline = x.r.client.upstream_deadline;
+  deadline.Arm(x.cfg.idle_timeout, a.conn->stream);
+  net::error_code ec =
       co_await http::ReadUntil(a.conn->stream, a.conn->buffer, parser, http::ReadGoal::kMessage);
+  deadline.Disarm();
+  if (ec && deadline.fired()) ec = beast::error::timeout;
   if (ec) co_return co_await AnswerUnreadableError(x, a, ec);
   if (parser.keep_alive())
     x.r.client.pool.Release(std::move(a.conn));

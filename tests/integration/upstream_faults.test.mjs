@@ -99,6 +99,17 @@ describe('before the response header', () => {
     assert.equal(ok.status, 200, 'the key still answers: an unreadable answer cools nothing');
   });
 
+  test('an error answer whose body stalls → 502 after idle_timeout, the key not cooled', async () => {
+    const r = await post({ model: 'mock/s' }, { 'x-mock-fault': 'stall-429-body' });
+    assert.equal(r.status, 502, r.text);
+    assertOpenAiError(r.text, 'upstream_error');
+    assert.match(JSON.parse(r.text).error.message, /unreadable error response.*timeout/i);
+    assert.ok(r.ms >= IDLE_MS - 50 && r.ms < IDLE_MS + 2500, `answered after ${r.ms} ms`);
+    await assertIntact(w, 'stall-429-body');
+    const ok = await post({ model: 'mock/s2' });
+    assert.equal(ok.status, 200, 'the key still answers: an unreadable answer cools nothing');
+  });
+
   test('the upstream closes before answering → 502 upstream_error', async () => {
     const r = await post({ model: 'mock/c', stream: true }, { 'x-mock-fault': 'close-before-response' });
     assert.equal(r.status, 502, r.text);
