@@ -116,7 +116,7 @@ void AppendForwardedHead(const http::ResponseParser& parser, std::string& head) 
   http::AppendStatusLine(parser.status(), head);
   const std::string_view connection_tokens = parser.fields().Get(bhttp::field::connection);
   for (const http::ResponseFields::Field f : parser.fields()) {
-    if (ForwardResponseHeader(f.name, connection_tokens) && !StandardHeader(f.name)) {
+    if (ForwardResponseHeader(f.id, f.name, connection_tokens) && !StandardHeader(f.name)) {
       http::AppendField(f.name, f.value, head);
     }
   }

@@ -70,13 +70,45 @@ constexpr std::array kHeaderPolicy = {
 // Client-address claims a caller could forge: never forwarded.
 constexpr std::string_view kCallerPrefix = "x-forwarded-";
 
+// kHeaderPolicy by Beast's field enum (a parsed field carries it, so most headers are looked up
+// without comparing a name), and the rules for names Beast has no enum for.
+struct PolicyIndex {
+  std::array<unsigned char, 512> drops_by_field{};
+  std::vector<HeaderRule> unnamed;
+};
+
+const PolicyIndex& Index() {
+  static const PolicyIndex index = [] {
+    PolicyIndex p;
+    for (const HeaderRule& rule : kHeaderPolicy) {
+      const auto id = static_cast<std::size_t>(bhttp::string_to_field(rule.name));
+      if (id != static_cast<std::size_t>(bhttp::field::unknown) && id < p.drops_by_field.size())
+        p.drops_by_field[id] = static_cast<unsigned char>(rule.drop);
+      else
+        p.unnamed.push_back(rule);
+    }
+    return p;
+  }();
+  return index;
+}
+
 // The directions `name` is dropped in (0: forwarded both ways). Runs for every header of every
-// request and response: names of another length are passed over without a call.
-unsigned DropsOf(std::string_view name) {
-  for (const HeaderRule& rule : kHeaderPolicy) {
+// request and response: `id` must be Beast's enum for `name` (string_to_field), as a parser sets
+// it; names of another length are passed over without a call.
+unsigned DropsOf(bhttp::field id, std::string_view name) {
+  const PolicyIndex& index = Index();
+  const auto i = static_cast<std::size_t>(id);
+  if (id != bhttp::field::unknown && i < index.drops_by_field.size())
+    return index.drops_by_field[i];
+  for (const HeaderRule& rule : index.unnamed) {
     if (rule.name.size() == name.size() && beast::iequals(name, rule.name)) return rule.drop;
   }
   return 0;
+}
+
+bool ClaimsClientAddress(std::string_view name) {
+  return name.size() >= kCallerPrefix.size() && (name.front() == 'x' || name.front() == 'X') &&
+         beast::iequals(name.substr(0, kCallerPrefix.size()), kCallerPrefix);
 }
 
 bool OverriddenByProvider(const snapshot::ProviderRuntime& prov, std::string_view name) {
@@ -88,24 +120,32 @@ bool OverriddenByProvider(const snapshot::ProviderRuntime& prov, std::string_vie
 
 }  // namespace
 
-bool ForwardRequestHeader(std::string_view name, std::string_view connection_tokens,
+bool ForwardRequestHeader(bhttp::field id, std::string_view name,
+                          std::string_view connection_tokens,
                           const std::vector<std::string>& opted_in) {
-  const unsigned drops = DropsOf(name);
+  const unsigned drops = DropsOf(id, name);
   if ((drops & kFromCaller) != 0) return false;
   if ((drops & kFromCallerUnlessOptedIn) != 0 &&
       std::none_of(opted_in.begin(), opted_in.end(),
                    [name](const std::string& o) { return beast::iequals(o, name); })) {
     return false;
   }
-  if (name.size() >= kCallerPrefix.size() &&
-      beast::iequals(name.substr(0, kCallerPrefix.size()), kCallerPrefix)) {
-    return false;
-  }
+  if (ClaimsClientAddress(name)) return false;
   return !http::HeaderListHas(connection_tokens, name);
 }
 
+bool ForwardRequestHeader(std::string_view name, std::string_view connection_tokens,
+                          const std::vector<std::string>& opted_in) {
+  return ForwardRequestHeader(bhttp::string_to_field(name), name, connection_tokens, opted_in);
+}
+
+bool ForwardResponseHeader(bhttp::field id, std::string_view name,
+                           std::string_view connection_tokens) {
+  return (DropsOf(id, name) & kFromProvider) == 0 && !http::HeaderListHas(connection_tokens, name);
+}
+
 bool ForwardResponseHeader(std::string_view name, std::string_view connection_tokens) {
-  return (DropsOf(name) & kFromProvider) == 0 && !http::HeaderListHas(connection_tokens, name);
+  return ForwardResponseHeader(bhttp::string_to_field(name), name, connection_tokens);
 }
 
 std::vector<std::string> WithheldCallerHeaders(const access::AccessPolicy& access) {
@@ -116,6 +156,11 @@ std::vector<std::string> WithheldCallerHeaders(const access::AccessPolicy& acces
 }
 
 namespace {
+
+bool IsAnthropicVersion(std::string_view name) {
+  constexpr std::string_view kName = "anthropic-version";
+  return name.size() == kName.size() && beast::iequals(name, kName);
+}
 
 // Calls `sink(field, name, value)` for every field of the upstream request but the credential,
 // in the order they are sent: the forwarded caller headers, Host, the provider's extra headers,
@@ -129,11 +174,11 @@ void ForEachUpstreamField(const http::Request& req, const snapshot::ProviderRunt
   const std::string_view connection_tokens = req[bhttp::field::connection];
   for (const auto& f : req) {
     const std::string_view name = f.name_string();
-    if (ForwardRequestHeader(name, connection_tokens, prov.forward_caller_headers) &&
+    if (ForwardRequestHeader(f.name(), name, connection_tokens, prov.forward_caller_headers) &&
         !OverriddenByProvider(prov, name) &&
         std::none_of(withheld.begin(), withheld.end(),
                      [name](const std::string& w) { return beast::iequals(w, name); })) {
-      has_version = has_version || beast::iequals(name, "anthropic-version");
+      has_version = has_version || IsAnthropicVersion(name);
       sink(f.name(), name, f.value());  // the parsed field's enum: no name lookup
     }
   }
@@ -144,7 +189,7 @@ void ForEachUpstreamField(const http::Request& req, const snapshot::ProviderRunt
     // other credential header): see CredentialFieldFor.
     if (beast::iequals(h, "authorization") || (anthropic && beast::iequals(h, "x-api-key")))
       continue;
-    has_version = has_version || beast::iequals(h, "anthropic-version");
+    has_version = has_version || IsAnthropicVersion(h);
     sink(bhttp::field::unknown, h, v.Reveal());
   }
   if (anthropic && !has_version) sink(bhttp::field::unknown, "anthropic-version", "2023-06-01");

@@ -32,11 +32,18 @@ using UpstreamRequest = net::http::request<net::http::empty_body>;
 // Whether a caller's request header goes upstream. `connection_tokens`: the caller's
 // Connection header value.
 // `opted_in`: the provider's forward_caller_headers (lower case).
+// The overloads taking `id` are for parsed fields: `id` is Beast's enum for `name` (as its parser
+// sets it), which looks the policy up without comparing names.
+bool ForwardRequestHeader(net::http::field id, std::string_view name,
+                          std::string_view connection_tokens,
+                          const std::vector<std::string>& opted_in = {});
 bool ForwardRequestHeader(std::string_view name, std::string_view connection_tokens,
                           const std::vector<std::string>& opted_in = {});
 
 // Whether a provider's response header goes to the caller. `connection_tokens`: the provider's
 // Connection header value (the headers it names are hop-by-hop).
+bool ForwardResponseHeader(net::http::field id, std::string_view name,
+                           std::string_view connection_tokens = {});
 bool ForwardResponseHeader(std::string_view name, std::string_view connection_tokens = {});
 
 // The request for `prov`: method, the provider's base path + `upstream_suffix` + the caller's
