@@ -58,6 +58,7 @@ if [ "${WARDEN_SKIP_BENCH:-0}" != 1 ]; then
   stage "benchmark smoke run"
   WARDEN_BIN=build/release/warden bench/run.sh --smoke
   WARDEN_BIN=build/release/warden bench/auth_modes.sh --smoke
+  WARDEN_BIN=build/release/warden bench/icount.sh --smoke
 fi
 if [ "${WARDEN_SKIP_SOAK:-0}" != 1 ]; then
   stage "soak, short (20 s)"
