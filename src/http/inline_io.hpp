@@ -22,6 +22,7 @@
 #include <chrono>
 #include <optional>
 #include <span>
+#include <string>
 #include <tuple>
 
 #include "http/any_stream.hpp"
@@ -74,6 +75,13 @@ inline constexpr std::size_t kIdleBufferBytes = 16 * 1024;
 // through): an idle keep-alive connection holds a few KiB, not the largest read it ever did.
 inline void ShrinkIdleBuffer(net::beast::flat_buffer& buffer) {
   if (buffer.size() == 0 && buffer.capacity() > kIdleBufferBytes) buffer.shrink_to_fit();
+}
+
+// The same for a connection's reused head buffer, emptied between requests: a provider's or a
+// caller's large head is not held by the connection while it idles.
+inline void ShrinkIdleBuffer(std::string& buffer) {
+  buffer.clear();
+  if (buffer.capacity() > kIdleBufferBytes) buffer.shrink_to_fit();
 }
 
 // Reads from `stream` into `buffer` until `goal` (kHeader or kMessage) is met, with the errors

@@ -118,6 +118,18 @@ TEST(ReadUntil, AFullBufferIsAnOverflow) {
   EXPECT_EQ(HeaderReadError(std::string(600, 'a'), false, 512), bhttp::error::buffer_overflow);
 }
 
+TEST(ShrinkIdleBuffer, AHeadBufferKeepsASmallCapacityAndGivesBackALargeOne) {
+  std::string head(1000, 'h');
+  const std::size_t small = head.capacity();
+  ShrinkIdleBuffer(head);
+  EXPECT_TRUE(head.empty());
+  EXPECT_EQ(head.capacity(), small);  // reused by the next request
+  head.assign(kIdleBufferBytes + 1, 'h');
+  ShrinkIdleBuffer(head);
+  EXPECT_TRUE(head.empty());
+  EXPECT_LE(head.capacity(), kIdleBufferBytes);
+}
+
 TEST(WriteAll, WritesMoreThanTheSocketTakesAtOnceInOrder) {
   Pair p;
   // Several pieces, together far over the socket buffers, so most goes asynchronously.

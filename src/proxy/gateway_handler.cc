@@ -3,6 +3,7 @@
 #include <sstream>
 
 #include "http/framing.hpp"
+#include "http/inline_io.hpp"
 #include "proxy/admission.hpp"
 #include "proxy/pipeline.hpp"
 #include "proxy/reply.hpp"
@@ -82,7 +83,13 @@ class GatewayConnection final : public http::ConnectionHandler {
   }
 
   net::Task<bool> OnRequest(http::Request& request) override {
-    co_return co_await Handle(ctx_, std::move(snapshot_), request, std::move(caller_));
+    const bool keep_alive =
+        co_await Handle(ctx_, std::move(snapshot_), request, std::move(caller_));
+    // The heads of this request (bounded by the header limits) are not held while idle.
+    http::ShrinkIdleBuffer(ctx_.head);
+    http::ShrinkIdleBuffer(ctx_.upstream_head);
+    ctx_.response_fields.Clear();
+    co_return keep_alive;
   }
 
   net::Task<void> OnFramingError(std::string_view target, http::FramingError error) override {
