@@ -173,8 +173,7 @@ Reply UnreadableErrorReply(const snapshot::ProviderRuntime& prov, const net::err
 // Acts on the classification of an error response read whole (its head in `res`, its body in
 // `body`); nothing has reached the caller.
 net::Task<Step> ActOnError(ExchangeState& x, const Credential& cred,
-                           const http::ResponseParser& res, std::string_view body,
-                           bool keep_alive) {
+                           const http::ResponseParser& res, std::string_view body) {
   const int status = static_cast<int>(res.status());
   creds::FederatedRefresher* refresher = x.r.client.gw.Refresher();
   const bool may_refresh = !x.federated_retried && refresher != nullptr;
@@ -194,8 +193,8 @@ net::Task<Step> ActOnError(ExchangeState& x, const Credential& cred,
       break;
   }
   x.r.log.status = status;
-  const bool written = co_await ForwardBuffered(x.r.client, res, body, keep_alive);
-  co_return Step{false, written && keep_alive};
+  const bool written = co_await ForwardBuffered(x.r.client, res, body, x.r.keep_alive);
+  co_return Step{false, written && x.r.keep_alive};
 }
 
 // An error response warden cannot read (broken, or over kErrorBodyLimit): 502, the connection
@@ -232,7 +231,7 @@ net::Task<Step> HandleErrorResponse(ExchangeState& x, Attempt& a, const Credenti
     x.r.client.pool.Release(std::move(a.conn));
   else
     x.r.client.pool.Discard(std::move(a.conn));
-  co_return co_await ActOnError(x, cred, parser, body, x.r.keep_alive);
+  co_return co_await ActOnError(x, cred, parser, body);
 }
 
 // Streams a response that needs no classification through to the caller.
