@@ -67,29 +67,28 @@ std::optional<FramingError> BodyReadError(const net::error_code& ec,
 // in HTTP/1.1. Anything else ("gzip", "chunked, gzip", "identity", two TE lines, TE in
 // HTTP/1.0) would leave the body's end ambiguous between warden and whatever is in front of it:
 // RFC 9112 §6.1 and §6.3 say answer 400 and close.
-bool TransferEncodingAcceptable(const RequestHeader& header) {
-  auto [first, last] = header.equal_range(bhttp::field::transfer_encoding);
-  if (first == last) return true;
-  if (header.version() != 11 || std::next(first) != last) return false;
-  std::string_view value = first->value();
+bool TransferEncodingAcceptable(const Request& header) {
+  const std::size_t count = header.fields().Count(bhttp::field::transfer_encoding);
+  if (count == 0) return true;
+  if (header.version() != 11 || count != 1) return false;
+  std::string_view value = header[bhttp::field::transfer_encoding];
   while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
   while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.remove_suffix(1);
   return beast::iequals(value, "chunked");
 }
 
-bool AnnouncesBody(const RequestHeader& header) {
-  if (header.find(bhttp::field::transfer_encoding) != header.end()) return true;
-  auto length = header.find(bhttp::field::content_length);
-  // The parser accepted the value, so it is digits: any but 0 announces a body.
-  return length != header.end() && length->value().find_first_not_of('0') != std::string_view::npos;
+bool AnnouncesBody(const Request& header) {
+  if (header.fields().Has(bhttp::field::transfer_encoding)) return true;
+  // The parser accepted the value, so it is digits: any but 0 announces a body (none: empty).
+  return header[bhttp::field::content_length].find_first_not_of('0') != std::string_view::npos;
 }
 
-std::optional<FramingError> CheckFraming(const RequestHeader& header) {
+std::optional<FramingError> CheckFraming(const Request& header) {
   if (header.version() != 11 && header.version() != 10) {
     return FramingError{505, "http_version_not_supported", "use HTTP/1.1"};
   }
-  if (header.find(bhttp::field::transfer_encoding) != header.end() &&
-      header.find(bhttp::field::content_length) != header.end()) {
+  if (header.fields().Has(bhttp::field::transfer_encoding) &&
+      header.fields().Has(bhttp::field::content_length)) {
     return FramingError{400, "bad_request",
                         "both Content-Length and Transfer-Encoding are present"};
   }

@@ -30,11 +30,11 @@ std::optional<FramingError> BodyReadError(const net::error_code& ec,
 
 // Whether a request's Transfer-Encoding is acceptable: absent, or exactly "chunked" once in
 // HTTP/1.1.
-bool TransferEncodingAcceptable(const RequestHeader& header);
+bool TransferEncodingAcceptable(const Request& header);
 
 // Whether a request (whose framing CheckFraming accepted) announces a body: a Transfer-Encoding
 // (chunked) or a Content-Length other than 0.
-bool AnnouncesBody(const RequestHeader& header);
+bool AnnouncesBody(const Request& header);
 
 // Whether a comma-separated header list (RFC 9110 §5.6.1: Connection, Upgrade) holds `token`,
 // compared case-insensitively with the spaces and tabs around each element trimmed.
@@ -42,6 +42,6 @@ bool HeaderListHas(std::string_view list, std::string_view token);
 
 // What the header alone refuses: an HTTP version other than 1.0/1.1 (505), both framings, or an
 // unacceptable Transfer-Encoding (400). nullopt = the framing is fine.
-std::optional<FramingError> CheckFraming(const RequestHeader& header);
+std::optional<FramingError> CheckFraming(const Request& header);
 
 }  // namespace warden::http

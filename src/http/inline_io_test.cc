@@ -8,7 +8,7 @@
 
 #include <gtest/gtest.h>
 
-#include "http/request_body.hpp"
+#include "http/request_parser.hpp"
 #include "http/test_socket_pair.hpp"
 
 namespace warden::http {
@@ -28,20 +28,22 @@ TEST(ParseBuffered, ParsesOneMessageAndLeavesThePipelinedNext) {
   Put(buffer,
       "POST /a HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc"
       "GET /b HTTP/1.1\r\nHost: x\r\n\r\n");
-  bhttp::request_parser<RequestBody> first;
+  Request request;
+  RequestParser first(request);
   net::error_code ec;
   ASSERT_TRUE(ParseBuffered(first, buffer, ReadGoal::kMessage, ec));
-  EXPECT_EQ(first.get().body(), "abc");
-  bhttp::request_parser<RequestBody> second;
+  EXPECT_EQ(request.body(), "abc");
+  RequestParser second(request);
   ASSERT_TRUE(ParseBuffered(second, buffer, ReadGoal::kMessage, ec));
-  EXPECT_EQ(second.get().target(), "/b");
+  EXPECT_EQ(request.target(), "/b");
   EXPECT_EQ(buffer.size(), 0u);
 }
 
 TEST(ParseBuffered, AskingForMoreIsNotAnError) {
   net::beast::flat_buffer buffer;
   Put(buffer, "POST /a HTTP/1.1\r\nHost: x\r\nContent-Le");
-  bhttp::request_parser<RequestBody> parser;
+  Request request;
+  RequestParser parser(request);
   net::error_code ec;
   EXPECT_FALSE(ParseBuffered(parser, buffer, ReadGoal::kHeader, ec));
   EXPECT_FALSE(ec);
@@ -76,7 +78,8 @@ TEST(ParseBuffered, AnEagerParserThatRanOutAfterDataHasProgressed) {
 TEST(ParseBuffered, ReportsBeastsParseErrors) {
   net::beast::flat_buffer buffer;
   Put(buffer, "POST /a HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\n");
-  bhttp::request_parser<RequestBody> parser;
+  Request request;
+  RequestParser parser(request);
   net::error_code ec;
   EXPECT_FALSE(ParseBuffered(parser, buffer, ReadGoal::kHeader, ec));
   EXPECT_EQ(ec, bhttp::error::multiple_content_length);
@@ -88,11 +91,12 @@ TEST(ReadUntil, ReadsALargeBodyWhole) {
   const std::string wire = "POST /a HTTP/1.1\r\nHost: x\r\nContent-Length: 60000\r\n\r\n" + body;
   asio::write(p.client, asio::buffer(wire));
   net::beast::flat_buffer buffer(128 * 1024);
-  bhttp::request_parser<RequestBody> parser;
+  Request request;
+  RequestParser parser(request);
   parser.body_limit(1 << 20);
   const net::error_code ec = p.Run(ReadUntil(*p.server, buffer, parser, ReadGoal::kMessage));
   ASSERT_FALSE(ec) << ec.message();
-  EXPECT_EQ(parser.get().body(), body);
+  EXPECT_EQ(request.body(), body);
 }
 
 // What ReadUntil reports for a header read after the client sent `sent` (then half-closed, when
@@ -102,7 +106,8 @@ net::error_code HeaderReadError(std::string_view sent, bool close, std::size_t b
   if (!sent.empty()) asio::write(p.client, asio::buffer(sent));
   if (close) p.client.shutdown(net::tcp::socket::shutdown_send);
   net::beast::flat_buffer buffer(buffer_limit);
-  bhttp::request_parser<RequestBody> parser;
+  Request request;
+  RequestParser parser(request);
   return p.Run(ReadUntil(*p.server, buffer, parser, ReadGoal::kHeader));
 }
 

@@ -5,7 +5,8 @@
 //
 // Per connection the server calls Handler::Open once, then for each request OnHeader (the body is
 // not read yet: cheap rejections and authentication happen before a possibly large body
-// arrives), and OnRequest with the complete request.
+// arrives), and OnRequest with the complete request. Both see the session's one Request
+// (request.hpp), reused for the next request once OnRequest returns.
 // Thread safety: a ConnectionHandler lives on one event loop and is used by one session
 // coroutine; Handler::Open is called on every loop and must be thread-safe.
 // Ownership: the Connection and everything it refers to are owned by the session coroutine (the
@@ -21,13 +22,10 @@
 #include "http/any_stream.hpp"
 #include "http/caller_readiness.hpp"
 #include "http/net.hpp"
-#include "http/request_body.hpp"
+#include "http/request.hpp"
 #include "http/upstream_pool.hpp"
 
 namespace warden::http {
-
-using Request = net::http::request<RequestBody>;
-using RequestHeader = net::http::request_header<>;
 
 struct Connection {
   AnyStream& stream;
@@ -54,7 +52,8 @@ class ConnectionHandler {
   // and the connection must close. May write an interim "100 Continue". May also take the
   // connection over for another protocol (a WebSocket upgrade: the Connection's stream and the
   // bytes read ahead in its buffer) and return false once done with it.
-  virtual net::Task<bool> OnHeader(const RequestHeader& header) = 0;
+  // `header` is the request without its body.
+  virtual net::Task<bool> OnHeader(const Request& header) = 0;
   // The complete request. Returns whether the connection may be kept alive.
   virtual net::Task<bool> OnRequest(Request& request) = 0;
   // Writes the response to a request the session refused while framing; the connection closes.

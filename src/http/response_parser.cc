@@ -7,36 +7,7 @@ namespace warden::http {
 
 namespace bhttp = net::http;
 
-void ResponseFields::Clear() {
-  bytes_.clear();
-  entries_.clear();
-  if (bytes_.capacity() > kKeptBytes) bytes_.shrink_to_fit();
-  if (entries_.capacity() * sizeof(Entry) > kKeptBytes) entries_.shrink_to_fit();
-}
-
-void ResponseFields::Add(bhttp::field id, std::string_view name, std::string_view value) {
-  // A head is bounded by the parser's header_limit, far below 4 GiB.
-  entries_.push_back(Entry{id, static_cast<std::uint32_t>(bytes_.size()),
-                           static_cast<std::uint32_t>(name.size()),
-                           static_cast<std::uint32_t>(value.size())});
-  bytes_.append(name).append(value);
-}
-
-ResponseFields::Field ResponseFields::At(std::size_t i) const {
-  const Entry& e = entries_[i];
-  const std::string_view all(bytes_);
-  return Field{e.id, all.substr(e.name_at, e.name_size),
-               all.substr(e.name_at + e.name_size, e.value_size)};
-}
-
-std::string_view ResponseFields::Get(bhttp::field id) const {
-  for (std::size_t i = 0; i < entries_.size(); ++i) {
-    if (entries_[i].id == id) return At(i).value;
-  }
-  return {};
-}
-
-ResponseParser::ResponseParser(ResponseFields& fields) : fields_(fields) { fields_.Clear(); }
+ResponseParser::ResponseParser(HeadFields& fields) : fields_(fields) { fields_.Clear(); }
 
 void ResponseParser::BodyInto(std::span<char> buffer) {
   buffer_ = buffer;

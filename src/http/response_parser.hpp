@@ -1,5 +1,5 @@
 // A provider's response, parsed by Beast's parser without building a Beast message: the status
-// and fields are copied into memory the connection reuses (ResponseFields), and the body goes to
+// and fields are copied into memory the connection reuses (HeadFields), and the body goes to
 // the buffer or string its reader names. Beast's response parser would allocate one element per
 // header field, sort them into a set and free them again on every response; the relay only reads
 // each field once, to forward it, and classification reads two (Connection, Retry-After).
@@ -7,7 +7,7 @@
 // Framing, limits and errors are Beast's own (basic_parser: Content-Length, chunked, keep-alive,
 // header_limit, body_limit, eager), so ParseBuffered and ReadUntil (inline_io.hpp) drive it like
 // any Beast parser.
-// Ownership: the parser borrows its ResponseFields, and the body buffer or string while they are
+// Ownership: the parser borrows its HeadFields, and the body buffer or string while they are
 // set; the fields stay readable after the parser is gone, until they are cleared.
 // Thread safety: none; like the connection it reads from.
 #pragma once
@@ -16,72 +16,20 @@
 #include <cstdint>
 #include <span>
 #include <string>
-#include <string_view>
-#include <vector>
 
+#include "http/head_fields.hpp"
 #include "http/net.hpp"
 
 namespace warden::http {
 
-// A response head's fields in arrival order, their bytes in one buffer kept across responses.
-class ResponseFields {
- public:
-  struct Field {
-    net::http::field id;  // field::unknown for names Beast does not know
-    std::string_view name;
-    std::string_view value;
-  };
-
-  class Iterator {
-   public:
-    Field operator*() const { return fields_->At(index_); }
-    Iterator& operator++() {
-      ++index_;
-      return *this;
-    }
-    bool operator==(const Iterator& other) const { return index_ == other.index_; }
-
-   private:
-    friend class ResponseFields;
-    Iterator(const ResponseFields* fields, std::size_t index) : fields_(fields), index_(index) {}
-    const ResponseFields* fields_;
-    std::size_t index_;
-  };
-
-  // Forgets the fields; their memory is kept, unless a large head grew it past kKeptBytes.
-  void Clear();
-  void Add(net::http::field id, std::string_view name, std::string_view value);
-
-  // The first value of the field `id` (not field::unknown), or empty.
-  std::string_view Get(net::http::field id) const;
-  std::size_t size() const { return entries_.size(); }
-  Field At(std::size_t i) const;
-  Iterator begin() const { return {this, 0}; }
-  Iterator end() const { return {this, entries_.size()}; }
-  // The memory kept for the next head.
-  std::size_t held_bytes() const { return bytes_.capacity() + entries_.capacity() * sizeof(Entry); }
-
-  static constexpr std::size_t kKeptBytes = 16 * 1024;
-
- private:
-  struct Entry {
-    net::http::field id;
-    std::uint32_t name_at;
-    std::uint32_t name_size;
-    std::uint32_t value_size;  // the value follows the name
-  };
-  std::string bytes_;
-  std::vector<Entry> entries_;
-};
-
 class ResponseParser final : public net::http::basic_parser<false> {
  public:
   // Clears `fields` and parses the next response's head into it.
-  explicit ResponseParser(ResponseFields& fields);
+  explicit ResponseParser(HeadFields& fields);
 
   unsigned status() const { return status_; }
   unsigned version() const { return version_; }  // 10 or 11
-  const ResponseFields& fields() const { return fields_; }
+  const HeadFields& fields() const { return fields_; }
 
   // The body's next bytes go to `buffer`, as Beast's buffer_body: when it is full, parsing stops
   // with error::need_buffer. body_written() is how many bytes it holds.
@@ -108,7 +56,7 @@ class ResponseParser final : public net::http::basic_parser<false> {
   }
   void on_finish_impl(net::error_code&) override {}
 
-  ResponseFields& fields_;
+  HeadFields& fields_;
   unsigned status_ = 0;
   unsigned version_ = 0;
   std::span<char> buffer_;

@@ -27,7 +27,7 @@ void PutAll(ResponseParser& parser, std::string_view bytes, net::error_code& ec)
 }
 
 TEST(ResponseParser, KeepsTheHeadsFieldsInOrderAfterTheBytesAreGone) {
-  ResponseFields fields;
+  HeadFields fields;
   {
     std::string wire =
         "HTTP/1.1 529 Overloaded\r\nRetry-After: 3\r\nx-request-id: abc\r\n"
@@ -46,7 +46,7 @@ TEST(ResponseParser, KeepsTheHeadsFieldsInOrderAfterTheBytesAreGone) {
   EXPECT_EQ(fields.Get(bhttp::field::connection), "keep-alive, x-hop");
   EXPECT_EQ(fields.Get(bhttp::field::set_cookie), "");
   std::vector<std::string> seen;
-  for (const ResponseFields::Field f : fields) {
+  for (const HeadFields::Field f : fields) {
     seen.push_back(std::string(f.name) + "=" + std::string(f.value));
   }
   EXPECT_EQ(seen, (std::vector<std::string>{"Retry-After=3", "x-request-id=abc",
@@ -57,7 +57,7 @@ TEST(ResponseParser, KeepsTheHeadsFieldsInOrderAfterTheBytesAreGone) {
 }
 
 TEST(ResponseParser, ANewParserStartsFromEmptyFields) {
-  ResponseFields fields;
+  HeadFields fields;
   net::error_code ec;
   ResponseParser interim(fields);
   Put(interim, "HTTP/1.1 103 Early Hints\r\nLink: </a.css>\r\n\r\n", ec);
@@ -73,7 +73,7 @@ TEST(ResponseParser, ANewParserStartsFromEmptyFields) {
 }
 
 TEST(ResponseParser, ABodyFillsTheBufferThenAsksForAnother) {
-  ResponseFields fields;
+  HeadFields fields;
   ResponseParser parser(fields);
   std::string_view wire = "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n0123456789";
   net::error_code ec;
@@ -99,7 +99,7 @@ TEST(ResponseParser, ABodyFillsTheBufferThenAsksForAnother) {
 }
 
 TEST(ResponseParser, AnEagerParserTakesEveryBufferedChunkInOneStep) {
-  ResponseFields fields;
+  HeadFields fields;
   ResponseParser parser(fields);
   std::string_view wire =
       "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
@@ -119,7 +119,7 @@ TEST(ResponseParser, AnEagerParserTakesEveryBufferedChunkInOneStep) {
 }
 
 TEST(ResponseParser, AStringBodyIsBoundedByTheBodyLimit) {
-  ResponseFields fields;
+  HeadFields fields;
   const std::string head = "HTTP/1.1 429 Too Many Requests\r\nTransfer-Encoding: chunked\r\n\r\n";
   {
     ResponseParser parser(fields);
@@ -145,7 +145,7 @@ TEST(ResponseParser, AStringBodyIsBoundedByTheBodyLimit) {
 }
 
 TEST(ResponseParser, RefusesAHeadOverItsLimitAndBrokenFraming) {
-  ResponseFields fields;
+  HeadFields fields;
   {
     ResponseParser parser(fields);
     parser.header_limit(64);
@@ -157,23 +157,6 @@ TEST(ResponseParser, RefusesAHeadOverItsLimitAndBrokenFraming) {
   net::error_code ec;
   Put(parser, "HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n", ec);
   EXPECT_EQ(ec, bhttp::error::multiple_content_length);
-}
-
-TEST(ResponseFields, ASmallHeadsMemoryIsKeptALargeOnesGivenBack) {
-  ResponseFields fields;
-  fields.Add(bhttp::field::server, "Server", "nginx");
-  fields.Clear();
-  const std::size_t small = fields.held_bytes();
-  EXPECT_GE(small, std::string_view("Servernginx").size());
-  EXPECT_EQ(fields.size(), 0u);
-  const std::string big(ResponseFields::kKeptBytes, 'v');
-  fields.Add(bhttp::field::unknown, "x-big", big);
-  EXPECT_EQ(fields.At(0).value, big);
-  EXPECT_GT(fields.held_bytes(), ResponseFields::kKeptBytes);
-  fields.Clear();
-  EXPECT_LE(fields.held_bytes(), small);
-  fields.Add(bhttp::field::server, "Server", "nginx");
-  EXPECT_EQ(fields.Get(bhttp::field::server), "nginx");
 }
 
 }  // namespace

@@ -22,6 +22,7 @@
 #include "http/deadline.hpp"
 #include "http/framing.hpp"
 #include "http/inline_io.hpp"
+#include "http/request_parser.hpp"
 #include "http/tls_context.hpp"
 #include "http/upstream_pool.hpp"
 #include "observe/access_log.hpp"
@@ -152,13 +153,13 @@ net::Task<bool> AwaitNextRequest(AnyStream& stream, CallerReadiness& readiness,
   co_return true;
 }
 
-// Reads one request (header, handler's OnHeader, body) and hands it to OnRequest. Returns
-// whether the session may read the next request.
+// Reads one request (header, handler's OnHeader, body) into `request` and hands it to
+// OnRequest. Returns whether the session may read the next request.
 net::Task<bool> ServeOneRequest(Worker& w, AnyStream& stream, beast::flat_buffer& buffer,
-                                Deadline& deadline, ConnectionHandler& handler,
-                                SessionState& state) {
+                                Deadline& deadline, ConnectionHandler& handler, SessionState& state,
+                                Request& request) {
   const auto& limits = w.options.limits;
-  bhttp::request_parser<RequestBody> parser;
+  RequestParser parser(request);
   parser.header_limit(static_cast<std::uint32_t>(limits.max_header_bytes));
   parser.body_limit(limits.max_body_bytes);
   // Usually the whole header is buffered already (read by AwaitNextRequest): then it is parsed
@@ -178,7 +179,7 @@ net::Task<bool> ServeOneRequest(Worker& w, AnyStream& stream, beast::flat_buffer
     co_return false;
   }
   state.idle = false;
-  const auto& header = parser.get();
+  const Request& header = request;  // its body is not read yet
   if (auto error = CheckFraming(header)) {
     co_await handler.OnFramingError(header.target(), std::move(*error));
     co_await LingeringClose(stream);
@@ -203,8 +204,9 @@ net::Task<bool> ServeOneRequest(Worker& w, AnyStream& stream, beast::flat_buffer
     if (linger) co_await LingeringClose(stream);
     co_return false;
   }
-  Request request = parser.release();
-  co_return co_await handler.OnRequest(request);
+  const bool keep_alive = co_await handler.OnRequest(request);
+  request.Clear();  // an idle connection keeps a small request's memory, not a large one's
+  co_return keep_alive;
 }
 
 // Holds a connection slot of the ConnectionLimiter until the session ends.
@@ -242,6 +244,7 @@ net::Task<void> RunSession(Worker& w, net::tcp::socket socket, std::string clien
   Connection connection{
       stream,    buffer, readiness, *w.pool, peer.address().to_string(), IsLoopback(peer.address()),
       w.draining};
+  Request request;  // reused by every request on the connection
   std::unique_ptr<ConnectionHandler> handler = w.handler.Open(connection);
   Deadline deadline(stream.get_executor());
   for (bool first = true;; first = false) {
@@ -257,7 +260,7 @@ net::Task<void> RunSession(Worker& w, net::tcp::socket socket, std::string clien
       state.keep_alive = false;
       if (!next) break;
     }
-    if (!co_await ServeOneRequest(w, stream, buffer, deadline, *handler, state)) break;
+    if (!co_await ServeOneRequest(w, stream, buffer, deadline, *handler, state, request)) break;
   }
   // Half-close so a response in flight is not cut by an RST, then close.
   stream.Tcp().socket().shutdown(net::tcp::socket::shutdown_send, ec);

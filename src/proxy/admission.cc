@@ -51,16 +51,17 @@ Reply AuthRejectedReply(const access::AuthDecision& decision) {
 // The request header as access/trusted_proxy sees it.
 class FieldLookup final : public access::HeaderLookup {
  public:
-  explicit FieldLookup(const RequestHeader& header) : header_(header) {}
+  explicit FieldLookup(const Request& header) : header_(header) {}
   std::vector<std::string_view> Values(std::string_view name) const override {
     std::vector<std::string_view> out;
-    auto [first, last] = header_.equal_range(name);
-    for (auto it = first; it != last; ++it) out.push_back(it->value());
+    for (const http::HeadFields::Field f : header_.fields()) {
+      if (f.name.size() == name.size() && net::beast::iequals(f.name, name)) out.push_back(f.value);
+    }
     return out;
   }
 
  private:
-  const RequestHeader& header_;
+  const Request& header_;
 };
 
 // Caller authentication, and the address the failed-auth limiter keys the caller by.
@@ -71,8 +72,7 @@ struct Gate {
   CallerIdentity caller;
 };
 
-Gate CheckCaller(const ClientContext& c, const snapshot::Snapshot& snap,
-                 const RequestHeader& header) {
+Gate CheckCaller(const ClientContext& c, const snapshot::Snapshot& snap, const Request& header) {
   Gate gate;
   if (snap.access.mode == config::AuthMode::kJwt) {
     access::JwtAuthResult r = access::AuthenticateJwt(
@@ -113,7 +113,7 @@ Gate CheckCaller(const ClientContext& c, const snapshot::Snapshot& snap,
 
 // What the caller presented, as one fingerprint for the limiter: the credential headers, and in
 // trusted-proxy mode the asserted user (an untrusted peer forging identities).
-std::uint64_t PresentedCredential(const snapshot::Snapshot& snap, const RequestHeader& header) {
+std::uint64_t PresentedCredential(const snapshot::Snapshot& snap, const Request& header) {
   std::string_view user;
   if (snap.access.mode == config::AuthMode::kTrustedProxy) {
     user = header[snap.access.trusted_proxy.user_header];
@@ -124,8 +124,8 @@ std::uint64_t PresentedCredential(const snapshot::Snapshot& snap, const RequestH
 
 // Counts the failure; a wrong credential (not a missing one) from a non-exempt peer counts
 // towards its lockout, once per distinct credential in the window.
-void RecordAuthFailure(ClientContext& c, const snapshot::Snapshot& snap,
-                       const RequestHeader& header, const Gate& gate) {
+void RecordAuthFailure(ClientContext& c, const snapshot::Snapshot& snap, const Request& header,
+                       const Gate& gate) {
   c.gw.metrics.CountAuthFailure(gate.decision.code);
   if (gate.decision.outcome != access::AuthOutcome::kWrong || gate.exempt) return;
   const access::FailureOutcome outcome =
@@ -148,8 +148,7 @@ void RecordAuthFailure(ClientContext& c, const snapshot::Snapshot& snap,
 
 }  // namespace
 
-net::Task<Verdict> Admit(ClientContext& c, const snapshot::Snapshot& snap,
-                         const RequestHeader& header) {
+net::Task<Verdict> Admit(ClientContext& c, const snapshot::Snapshot& snap, const Request& header) {
   const std::string_view path = PathOf(header.target());
   const Route route = MatchRoute(path);
   if (route.kind == RouteKind::kHealthz || route.kind == RouteKind::kReadyz) co_return Verdict{};

@@ -19,7 +19,6 @@ struct Verdict {
   CallerIdentity caller;
 };
 
-net::Task<Verdict> Admit(ClientContext& c, const snapshot::Snapshot& snap,
-                         const RequestHeader& header);
+net::Task<Verdict> Admit(ClientContext& c, const snapshot::Snapshot& snap, const Request& header);
 
 }  // namespace warden::proxy

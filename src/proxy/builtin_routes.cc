@@ -90,7 +90,7 @@ Response ReadyzResponse(const ReadyzDocument& doc) {
 // OpenAI's for everyone else.
 Response ModelsResponse(const RequestContext& r) {
   const WireFormat shape =
-      r.req.find("anthropic-version") != r.req.end() ? WireFormat::kAnthropic : WireFormat::kOpenAi;
+      r.req.fields().Has("anthropic-version") ? WireFormat::kAnthropic : WireFormat::kOpenAi;
   return Response{200, kJson, ModelListBody(r.snap, r.caller.policy, shape), {}};
 }
 

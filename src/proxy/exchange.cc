@@ -79,8 +79,7 @@ void WriteCredentialField(config::Api api, const Credential& cred, std::string& 
 // Continue) are skipped — taking one for the answer would leave the real response on the pooled
 // connection for the next caller. A 101 is never asked for, so it fails the exchange. Bounded by
 // the caller's first-byte deadline and kMaxInterimResponses.
-net::Task<net::error_code> ReadFinalHeader(http::UpstreamConnection& conn,
-                                           http::ResponseFields& fields,
+net::Task<net::error_code> ReadFinalHeader(http::UpstreamConnection& conn, http::HeadFields& fields,
                                            std::optional<http::ResponseParser>& header) {
   for (int interim = 0;; ++interim) {
     header.emplace(fields);

@@ -28,13 +28,13 @@ Reply FramingReply(http::FramingError error) {
 // Built-in routes (and unknown ones) never use a request body. When one announces a body anyway,
 // it is answered from the header alone and the connection closes: the body is neither read nor
 // buffered, so announcing 100 MB to /healthz costs warden no memory and no wait.
-bool AnsweredWithoutBody(const http::RequestHeader& header) {
+bool AnsweredWithoutBody(const http::Request& header) {
   return MatchRoute(PathOf(header.target())).kind != RouteKind::kProxy &&
          http::AnnouncesBody(header);
 }
 
 // The request as Handle() sees it: the header, an empty body, and "Connection: close".
-http::Request RequestWithoutBody(const http::RequestHeader& header) {
+http::Request RequestWithoutBody(const http::Request& header) {
   http::Request request(header);
   request.keep_alive(false);
   return request;
@@ -56,7 +56,7 @@ class GatewayConnection final : public http::ConnectionHandler {
              {},
              {}} {}
 
-  net::Task<bool> OnHeader(const http::RequestHeader& header) override {
+  net::Task<bool> OnHeader(const http::Request& header) override {
     snapshot_ = ctx_.gw.snapshots.Load();
     Verdict verdict = co_await Admit(ctx_, *snapshot_, header);
     if (!verdict.proceed) co_return false;

@@ -36,7 +36,8 @@ snapshot::Snapshot TestSnapshot() {
 }
 
 http::Request MakeRequest(bhttp::verb method, std::string_view target, std::string_view body) {
-  http::Request req{method, target, 11};
+  http::Request req;
+  req.SetLine(std::string_view(bhttp::to_string(method)), target, 11);
   req.body() = std::string(body);
   return req;
 }

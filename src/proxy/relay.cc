@@ -115,7 +115,7 @@ net::Task<RelayResult> RelayWatched(ClientContext& c, BodyRelay& r, unsigned cal
 void AppendForwardedHead(const http::ResponseParser& parser, std::string& head) {
   http::AppendStatusLine(parser.status(), head);
   const std::string_view connection_tokens = parser.fields().Get(bhttp::field::connection);
-  for (const http::ResponseFields::Field f : parser.fields()) {
+  for (const http::HeadFields::Field f : parser.fields()) {
     if (ForwardResponseHeader(f.id, f.name, connection_tokens) && !StandardHeader(f.name)) {
       http::AppendField(f.name, f.value, head);
     }

@@ -32,7 +32,6 @@
 namespace warden::proxy {
 
 using Request = http::Request;
-using RequestHeader = http::RequestHeader;
 
 struct ClientContext {
   http::AnyStream& stream;
@@ -50,7 +49,7 @@ struct ClientContext {
   // The upstream request's head without its credential (exchange.cc), and the provider's
   // response head's fields (http/response_parser.hpp), kept for their capacity.
   std::string upstream_head;
-  http::ResponseFields response_fields;
+  http::HeadFields response_fields;
   // Bounds the wait for the provider: its first byte (exchange.cc), then each read of the body
   // (relay.cc). Kept across requests, as its timer is lazy (http/deadline.hpp).
   http::Deadline upstream_deadline{stream.get_executor()};

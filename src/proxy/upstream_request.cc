@@ -172,14 +172,14 @@ void ForEachUpstreamField(const http::Request& req, const snapshot::ProviderRunt
                           Sink&& sink) {
   bool has_version = false;
   const std::string_view connection_tokens = req[bhttp::field::connection];
-  for (const auto& f : req) {
-    const std::string_view name = f.name_string();
-    if (ForwardRequestHeader(f.name(), name, connection_tokens, prov.forward_caller_headers) &&
+  for (const http::HeadFields::Field f : req.fields()) {
+    const std::string_view name = f.name;
+    if (ForwardRequestHeader(f.id, name, connection_tokens, prov.forward_caller_headers) &&
         !OverriddenByProvider(prov, name) &&
         std::none_of(withheld.begin(), withheld.end(),
                      [name](const std::string& w) { return beast::iequals(w, name); })) {
       has_version = has_version || IsAnthropicVersion(name);
-      sink(f.name(), name, f.value());  // the parsed field's enum: no name lookup
+      sink(f.id, name, f.value);  // the parsed field's enum: no name lookup
     }
   }
   sink(bhttp::field::host, "Host", prov.origin.host_header);
@@ -209,7 +209,10 @@ UpstreamRequest BuildUpstreamRequest(const http::Request& req,
   std::string target;  // one allocation, not one per piece
   target.reserve(prov.base_path.size() + upstream_suffix.size() + query.size());
   target.append(prov.base_path).append(upstream_suffix).append(query);
-  UpstreamRequest up{req.method(), target, 11};
+  UpstreamRequest up;
+  up.method_string(req.method_string());  // also a method Beast has no enum for
+  up.target(target);
+  up.version(11);
   ForEachUpstreamField(req, prov, body_size, withheld,
                        [&up](bhttp::field f, std::string_view name, std::string_view value) {
                          if (f != bhttp::field::unknown)

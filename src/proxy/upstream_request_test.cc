@@ -121,18 +121,24 @@ snapshot::ProviderRuntime Provider(config::Api api) {
   return p;
 }
 
+http::Request Post(std::string_view target) {
+  http::Request req;
+  req.SetLine("POST", target, 11);
+  return req;
+}
+
 http::Request CallerRequest() {
-  http::Request req{bhttp::verb::post, "/v1/chat/completions?stream=true&x=%20", 11};
-  req.set(bhttp::field::host, "127.0.0.1:8787");
-  req.set(bhttp::field::authorization, "Bearer gateway-token");
-  req.set("x-api-key", "gateway-token");
-  req.set(bhttp::field::content_type, "application/json");
-  req.set(bhttp::field::content_length, "999");
-  req.set(bhttp::field::connection, "keep-alive, x-hop-only");
-  req.set("x-hop-only", "hop");
-  req.set("x-forwarded-for", "10.0.0.1");
-  req.set("cf-aig-authorization", "caller value");
-  req.set("openai-beta", "assistants=v2");
+  http::Request req = Post("/v1/chat/completions?stream=true&x=%20");
+  req.fields().Add("Host", "127.0.0.1:8787");
+  req.fields().Add("Authorization", "Bearer gateway-token");
+  req.fields().Add("x-api-key", "gateway-token");
+  req.fields().Add("Content-Type", "application/json");
+  req.fields().Add("Content-Length", "999");
+  req.fields().Add("Connection", "keep-alive, x-hop-only");
+  req.fields().Add("x-hop-only", "hop");
+  req.fields().Add("x-forwarded-for", "10.0.0.1");
+  req.fields().Add("cf-aig-authorization", "caller value");
+  req.fields().Add("openai-beta", "assistants=v2");
   return req;
 }
 
@@ -165,9 +171,9 @@ TEST(BuildUpstreamRequest, WithholdsTrustedProxyIdentityHeaders) {
   access.trusted_proxy.required_headers = {"x-auth-request-groups"};
   const std::vector<std::string> withheld = WithheldCallerHeaders(access);
   http::Request req = CallerRequest();
-  req.set("X-Auth-Request-Email", "nick@example.com");
-  req.set("x-auth-request-groups", "admins");
-  req.insert("X-Forwarded-For", "203.0.113.7");
+  req.fields().Add("X-Auth-Request-Email", "nick@example.com");
+  req.fields().Add("x-auth-request-groups", "admins");
+  req.fields().Add("X-Forwarded-For", "203.0.113.7");
   const UpstreamRequest up =
       BuildUpstreamRequest(req, Provider(config::Api::kOpenAi), "/chat/completions", 0, withheld);
   EXPECT_EQ(up.count("x-auth-request-email"), 0u);
@@ -180,9 +186,9 @@ TEST(BuildUpstreamRequest, WithholdsTrustedProxyIdentityHeaders) {
 
 TEST(BuildUpstreamRequest, AddsAnthropicVersionUnlessTheCallerSentOne) {
   const snapshot::ProviderRuntime prov = Provider(config::Api::kAnthropic);
-  http::Request req{bhttp::verb::post, "/v1/messages", 11};
+  http::Request req = Post("/v1/messages");
   EXPECT_EQ(BuildUpstreamRequest(req, prov, "/messages", 0)["anthropic-version"], "2023-06-01");
-  req.set("anthropic-version", "2024-01-01");
+  req.fields().Add("anthropic-version", "2024-01-01");
   const UpstreamRequest up = BuildUpstreamRequest(req, prov, "/messages", 0);
   EXPECT_EQ(up.count("anthropic-version"), 1u);
   EXPECT_EQ(up["anthropic-version"], "2024-01-01");
@@ -213,15 +219,13 @@ TEST(SerializeUpstreamHead, IsBuildUpstreamRequestsHeadWithoutTheCredential) {
 TEST(SerializeUpstreamHead, KeepsAnUnknownMethodAndAddsAnthropicVersionOnce) {
   const snapshot::ProviderRuntime prov = Provider(config::Api::kAnthropic);
   http::Request req;
-  req.method_string("PROPFIND");
-  req.target("/v1/messages");
-  req.version(11);
+  req.SetLine("PROPFIND", "/v1/messages", 11);
   std::string out;
   SerializeUpstreamHead(req, prov, "/messages", 0, {}, out);
   EXPECT_EQ(out,
             "PROPFIND /gw/v1/messages HTTP/1.1\r\nHost: upstream.example:8443\r\n"
             "anthropic-version: 2023-06-01\r\nContent-Length: 0\r\n");
-  req.set("Anthropic-Version", "2024-01-01");
+  req.fields().Add("Anthropic-Version", "2024-01-01");
   SerializeUpstreamHead(req, prov, "/messages", 0, {}, out);
   EXPECT_EQ(out,
             "PROPFIND /gw/v1/messages HTTP/1.1\r\nAnthropic-Version: 2024-01-01\r\n"
@@ -229,9 +233,9 @@ TEST(SerializeUpstreamHead, KeepsAnUnknownMethodAndAddsAnthropicVersionOnce) {
 }
 
 TEST(SerializeUpstreamHead, WithholdsTrustedProxyIdentityHeaders) {
-  http::Request req{bhttp::verb::post, "/v1/chat/completions", 11};
-  req.set("X-Auth-Request-Email", "nick@example.com");
-  req.set("x-other", "kept");
+  http::Request req = Post("/v1/chat/completions");
+  req.fields().Add("X-Auth-Request-Email", "nick@example.com");
+  req.fields().Add("x-other", "kept");
   std::string out;
   SerializeUpstreamHead(req, Provider(config::Api::kOpenAi), "/chat/completions", 2,
                         {"x-auth-request-email"}, out);

@@ -22,12 +22,12 @@ std::string JoinIds(const std::vector<const snapshot::ProviderRuntime*>& provide
 
 }  // namespace
 
-bool IsWebSocketUpgrade(const http::RequestHeader& header) {
+bool IsWebSocketUpgrade(const http::Request& header) {
   return header.method() == bhttp::verb::get &&
          http::HeaderListHas(header[bhttp::field::upgrade], "websocket");
 }
 
-bool IsValidWebSocketHandshake(const http::RequestHeader& header) {
+bool IsValidWebSocketHandshake(const http::Request& header) {
   return header.version() >= 11 &&
          http::HeaderListHas(header[bhttp::field::connection], "upgrade") &&
          !header[bhttp::field::sec_websocket_key].empty() &&

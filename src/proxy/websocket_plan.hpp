@@ -18,11 +18,11 @@
 namespace warden::proxy {
 
 // GET with an Upgrade header naming "websocket" (case-insensitive, among other tokens).
-bool IsWebSocketUpgrade(const http::RequestHeader& header);
+bool IsWebSocketUpgrade(const http::Request& header);
 
 // What Beast's accept would refuse: Connection without "upgrade", no Sec-WebSocket-Key, a
 // Sec-WebSocket-Version other than 13, or HTTP/1.0. Checked before any upstream I/O.
-bool IsValidWebSocketHandshake(const http::RequestHeader& header);
+bool IsValidWebSocketHandshake(const http::Request& header);
 
 struct WebSocketPlan {
   std::optional<Reply> reply;  // set → answer this (426) and stop

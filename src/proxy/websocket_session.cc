@@ -160,6 +160,23 @@ net::Task<void> ConnectUpstream(RequestContext& r, const snapshot::ProviderRunti
   }
 }
 
+// The caller's upgrade request as Beast's WebSocket accept reads it (its Sec-WebSocket-Key,
+// version and Upgrade/Connection tokens).
+ws::request_type UpgradeRequest(const http::Request& req) {
+  ws::request_type out;
+  out.method_string(req.method_string());
+  out.target(req.target());
+  out.version(req.version());
+  for (const http::HeadFields::Field f : req.fields()) {
+    if (f.id != bhttp::field::unknown) {
+      out.insert(f.id, f.name, f.value);
+    } else {
+      out.insert(f.name, f.value);
+    }
+  }
+  return out;
+}
+
 // Accepts the caller's upgrade; the 101 carries the provider's response headers the policy lets
 // through (request ids, rate-limit headers, a chosen subprotocol) and warden's standard headers.
 net::Task<net::error_code> AcceptCaller(RequestContext& r, http::WebSocket& caller,
@@ -178,7 +195,8 @@ net::Task<net::error_code> AcceptCaller(RequestContext& r, http::WebSocket& call
     }
     AddStandardHeaders(c, res.base());
   }));
-  auto [ec] = co_await caller.async_accept(r.req, net::kUseTuple);
+  const ws::request_type upgrade = UpgradeRequest(r.req);
+  auto [ec] = co_await caller.async_accept(upgrade, net::kUseTuple);
   co_return ec;
 }
 
@@ -201,7 +219,7 @@ net::Task<void> RelaySession(RequestContext& r, UpstreamSide& up) {
 }  // namespace
 
 net::Task<void> ServeWebSocket(ClientContext& c, snapshot::SnapshotConstSharedPtr snap,
-                               const RequestHeader& header, CallerIdentity caller) {
+                               const Request& header, CallerIdentity caller) {
   Request req(header);
   req.keep_alive(false);
   const std::string_view path = PathOf(req.target());

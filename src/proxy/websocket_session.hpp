@@ -18,6 +18,6 @@ namespace warden::proxy {
 // `header`: an admitted request for which IsWebSocketUpgrade holds, on the /v1/responses route.
 // The connection closes afterwards.
 net::Task<void> ServeWebSocket(ClientContext& c, snapshot::SnapshotConstSharedPtr snap,
-                               const RequestHeader& header, CallerIdentity caller);
+                               const Request& header, CallerIdentity caller);
 
 }  // namespace warden::proxy

@@ -1,18 +1,25 @@
 // Fuzzes HTTP/1.1 request framing as warden's server reads it (src/http/server.cc, RunSession):
-// a keep-alive loop of request_parser<RequestBody> (http/request_body.hpp) with
+// a keep-alive loop of http/request_parser.hpp's RequestParser into one reused Request, with
 // header_limit/body_limit, read_header, the version and smuggling checks, then read of the body,
-// over one flat_buffer that carries pipelined bytes from one request to the next.
+// over one flat_buffer that carries pipelined bytes from one request to the next. The same
+// bytes go through the same loop with Beast's own request_parser<string_body>: both must see
+// the same requests (line, fields in order, keep-alive, body) and stop at the same point.
 //
 // Input: the bytes the client sends. The last byte also picks the read chunk size and the
 // limits (warden's defaults, or small ones so that the 431/413 paths are reachable).
-// Invariants: no crash/UB/leak; a released request's body matches its framing and the limit.
+// Invariants: no crash/UB/leak; a request's body matches its framing and the limit; the
+// RequestParser reads exactly what Beast's message parser reads.
+#include <algorithm>
 #include <array>
 #include <boost/optional.hpp>
 #include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
 
 #include "beast_read.hpp"
 #include "fuzz_util.hpp"
-#include "http/request_body.hpp"
+#include "http/request_parser.hpp"
 
 using namespace warden::fuzz;
 
@@ -21,17 +28,32 @@ namespace {
 constexpr std::array<std::size_t, 8> kChunks = {1, 2, 3, 7, 64, 512, 4096, 65536};
 constexpr int kMaxRequests = 64;
 
-}  // namespace
+struct Limits {
+  std::uint32_t header;
+  std::uint64_t body;
+};
 
-extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  if (size == 0) return 0;
-  const std::uint8_t ctl = data[size - 1];
-  const bool small_limits = ctl & 0x08;
-  // gateway.max_header_bytes / max_body_bytes: defaults 64 KiB / 32 MiB (config/config.hpp).
-  const std::uint32_t header_limit = small_limits ? 256 : 64u << 10;
-  const std::uint64_t body_limit = small_limits ? 128 : 32u << 20;
+// One request as the loop saw it, or how the loop stopped.
+struct Seen {
+  std::string line;  // method, target, version
+  std::vector<std::string> fields;
+  bool keep_alive = false;
+  std::string body;
+  std::string stop;  // why the loop ended after this point ("" = it went on)
+  bool operator==(const Seen&) const = default;
+};
 
-  ChunkedSource src(AsView(data, size), kChunks[ctl & 7]);
+std::string Line(std::string_view method, std::string_view target, unsigned version) {
+  return std::string(method) + " " + std::string(target) + " " + std::to_string(version);
+}
+
+// Reads requests from the input the way server.cc does; `Parser` is made per request by
+// `make`, `see` reads its header, `finish` the complete request.
+template <typename Make, typename See, typename Finish>
+std::vector<Seen> Loop(const std::uint8_t* data, std::size_t size, std::size_t chunk, Limits limits,
+                       Make make, See see, Finish finish) {
+  std::vector<Seen> seen;
+  ChunkedSource src(AsView(data, size), chunk);
   beast::flat_buffer buffer;
   bool first = true;
   for (int i = 0; i < kMaxRequests; ++i) {
@@ -39,42 +61,92 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       // Keep-alive idle wait: one read of up to 4096 bytes.
       if (!src.ReadInto(buffer, 4096)) break;
     }
-    bhttp::request_parser<warden::http::RequestBody> parser;
-    parser.header_limit(header_limit);
-    parser.body_limit(body_limit);
+    auto parser = make();
+    parser->header_limit(limits.header);
+    parser->body_limit(limits.body);
     error_code ec;
-    ReadHeader(src, buffer, parser, ec);
-    if (ec) break;  // 431 / 413 / 400 / quiet close
-    FUZZ_CHECK(parser.is_header_done());
-    const auto& header = parser.get();
-    if (header.version() != 11 && header.version() != 10) break;  // 505
-    if (header.find(bhttp::field::transfer_encoding) != header.end() &&
-        header.find(bhttp::field::content_length) != header.end()) {
-      break;  // 400: both framings
+    Seen s;
+    ReadHeader(src, buffer, *parser, ec);
+    if (ec) {  // 431 / 413 / 400 / quiet close
+      s.stop = "header: " + ec.message();
+      seen.push_back(std::move(s));
+      break;
     }
-    // What CheckBeforeBody and the router look at before the body is read.
-    (void)header.target();
-    (void)header.method_string();
-    for (const auto& f : header) {
-      (void)f.name_string();
-      (void)f.value();
-    }
-    const bool expect_continue = beast::iequals(header[bhttp::field::expect], "100-continue");
-    (void)expect_continue;
-    const boost::optional<std::uint64_t> length = parser.content_length();
-    const bool chunked = parser.chunked();
+    FUZZ_CHECK(parser->is_header_done());
+    see(*parser, s);
+    const boost::optional<std::uint64_t> length = parser->content_length();
+    const bool chunked = parser->chunked();
     if (length)
-      FUZZ_CHECK(*length <= body_limit, "header_limit passed an over-limit Content-Length");
-
-    Read(src, buffer, parser, ec);
-    if (ec) break;  // 413 / 408 / 400
-    FUZZ_CHECK(parser.is_done());
-    bhttp::request<warden::http::RequestBody> req = parser.release();
-    FUZZ_CHECK(req.body().size() <= body_limit, "body over body_limit");
-    if (length) FUZZ_CHECK(req.body().size() == *length, "body size != Content-Length");
-    if (!length && !chunked) FUZZ_CHECK(req.body().empty(), "unframed request with a body");
-    if (!req.keep_alive()) break;
+      FUZZ_CHECK(*length <= limits.body, "header_limit passed an over-limit Content-Length");
+    Read(src, buffer, *parser, ec);
+    if (ec) {  // 413 / 408 / 400
+      s.stop = "body: " + ec.message();
+      seen.push_back(std::move(s));
+      break;
+    }
+    FUZZ_CHECK(parser->is_done());
+    finish(*parser, s);
+    FUZZ_CHECK(s.body.size() <= limits.body, "body over body_limit");
+    if (length) FUZZ_CHECK(s.body.size() == *length, "body size != Content-Length");
+    if (!length && !chunked) FUZZ_CHECK(s.body.empty(), "unframed request with a body");
+    const bool again = s.keep_alive;
+    seen.push_back(std::move(s));
+    if (!again) break;
     first = false;
+  }
+  return seen;
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  if (size == 0) return 0;
+  const std::uint8_t ctl = data[size - 1];
+  const bool small_limits = ctl & 0x08;
+  // gateway.max_header_bytes / max_body_bytes: defaults 64 KiB / 32 MiB (config/config.hpp).
+  const Limits limits{small_limits ? 256u : 64u << 10,
+                      small_limits ? std::uint64_t{128} : std::uint64_t{32} << 20};
+  const std::size_t chunk = kChunks[ctl & 7];
+
+  warden::http::Request request;  // reused across requests, as the session's
+  const std::vector<Seen> ours = Loop(
+      data, size, chunk, limits,
+      [&request] { return std::make_unique<warden::http::RequestParser>(request); },
+      [&request](warden::http::RequestParser&, Seen& s) {
+        // What framing, admission and the router look at before the body is read.
+        s.line = Line(request.method_string(), request.target(), request.version());
+        for (const warden::http::HeadFields::Field f : request.fields()) {
+          s.fields.push_back(std::string(f.name) + ": " + std::string(f.value));
+          FUZZ_CHECK(f.id == bhttp::string_to_field(f.name), "field id does not match its name");
+        }
+        (void)beast::iequals(request[bhttp::field::expect], "100-continue");
+      },
+      [&request](warden::http::RequestParser&, Seen& s) {
+        s.keep_alive = request.keep_alive();
+        s.body = request.body();
+      });
+  const std::vector<Seen> beasts = Loop(
+      data, size, chunk, limits,
+      [] { return std::make_unique<bhttp::request_parser<bhttp::string_body>>(); },
+      [](bhttp::request_parser<bhttp::string_body>& p, Seen& s) {
+        const auto& h = p.get();
+        s.line = Line(h.method_string(), h.target(), h.version());
+        for (const auto& f : h) {
+          s.fields.push_back(std::string(f.name_string()) + ": " + std::string(f.value()));
+        }
+      },
+      [](bhttp::request_parser<bhttp::string_body>& p, Seen& s) {
+        s.keep_alive = p.get().keep_alive();
+        s.body = p.get().body();
+      });
+  FUZZ_CHECK(ours.size() == beasts.size(), "RequestParser and Beast read different requests");
+  for (std::size_t i = 0; i < ours.size(); ++i) {
+    // Beast's fields are a multiset ordered by name: compare them as sorted lists.
+    Seen a = ours[i];
+    Seen b = beasts[i];
+    std::sort(a.fields.begin(), a.fields.end());
+    std::sort(b.fields.begin(), b.fields.end());
+    FUZZ_CHECK(a == b, "RequestParser and Beast disagree on a request");
   }
   return 0;
 }

@@ -108,7 +108,7 @@ void CheckAgainstReference(std::string_view bytes, const warden::http::ResponseP
     theirs.emplace_back(lower(f.name_string()), std::string(f.value()), static_cast<int>(f.name()));
   }
   std::vector<Entry> mine;
-  for (const warden::http::ResponseFields::Field f : parser.fields()) {
+  for (const warden::http::HeadFields::Field f : parser.fields()) {
     mine.emplace_back(lower(f.name), std::string(f.value), static_cast<int>(f.id));
   }
   FUZZ_CHECK(sorted(theirs) == sorted(mine), "the fields differ from the string_body parser's");
@@ -125,7 +125,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   ChunkedSource src(input, kChunks[(ctl >> 2) & 3]);
   beast::flat_buffer up_buffer;
 
-  warden::http::ResponseFields fields;
+  warden::http::HeadFields fields;
   warden::http::ResponseParser parser(fields);
   parser.header_limit(64 * 1024);
   parser.body_limit(boost::none);
@@ -153,7 +153,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   bhttp::response<bhttp::buffer_body> res;
   res.version(11);
   res.result(parser.status());
-  for (const warden::http::ResponseFields::Field f : fields) {
+  for (const warden::http::HeadFields::Field f : fields) {
     if (!IsHopByHop(f.name) && f.id != bhttp::field::content_length) res.insert(f.name, f.value);
   }
   const bool has_length = parser.content_length().has_value();

@@ -1,0 +1,64 @@
+// Request: a caller's request as the session read it — the request line, the fields in arrival
+// order (HeadFields) and the body — in memory one connection reuses from request to request
+// (RequestParser fills it; http/server.cc keeps one per session). No Beast message: Beast's
+// would allocate the target, one element per field and the body anew for every request.
+// Ownership: the views it returns point into it and last until the next request is parsed into
+// it (Clear). A copy owns its own memory.
+// Thread safety: none; like the session that owns it.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "http/head_fields.hpp"
+#include "http/net.hpp"
+
+namespace warden::http {
+
+class Request {
+ public:
+  net::http::verb method() const { return method_; }  // verb::unknown for other methods
+  std::string_view method_string() const { return std::string_view(line_).substr(0, method_size_); }
+  std::string_view target() const { return std::string_view(line_).substr(method_size_); }
+  unsigned version() const { return version_; }  // 10 or 11 (other versions fail framing)
+  // Whether the caller allows another request on the connection (Beast's reading of the version
+  // and Connection), unless a handler overrode it.
+  bool keep_alive() const { return keep_alive_; }
+  void keep_alive(bool keep) { keep_alive_ = keep; }
+
+  const HeadFields& fields() const { return fields_; }
+  HeadFields& fields() { return fields_; }
+  // The first value of a field, or empty.
+  std::string_view operator[](net::http::field id) const { return fields_.Get(id); }
+  std::string_view operator[](std::string_view name) const { return fields_.Get(name); }
+
+  std::string& body() { return body_; }
+  const std::string& body() const { return body_; }
+
+  // Sets the request line. `verb` is Beast's enum for `method` (the parser knows it); the other
+  // overload looks it up (tests and builders).
+  void SetLine(net::http::verb verb, std::string_view method, std::string_view target,
+               unsigned version);
+  void SetLine(std::string_view method, std::string_view target, unsigned version) {
+    SetLine(net::http::string_to_verb(method), method, target, version);
+  }
+  // Forgets the request; its memory is kept for the next one unless a large head or body grew
+  // it past HeadFields::kKeptBytes.
+  void Clear();
+  std::size_t held_bytes() const {
+    return line_.capacity() + fields_.held_bytes() + body_.capacity();
+  }
+
+ private:
+  std::string line_;  // the method, then the target
+  std::uint32_t method_size_ = 0;
+  net::http::verb method_ = net::http::verb::unknown;
+  unsigned version_ = 11;
+  bool keep_alive_ = true;
+  HeadFields fields_;
+  std::string body_;
+};
+
+}  // namespace warden::http

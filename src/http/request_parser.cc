@@ -1,0 +1,35 @@
+#include "http/request_parser.hpp"
+
+namespace warden::http {
+
+namespace bhttp = net::http;
+
+RequestParser::RequestParser(Request& request) : request_(request) { request_.Clear(); }
+
+void RequestParser::on_request_impl(bhttp::verb verb, net::beast::string_view method,
+                                    net::beast::string_view target, int version, net::error_code&) {
+  request_.SetLine(verb, method, target, static_cast<unsigned>(version));
+}
+
+void RequestParser::on_field_impl(bhttp::field id, net::beast::string_view name,
+                                  net::beast::string_view value, net::error_code&) {
+  request_.fields().Add(id, name, value);
+}
+
+void RequestParser::on_header_impl(net::error_code&) {
+  // Called once the fields are parsed, when Beast's keep-alive reading is final.
+  request_.keep_alive(keep_alive());
+}
+
+void RequestParser::on_body_init_impl(const boost::optional<std::uint64_t>& content_length,
+                                      net::error_code&) {
+  // The parser refused a length over body_limit() before this point.
+  if (content_length) request_.body().reserve(static_cast<std::size_t>(*content_length));
+}
+
+std::size_t RequestParser::on_body_impl(net::beast::string_view body, net::error_code&) {
+  request_.body().append(body);  // body_limit() bounds the total, chunked bodies included
+  return body.size();
+}
+
+}  // namespace warden::http

@@ -1,0 +1,44 @@
+// RequestParser: reads a caller's request into a Request (request.hpp) with Beast's parser,
+// without building a Beast message. Framing, limits and errors are Beast's own (basic_parser:
+// Content-Length, chunked, keep-alive, header_limit, body_limit, eager), so ParseBuffered and
+// ReadUntil (inline_io.hpp) drive it like any Beast parser. The body is appended to the
+// request's string — never zero-filled first, as Beast's string_body does — after reserving
+// the announced length once (the parser has checked it against body_limit).
+// Ownership: the parser borrows the Request; the request stays readable after the parser is
+// gone.
+// Thread safety: none; like the connection it reads from.
+#pragma once
+
+#include <cstdint>
+
+#include "http/net.hpp"
+#include "http/request.hpp"
+
+namespace warden::http {
+
+class RequestParser final : public net::http::basic_parser<true> {
+ public:
+  // Clears `request` and parses the next request into it.
+  explicit RequestParser(Request& request);
+
+ private:
+  void on_request_impl(net::http::verb verb, net::beast::string_view method,
+                       net::beast::string_view target, int version, net::error_code&) override;
+  void on_response_impl(int, net::beast::string_view, int, net::error_code&) override {}
+  void on_field_impl(net::http::field id, net::beast::string_view name,
+                     net::beast::string_view value, net::error_code&) override;
+  void on_header_impl(net::error_code&) override;
+  void on_body_init_impl(const boost::optional<std::uint64_t>& content_length,
+                         net::error_code&) override;
+  std::size_t on_body_impl(net::beast::string_view body, net::error_code&) override;
+  void on_chunk_header_impl(std::uint64_t, net::beast::string_view, net::error_code&) override {}
+  std::size_t on_chunk_body_impl(std::uint64_t, net::beast::string_view body,
+                                 net::error_code& ec) override {
+    return on_body_impl(body, ec);
+  }
+  void on_finish_impl(net::error_code&) override {}
+
+  Request& request_;
+};
+
+}  // namespace warden::http
