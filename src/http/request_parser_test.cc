@@ -68,6 +68,8 @@ TEST(RequestParser, KeepAliveIsBeastsReadingOfVersionAndConnection) {
            {"GET / HTTP/1.1\r\nHost: a\r\nConnection: x, Close\r\n\r\n", false},
            {"GET / HTTP/1.0\r\nHost: a\r\n\r\n", false},
            {"GET / HTTP/1.0\r\nHost: a\r\nConnection: keep-alive\r\n\r\n", true},
+           // Every Connection field counts, not only the first (as a Beast message's would).
+           {"GET / HTTP/1.1\r\nHost: a\r\nConnection: x\r\nConnection: close\r\n\r\n", false},
        }) {
     Request req;
     net::error_code ec;
