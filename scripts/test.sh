@@ -59,6 +59,7 @@ if [ "${WARDEN_SKIP_BENCH:-0}" != 1 ]; then
   WARDEN_BIN=build/release/warden bench/run.sh --smoke
   WARDEN_BIN=build/release/warden bench/auth_modes.sh --smoke
   WARDEN_BIN=build/release/warden bench/icount.sh --smoke
+  bench/parsers.sh --smoke
 fi
 if [ "${WARDEN_SKIP_SOAK:-0}" != 1 ]; then
   stage "soak, short (20 s)"
