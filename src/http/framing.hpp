@@ -36,10 +36,6 @@ bool TransferEncodingAcceptable(const Request& header);
 // (chunked) or a Content-Length other than 0.
 bool AnnouncesBody(const Request& header);
 
-// Whether a comma-separated header list (RFC 9110 §5.6.1: Connection, Upgrade) holds `token`,
-// compared case-insensitively with the spaces and tabs around each element trimmed.
-bool HeaderListHas(std::string_view list, std::string_view token);
-
 // What the header alone refuses: an HTTP version other than 1.0/1.1 (505), both framings, or an
 // unacceptable Transfer-Encoding (400). nullopt = the framing is fine.
 std::optional<FramingError> CheckFraming(const Request& header);

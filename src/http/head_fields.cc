@@ -4,11 +4,29 @@ namespace warden::http {
 
 namespace bhttp = net::http;
 
+bool HeaderListHas(std::string_view list, std::string_view token) {
+  while (!list.empty()) {
+    const auto comma = list.find(',');
+    std::string_view t = list.substr(0, comma);
+    while (!t.empty() && (t.front() == ' ' || t.front() == '\t')) t.remove_prefix(1);
+    while (!t.empty() && (t.back() == ' ' || t.back() == '\t')) t.remove_suffix(1);
+    if (net::beast::iequals(t, token)) return true;
+    if (comma == std::string_view::npos) break;
+    list.remove_prefix(comma + 1);
+  }
+  return false;
+}
+
 void HeadFields::Clear() {
   bytes_.clear();
   entries_.clear();
-  if (bytes_.capacity() > kKeptBytes) bytes_.shrink_to_fit();
-  if (entries_.capacity() * sizeof(Entry) > kKeptBytes) entries_.shrink_to_fit();
+  if (held_bytes() > kKeptBytes) Release();
+}
+
+void HeadFields::Release() {
+  // swap, not assignment: moving an empty std::string in keeps the old buffer (libstdc++).
+  std::string().swap(bytes_);
+  std::vector<Entry>().swap(entries_);
 }
 
 void HeadFields::Add(bhttp::field id, std::string_view name, std::string_view value) {
@@ -59,6 +77,30 @@ std::size_t HeadFields::Count(bhttp::field id) const {
   std::size_t n = 0;
   for (const Entry& e : entries_) n += e.id == id ? 1 : 0;
   return n;
+}
+
+bool HeadFields::ListHas(bhttp::field id, std::string_view token) const {
+  for (std::size_t i = 0; i < entries_.size(); ++i) {
+    if (entries_[i].id == id && HeaderListHas(At(i).value, token)) return true;
+  }
+  return false;
+}
+
+std::string_view HeadFields::ListValue(bhttp::field id, std::string& storage) const {
+  std::string_view first;
+  bool joined = false;
+  for (std::size_t i = 0; i < entries_.size(); ++i) {
+    if (entries_[i].id != id) continue;
+    const std::string_view value = At(i).value;
+    if (first.data() == nullptr) {
+      first = value.data() != nullptr ? value : std::string_view("", 0);
+      continue;
+    }
+    if (!joined) storage.assign(first);
+    joined = true;
+    storage.append(", ").append(value);
+  }
+  return joined ? std::string_view(storage) : first;
 }
 
 }  // namespace warden::http

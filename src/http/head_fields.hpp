@@ -17,6 +17,10 @@
 
 namespace warden::http {
 
+// Whether a comma-separated header list (RFC 9110 §5.6.1: Connection, Upgrade) holds `token`,
+// compared case-insensitively with the spaces and tabs around each element trimmed.
+bool HeaderListHas(std::string_view list, std::string_view token);
+
 class HeadFields {
  public:
   struct Field {
@@ -43,6 +47,8 @@ class HeadFields {
 
   // Forgets the fields; their memory is kept, unless a large head grew it past kKeptBytes.
   void Clear();
+  // Forgets the fields and gives their memory back.
+  void Release();
   // `id` is Beast's enum for `name` (field::unknown when it has none).
   void Add(net::http::field id, std::string_view name, std::string_view value);
   // The same, looking the enum up (tests and builders; parsers know it already).
@@ -55,6 +61,12 @@ class HeadFields {
   bool Has(net::http::field id) const { return Count(id) > 0; }
   bool Has(std::string_view name) const;
   std::size_t Count(net::http::field id) const;
+  // A list field (Connection, Upgrade) read whole: a repeated field is one list (RFC 9110
+  // §5.3), so every field `id` counts, not only the first.
+  bool ListHas(net::http::field id, std::string_view token) const;
+  // The values of every field `id` as one list: the one value itself (no copy), or, when the
+  // field is repeated, the values joined with ", " into `storage`.
+  std::string_view ListValue(net::http::field id, std::string& storage) const;
 
   std::size_t size() const { return entries_.size(); }
   Field At(std::size_t i) const;

@@ -29,6 +29,24 @@ TEST(HeadFields, LooksFieldsUpByEnumOrByNameInAnyCase) {
   EXPECT_EQ(fields.Get(bhttp::field::host), "");
 }
 
+TEST(HeadFields, AListFieldIsReadAcrossEveryRepeat) {
+  HeadFields fields;
+  fields.Add("Connection", "keep-alive");
+  fields.Add("Host", "a");
+  fields.Add("connection", " X-Internal ,close");
+  EXPECT_TRUE(fields.ListHas(bhttp::field::connection, "x-internal"));
+  EXPECT_TRUE(fields.ListHas(bhttp::field::connection, "CLOSE"));
+  EXPECT_FALSE(fields.ListHas(bhttp::field::connection, "upgrade"));
+  std::string storage;
+  EXPECT_EQ(fields.ListValue(bhttp::field::connection, storage), "keep-alive,  X-Internal ,close");
+  EXPECT_TRUE(HeaderListHas(fields.ListValue(bhttp::field::connection, storage), "x-internal"));
+  std::string unused;
+  const std::string_view host = fields.ListValue(bhttp::field::host, unused);
+  EXPECT_EQ(host, "a");
+  EXPECT_TRUE(unused.empty());  // one field: a view of it, no copy
+  EXPECT_EQ(fields.ListValue(bhttp::field::upgrade, unused), "");
+}
+
 TEST(HeadFields, ASmallHeadsMemoryIsKeptALargeOnesGivenBack) {
   HeadFields fields;
   fields.Add(bhttp::field::server, "Server", "nginx");
@@ -39,6 +57,11 @@ TEST(HeadFields, ASmallHeadsMemoryIsKeptALargeOnesGivenBack) {
   const std::string big(HeadFields::kKeptBytes, 'v');
   fields.Add(bhttp::field::unknown, "x-big", big);
   EXPECT_EQ(fields.At(0).value, big);
+  EXPECT_GT(fields.held_bytes(), HeadFields::kKeptBytes);
+  fields.Clear();
+  EXPECT_LE(fields.held_bytes(), small);
+  // One budget: many small fields whose names, values and entries add up past it.
+  for (int i = 0; i < 1000; ++i) fields.Add(bhttp::field::unknown, "x-f", "v");
   EXPECT_GT(fields.held_bytes(), HeadFields::kKeptBytes);
   fields.Clear();
   EXPECT_LE(fields.held_bytes(), small);

@@ -21,8 +21,13 @@ void Request::Clear() {
   keep_alive_ = true;
   fields_.Clear();
   body_.clear();
-  if (line_.capacity() > HeadFields::kKeptBytes) line_.shrink_to_fit();
-  if (body_.capacity() > HeadFields::kKeptBytes) body_.shrink_to_fit();
+  // One budget for the whole request: a long target, many fields and a body each under the
+  // limit must not add up to several times it on an idle connection.
+  if (held_bytes() > HeadFields::kKeptBytes) {
+    std::string().swap(line_);  // (assigning an empty string would keep the buffer)
+    std::string().swap(body_);
+    fields_.Release();
+  }
 }
 
 }  // namespace warden::http

@@ -23,8 +23,9 @@ class Request {
   std::string_view method_string() const { return std::string_view(line_).substr(0, method_size_); }
   std::string_view target() const { return std::string_view(line_).substr(method_size_); }
   unsigned version() const { return version_; }  // 10 or 11 (other versions fail framing)
-  // Whether the caller allows another request on the connection (Beast's reading of the version
-  // and Connection), unless a handler overrode it.
+  // Whether the caller allows another request on the connection: HTTP/1.1 unless a Connection
+  // field says "close", HTTP/1.0 only if one says "keep-alive" (and none "close"); every
+  // Connection field counts. A handler may override it.
   bool keep_alive() const { return keep_alive_; }
   void keep_alive(bool keep) { keep_alive_ = keep; }
 
@@ -44,8 +45,8 @@ class Request {
   void SetLine(std::string_view method, std::string_view target, unsigned version) {
     SetLine(net::http::string_to_verb(method), method, target, version);
   }
-  // Forgets the request; its memory is kept for the next one unless a large head or body grew
-  // it past HeadFields::kKeptBytes.
+  // Forgets the request; its memory is kept for the next one unless, line, fields and body
+  // together, it grew past HeadFields::kKeptBytes.
   void Clear();
   std::size_t held_bytes() const {
     return line_.capacity() + fields_.held_bytes() + body_.capacity();

@@ -13,12 +13,19 @@ void RequestParser::on_request_impl(bhttp::verb verb, net::beast::string_view me
 
 void RequestParser::on_field_impl(bhttp::field id, net::beast::string_view name,
                                   net::beast::string_view value, net::error_code&) {
+  // A chunked body's trailer fields arrive after admission and the framing checks: they are
+  // not added to the request's fields (RFC 9110 §6.5.1 lets a recipient discard them).
+  if (is_header_done()) return;
   request_.fields().Add(id, name, value);
 }
 
 void RequestParser::on_header_impl(net::error_code&) {
-  // Called once the fields are parsed, when Beast's keep-alive reading is final.
-  request_.keep_alive(keep_alive());
+  // Not basic_parser::keep_alive(): it also reads Proxy-Connection, which is not part of
+  // HTTP/1.1 and would keep an HTTP/1.0 connection open that the caller expects closed.
+  const HeadFields& fields = request_.fields();
+  const bool close = fields.ListHas(bhttp::field::connection, "close");
+  const bool keep = fields.ListHas(bhttp::field::connection, "keep-alive");
+  request_.keep_alive(!close && (request_.version() >= 11 || keep));
 }
 
 void RequestParser::on_body_init_impl(const boost::optional<std::uint64_t>& content_length,

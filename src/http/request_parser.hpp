@@ -3,7 +3,8 @@
 // Content-Length, chunked, keep-alive, header_limit, body_limit, eager), so ParseBuffered and
 // ReadUntil (inline_io.hpp) drive it like any Beast parser. The body is appended to the
 // request's string — never zero-filled first, as Beast's string_body does — after reserving
-// the announced length once (the parser has checked it against body_limit).
+// the announced length once (the parser has checked it against body_limit). Keep-alive is read
+// from every Connection field; a chunked body's trailer fields are dropped.
 // Ownership: the parser borrows the Request; the request stays readable after the parser is
 // gone.
 // Thread safety: none; like the connection it reads from.

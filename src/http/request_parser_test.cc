@@ -68,6 +68,10 @@ TEST(RequestParser, KeepAliveIsBeastsReadingOfVersionAndConnection) {
            {"GET / HTTP/1.1\r\nHost: a\r\nConnection: x, Close\r\n\r\n", false},
            {"GET / HTTP/1.0\r\nHost: a\r\n\r\n", false},
            {"GET / HTTP/1.0\r\nHost: a\r\nConnection: keep-alive\r\n\r\n", true},
+           // Proxy-Connection is not HTTP/1.1's: it keeps no HTTP/1.0 connection open (Beast's
+           // parser would).
+           {"GET / HTTP/1.0\r\nHost: a\r\nProxy-Connection: keep-alive\r\n\r\n", false},
+           {"GET / HTTP/1.0\r\nHost: a\r\nConnection: keep-alive, close\r\n\r\n", false},
            // Every Connection field counts, not only the first (as a Beast message's would).
            {"GET / HTTP/1.1\r\nHost: a\r\nConnection: x\r\nConnection: close\r\n\r\n", false},
        }) {
@@ -120,6 +124,20 @@ TEST(RequestParser, ReadsAChunkedBody) {
   EXPECT_EQ(req.body(), "hello world");
 }
 
+TEST(RequestParser, TrailerFieldsAreNotAddedToTheRequest) {
+  const std::string wire =
+      "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n"
+      "2\r\nhi\r\n0\r\nX-Late: 1\r\nConnection: close\r\n\r\n";
+  Request req;
+  net::error_code ec;
+  Parse(req, wire, 5, ec);
+  ASSERT_FALSE(ec) << ec.message();
+  EXPECT_EQ(req.body(), "hi");
+  EXPECT_EQ(req.fields().size(), 2u);
+  EXPECT_FALSE(req.fields().Has("x-late"));
+  EXPECT_TRUE(req.keep_alive());  // decided by the header
+}
+
 TEST(RequestParser, TheParsersBodyLimitStillApplies) {
   Request req;
   net::error_code ec;
@@ -146,6 +164,15 @@ TEST(Request, ASmallRequestsMemoryIsKeptALargeOnesGivenBack) {
         "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: " + std::to_string(big.size()) + "\r\n\r\n" +
             big,
         100000, ec);
+  ASSERT_FALSE(ec) << ec.message();
+  EXPECT_GT(req.held_bytes(), HeadFields::kKeptBytes);
+  req.Clear();
+  EXPECT_LT(req.held_bytes(), HeadFields::kKeptBytes);
+  // One budget for line, fields and body together: each part is under it, the sum is not.
+  std::string head = "POST /" + std::string(6000, 't') + " HTTP/1.1\r\nHost: a\r\n";
+  for (int i = 0; i < 300; ++i) head += "x-f: v\r\n";
+  const std::string body(6000, 'b');
+  Parse(req, head + "Content-Length: 6000\r\n\r\n" + body, 100000, ec);
   ASSERT_FALSE(ec) << ec.message();
   EXPECT_GT(req.held_bytes(), HeadFields::kKeptBytes);
   req.Clear();

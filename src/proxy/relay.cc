@@ -114,7 +114,9 @@ net::Task<RelayResult> RelayWatched(ClientContext& c, BodyRelay& r, unsigned cal
 // standard ones (warden writes its own) and the framing (each side is framed by its writer).
 void AppendForwardedHead(const http::ResponseParser& parser, std::string& head) {
   http::AppendStatusLine(parser.status(), head);
-  const std::string_view connection_tokens = parser.fields().Get(bhttp::field::connection);
+  std::string joined;  // only when the provider sent more than one Connection field
+  const std::string_view connection_tokens =
+      parser.fields().ListValue(bhttp::field::connection, joined);
   for (const http::HeadFields::Field f : parser.fields()) {
     if (ForwardResponseHeader(f.id, f.name, connection_tokens) && !StandardHeader(f.name)) {
       http::AppendField(f.name, f.value, head);

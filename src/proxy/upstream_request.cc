@@ -171,7 +171,9 @@ void ForEachUpstreamField(const http::Request& req, const snapshot::ProviderRunt
                           std::size_t body_size, const std::vector<std::string>& withheld,
                           Sink&& sink) {
   bool has_version = false;
-  const std::string_view connection_tokens = req[bhttp::field::connection];
+  std::string joined;  // only when the caller sent more than one Connection field
+  const std::string_view connection_tokens =
+      req.fields().ListValue(bhttp::field::connection, joined);
   for (const http::HeadFields::Field f : req.fields()) {
     const std::string_view name = f.name;
     if (ForwardRequestHeader(f.id, name, connection_tokens, prov.forward_caller_headers) &&

@@ -164,6 +164,18 @@ TEST(BuildUpstreamRequest, AppliesThePolicyAndTheProviderHeaders) {
   EXPECT_EQ(up["cf-aig-authorization"], "Bearer cf-token");
 }
 
+TEST(SerializeUpstreamHead, DropsWhatAnyConnectionFieldNames) {
+  http::Request req = Post("/v1/chat/completions");
+  req.fields().Add("Connection", "keep-alive");
+  req.fields().Add("Connection", "x-internal");
+  req.fields().Add("x-internal", "secret hop");
+  req.fields().Add("x-kept", "1");
+  std::string out;
+  SerializeUpstreamHead(req, Provider(config::Api::kOpenAi), "/chat/completions", 0, {}, out);
+  EXPECT_EQ(out.find("x-internal"), std::string::npos) << out;
+  EXPECT_NE(out.find("x-kept: 1\r\n"), std::string::npos) << out;
+}
+
 TEST(BuildUpstreamRequest, WithholdsTrustedProxyIdentityHeaders) {
   access::AccessPolicy access;
   access.mode = config::AuthMode::kTrustedProxy;

@@ -24,12 +24,11 @@ std::string JoinIds(const std::vector<const snapshot::ProviderRuntime*>& provide
 
 bool IsWebSocketUpgrade(const http::Request& header) {
   return header.method() == bhttp::verb::get &&
-         http::HeaderListHas(header[bhttp::field::upgrade], "websocket");
+         header.fields().ListHas(bhttp::field::upgrade, "websocket");
 }
 
 bool IsValidWebSocketHandshake(const http::Request& header) {
-  return header.version() >= 11 &&
-         http::HeaderListHas(header[bhttp::field::connection], "upgrade") &&
+  return header.version() >= 11 && header.fields().ListHas(bhttp::field::connection, "upgrade") &&
          !header[bhttp::field::sec_websocket_key].empty() &&
          header[bhttp::field::sec_websocket_version] == "13";
 }
