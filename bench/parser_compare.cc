@@ -123,7 +123,7 @@ int main(int argc, char** argv) {
        "x-stainless-package-version: 1.54.4\r\nx-stainless-os: Linux\r\n"
        "x-stainless-arch: x64\r\nx-stainless-runtime: CPython\r\n"
        "x-stainless-runtime-version: 3.11.2\r\n"
-       "authorization: Bearer sk-proj-abcdefghijklmnopqrstuvwxyz0123456789\r\n"
+       "authorization: Bearer caller-token-0123456789abcdefghijklmnopqrstu\r\n"
        "x-stainless-async: false\r\nx-stainless-retry-count: 0\r\n"
        "accept-encoding: gzip, deflate\r\nconnection: keep-alive\r\ncontent-length: 70\r\n\r\n"},
       {"nginx response", false, "",
