@@ -88,19 +88,18 @@ bool HeadFields::ListHas(bhttp::field id, std::string_view token) const {
 
 std::string_view HeadFields::ListValue(bhttp::field id, std::string& storage) const {
   std::string_view first;
-  bool joined = false;
+  std::size_t found = 0;
   for (std::size_t i = 0; i < entries_.size(); ++i) {
     if (entries_[i].id != id) continue;
     const std::string_view value = At(i).value;
-    if (first.data() == nullptr) {
-      first = value.data() != nullptr ? value : std::string_view("", 0);
+    if (++found == 1) {
+      first = value;
       continue;
     }
-    if (!joined) storage.assign(first);
-    joined = true;
+    if (found == 2) storage.assign(first);
     storage.append(", ").append(value);
   }
-  return joined ? std::string_view(storage) : first;
+  return found > 1 ? std::string_view(storage) : first;
 }
 
 }  // namespace warden::http
