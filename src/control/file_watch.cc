@@ -28,8 +28,6 @@ void FileWatch::Cancel() {
 
 void FileWatch::SetFiles(const std::vector<std::string>& files) {
   if (fd_ < 0) return;
-  for (const auto& [wd, dir] : dirs_) ::inotify_rm_watch(fd_, wd);
-  dirs_.clear();
   files_.clear();
   for (const auto& f : files) {
     auto slash = f.rfind('/');
@@ -37,14 +35,22 @@ void FileWatch::SetFiles(const std::vector<std::string>& files) {
     std::string dir = slash == 0 ? "/" : f.substr(0, slash);
     files_[dir].insert(f.substr(slash + 1));
   }
+  // A directory watched before keeps its watch descriptor (inotify_add_watch on a watched inode
+  // returns the same one), so an event already queued for it is still recognised: a file
+  // replaced while a reload runs is reloaded next, not lost. Only watches no longer wanted go.
+  std::map<int, std::string> wanted;
   for (const auto& [dir, names] : files_) {
     int wd = ::inotify_add_watch(fd_, dir.c_str(), IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE);
     if (wd < 0) {
       spdlog::warn("cannot watch {} for changes: {}", dir, std::strerror(errno));
       continue;
     }
-    dirs_[wd] = dir;
+    wanted[wd] = dir;
   }
+  for (const auto& [wd, dir] : dirs_) {
+    if (!wanted.contains(wd)) ::inotify_rm_watch(fd_, wd);
+  }
+  dirs_ = std::move(wanted);
 }
 
 net::Task<std::vector<std::string>> FileWatch::Next() {

@@ -22,7 +22,8 @@ class FileWatch {
   ~FileWatch();
 
   bool ok() const { return fd_ >= 0; }
-  // Replaces the watched set (absolute paths).
+  // Replaces the watched set (absolute paths). Directories that stay watched keep their watch, so
+  // a change queued before the call is still reported by the next Next().
   void SetFiles(const std::vector<std::string>& files);
   // Waits for events and returns the watched paths that changed (possibly none; call again).
   net::Task<std::vector<std::string>> Next();
