@@ -88,33 +88,51 @@ inline void ShrinkIdleBuffer(std::string& buffer) {
 // Beast's read would report: end_of_stream when the peer closed before any byte, partial_message
 // when it closed mid-message, buffer_overflow when `buffer` is full. Bound it with a Deadline
 // (deadline.hpp): a plain stream is read from its socket, so its expiry does not apply.
-template <bool kIsRequest>
+// A parser that offers DirectBodyRoom() (RequestParser) has the rest of a Content-Length body
+// read straight into it once `buffer` is drained, not through `buffer` and a copy.
+template <class Parser>
 net::Task<net::error_code> ReadUntil(AnyStream& stream, net::beast::flat_buffer& buffer,
-                                     net::http::basic_parser<kIsRequest>& parser, ReadGoal goal) {
+                                     Parser& parser, ReadGoal goal) {
   for (;;) {
     net::error_code ec;
     if (ParseBuffered(parser, buffer, goal, ec)) co_return net::error_code{};
     if (ec) co_return ec;
-    const std::size_t room = buffer.max_size() - buffer.size();
-    if (room == 0) co_return net::http::error::buffer_overflow;
-    // A header is read into the free capacity (at least 4 KiB), so a connection that sends
-    // nothing holds little; a body up to 64 KiB at a time, growing the buffer if need be. (Beast
-    // reads no more than the free capacity, so a session buffer that started at 4 KiB took a
-    // 60 KB body in fifteen 4 KiB reads.)
-    const std::size_t free = buffer.capacity() - buffer.size();
-    const std::size_t want = std::min(
-        room, goal == ReadGoal::kHeader ? std::max<std::size_t>(4096, free) : kReadChunkBytes);
+    net::asio::mutable_buffer into;
+    if constexpr (requires { parser.DirectBodyRoom(); }) {
+      if (goal == ReadGoal::kMessage && buffer.size() == 0) into = parser.DirectBodyRoom();
+    }
+    const bool direct = into.size() > 0;
+    if (!direct) {
+      const std::size_t room = buffer.max_size() - buffer.size();
+      if (room == 0) co_return net::http::error::buffer_overflow;
+      // A header is read into the free capacity (at least 4 KiB), so a connection that sends
+      // nothing holds little; a body up to 64 KiB at a time, growing the buffer if need be.
+      // (Beast reads no more than the free capacity, so a session buffer that started at 4 KiB
+      // took a 60 KB body in fifteen 4 KiB reads.)
+      const std::size_t free = buffer.capacity() - buffer.size();
+      into = buffer.prepare(std::min(
+          room, goal == ReadGoal::kHeader ? std::max<std::size_t>(4096, free) : kReadChunkBytes));
+    }
     net::error_code rec;
     std::size_t n = 0;
     if (stream.IsTls()) {
-      std::tie(rec, n) = co_await stream.async_read_some(buffer.prepare(want), net::kUseTuple);
+      std::tie(rec, n) = co_await stream.async_read_some(into, net::kUseTuple);
     } else {
       // Straight from the socket: Beast's stream would wrap the read in its timeout operation
       // (a handler, executor work, a timer check) for an expiry these reads do not use.
-      std::tie(rec, n) =
-          co_await stream.Tcp().socket().async_read_some(buffer.prepare(want), net::kUseTuple);
+      std::tie(rec, n) = co_await stream.Tcp().socket().async_read_some(into, net::kUseTuple);
     }
-    buffer.commit(n);
+    if (direct) {
+      if (n > 0) {
+        // Body bytes within the announced length: the parser takes them all, in place.
+        const std::size_t used = parser.put(net::asio::const_buffer(into.data(), n), ec);
+        if (ec && ec != net::http::error::need_more) co_return ec;
+        if (used != n) co_return net::http::error::bad_content_length;  // cannot happen
+        if (parser.is_done()) co_return net::error_code{};
+      }
+    } else {
+      buffer.commit(n);
+    }
     if (rec == net::asio::error::eof) {
       if (!parser.got_some()) co_return net::http::error::end_of_stream;
       parser.put_eof(ec);

@@ -99,6 +99,64 @@ TEST(ReadUntil, ReadsALargeBodyWhole) {
   EXPECT_EQ(request.body(), body);
 }
 
+// The rest of a Content-Length body goes straight into the request: the connection's buffer
+// holds only the first read (the header and the body's first bytes), and a pipelined request
+// behind the body is left for the next read, not swallowed.
+TEST(ReadUntil, ReadsTheRestOfALargeBodyStraightIntoTheRequest) {
+  Pair p;
+  std::string body(60000, 'x');
+  for (std::size_t i = 0; i < body.size(); i += 997) body[i] = char('a' + i % 26);
+  const std::string wire = "POST /a HTTP/1.1\r\nHost: x\r\nContent-Length: 60000\r\n\r\n" + body +
+                           "GET /b HTTP/1.1\r\nHost: x\r\n\r\n";
+  asio::write(p.client, asio::buffer(wire));
+  net::beast::flat_buffer buffer(128 * 1024);
+  Request request;
+  {
+    RequestParser parser(request);
+    parser.body_limit(1 << 20);
+    ASSERT_FALSE(p.Run(ReadUntil(*p.server, buffer, parser, ReadGoal::kHeader)));
+    ASSERT_FALSE(p.Run(ReadUntil(*p.server, buffer, parser, ReadGoal::kMessage)));
+  }
+  EXPECT_EQ(request.body(), body);
+  EXPECT_LE(buffer.capacity(), 4096u) << "the body went through the connection's buffer";
+  EXPECT_EQ(buffer.size(), 0u);
+  request.Clear();
+  RequestParser next(request);
+  ASSERT_FALSE(p.Run(ReadUntil(*p.server, buffer, next, ReadGoal::kMessage)));
+  EXPECT_EQ(request.target(), "/b");
+}
+
+// A chunked body has framing between its bytes: it is read through the buffer and parsed.
+TEST(ReadUntil, AChunkedBodyIsStillParsedFromTheBuffer) {
+  Pair p;
+  const std::string chunk(30000, 'y');
+  const std::string wire =
+      "POST /a HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n7530\r\n" + chunk +
+      "\r\n7530\r\n" + chunk + "\r\n0\r\n\r\n";
+  asio::write(p.client, asio::buffer(wire));
+  net::beast::flat_buffer buffer(128 * 1024);
+  Request request;
+  RequestParser parser(request);
+  parser.body_limit(1 << 20);
+  ASSERT_FALSE(p.Run(ReadUntil(*p.server, buffer, parser, ReadGoal::kMessage)));
+  EXPECT_EQ(request.body(), chunk + chunk);
+}
+
+// A caller that closes inside a body read straight into the request gets Beast's error.
+TEST(ReadUntil, ClosingInsideADirectlyReadBodyIsAPartialMessage) {
+  Pair p;
+  const std::string wire =
+      "POST /a HTTP/1.1\r\nHost: x\r\nContent-Length: 60000\r\n\r\n" + std::string(30000, 'z');
+  asio::write(p.client, asio::buffer(wire));
+  p.client.shutdown(net::tcp::socket::shutdown_send);
+  net::beast::flat_buffer buffer(128 * 1024);
+  Request request;
+  RequestParser parser(request);
+  parser.body_limit(1 << 20);
+  EXPECT_EQ(p.Run(ReadUntil(*p.server, buffer, parser, ReadGoal::kMessage)),
+            bhttp::error::partial_message);
+}
+
 // What ReadUntil reports for a header read after the client sent `sent` (then half-closed, when
 // `close`) into a buffer capped at `buffer_limit` bytes.
 net::error_code HeaderReadError(std::string_view sent, bool close, std::size_t buffer_limit) {

@@ -1,5 +1,8 @@
 #include "http/request.hpp"
 
+#include <algorithm>
+#include <cstring>
+
 namespace warden::http {
 
 namespace bhttp = net::http;
@@ -25,9 +28,35 @@ void Request::Clear() {
   // limit must not add up to several times it on an idle connection.
   if (held_bytes() > HeadFields::kKeptBytes) {
     std::string().swap(line_);  // (assigning an empty string would keep the buffer)
-    std::string().swap(body_);
+    body_.shrink_to_fit();      // empty, so this frees it
     fields_.Release();
   }
+}
+
+void Request::SetBody(std::string_view body) {
+  body_.clear();
+  AppendBody(body);
+}
+
+void Request::AppendBody(std::string_view bytes) {
+  if (bytes.empty()) return;
+  const char* end = static_cast<const char*>(body_.data().data()) + body_.size();
+  if (bytes.data() == end && bytes.size() <= body_.capacity() - body_.size()) {
+    // Read into BodyRoom(): already in place. (The body is never consumed from the front, so
+    // prepare within the capacity neither moves nor copies it.)
+    body_.prepare(bytes.size());
+    body_.commit(bytes.size());
+    return;
+  }
+  const auto room = body_.prepare(bytes.size());
+  std::memcpy(room.data(), bytes.data(), bytes.size());
+  body_.commit(bytes.size());
+}
+
+net::asio::mutable_buffer Request::BodyRoom(std::size_t max) {
+  const std::size_t free = body_.capacity() - body_.size();
+  if (free == 0 || max == 0) return {};
+  return body_.prepare(std::min(free, max));
 }
 
 }  // namespace warden::http

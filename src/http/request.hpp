@@ -35,8 +35,20 @@ class Request {
   std::string_view operator[](net::http::field id) const { return fields_.Get(id); }
   std::string_view operator[](std::string_view name) const { return fields_.Get(name); }
 
-  std::string& body() { return body_; }
-  const std::string& body() const { return body_; }
+  std::string_view body() const {
+    const auto bytes = body_.data();
+    return {static_cast<const char*>(bytes.data()), bytes.size()};
+  }
+  // Replaces the body (tests and builders; RequestParser appends).
+  void SetBody(std::string_view body);
+  // Makes room for a body of `bytes` in all (the parser has checked it against body_limit).
+  void ReserveBody(std::size_t bytes) { body_.reserve(bytes); }
+  // Appends `bytes` to the body. Bytes read straight into BodyRoom() are already in place: they
+  // are only counted, not copied.
+  void AppendBody(std::string_view bytes);
+  // The reserved memory after the body, at most `max` bytes (empty when none is reserved), for
+  // a read straight into the request. Valid until the next body call or Clear.
+  net::asio::mutable_buffer BodyRoom(std::size_t max);
 
   // Sets the request line. `verb` is Beast's enum for `method` (the parser knows it); the other
   // overload looks it up (tests and builders).
@@ -59,7 +71,9 @@ class Request {
   unsigned version_ = 11;
   bool keep_alive_ = true;
   HeadFields fields_;
-  std::string body_;
+  // A buffer rather than a string: its memory can be written by a read before it is counted
+  // (a string would have to be zero-filled first, or copied into).
+  net::beast::flat_buffer body_;
 };
 
 }  // namespace warden::http

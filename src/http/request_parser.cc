@@ -31,12 +31,20 @@ void RequestParser::on_header_impl(net::error_code&) {
 void RequestParser::on_body_init_impl(const boost::optional<std::uint64_t>& content_length,
                                       net::error_code&) {
   // The parser refused a length over body_limit() before this point.
-  if (content_length) request_.body().reserve(static_cast<std::size_t>(*content_length));
+  if (content_length) request_.ReserveBody(static_cast<std::size_t>(*content_length));
+  body_started_ = true;
 }
 
 std::size_t RequestParser::on_body_impl(net::beast::string_view body, net::error_code&) {
-  request_.body().append(body);  // body_limit() bounds the total, chunked bodies included
+  request_.AppendBody(body);  // body_limit() bounds the total, chunked bodies included
   return body.size();
+}
+
+net::asio::mutable_buffer RequestParser::DirectBodyRoom() {
+  if (!body_started_ || is_done() || chunked()) return {};
+  const auto left = content_length_remaining();
+  if (!left || *left == 0) return {};
+  return request_.BodyRoom(static_cast<std::size_t>(*left));
 }
 
 }  // namespace warden::http

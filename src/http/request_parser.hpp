@@ -2,8 +2,9 @@
 // without building a Beast message. Framing, limits and errors are Beast's own (basic_parser:
 // Content-Length, chunked, keep-alive, header_limit, body_limit, eager), so ParseBuffered and
 // ReadUntil (inline_io.hpp) drive it like any Beast parser. The body is appended to the
-// request's string — never zero-filled first, as Beast's string_body does — after reserving
-// the announced length once (the parser has checked it against body_limit). Keep-alive is read
+// request — never zero-filled first, as Beast's string_body does — after reserving the announced
+// length once (the parser has checked it against body_limit); ReadUntil reads the rest of a
+// large body straight into that reserved memory (DirectBodyRoom). Keep-alive is read
 // from every Connection field; a chunked body's trailer fields are dropped.
 // Ownership: the parser borrows the Request; the request stays readable after the parser is
 // gone.
@@ -21,6 +22,12 @@ class RequestParser final : public net::http::basic_parser<true> {
  public:
   // Clears `request` and parses the next request into it.
   explicit RequestParser(Request& request);
+
+  // Where the rest of a Content-Length body can be read straight into the request, so its
+  // bytes are not copied from the connection's buffer (ReadUntil uses it): the reserved room
+  // for what is left of the body, once its first bytes were parsed. Empty otherwise (no body
+  // begun yet, a chunked body, or nothing left). Hand what was read there to put().
+  net::asio::mutable_buffer DirectBodyRoom();
 
  private:
   void on_request_impl(net::http::verb verb, net::beast::string_view method,
@@ -40,6 +47,7 @@ class RequestParser final : public net::http::basic_parser<true> {
   void on_finish_impl(net::error_code&) override {}
 
   Request& request_;
+  bool body_started_ = false;  // on_body_init_impl ran: a Content-Length body is reserved
 };
 
 }  // namespace warden::http

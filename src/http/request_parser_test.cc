@@ -1,5 +1,6 @@
 #include "http/request_parser.hpp"
 
+#include <cstring>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -177,6 +178,23 @@ TEST(Request, ASmallRequestsMemoryIsKeptALargeOnesGivenBack) {
   EXPECT_GT(req.held_bytes(), HeadFields::kKeptBytes);
   req.Clear();
   EXPECT_LT(req.held_bytes(), HeadFields::kKeptBytes);
+}
+
+TEST(Request, BytesReadIntoTheBodyRoomAreCountedInPlace) {
+  Request req;
+  req.SetBody("ab");
+  EXPECT_EQ(req.BodyRoom(10).size(), 0u) << "no room is reserved yet";
+  req.ReserveBody(10);
+  const auto room = req.BodyRoom(100);
+  ASSERT_EQ(room.size(), 8u);  // only what was reserved, never more
+  std::memcpy(room.data(), "cdef", 4);
+  req.AppendBody(std::string_view(static_cast<const char*>(room.data()), 4));
+  EXPECT_EQ(req.body(), "abcdef");
+  EXPECT_EQ(static_cast<const void*>(req.body().data() + 2), room.data()) << "it was copied";
+  req.AppendBody("gh");  // bytes from elsewhere are copied
+  EXPECT_EQ(req.body(), "abcdefgh");
+  req.SetBody("z");
+  EXPECT_EQ(req.body(), "z");
 }
 
 }  // namespace

@@ -38,7 +38,7 @@ snapshot::Snapshot TestSnapshot() {
 http::Request MakeRequest(bhttp::verb method, std::string_view target, std::string_view body) {
   http::Request req;
   req.SetLine(std::string_view(bhttp::to_string(method)), target, 11);
-  req.body() = std::string(body);
+  req.SetBody(body);
   return req;
 }
 
