@@ -9,7 +9,8 @@
 # CPU per request = the proxy's utime+stime (all its processes and threads, /proc/PID/stat)
 # over a wrk run, divided by the requests answered; it is the figure that decides throughput on
 # a shared machine and moves far less between runs than req/s. Targets alternate within each
-# round. Prints one line per target and body, then the ratios; exits 0 whatever the figures
+# round. Prints one line per target (both bodies, and the kernel's share of that CPU: stime over
+# utime+stime), then the ratios; exits 0 whatever the figures
 # (2: setup failed, 1: a target answered non-2xx or failed during a run).
 #
 # Environment: WARDEN_BIN [build/release/warden] DURATION [5] ROUNDS [3] CONNS [32]
@@ -128,30 +129,34 @@ SMALL='{"model":"bench/gpt-4o","messages":[{"role":"user","content":"hi"}]}'
 BIG=$(python3 -c 'import json; print(json.dumps({"model": "bench/gpt-4o", "messages": [{"role": "user", "content": "x" * 60000}]}, separators=(",", ":")))')
 declare -A BODY=([small]=$SMALL [60k]=$BIG)
 
-# ticks PID: utime+stime of the process and its children processes (nginx's worker), in ticks.
+# ticks PID: "utime stime" of the process and its children processes (nginx's worker), in ticks.
 ticks() {
-  local p sum=0 f
+  local p u=0 k=0 f
   for p in $1 $(pgrep -P "$1" || true); do
     f=$(cut -d')' -f2 "/proc/$p/stat" 2>/dev/null) || continue
-    sum=$((sum + $(awk '{print $12 + $13}' <<<"$f")))
+    read -r du dk < <(awk '{print $12, $13}' <<<"$f")
+    u=$((u + du)) k=$((k + dk))
   done
-  echo "$sum"
+  echo "$u $k"
 }
 FAILURES=()
-declare -A US=()  # "target|body" -> per-round µs per request
+declare -A US=()   # "target|body" -> per-round µs per request
+declare -A SYS=()  # "target|body" -> per-round kernel share of that CPU, %
 measure() { # measure TARGET BODYNAME LABEL
-  local t=$1 b=$2 label=$3 out before after reqs non2xx
+  local t=$1 b=$2 label=$3 out before after reqs non2xx u0 k0 u1 k1
   out="$TMP/wrk/$t-$b-$label.txt"
-  before=$(ticks "${PID[${t/-proxy/proxy}]}")
+  read -r u0 k0 < <(ticks "${PID[${t/-proxy/proxy}]}")
   BENCH_BODY="${BODY[$b]}" BENCH_AUTH="${AUTH[$t]}" timeout $((DURATION + 20)) \
     wrk -t"$WRK_THREADS" -c"$CONNS" -d"${DURATION}s" --timeout 2s -s "$HERE/post.lua" "${URL[$t]}" >"$out" 2>&1 || true
-  after=$(ticks "${PID[${t/-proxy/proxy}]}")
+  read -r u1 k1 < <(ticks "${PID[${t/-proxy/proxy}]}")
   reqs=$(awk '/requests in/ {print $1}' "$out")
   non2xx=$(awk '/Non-2xx or 3xx responses:|Socket errors:/ {print "x"}' "$out")
   [[ -n "$reqs" && "$reqs" -gt 0 ]] || { cat "$out" >&2; FAILURES+=("$t $b: no requests answered"); return 0; }
   [[ -z "$non2xx" ]] || FAILURES+=("$t $b $label: errors: $(grep -E 'Non-2xx|Socket errors' "$out" | tr -s ' ' | paste -sd';')")
   [[ "$label" == warmup ]] && return 0
+  before=$((u0 + k0)) after=$((u1 + k1))
   US["$t|$b"]+="$(awk -v d=$((after - before)) -v n="$reqs" -v hz="$CLK_TCK" 'BEGIN{printf "%.2f", d / hz * 1e6 / n}') "
+  SYS["$t|$b"]+="$(awk -v k=$((k1 - k0)) -v d=$((after - before)) 'BEGIN{printf "%.0f", d ? 100 * k / d : 0}') "
 }
 median() { tr -s ' ' '\n' <<<"$1" | sort -g | awk 'NF{v[++n]=$1} END{if(!n){print "nan"; exit} print (n%2) ? v[(n+1)/2] : (v[n/2]+v[n/2+1])/2}'; }
 
@@ -184,11 +189,12 @@ ALLOCS=$(awk -v n="$ALLOC_N" 'FNR == 1 { v[++i] = $1 } END { if (i == 2) printf 
 
 echo
 echo "CPU per proxied request (µs, one worker each, c=$CONNS, median of $ROUNDS × ${DURATION}s)"
-printf '%-12s %10s %10s\n' target small 60k
+printf '%-12s %10s %10s   %s\n' target small 60k "kernel share (small, 60k)"
 declare -A MED=()
 for t in "${TARGETS[@]}"; do
   for b in small 60k; do MED["$t|$b"]=$(median "${US[$t|$b]:-}"); done
-  printf '%-12s %10s %10s\n' "$t" "${MED[$t|small]}" "${MED[$t|60k]}"
+  printf '%-12s %10s %10s   %s%%, %s%%\n' "$t" "${MED[$t|small]}" "${MED[$t|60k]}" \
+    "$(median "${SYS[$t|small]:-}")" "$(median "${SYS[$t|60k]:-}")"
 done
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN{ if (b == "nan" || a == "nan" || b == 0) print "nan"; else printf "%.2f", a / b }'; }
 for b in small 60k; do
