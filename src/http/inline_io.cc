@@ -39,31 +39,48 @@ std::size_t SendNow(int fd, std::span<const net::asio::const_buffer> bytes, net:
 
 }  // namespace
 
-net::Task<net::error_code> WriteAll(AnyStream& stream,
-                                    std::span<const net::asio::const_buffer> bytes,
-                                    std::optional<std::chrono::milliseconds> timeout) {
+bool WriteNow(AnyStream& stream, std::span<const net::asio::const_buffer> bytes,
+              std::size_t& written, net::error_code& ec) {
+  written = 0;
+  ec = {};
+  if (bytes.size() > kMaxPieces) {
+    ec = net::asio::error::invalid_argument;
+    return true;
+  }
+  if (stream.IsTls()) return net::asio::buffer_size(bytes) == 0;
+  written = SendNow(stream.Tcp().socket().native_handle(), bytes, ec);
+  return ec || written == net::asio::buffer_size(bytes);
+}
+
+net::Task<net::error_code> WriteRest(AnyStream& stream,
+                                     std::span<const net::asio::const_buffer> bytes,
+                                     std::size_t written,
+                                     std::optional<std::chrono::milliseconds> timeout) {
   std::array<net::asio::const_buffer, kMaxPieces> rest{};
   if (bytes.size() > rest.size()) co_return net::asio::error::invalid_argument;
-  std::size_t skip = 0;
-  if (!stream.IsTls()) {
-    net::error_code ec;
-    skip = SendNow(stream.Tcp().socket().native_handle(), bytes, ec);
-    if (ec) co_return ec;
-  }
   std::size_t n = 0;
   for (const auto& b : bytes) {
-    if (skip >= b.size()) {
-      skip -= b.size();
+    if (written >= b.size()) {
+      written -= b.size();
       continue;
     }
-    rest[n++] = b + skip;
-    skip = 0;
+    rest[n++] = b + written;
+    written = 0;
   }
   if (n == 0) co_return net::error_code{};
   if (timeout) stream.Tcp().expires_after(*timeout);
   const std::span<const net::asio::const_buffer> pending(rest.data(), n);
-  auto [ec, written] = co_await net::asio::async_write(stream, pending, net::kUseTuple);
+  auto [ec, sent] = co_await net::asio::async_write(stream, pending, net::kUseTuple);
   co_return ec;
+}
+
+net::Task<net::error_code> WriteAll(AnyStream& stream,
+                                    std::span<const net::asio::const_buffer> bytes,
+                                    std::optional<std::chrono::milliseconds> timeout) {
+  std::size_t written = 0;
+  net::error_code ec;
+  if (WriteNow(stream, bytes, written, ec)) co_return ec;
+  co_return co_await WriteRest(stream, bytes, written, timeout);
 }
 
 }  // namespace warden::http

@@ -10,7 +10,8 @@
 //   executor work per read).
 // - WriteAll writes a gather list to a plain TCP stream straight into the socket (one sendmsg,
 //   MSG_DONTWAIT) and only what did not fit asynchronously, under the given timeout. A TLS
-//   stream always takes the asynchronous path (its records need the engine).
+//   stream always takes the asynchronous path (its records need the engine). WriteNow and
+//   WriteRest are its two halves, so the hot path awaits nothing when the socket takes it all.
 //
 // Both keep Beast's semantics and error codes, so a caller can fall back to (or continue with)
 // Beast's operations on the same parser and buffer.
@@ -147,5 +148,18 @@ net::Task<net::error_code> ReadUntil(AnyStream& stream, net::beast::flat_buffer&
 net::Task<net::error_code> WriteAll(AnyStream& stream,
                                     std::span<const net::asio::const_buffer> bytes,
                                     std::optional<std::chrono::milliseconds> timeout);
+
+// WriteAll in two parts, for the hot path: WriteNow writes what a plain TCP socket takes at
+// once (nothing for TLS) and returns true when it is done — all written, or `ec` set; only
+// otherwise does the caller co_await WriteRest for the rest. The split spares the coroutine
+// frame and resumption WriteAll costs even when the socket takes everything, as it usually does.
+//   std::size_t written; net::error_code ec;
+//   if (!WriteNow(s, bytes, written, ec)) ec = co_await WriteRest(s, bytes, written, timeout);
+bool WriteNow(AnyStream& stream, std::span<const net::asio::const_buffer> bytes,
+              std::size_t& written, net::error_code& ec);
+net::Task<net::error_code> WriteRest(AnyStream& stream,
+                                     std::span<const net::asio::const_buffer> bytes,
+                                     std::size_t written,
+                                     std::optional<std::chrono::milliseconds> timeout);
 
 }  // namespace warden::http

@@ -216,6 +216,37 @@ TEST(WriteAll, WritesMoreThanTheSocketTakesAtOnceInOrder) {
   EXPECT_EQ(received, pieces[0] + pieces[1] + pieces[2]);
 }
 
+// The hot path: what the socket takes at once needs no asynchronous write; what it does not
+// take is left for WriteRest, which continues exactly where WriteNow stopped.
+TEST(WriteAll, WriteNowIsDoneWhenTheSocketTakesEverything) {
+  Pair p;
+  const std::string head = "HTTP/1.1 200 OK\r\n\r\n";
+  const std::string big(8 << 20, 'q');
+  const std::array<asio::const_buffer, 2> small{asio::buffer(head), asio::buffer(head)};
+  std::size_t written = 0;
+  net::error_code ec;
+  EXPECT_TRUE(WriteNow(*p.server, small, written, ec));
+  EXPECT_FALSE(ec);
+  EXPECT_EQ(written, 2 * head.size());
+  const std::array<asio::const_buffer, 2> bytes{asio::buffer(head), asio::buffer(big)};
+  ASSERT_FALSE(WriteNow(*p.server, bytes, written, ec)) << "8 MiB fit in the socket at once";
+  EXPECT_FALSE(ec);
+  EXPECT_LT(written, head.size() + big.size());
+  std::string received;
+  std::thread reader([&] {
+    std::array<char, 65536> chunk;
+    while (received.size() < 3 * head.size() + big.size()) {
+      const ssize_t n = ::recv(p.client.native_handle(), chunk.data(), chunk.size(), 0);
+      if (n <= 0) break;
+      received.append(chunk.data(), static_cast<std::size_t>(n));
+    }
+  });
+  ec = p.Run(WriteRest(*p.server, bytes, written, std::chrono::seconds(10)));
+  reader.join();
+  ASSERT_FALSE(ec) << ec.message();
+  EXPECT_EQ(received, head + head + head + big);
+}
+
 TEST(WriteAll, AClosedPeerIsAnError) {
   Pair p;
   p.client.close();

@@ -108,7 +108,9 @@ net::Task<SendResult> SendOnce(ExchangeState& x, const Credential& cred,
   const std::array<net::asio::const_buffer, 5> bytes{
       net::asio::buffer(x.head), net::asio::buffer(conn.head), net::asio::buffer(x.body.before),
       net::asio::buffer(x.body.literal), net::asio::buffer(x.body.after)};
-  result.ec = co_await http::WriteAll(conn.stream, bytes, std::nullopt);
+  std::size_t written = 0;
+  if (!http::WriteNow(conn.stream, bytes, written, result.ec))
+    result.ec = co_await http::WriteRest(conn.stream, bytes, written, std::nullopt);
   if (!result.ec) {
     CallerWatch watch(x.r.client.readiness, x.r.client.stream, conn.stream, x.r.req.version());
     result.ec = co_await ReadFinalHeader(conn, x.r.client.response_fields, header);

@@ -63,7 +63,10 @@ net::Task<net::error_code> WritePiece(BodyRelay& r, std::string_view data, bool 
   if (last && chunked) pieces[n++] = net::asio::buffer(http::kLastChunk);
   if (n == 0) co_return net::error_code{};
   const std::span<const net::asio::const_buffer> bytes(pieces.data(), n);
-  const net::error_code ec = co_await http::WriteAll(r.client, bytes, r.idle_timeout);
+  std::size_t written = 0;
+  net::error_code ec;
+  if (!http::WriteNow(r.client, bytes, written, ec))
+    ec = co_await http::WriteRest(r.client, bytes, written, r.idle_timeout);
   r.head_sent = r.head_sent || !ec;
   co_return ec;
 }
@@ -205,7 +208,11 @@ net::Task<bool> ForwardBuffered(ClientContext& c, const http::ResponseParser& pa
   head.append(http::kCrlf);
   const std::array<net::asio::const_buffer, 2> bytes{net::asio::buffer(head),
                                                      net::asio::buffer(body)};
-  co_return !co_await http::WriteAll(c.stream, bytes, std::chrono::seconds(30));
+  std::size_t written = 0;
+  net::error_code ec;
+  if (!http::WriteNow(c.stream, bytes, written, ec))
+    ec = co_await http::WriteRest(c.stream, bytes, written, std::chrono::seconds(30));
+  co_return !ec;
 }
 
 }  // namespace warden::proxy
