@@ -148,6 +148,16 @@ bool ForwardResponseHeader(std::string_view name, std::string_view connection_to
   return ForwardResponseHeader(bhttp::string_to_field(name), name, connection_tokens);
 }
 
+std::string ConnectionTokens(const bhttp::fields& fields) {
+  std::string joined;
+  const auto [first, last] = fields.equal_range(bhttp::field::connection);
+  for (auto it = first; it != last; ++it) {
+    if (!joined.empty()) joined.append(", ");
+    joined.append(it->value());
+  }
+  return joined;
+}
+
 std::vector<std::string> WithheldCallerHeaders(const access::AccessPolicy& access) {
   if (access.mode != config::AuthMode::kTrustedProxy) return {};
   std::vector<std::string> out = access.trusted_proxy.required_headers;

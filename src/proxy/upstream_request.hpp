@@ -45,6 +45,10 @@ bool ForwardRequestHeader(std::string_view name, std::string_view connection_tok
 bool ForwardResponseHeader(net::http::field id, std::string_view name,
                            std::string_view connection_tokens = {});
 bool ForwardResponseHeader(std::string_view name, std::string_view connection_tokens = {});
+// Every Connection field of a Beast message joined into one list (a repeated list field is one
+// list, RFC 9110 §5.3), for ForwardResponseHeader on the provider's WebSocket 101, the one
+// response still read as a Beast message.
+std::string ConnectionTokens(const net::http::fields& fields);
 
 // The request for `prov`: method, the provider's base path + `upstream_suffix` + the caller's
 // query, the forwarded caller headers, Host, the provider's extra headers, anthropic-version

@@ -111,6 +111,20 @@ TEST(ForwardResponseHeader, DropsHeadersTheProviderNamesInConnection) {
   EXPECT_TRUE(ForwardResponseHeader("x-request-id", "keep-alive, X-Upstream-Session"));
 }
 
+// The WebSocket 101 is still a Beast message: its Connection fields are read as one list, so a
+// header named only in the second one is hop-by-hop too.
+TEST(ForwardResponseHeader, EveryConnectionFieldOfABeastMessageCounts) {
+  net::http::fields f;
+  f.insert(net::http::field::connection, "upgrade");
+  f.insert(net::http::field::upgrade, "websocket");
+  f.insert(net::http::field::connection, "X-Upstream-Session");
+  const std::string tokens = ConnectionTokens(f);
+  EXPECT_EQ(tokens, "upgrade, X-Upstream-Session");
+  EXPECT_FALSE(ForwardResponseHeader("x-upstream-session", tokens));
+  EXPECT_TRUE(ForwardResponseHeader("x-request-id", tokens));
+  EXPECT_EQ(ConnectionTokens(net::http::fields{}), "");
+}
+
 snapshot::ProviderRuntime Provider(config::Api api) {
   snapshot::ProviderRuntime p;
   p.id = "prov";

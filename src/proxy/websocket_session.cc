@@ -187,8 +187,8 @@ net::Task<net::error_code> AcceptCaller(RequestContext& r, http::WebSocket& call
   limits.keep_alive_pings = false;
   caller.set_option(limits);
   const ClientContext& c = r.client;
+  const std::string tokens = ConnectionTokens(upstream_101);
   caller.set_option(ws::stream_base::decorator([&](ws::response_type& res) {
-    const std::string_view tokens = upstream_101[bhttp::field::connection];
     for (const auto& f : upstream_101) {
       if (f.name() == bhttp::field::server || f.name() == bhttp::field::date) continue;
       if (ForwardResponseHeader(f.name_string(), tokens)) res.set(f.name_string(), f.value());
