@@ -74,13 +74,4 @@ net::Task<net::error_code> WriteRest(AnyStream& stream,
   co_return ec;
 }
 
-net::Task<net::error_code> WriteAll(AnyStream& stream,
-                                    std::span<const net::asio::const_buffer> bytes,
-                                    std::optional<std::chrono::milliseconds> timeout) {
-  std::size_t written = 0;
-  net::error_code ec;
-  if (WriteNow(stream, bytes, written, ec)) co_return ec;
-  co_return co_await WriteRest(stream, bytes, written, timeout);
-}
-
 }  // namespace warden::http

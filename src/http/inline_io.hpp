@@ -8,10 +8,10 @@
 // - ReadUntil is Beast's async_read_header / async_read as one loop of plain reads of up to
 //   64 KiB and ParseBuffered, without Beast's composed operations (three layers of handlers and
 //   executor work per read).
-// - WriteAll writes a gather list to a plain TCP stream straight into the socket (one sendmsg,
-//   MSG_DONTWAIT) and only what did not fit asynchronously, under the given timeout. A TLS
-//   stream always takes the asynchronous path (its records need the engine). WriteNow and
-//   WriteRest are its two halves, so the hot path awaits nothing when the socket takes it all.
+// - WriteNow writes a gather list to a plain TCP stream straight into the socket (one sendmsg,
+//   MSG_DONTWAIT); WriteRest writes what did not fit asynchronously, under the given timeout,
+//   so the hot path awaits nothing when the socket takes it all. A TLS stream always takes the
+//   asynchronous path (its records need the engine).
 //
 // Both keep Beast's semantics and error codes, so a caller can fall back to (or continue with)
 // Beast's operations on the same parser and buffer.
@@ -143,16 +143,12 @@ net::Task<net::error_code> ReadUntil(AnyStream& stream, net::beast::flat_buffer&
   }
 }
 
-// Writes all of `bytes` (at most 8 buffers). `timeout`, when set, bounds the asynchronous part
-// (the stream's own expiry otherwise, e.g. a Deadline the caller armed).
-net::Task<net::error_code> WriteAll(AnyStream& stream,
-                                    std::span<const net::asio::const_buffer> bytes,
-                                    std::optional<std::chrono::milliseconds> timeout);
-
-// WriteAll in two parts, for the hot path: WriteNow writes what a plain TCP socket takes at
-// once (nothing for TLS) and returns true when it is done — all written, or `ec` set; only
-// otherwise does the caller co_await WriteRest for the rest. The split spares the coroutine
-// frame and resumption WriteAll costs even when the socket takes everything, as it usually does.
+// Writes all of `bytes` (at most 8 buffers) in two parts, for the hot path: WriteNow writes what
+// a plain TCP socket takes at once (nothing for TLS) and returns true when it is done — all
+// written, or `ec` set; only otherwise does the caller co_await WriteRest for the rest, which
+// `timeout`, when set, bounds (the stream's own expiry otherwise, e.g. a Deadline the caller
+// armed). The split spares a coroutine frame and a resumption when the socket takes everything,
+// as it usually does.
 //   std::size_t written; net::error_code ec;
 //   if (!WriteNow(s, bytes, written, ec)) ec = co_await WriteRest(s, bytes, written, timeout);
 bool WriteNow(AnyStream& stream, std::span<const net::asio::const_buffer> bytes,

@@ -126,6 +126,17 @@ TEST(ReadUntil, ReadsTheRestOfALargeBodyStraightIntoTheRequest) {
   EXPECT_EQ(request.target(), "/b");
 }
 
+// The client sends `wire` (then half-closes, when `close`); ReadUntil reads one whole request
+// into `request` through a fresh 128 KiB-capped buffer, with a 1 MiB body limit.
+net::error_code ReadMessage(Pair& p, std::string_view wire, bool close, Request& request) {
+  asio::write(p.client, asio::buffer(wire));
+  if (close) p.client.shutdown(net::tcp::socket::shutdown_send);
+  net::beast::flat_buffer buffer(128 * 1024);
+  RequestParser parser(request);
+  parser.body_limit(1 << 20);
+  return p.Run(ReadUntil(*p.server, buffer, parser, ReadGoal::kMessage));
+}
+
 // A chunked body has framing between its bytes: it is read through the buffer and parsed.
 TEST(ReadUntil, AChunkedBodyIsStillParsedFromTheBuffer) {
   Pair p;
@@ -133,12 +144,8 @@ TEST(ReadUntil, AChunkedBodyIsStillParsedFromTheBuffer) {
   const std::string wire =
       "POST /a HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n7530\r\n" + chunk +
       "\r\n7530\r\n" + chunk + "\r\n0\r\n\r\n";
-  asio::write(p.client, asio::buffer(wire));
-  net::beast::flat_buffer buffer(128 * 1024);
   Request request;
-  RequestParser parser(request);
-  parser.body_limit(1 << 20);
-  ASSERT_FALSE(p.Run(ReadUntil(*p.server, buffer, parser, ReadGoal::kMessage)));
+  ASSERT_FALSE(ReadMessage(p, wire, false, request));
   EXPECT_EQ(request.body(), chunk + chunk);
 }
 
@@ -147,14 +154,8 @@ TEST(ReadUntil, ClosingInsideADirectlyReadBodyIsAPartialMessage) {
   Pair p;
   const std::string wire =
       "POST /a HTTP/1.1\r\nHost: x\r\nContent-Length: 60000\r\n\r\n" + std::string(30000, 'z');
-  asio::write(p.client, asio::buffer(wire));
-  p.client.shutdown(net::tcp::socket::shutdown_send);
-  net::beast::flat_buffer buffer(128 * 1024);
   Request request;
-  RequestParser parser(request);
-  parser.body_limit(1 << 20);
-  EXPECT_EQ(p.Run(ReadUntil(*p.server, buffer, parser, ReadGoal::kMessage)),
-            bhttp::error::partial_message);
+  EXPECT_EQ(ReadMessage(p, wire, true, request), bhttp::error::partial_message);
 }
 
 // What ReadUntil reports for a header read after the client sent `sent` (then half-closed, when
@@ -191,6 +192,15 @@ TEST(ShrinkIdleBuffer, AHeadBufferKeepsASmallCapacityAndGivesBackALargeOne) {
   ShrinkIdleBuffer(head);
   EXPECT_TRUE(head.empty());
   EXPECT_LE(head.capacity(), kIdleBufferBytes);
+}
+
+// The two halves as the product calls them.
+net::Task<net::error_code> WriteAll(AnyStream& stream, std::span<const asio::const_buffer> bytes,
+                                    std::chrono::milliseconds timeout) {
+  std::size_t written = 0;
+  net::error_code ec;
+  if (WriteNow(stream, bytes, written, ec)) co_return ec;
+  co_return co_await WriteRest(stream, bytes, written, timeout);
 }
 
 TEST(WriteAll, WritesMoreThanTheSocketTakesAtOnceInOrder) {
