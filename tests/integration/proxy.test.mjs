@@ -376,7 +376,14 @@ describe('built-in endpoints', () => {
     const errRe = /^warden_upstream_errors_total\{provider="mock",kind="protocol"\} (\d+)$/m;
     for (let i = 0; i < 3; i++) assert.equal((await post('/v1/chat/completions', { model: 'mock/metric' })).status, 200);
     assert.equal((await post('/v1/chat/completions', { model: 'mock/metric' }, { 'x-mock-fault': 'close-before-response' })).status, 502);
-    const m1 = await request(`${w.url}/metrics`, { headers: AUTH });
+    // A request is counted once its answer has gone out, on its connection's event loop, which
+    // may be another than the one serving /metrics: wait (bounded) for the fourth observation.
+    let m1;
+    for (const deadline = Date.now() + 5000; ;) {
+      m1 = await request(`${w.url}/metrics`, { headers: AUTH });
+      if (count(m1.text, histRe) - count(m0.text, histRe) >= 4 || Date.now() > deadline) break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
     assert.equal(m1.status, 200);
     assert.match(m1.headers.get('content-type'), /^text\/plain/);
     assert.equal(count(m1.text, okRe) - count(m0.text, okRe), 3);
