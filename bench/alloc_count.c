@@ -1,7 +1,10 @@
 /* LD_PRELOAD counter of heap allocations for bench/cpu.sh: counts calls to malloc, calloc,
- * realloc, posix_memalign, aligned_alloc and memalign (operator new goes through malloc) and
- * writes the count to $ALLOC_COUNT_FILE when the process exits normally. Bench-only: never
- * linked into warden. Thread safe (one relaxed atomic add per call). */
+ * realloc, posix_memalign, aligned_alloc, memalign and operator new (all its forms: tcmalloc,
+ * warden's allocator, implements it without calling malloc) and writes the count to
+ * $ALLOC_COUNT_FILE when the process exits normally. Each call is served by the __libc_* entry
+ * points, which tcmalloc also defines, so the process keeps one heap. A failed operator new
+ * aborts instead of throwing. Bench-only: never linked into warden. Thread safe (one relaxed
+ * atomic add per call). */
 #define _GNU_SOURCE
 #include <stdatomic.h>
 #include <stddef.h>
@@ -37,6 +40,26 @@ int posix_memalign(void** out, size_t a, size_t n) {
   if (p == NULL) return 12; /* ENOMEM */
   *out = p;
   return 0;
+}
+
+/* operator new (size), new[] (size), their nothrow forms, and the aligned ones (size, align). */
+static void* counted_new(size_t n, size_t align, int nothrow) {
+  atomic_fetch_add_explicit(&count, 1, memory_order_relaxed);
+  void* p = align > 16 ? __libc_memalign(align, n ? n : 1) : __libc_malloc(n ? n : 1);
+  if (p == NULL && !nothrow) abort();
+  return p;
+}
+void* _Znwm(size_t n) { return counted_new(n, 0, 0); }
+void* _Znam(size_t n) { return counted_new(n, 0, 0); }
+void* _ZnwmRKSt9nothrow_t(size_t n, const void* tag) { return counted_new(n, 0, 1); }
+void* _ZnamRKSt9nothrow_t(size_t n, const void* tag) { return counted_new(n, 0, 1); }
+void* _ZnwmSt11align_val_t(size_t n, size_t a) { return counted_new(n, a, 0); }
+void* _ZnamSt11align_val_t(size_t n, size_t a) { return counted_new(n, a, 0); }
+void* _ZnwmSt11align_val_tRKSt9nothrow_t(size_t n, size_t a, const void* tag) {
+  return counted_new(n, a, 1);
+}
+void* _ZnamSt11align_val_tRKSt9nothrow_t(size_t n, size_t a, const void* tag) {
+  return counted_new(n, a, 1);
 }
 
 __attribute__((destructor)) static void write_count(void) {
