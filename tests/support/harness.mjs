@@ -80,7 +80,6 @@ export function checkSanitizerOutput(label, output) {
 // ---------------------------------------------------------------------------------------------
 // Files
 
-/** mkdtemp under the OS tmpdir; removed when the process exits. */
 /** A loopback port nothing listens on now (for a config that names a port it does not bind yet). */
 export async function freePort() {
   const s = net.createServer();
@@ -90,6 +89,7 @@ export async function freePort() {
   return port;
 }
 
+/** mkdtemp under the OS tmpdir; removed when the process exits. */
 export function tmpDir(prefix = 'warden-test-') {
   installExitHook();
   const d = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
