@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # CPU per proxied request: warden, nginx proxy_pass and haproxy, one worker each, against the
-# same single-worker nginx upstream, for a small chat request and a 60 KB prompt (a real agent
-# turn). Also warden's heap allocations per request (an LD_PRELOAD counter built here).
+# same single-worker nginx upstream, for three bodies: a small chat request, a 60 KB prompt of one
+# repeated letter ("60k"), and a 60 KB coding-agent turn ("agent", bench/agent_body.py: code in
+# the messages, so escapes every few dozen bytes, and "model" last). Also warden's heap
+# allocations per request (an LD_PRELOAD counter built here).
 #
 #   bench/cpu.sh            DURATION=5 s per measured run, ROUNDS=3 (median), c=32
 #   bench/cpu.sh --smoke    DURATION=1, ROUNDS=1: proves the script works (CI)
@@ -127,7 +129,9 @@ if [[ -n "$WARDEN_BASELINE_BIN" ]]; then
 fi
 SMALL='{"model":"bench/gpt-4o","messages":[{"role":"user","content":"hi"}]}'
 BIG=$(python3 -c 'import json; print(json.dumps({"model": "bench/gpt-4o", "messages": [{"role": "user", "content": "x" * 60000}]}, separators=(",", ":")))')
-declare -A BODY=([small]=$SMALL [60k]=$BIG)
+AGENT=$(python3 "$HERE/agent_body.py")
+declare -A BODY=([small]=$SMALL [60k]=$BIG [agent]=$AGENT)
+BODIES=(small 60k agent)
 
 # ticks PID: "utime stime" of the process and its children processes (nginx's worker), in ticks.
 ticks() {
@@ -160,9 +164,9 @@ measure() { # measure TARGET BODYNAME LABEL
 }
 median() { tr -s ' ' '\n' <<<"$1" | sort -g | awk 'NF{v[++n]=$1} END{if(!n){print "nan"; exit} print (n%2) ? v[(n+1)/2] : (v[n/2]+v[n/2+1])/2}'; }
 
-for b in small 60k; do for t in "${TARGETS[@]}"; do measure "$t" "$b" warmup; done; done
+for b in "${BODIES[@]}"; do for t in "${TARGETS[@]}"; do measure "$t" "$b" warmup; done; done
 for r in $(seq "$ROUNDS"); do
-  for b in small 60k; do
+  for b in "${BODIES[@]}"; do
     for t in "${TARGETS[@]}"; do note "round $r/$ROUNDS: $t, $b body"; measure "$t" "$b" "r$r"; done
   done
 done
@@ -189,15 +193,16 @@ ALLOCS=$(awk -v n="$ALLOC_N" 'FNR == 1 { v[++i] = $1 } END { if (i == 2) printf 
 
 echo
 echo "CPU per proxied request (µs, one worker each, c=$CONNS, median of $ROUNDS × ${DURATION}s)"
-printf '%-12s %10s %10s   %s\n' target small 60k "kernel share (small, 60k)"
+printf '%-12s %10s %10s %10s   %s\n' target small 60k agent "kernel share (small, 60k, agent)"
 declare -A MED=()
 for t in "${TARGETS[@]}"; do
-  for b in small 60k; do MED["$t|$b"]=$(median "${US[$t|$b]:-}"); done
-  printf '%-12s %10s %10s   %s%%, %s%%\n' "$t" "${MED[$t|small]}" "${MED[$t|60k]}" \
-    "$(median "${SYS[$t|small]:-}")" "$(median "${SYS[$t|60k]:-}")"
+  for b in "${BODIES[@]}"; do MED["$t|$b"]=$(median "${US[$t|$b]:-}"); done
+  printf '%-12s %10s %10s %10s   %s%%, %s%%, %s%%\n' "$t" "${MED[$t|small]}" "${MED[$t|60k]}" \
+    "${MED[$t|agent]}" "$(median "${SYS[$t|small]:-}")" "$(median "${SYS[$t|60k]:-}")" \
+    "$(median "${SYS[$t|agent]:-}")"
 done
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN{ if (b == "nan" || a == "nan" || b == 0) print "nan"; else printf "%.2f", a / b }'; }
-for b in small 60k; do
+for b in "${BODIES[@]}"; do
   lower=$(awk -v a="${MED[nginx-proxy|$b]}" -v b="${MED[haproxy|$b]}" 'BEGIN{print (a < b) ? a : b}')
   echo "warden CPU/request, $b body: $(ratio "${MED[warden|$b]}" "${MED[nginx-proxy|$b]}")x nginx, $(ratio "${MED[warden|$b]}" "${MED[haproxy|$b]}")x haproxy, $(ratio "${MED[warden|$b]}" "$lower")x the lower (target <= 1.0)"
   if [[ -n "$WARDEN_BASELINE_BIN" ]]; then

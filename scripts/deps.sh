@@ -4,7 +4,8 @@
 set -euo pipefail
 build=(cmake ninja-build g++ pkg-config libssl-dev libboost1.81-dev libboost-json1.81-dev
        libboost-url1.81-dev libtomlplusplus-dev libcli11-dev libspdlog-dev libfmt-dev
-       libgoogle-perftools-dev)  # tcmalloc, the warden binary's allocator
+       libgoogle-perftools-dev  # tcmalloc, the warden binary's allocator
+       libsimdjson-dev)
 test=(libgtest-dev libgmock-dev nginx-light)  # nginx: the identity proxy of tests/integration/trusted_proxy
 bench=(nginx-light haproxy wrk valgrind libhttp-parser-dev)  # valgrind: bench/icount.sh; http-parser: bench/parsers.sh
 # Pinned to 14: another clang-format version formats differently (scripts/check-format.sh).

@@ -1,16 +1,23 @@
 #include "proxy/model_field.hpp"
 
-#include <tuple>
+#include <cstring>
 #include <utility>
 
 #include <boost/json.hpp>
 #include <boost/json/basic_parser_impl.hpp>
+#include <simdjson.h>
+
+#include "proxy/json_tokens.hpp"
 
 namespace warden::proxy {
 
 namespace {
 
-// SAX handler: tracks nesting depth and captures the top-level "model" value.
+// Boost.JSON's SAX parser, for a body whose strings have no escapes. It reads such strings as
+// views of the input, 16 bytes per step (SSE2). A string with an escape it decodes byte by byte
+// into its own buffer, at about 3 ns a byte: a real agent turn (code and multi-line prompts, a
+// `\n` or `\"` every few dozen bytes) cost ~185 µs per 60 KB that way. So the handler stops at the
+// first string it is not given as a view of the input, and the body goes to EscapedScan below.
 struct ModelHandler {
   static constexpr std::size_t max_object_size = std::size_t(-1);
   static constexpr std::size_t max_array_size = std::size_t(-1);
@@ -24,10 +31,8 @@ struct ModelHandler {
   bool model_seen = false;
   bool duplicate = false;
   bool model_is_string = false;
-  bool model_escaped = false;  // value arrived in parts or outside the input buffer
-  std::string key_buf;
-  std::string model;
-  const char* model_ptr = nullptr;
+  bool escaped = false;  // stopped at a string with an escape: EscapedScan decides
+  std::string_view model;
 
   bool on_document_begin(boost::system::error_code&) { return true; }
   bool on_document_end(boost::system::error_code&) { return true; }
@@ -50,34 +55,18 @@ struct ModelHandler {
     --depth;
     return true;
   }
-  bool on_key_part(std::string_view s, std::size_t, boost::system::error_code&) {
-    if (depth == 1) key_buf.append(s);
-    return true;
-  }
+  // A part arrives only before an escape (or from the parser's own buffer after one).
+  bool on_key_part(std::string_view, std::size_t, boost::system::error_code&) { return Stop(); }
+  bool on_string_part(std::string_view, std::size_t, boost::system::error_code&) { return Stop(); }
   bool on_key(std::string_view s, std::size_t, boost::system::error_code&) {
-    if (depth == 1) {
-      key_buf.append(s);
-      at_model_key = key_buf == "model";
-      key_buf.clear();
-    }
-    return true;
-  }
-  bool on_string_part(std::string_view s, std::size_t, boost::system::error_code&) {
-    if (depth == 1 && at_model_key) {
-      model.append(s);
-      model_escaped = true;
-    }
+    if (!InInput(s)) return Stop();
+    if (depth == 1) at_model_key = s == "model";
     return true;
   }
   bool on_string(std::string_view s, std::size_t, boost::system::error_code&) {
+    if (!InInput(s)) return Stop();
     if (depth == 1 && at_model_key) {
-      model.append(s);
-      if (!model_escaped && s.data() >= input.data() &&
-          s.data() + s.size() <= input.data() + input.size()) {
-        model_ptr = s.data();
-      } else {
-        model_escaped = true;
-      }
+      model = s;
       ValueSeen(true);
     }
     return true;
@@ -91,6 +80,13 @@ struct ModelHandler {
   bool on_comment_part(std::string_view, boost::system::error_code&) { return true; }
   bool on_comment(std::string_view, boost::system::error_code&) { return true; }
 
+  bool InInput(std::string_view s) const {
+    return s.data() >= input.data() && s.data() + s.size() <= input.data() + input.size();
+  }
+  bool Stop() {
+    escaped = true;
+    return false;
+  }
   bool Scalar() {
     ValueSeen(false);
     return true;
@@ -100,142 +96,247 @@ struct ModelHandler {
       if (model_seen) duplicate = true;  // ambiguous: parsers disagree on which one wins
       model_seen = true;
       model_is_string = is_string;
-      if (!is_string) model.clear();
       at_model_key = false;
     }
   }
 };
 
-// Raw scanning of a body the SAX pass has already validated, to find the byte span of the
-// top-level "model" value when the parser could not point at it (an escaped key or value). Only
-// valid JSON reaches these functions, so they need no error handling beyond staying in bounds.
-std::size_t SkipSpace(std::string_view body, std::size_t i) {
-  while (i < body.size() &&
-         (body[i] == ' ' || body[i] == '\t' || body[i] == '\n' || body[i] == '\r')) {
-    ++i;
-  }
-  return i;
+// What either scan found; FindModelField turns it into the result.
+struct Scan {
+  bool root_is_object = false;
+  bool model_seen = false;
+  bool duplicate = false;
+  bool model_is_string = false;
+  std::string model;           // decoded
+  std::size_t span_begin = 0;  // the literal, quotes included
+  std::size_t span_end = 0;
+};
+
+Error InvalidJson(std::string_view reason, std::size_t offset) {
+  return Error::Make(ErrorCode::kBodyInvalidJson, "request body is not valid JSON (" +
+                                                      std::string(reason) + " at byte " +
+                                                      std::to_string(offset) + ")");
 }
 
-// `i` at an opening quote; returns the index one past the closing quote.
-std::size_t EndOfString(std::string_view body, std::size_t i) {
-  for (++i; i < body.size(); ++i) {
-    if (body[i] == '\\') {
-      ++i;
-    } else if (body[i] == '"') {
-      return i + 1;
-    }
-  }
-  return body.size();
+// The same verdicts as the SAX pass for the bodies with escapes, from simdjson's On-Demand
+// parser: its first stage validates UTF-8 and indexes every structural character 64 bytes per
+// step whatever the strings hold; the walk below then visits every value, so each one is
+// validated (simdjson leaves values it is not asked for unchecked). Strings and numbers are checked
+// in place (proxy/json_tokens.*) by the rules Boost.JSON applies, so that both paths accept
+// exactly the same documents.
+namespace od = simdjson::ondemand;
+
+constexpr int kMaxDepth = 32;  // boost::json::parse_options{}.max_depth: the SAX pass's limit
+
+// A string value's literal, quotes included: its raw token up to the closing quote (the token
+// runs to the next structural character, so whitespace may follow the quote).
+std::string_view StringLiteral(std::string_view token) {
+  while (token.size() > 1 && token.back() != '"') token.remove_suffix(1);
+  return token;
 }
 
-// `i` at the first byte of a value; returns the index one past its end.
-std::size_t EndOfValue(std::string_view body, std::size_t i) {
-  if (i >= body.size()) return i;
-  if (body[i] == '"') return EndOfString(body, i);
-  if (body[i] != '{' && body[i] != '[') {
-    while (i < body.size() && body[i] != ',' && body[i] != '}' && body[i] != ']' &&
-           body[i] != ' ' && body[i] != '\t' && body[i] != '\n' && body[i] != '\r') {
-      ++i;
-    }
-    return i;
+simdjson::error_code Validate(od::value value, int depth);
+
+simdjson::error_code ValidateObject(od::object object, int depth) {
+  for (auto member : object) {
+    od::field field;
+    if (auto error = std::move(member).get(field)) return error;
+    std::string_view key;
+    if (auto error = field.unescaped_key().get(key)) return error;
+    if (auto error = Validate(field.value(), depth)) return error;
   }
-  int depth = 0;
-  while (i < body.size()) {
-    const char c = body[i];
-    if (c == '"') {
-      i = EndOfString(body, i);
-      continue;
-    }
-    if (c == '{' || c == '[') ++depth;
-    if ((c == '}' || c == ']') && --depth == 0) return i + 1;
-    ++i;
-  }
-  return i;
+  return simdjson::SUCCESS;
 }
 
-// Whether the raw key literal (without its quotes) decodes to "model". Any escape that does not
-// decode to an ASCII letter of "model" makes it another key.
-bool KeyIsModel(std::string_view raw) {
-  constexpr std::string_view kModel = "model";
-  std::size_t matched = 0;
-  for (std::size_t i = 0; i < raw.size(); ++i) {
-    char c = raw[i];
-    if (c == '\\') {
-      if (i + 1 >= raw.size()) return false;
-      const char e = raw[++i];
-      if (e != 'u' || i + 4 >= raw.size()) return false;  // \n, \" ... are not in "model"
-      unsigned value = 0;
-      for (int k = 1; k <= 4; ++k) {
-        const char h = raw[i + k];
-        const int digit = h >= '0' && h <= '9'   ? h - '0'
-                          : h >= 'a' && h <= 'f' ? h - 'a' + 10
-                          : h >= 'A' && h <= 'F' ? h - 'A' + 10
-                                                 : -1;
-        if (digit < 0) return false;
-        value = value * 16 + unsigned(digit);
+// `depth`: the nesting of `value` itself (the root is 1).
+simdjson::error_code Validate(od::value value, int depth) {
+  od::json_type type;
+  if (auto error = value.type().get(type)) return error;
+  switch (type) {
+    case od::json_type::object: {
+      if (depth > kMaxDepth) return simdjson::DEPTH_ERROR;
+      od::object object;
+      if (auto error = value.get_object().get(object)) return error;
+      return ValidateObject(object, depth + 1);
+    }
+    case od::json_type::array: {
+      if (depth > kMaxDepth) return simdjson::DEPTH_ERROR;
+      od::array array;
+      if (auto error = value.get_array().get(array)) return error;
+      for (auto element : array) {
+        od::value child;
+        if (auto error = std::move(element).get(child)) return error;
+        if (auto error = Validate(child, depth + 1)) return error;
       }
-      i += 4;
-      if (value >= 0x80) return false;
-      c = static_cast<char>(value);
+      return simdjson::SUCCESS;
     }
-    if (matched >= kModel.size() || c != kModel[matched]) return false;
-    ++matched;
+    case od::json_type::string: {
+      const std::string_view literal = StringLiteral(value.raw_json_token());
+      // Consumed, not left for the iterator to skip: its skip takes a string followed by ':'
+      // for a key, and would let `["a":1}]` through.
+      od::raw_json_string consumed;
+      if (auto error = value.get_raw_json_string().get(consumed)) return error;
+      return literal.size() >= 2 && ValidStringEscapes(literal.substr(1, literal.size() - 2))
+                 ? simdjson::SUCCESS
+                 : simdjson::STRING_ERROR;
+    }
+    case od::json_type::number:
+      return ValidNumberToken(value.raw_json_token()) ? simdjson::SUCCESS : simdjson::NUMBER_ERROR;
+    case od::json_type::boolean: {
+      bool flag;
+      return value.get_bool().get(flag);
+    }
+    case od::json_type::null: {
+      bool null = false;
+      if (auto error = value.is_null().get(null)) return error;
+      return null ? simdjson::SUCCESS : simdjson::N_ATOM_ERROR;
+    }
   }
-  return matched == kModel.size();
+  return simdjson::INCORRECT_TYPE;
 }
 
-// [begin, end) of the top-level "model" value's literal, or {0, 0} when there is none.
-std::pair<std::size_t, std::size_t> ScanModelSpan(std::string_view body) {
-  std::size_t i = SkipSpace(body, 0);
-  if (i >= body.size() || body[i] != '{') return {0, 0};
-  i = SkipSpace(body, i + 1);
-  while (i < body.size() && body[i] == '"') {
-    const std::size_t key_end = EndOfString(body, i);
-    const bool is_model = KeyIsModel(body.substr(i + 1, key_end - i - 2));
-    i = SkipSpace(body, SkipSpace(body, key_end) + 1);  // past the ':'
-    const std::size_t value_end = EndOfValue(body, i);
-    if (is_model) return {i, value_end};
-    i = SkipSpace(body, value_end);
-    if (i < body.size() && body[i] == ',') i = SkipSpace(body, i + 1);
+// A parser and a padded copy of the body per thread, kept between requests unless a large body
+// grew them (simdjson reads up to 64 bytes past the end, so the body needs a copy with room). The
+// parser's index takes up to 4 bytes per body byte (a body of nothing but commas and digits).
+struct EscapedScanMemory {
+  static constexpr std::size_t kKeptBytes = std::size_t(256) << 10;
+  od::parser parser;
+  std::string padded;
+};
+
+Result<Scan> EscapedScanWith(EscapedScanMemory& memory, std::string_view body) {
+  memory.padded.resize(body.size() + simdjson::SIMDJSON_PADDING);
+  std::memcpy(memory.padded.data(), body.data(), body.size());
+  std::memset(memory.padded.data() + body.size(), 0, simdjson::SIMDJSON_PADDING);
+  const char* base = memory.padded.data();
+  auto fail = [&](simdjson::error_code error, od::document& doc) -> Error {
+    const char* at = nullptr;
+    std::size_t offset = body.size();
+    if (!doc.current_location().get(at) && at >= base && at <= base + body.size()) {
+      offset = std::size_t(at - base);
+    }
+    return InvalidJson(simdjson::error_message(error), offset);
+  };
+
+  od::document doc;
+  if (auto error =
+          memory.parser
+              .iterate(simdjson::padded_string_view(base, body.size(), memory.padded.size()))
+              .get(doc)) {
+    return InvalidJson(simdjson::error_message(error), 0);
   }
-  return {0, 0};
+  Scan scan;
+  od::json_type type;
+  if (auto error = doc.type().get(type)) return fail(error, doc);
+  simdjson::error_code error = simdjson::SUCCESS;
+  if (type == od::json_type::object) {
+    scan.root_is_object = true;
+    od::object object;
+    if ((error = doc.get_object().get(object))) return fail(error, doc);
+    // (An iterator must not be advanced past an error: each failure leaves the loop at once.)
+    for (auto member : object) {
+      od::field field;
+      std::string_view key;
+      if ((error = std::move(member).get(field)) || (error = field.unescaped_key().get(key))) {
+        break;
+      }
+      od::value value = field.value();
+      if (key != "model") {
+        if ((error = Validate(value, 2))) break;
+        continue;
+      }
+      if (scan.model_seen) scan.duplicate = true;
+      scan.model_seen = true;
+      if ((error = value.type().get(type))) break;
+      scan.model_is_string = type == od::json_type::string;
+      if (!scan.model_is_string) {
+        if ((error = Validate(value, 2))) break;
+        continue;
+      }
+      const std::string_view literal = StringLiteral(value.raw_json_token());
+      std::string_view decoded;
+      if ((error = value.get_string().get(decoded))) break;
+      scan.model.assign(decoded);
+      scan.span_begin = std::size_t(literal.data() - base);
+      scan.span_end = scan.span_begin + literal.size();
+    }
+  } else if (type == od::json_type::array) {
+    od::array array;
+    if ((error = doc.get_array().get(array))) return fail(error, doc);
+    for (auto element : array) {
+      od::value child;
+      if ((error = std::move(element).get(child)) || (error = Validate(child, 2))) break;
+    }
+  } else if (type == od::json_type::string) {
+    std::string_view text;
+    error = doc.get_string().get(text);
+  } else if (type == od::json_type::number) {
+    std::string_view token;
+    error = doc.raw_json_token().get(token);
+    if (!error && !ValidNumberToken(token)) error = simdjson::NUMBER_ERROR;
+  } else if (type == od::json_type::boolean) {
+    bool flag;
+    error = doc.get_bool().get(flag);
+  } else {
+    bool null = false;
+    error = doc.is_null().get(null);
+    if (!error && !null) error = simdjson::N_ATOM_ERROR;
+  }
+  if (error) return fail(error, doc);
+  const char* trailing = nullptr;
+  if (!doc.current_location().get(trailing)) {
+    return InvalidJson("extra data", std::size_t(trailing - base));
+  }
+  return scan;
+}
+
+Result<Scan> EscapedScan(std::string_view body) {
+  thread_local EscapedScanMemory memory;
+  Result<Scan> scan = EscapedScanWith(memory, body);
+  if (memory.padded.capacity() > EscapedScanMemory::kKeptBytes) {
+    memory.parser = od::parser();
+    std::string().swap(memory.padded);
+  }
+  return scan;
+}
+
+Result<Scan> SaxScan(std::string_view body, bool& escaped) {
+  boost::json::basic_parser<ModelHandler> parser(boost::json::parse_options{});
+  ModelHandler& h = parser.handler();
+  h.input = body;
+  boost::system::error_code ec;
+  std::size_t n = parser.write_some(false, body.data(), body.size(), ec);
+  escaped = h.escaped;
+  if (escaped) return Scan{};
+  if (!ec && n < body.size()) ec = boost::json::error::extra_data;
+  if (ec) return InvalidJson(ec.message(), n);
+  Scan scan{h.root_is_object, h.model_seen, h.duplicate, h.model_is_string, {}, 0, 0};
+  if (h.model_is_string) {
+    scan.model.assign(h.model);
+    scan.span_begin = std::size_t(h.model.data() - body.data()) - 1;
+    scan.span_end = scan.span_begin + h.model.size() + 2;
+  }
+  return scan;
 }
 
 }  // namespace
 
 Result<ModelField> FindModelField(std::string_view body) {
-  boost::json::basic_parser<ModelHandler> parser(boost::json::parse_options{});
-  parser.handler().input = body;
-  boost::system::error_code ec;
-  std::size_t n = parser.write_some(false, body.data(), body.size(), ec);
-  if (!ec && n < body.size()) ec = boost::json::error::extra_data;
-  if (ec) {
-    return Error::Make(
-        ErrorCode::kBodyInvalidJson,
-        "request body is not valid JSON (" + ec.message() + " at byte " + std::to_string(n) + ")");
-  }
-  const ModelHandler& h = parser.handler();
-  if (!h.root_is_object)
+  bool escaped = false;
+  Result<Scan> scan = SaxScan(body, escaped);
+  if (escaped) scan = EscapedScan(body);
+  if (!scan) return scan.error();
+  const Scan& s = *scan;
+  if (!s.root_is_object)
     return Error::Make(ErrorCode::kBodyNotObject, "request body must be a JSON object");
-  if (!h.model_seen)
+  if (!s.model_seen)
     return Error::Make(ErrorCode::kModelMissing, "request body has no \"model\" field");
-  if (h.duplicate)
+  if (s.duplicate)
     return Error::Make(ErrorCode::kModelDuplicate,
                        "request body has more than one \"model\" field");
-  if (!h.model_is_string)
+  if (!s.model_is_string)
     return Error::Make(ErrorCode::kModelNotString, "\"model\" must be a string");
-  ModelField field;
-  field.value = h.model;
-  if (h.model_ptr != nullptr) {
-    field.span_begin = std::size_t(h.model_ptr - body.data()) - 1;
-    field.span_end = field.span_begin + h.model.size() + 2;
-  } else {
-    // An escaped value (or key): the parser decoded it into its own buffer, so find the raw
-    // literal by scanning the (already validated) body once more — never a DOM parse.
-    std::tie(field.span_begin, field.span_end) = ScanModelSpan(body);
-  }
-  return field;
+  return ModelField{s.model, s.span_begin, s.span_end};
 }
 
 std::string BodyPieces::ToString() const {

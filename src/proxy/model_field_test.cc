@@ -240,5 +240,141 @@ TEST(FindModelField, FiveMebibyteBodyWithModelAtTheEnd) {
   EXPECT_EQ(out, Spliced(body, *f, "\"gpt-4o\""));
 }
 
+// Bodies with an escape in a string take the second scan (simdjson); both must give one verdict.
+// `WithEscapeFirst` puts an escaped member before the rest of an object body.
+std::string WithEscapeFirst(std::string_view object_body) {
+  return "{\"note\":\"line\\nnext \\\"quoted\\\" \\u00e9\"," + std::string(object_body.substr(1));
+}
+
+TEST(FindModelField, EscapedBodiesGetTheVerdictsOfPlainOnes) {
+  const std::string_view kValid[] = {
+      R"({"model":"a/b"})",
+      R"({"model" : "a/b" , "n":[1e400,0e400,-0.0e-99999,123456789012345678901234567890]})",
+      R"({"model":"a/b","t":true,"f":false,"z":null,"o":{},"a":[],"s":""})",
+      R"({"model":"a/b","x":"\u0000\ud83d\ude00\/"})",
+  };
+  for (std::string_view plain : kValid) {
+    const std::string body = WithEscapeFirst(plain);
+    Result<ModelField> f = FindModelField(body);
+    ASSERT_TRUE(f.has_value()) << body << ": " << f.error().ToString();
+    EXPECT_EQ(f->value, "a/b") << body;
+    EXPECT_EQ(body.substr(f->span_begin, f->span_end - f->span_begin), "\"a/b\"") << body;
+  }
+  const std::pair<std::string_view, ErrorCode> kRefused[] = {
+      {R"({"model":"a/b")", ErrorCode::kBodyInvalidJson},
+      {R"({"model":"a/b)", ErrorCode::kBodyInvalidJson},
+      {R"({"model":"a/b",})", ErrorCode::kBodyInvalidJson},
+      {R"({"model" "a/b"})", ErrorCode::kBodyInvalidJson},
+      {R"({"model":"a/b"} x)", ErrorCode::kBodyInvalidJson},
+      {R"({"model":"a/b"}{})", ErrorCode::kBodyInvalidJson},
+      {R"({"model":"a/b","n":01})", ErrorCode::kBodyInvalidJson},
+      {R"({"model":"a/b","n":1.})", ErrorCode::kBodyInvalidJson},
+      {R"({"model":"a/b","n":-})", ErrorCode::kBodyInvalidJson},
+      {R"({"model":"a/b","n":1e99999999999999999999})", ErrorCode::kBodyInvalidJson},
+      {R"({"model":"a/b","n":[1 2]})", ErrorCode::kBodyInvalidJson},
+      {R"({"model":"a/b","n":[1,]})", ErrorCode::kBodyInvalidJson},
+      {R"({"model":"a/b","n":tru})", ErrorCode::kBodyInvalidJson},
+      {R"({"model":"a/b","n":["s":1}]})", ErrorCode::kBodyInvalidJson},  // a string then ':'
+      {R"({"model":"a/b","n":{"k":"s":1}})", ErrorCode::kBodyInvalidJson},
+      {R"({"model":"a/b","n":nul})", ErrorCode::kBodyInvalidJson},
+      {R"({"model":"a/\x"})", ErrorCode::kBodyInvalidJson},
+      {R"({"model":"a/b","s":"\ud800"})", ErrorCode::kBodyInvalidJson},
+      {R"({"model":"a/b","s":"\udc00"})", ErrorCode::kBodyInvalidJson},
+      {R"({"model":"a/b","s":"\u12"})", ErrorCode::kBodyInvalidJson},
+      {"{\"model\":\"a/b\",\"s\":\"\xff\"}", ErrorCode::kBodyInvalidJson},
+      {"{\"model\":\"a/b\",\"s\":\"\x01\"}", ErrorCode::kBodyInvalidJson},
+      {std::string_view("{\"model\":\"a/b\"}\0", 16), ErrorCode::kBodyInvalidJson},
+      {R"({"model":"a","model":"b"})", ErrorCode::kModelDuplicate},
+      {R"({"model":"a","\u006dodel":"b"})", ErrorCode::kModelDuplicate},
+      {R"({"model":1})", ErrorCode::kModelNotString},
+      {R"({"models":"a"})", ErrorCode::kModelMissing},
+      {R"({"x":{"model":"a"}})", ErrorCode::kModelMissing},
+  };
+  for (const auto& [plain, code] : kRefused) {
+    const std::string body = WithEscapeFirst(plain);
+    Result<ModelField> f = FindModelField(body);
+    ASSERT_FALSE(f.has_value()) << body;
+    EXPECT_EQ(f.error().code, code) << body << ": " << f.error().ToString();
+  }
+  // Non-object roots with an escape: still "not an object" when valid, "not JSON" when not.
+  EXPECT_EQ(FindModelField(R"(["\n",{"model":"a"}])").error().code, ErrorCode::kBodyNotObject);
+  EXPECT_EQ(FindModelField(R"("\n")").error().code, ErrorCode::kBodyNotObject);
+  EXPECT_EQ(FindModelField(R"(["\n",{"model",:"a"}])").error().code, ErrorCode::kBodyInvalidJson);
+  EXPECT_EQ(FindModelField(R"(["\n")").error().code, ErrorCode::kBodyInvalidJson);
+  EXPECT_EQ(FindModelField(R"(["\n":"l"}])").error().code, ErrorCode::kBodyInvalidJson);
+}
+
+// boost::json::parse_options' max_depth (32) holds on both scans: the root object is level 1.
+TEST(FindModelField, NestingDepthLimitIsTheSameWithEscapes) {
+  for (const bool escaped : {false, true}) {
+    for (const int arrays : {31, 32}) {
+      const std::string plain =
+          R"({"model":"a/b","deep":)" + std::string(arrays, '[') + std::string(arrays, ']') + "}";
+      const std::string body = escaped ? WithEscapeFirst(plain) : plain;
+      Result<ModelField> f = FindModelField(body);
+      EXPECT_EQ(f.has_value(), arrays == 31) << body;
+      if (!f) {
+        EXPECT_THAT(f.error().message, HasSubstr("at byte")) << body;
+      }
+    }
+  }
+}
+
+TEST(FindModelField, AgentTurnWithEscapedCodeAndModelLast) {
+  std::string body = R"({"messages":[)";
+  for (int i = 0; i < 400; ++i) {
+    body += R"({"role":"user","content":"int main() {\n  printf(\"%d\\n\", x);\n}\t// \u00e9"},)";
+  }
+  body +=
+      R"({"role":"user","content":"end"}],"tools":[{"type":"function"}],"model" :  "openai/gpt-4o" })";
+  Result<ModelField> f = FindModelField(body);
+  ASSERT_TRUE(f.has_value()) << f.error().ToString();
+  EXPECT_EQ(f->value, "openai/gpt-4o");
+  EXPECT_EQ(body.substr(f->span_begin, f->span_end - f->span_begin), "\"openai/gpt-4o\"");
+  EXPECT_EQ(ReplaceModel(body, *f, "gpt-4o"), Spliced(body, *f, "\"gpt-4o\""));
+}
+
+// Escapes are checked 64 bytes at a time, with runs of backslashes carried across chunks: every
+// run length at every offset around the chunk edges, against Boost.JSON's DOM parser.
+TEST(FindModelField, BackslashRunsAtEveryOffsetAgreeWithBoostJson) {
+  const std::string_view kAfter[] = {"n",   "x", "u0041", "\"", "ud83d\\ude00", "udc00", "ud83d",
+                                     "u12", "/", "t\\",   ""};
+  int checked = 0;
+  for (int offset = 0; offset < 140; ++offset) {
+    for (int run = 1; run <= 5; ++run) {
+      for (std::string_view after : kAfter) {
+        // (The string's first escape starts the chunks, so the run lands at offset + 2.)
+        const std::string body =
+            WithEscapeFirst(R"({"model":"a/b","s":"\t)" + std::string(std::size_t(offset), 'a') +
+                            std::string(std::size_t(run), '\\') + std::string(after) + "\"}");
+        boost::system::error_code ec;
+        boost::json::parse(body, ec);
+        Result<ModelField> f = FindModelField(body);
+        ASSERT_EQ(f.has_value(), !ec.failed()) << body;
+        if (f) {
+          EXPECT_EQ(f->value, "a/b") << body;
+        }
+        ++checked;
+      }
+    }
+  }
+  EXPECT_EQ(checked, 140 * 5 * 11);
+}
+
+// The scan keeps its memory per thread only up to 256 KiB: a larger body, then small ones.
+TEST(FindModelField, LargeEscapedBodyThenSmallOnes) {
+  std::string big = R"({"model":"a/big","content":")";
+  for (int i = 0; i < (3 << 20) / 8; ++i) big += "abcdef\\n";
+  big += "\"}";
+  Result<ModelField> f = FindModelField(big);
+  ASSERT_TRUE(f.has_value()) << f.error().ToString();
+  EXPECT_EQ(f->value, "a/big");
+  for (int i = 0; i < 3; ++i) {
+    f = FindModelField(R"({"model":"a/\u0062","x":"\t"})");
+    ASSERT_TRUE(f.has_value()) << f.error().ToString();
+    EXPECT_EQ(f->value, "a/b");
+  }
+}
+
 }  // namespace
 }  // namespace warden::proxy

@@ -1,0 +1,181 @@
+#include "proxy/json_tokens.hpp"
+
+#include <cstdint>
+#include <cstring>
+
+#include <boost/json.hpp>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
+namespace warden::proxy {
+
+namespace {
+
+bool IsDigit(char c) { return c >= '0' && c <= '9'; }
+
+bool Hex4(const char* p, const char* end, unsigned& unit) {
+  if (end - p < 4) return false;
+  unit = 0;
+  for (int i = 0; i < 4; ++i) {
+    const char c = p[i];
+    const int digit = c >= '0' && c <= '9'   ? c - '0'
+                      : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                      : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                             : -1;
+    if (digit < 0) return false;
+    unit = unit * 16 + unsigned(digit);
+  }
+  return true;
+}
+
+// A \u escape: `p` at its backslash, inside a string content ending at `end`. Sets `next` past
+// it. Surrogates as Boost.JSON takes them: a leading one only with a trailing one right after it.
+bool ValidUnicodeEscape(const char* p, const char* end, const char*& next) {
+  unsigned unit = 0;
+  if (!Hex4(p + 2, end, unit)) return false;
+  p += 6;
+  if (unit >= 0xDC00 && unit <= 0xDFFF) return false;
+  if (unit >= 0xD800 && unit <= 0xDBFF) {
+    unsigned trailing = 0;
+    if (end - p < 2 || p[0] != '\\' || p[1] != 'u' || !Hex4(p + 2, end, trailing) ||
+        trailing < 0xDC00 || trailing > 0xDFFF) {
+      return false;
+    }
+    p += 6;
+  }
+  next = p;
+  return true;
+}
+
+// 64 bytes of a string's content as bit masks, bit i for byte i.
+struct ChunkBits {
+  std::uint64_t backslash = 0;
+  std::uint64_t common_escape = 0;  // n, " and \: what most escapes are (\n, \", \\)
+};
+
+// `p`: 64 readable bytes. SSE2 (every x86-64 has it), else byte by byte.
+ChunkBits Classify(const char* p) {
+  ChunkBits bits;
+#if defined(__SSE2__)
+  const __m128i backslash = _mm_set1_epi8('\\');
+  const __m128i quote = _mm_set1_epi8('"');
+  const __m128i n = _mm_set1_epi8('n');
+  for (int lane = 0; lane < 4; ++lane) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 16 * lane));
+    const __m128i is_backslash = _mm_cmpeq_epi8(v, backslash);
+    const __m128i is_common =
+        _mm_or_si128(is_backslash, _mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, n)));
+    const auto bits_of = [](__m128i m) {
+      return std::uint64_t(static_cast<unsigned>(_mm_movemask_epi8(m)));
+    };
+    bits.backslash |= bits_of(is_backslash) << (16 * lane);
+    bits.common_escape |= bits_of(is_common) << (16 * lane);
+  }
+#else
+  for (int i = 0; i < 64; ++i) {
+    bits.backslash |= std::uint64_t(p[i] == '\\') << i;
+    bits.common_escape |= std::uint64_t(p[i] == '\\' || p[i] == '"' || p[i] == 'n') << i;
+  }
+#endif
+  return bits;
+}
+
+// What may follow a backslash, 'u' apart: " \ / b f n r t.
+constexpr bool IsSimpleEscape(char c) {
+  return c == '"' || c == '\\' || c == '/' || c == 'b' || c == 'f' || c == 'n' || c == 'r' ||
+         c == 't';
+}
+struct SimpleEscapeTable {
+  bool simple[256] = {};
+  constexpr SimpleEscapeTable() {
+    for (int c = 0; c < 256; ++c) simple[c] = IsSimpleEscape(static_cast<char>(c));
+  }
+};
+constexpr SimpleEscapeTable kSimpleEscape;
+
+}  // namespace
+
+// The escapes of a string literal's content (between its quotes, as the structural index cut it;
+// the index has already refused control characters and invalid UTF-8), checked in place 64 bytes
+// at a time without a branch per escape. Decoding the strings instead (simdjson's get_string)
+// cost ~10 ns an escape, and agent prompts quoting code have one every 15–30 bytes.
+//
+// Which backslashes escape: in a run of backslashes, the first, third, fifth... (the others are
+// escaped by the one before). Adding a run's first bit to the mask clears the run, which marks the
+// runs that start on an even bit; those escape on their even bits, the others on their odd bits.
+// A chunk's last backslash escaping carries into the next chunk's first byte.
+bool ValidStringEscapes(std::string_view text) {
+  const char* const end = text.data() + text.size();
+  const auto* first = static_cast<const char*>(std::memchr(text.data(), '\\', text.size()));
+  if (first == nullptr) return true;
+  constexpr std::uint64_t kEvenBits = 0x5555555555555555ULL;
+  std::uint64_t carry = 0;           // byte 0 of this chunk is escaped
+  const char* unicode_next = first;  // \u escapes end here or later (a pair is checked at once)
+  for (const char* chunk = first; chunk < end; chunk += 64) {
+    ChunkBits bits;
+    if (end - chunk >= 64) {
+      bits = Classify(chunk);
+    } else {
+      char tail[64] = {};  // zeros: not a backslash, not an escape
+      std::memcpy(tail, chunk, std::size_t(end - chunk));
+      bits = Classify(tail);
+    }
+    const std::uint64_t backslash = bits.backslash & ~carry;
+    const std::uint64_t run_starts = backslash & ~(backslash << 1);
+    const std::uint64_t runs_from_even = backslash & ~(backslash + (run_starts & kEvenBits));
+    const std::uint64_t escaping =
+        (runs_from_even & kEvenBits) | (backslash & ~runs_from_even & ~kEvenBits);
+    const std::uint64_t escaped = (escaping << 1) | carry;
+    carry = escaping >> 63;
+    // The escaped bytes other than n, " and \ one by one: valid text has few.
+    for (std::uint64_t rare = escaped & ~bits.common_escape; rare != 0; rare &= rare - 1) {
+      const char* at = chunk + __builtin_ctzll(rare);  // the escaped byte
+      if (at >= end) return false;
+      if (kSimpleEscape.simple[static_cast<unsigned char>(*at)]) continue;
+      if (*at != 'u') return false;
+      if (at - 1 >= unicode_next && !ValidUnicodeEscape(at - 1, end, unicode_next)) return false;
+    }
+  }
+  return carry == 0;  // (a backslash cannot be last: the index would not have closed the string)
+}
+
+// `token` is a number as the structural index cut it (trailing whitespace included).
+bool ValidNumberToken(std::string_view token) {
+  while (!token.empty() && (token.back() == ' ' || token.back() == '\t' || token.back() == '\n' ||
+                            token.back() == '\r')) {
+    token.remove_suffix(1);
+  }
+  std::size_t i = 0;
+  const std::size_t n = token.size();
+  if (i < n && token[i] == '-') ++i;
+  if (i >= n) return false;
+  if (token[i] == '0') {
+    ++i;
+  } else if (IsDigit(token[i])) {
+    while (i < n && IsDigit(token[i])) ++i;
+  } else {
+    return false;
+  }
+  if (i < n && token[i] == '.') {
+    const std::size_t digits = ++i;
+    while (i < n && IsDigit(token[i])) ++i;
+    if (i == digits) return false;
+  }
+  if (i < n && (token[i] == 'e' || token[i] == 'E')) {
+    ++i;
+    if (i < n && (token[i] == '+' || token[i] == '-')) ++i;
+    const std::size_t digits = i;
+    while (i < n && IsDigit(token[i])) ++i;
+    if (i == digits) return false;
+    if (i - digits >= 9) {
+      // Boost.JSON refuses exponents past INT_MAX (counting the mantissa's digits): ask it.
+      boost::system::error_code ec;
+      boost::json::parse(token.substr(0, i), ec);
+      if (ec) return false;
+    }
+  }
+  return i == n;
+}
+
+}  // namespace warden::proxy

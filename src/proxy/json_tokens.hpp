@@ -1,0 +1,21 @@
+// Validating single JSON tokens in place, by the rules Boost.JSON's parser applies, for the
+// request-body pass that walks simdjson's structural index instead of decoding every value
+// (proxy/model_field.cc).
+// Ownership: none. Thread safety: pure functions.
+#pragma once
+
+#include <string_view>
+
+namespace warden::proxy {
+
+// Whether a string literal's content (between its quotes, as a structural index delimited it:
+// the index has already refused control characters and invalid UTF-8) has only valid escapes:
+// \" \\ \/ \b \f \n \r \t and \uXXXX, a leading surrogate only with a trailing one right after it,
+// a trailing one never alone.
+bool ValidStringEscapes(std::string_view content);
+
+// Whether `token` (JSON whitespace may follow it) is a JSON number Boost.JSON accepts: RFC 8259's
+// grammar, and an exponent Boost.JSON can hold.
+bool ValidNumberToken(std::string_view token);
+
+}  // namespace warden::proxy
