@@ -53,6 +53,13 @@ describe('JSON body', () => {
     ['model is null', '{"model": null}', 'model_not_string'],
     ['model is an object', '{"model": {"id":"mock/x"}}', 'model_not_string'],
     ['model appears twice', '{"model":"mock/x","messages":[],"model":"mock/y"}', 'model_duplicate'],
+    // A string with an escape sends the body through the second validating pass (simdjson).
+    ['an unknown escape', '{"note":"\\q","model":"mock/x"}', 'invalid_json'],
+    ['a lone surrogate escape', '{"note":"\\n\\ud800","model":"mock/x"}', 'invalid_json'],
+    ['a string then a colon in an array, after an escape', '{"note":"\\n","model":"mock/x","m":["s":1}]}', 'invalid_json'],
+    ['a missing comma after an escape', '{"note":"\\n" "model":"mock/x"}', 'invalid_json'],
+    ['trailing garbage after an escape', '{"note":"\\n","model":"mock/x"} x', 'invalid_json'],
+    ['model twice, one written with escapes', '{"model":"mock/x","\\u006dodel":"mock/y"}', 'model_duplicate'],
   ];
   for (const [name, body, code] of cases) {
     test(`${name} → 400 ${code}`, async () => {

@@ -47,6 +47,19 @@ describe('routing and model rewrite', () => {
     assert.equal(rec.headers.authorization, 'Bearer mock-key-1');
   });
 
+  test('a 60 KB agent turn quoting code reaches the upstream byte-identical but for the model', async () => {
+    const id = testId('agent');
+    const code = Array.from({ length: 40 }, (_, i) => `  if (v${i} != "") { out.push("\\t${i}: " + v${i}); } // é`).join('\n');
+    const messages = [];
+    while (JSON.stringify(messages).length < 60000) messages.push({ role: 'user', content: `Review:\n${code}` });
+    const before = JSON.stringify({ messages, temperature: 0.2, model: 'mock/gpt-x' });
+    const expected = before.replace('"mock/gpt-x"', '"gpt-x"');
+    const r = await post('/v1/chat/completions', before, { 'content-type': 'application/json', 'x-test-id': id });
+    assert.equal(r.status, 200, r.text);
+    const [rec] = await recordedFor(mock, id);
+    assert.equal(rec.body, expected);
+  });
+
   const routes = [
     ['/v1/completions', { model: 'mock/m1', prompt: 'x' }, '/v1/completions', (j) => assert.equal(j.object, 'text_completion')],
     ['/v1/embeddings', { model: 'mock/emb', input: ['a', 'b'] }, '/v1/embeddings', (j) => assert.equal(j.data.length, 2)],
