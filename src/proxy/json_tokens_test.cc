@@ -13,9 +13,9 @@ TEST(ValidStringEscapes, AcceptsJsonEscapesOnly) {
                               R"(\ud83d\ude00)", R"(\\u12)", R"(\\\\)", R"(a\\\"b)"}) {
     EXPECT_TRUE(ValidStringEscapes(ok)) << ok;
   }
-  for (std::string_view bad : {R"(\x)", R"(\')", R"(\a)", R"(\u12)", R"(\u12g4)", R"(\U0041)",
-                               R"(\ud800)", R"(\ud800x)", R"(\ud800\n)", R"(\ud800\u0041)",
-                               R"(\udc00)", R"(\udc00\ud800)", R"(\\\x)", "\\"}) {
+  for (std::string_view bad :
+       {R"(\x)", R"(\')", R"(\a)", R"(\u12)", R"(\u12g4)", R"(\U0041)", R"(\ud800)", R"(\ud800x)",
+        R"(\ud800\n)", R"(\ud800\u0041)", R"(\udc00)", R"(\udc00\ud800)", R"(\\\x)", "\\"}) {
     EXPECT_FALSE(ValidStringEscapes(bad)) << bad;
   }
 }
