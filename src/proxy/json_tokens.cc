@@ -1,9 +1,11 @@
 #include "proxy/json_tokens.hpp"
 
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
 
 #include <boost/json.hpp>
+#include <boost/json/basic_parser_impl.hpp>
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
@@ -140,6 +142,45 @@ bool ValidStringEscapes(std::string_view text) {
   return carry == 0;  // (a backslash cannot be last: the index would not have closed the string)
 }
 
+namespace {
+
+constexpr std::uint64_t kIntMax = 2147483647;
+
+// Boost.JSON's parser on one number, without building anything.
+struct NumberOnly {
+  static constexpr std::size_t max_object_size = 0;
+  static constexpr std::size_t max_array_size = 0;
+  static constexpr std::size_t max_key_size = 0;
+  static constexpr std::size_t max_string_size = 0;
+  bool on_document_begin(boost::system::error_code&) { return true; }
+  bool on_document_end(boost::system::error_code&) { return true; }
+  bool on_object_begin(boost::system::error_code&) { return false; }
+  bool on_object_end(std::size_t, boost::system::error_code&) { return false; }
+  bool on_array_begin(boost::system::error_code&) { return false; }
+  bool on_array_end(std::size_t, boost::system::error_code&) { return false; }
+  bool on_key_part(std::string_view, std::size_t, boost::system::error_code&) { return false; }
+  bool on_key(std::string_view, std::size_t, boost::system::error_code&) { return false; }
+  bool on_string_part(std::string_view, std::size_t, boost::system::error_code&) { return false; }
+  bool on_string(std::string_view, std::size_t, boost::system::error_code&) { return false; }
+  bool on_number_part(std::string_view, boost::system::error_code&) { return true; }
+  bool on_int64(std::int64_t, std::string_view, boost::system::error_code&) { return true; }
+  bool on_uint64(std::uint64_t, std::string_view, boost::system::error_code&) { return true; }
+  bool on_double(double, std::string_view, boost::system::error_code&) { return true; }
+  bool on_bool(bool, boost::system::error_code&) { return false; }
+  bool on_null(boost::system::error_code&) { return false; }
+  bool on_comment_part(std::string_view, boost::system::error_code&) { return false; }
+  bool on_comment(std::string_view, boost::system::error_code&) { return false; }
+};
+
+bool BoostTakesNumber(std::string_view number) {
+  boost::json::basic_parser<NumberOnly> parser(boost::json::parse_options{});
+  boost::system::error_code ec;
+  const std::size_t n = parser.write_some(false, number.data(), number.size(), ec);
+  return !ec && n == number.size();
+}
+
+}  // namespace
+
 // `token` is a number as the structural index cut it (trailing whitespace included).
 bool ValidNumberToken(std::string_view token) {
   while (!token.empty() && (token.back() == ' ' || token.back() == '\t' || token.back() == '\n' ||
@@ -168,11 +209,17 @@ bool ValidNumberToken(std::string_view token) {
     const std::size_t digits = i;
     while (i < n && IsDigit(token[i])) ++i;
     if (i == digits) return false;
-    if (i - digits >= 9) {
-      // Boost.JSON refuses exponents past INT_MAX (counting the mantissa's digits): ask it.
-      boost::system::error_code ec;
-      boost::json::parse(token.substr(0, i), ec);
-      if (ec) return false;
+    // Boost.JSON refuses an exponent past INT_MAX, and one within the mantissa's digit count of
+    // INT_MAX when its decimal shift (the digits it could not keep, or the fraction's) would carry
+    // it past. Only in that narrow band does it have to be asked.
+    std::uint64_t exponent = 0;
+    for (std::size_t k = digits; k < i && exponent <= kIntMax; ++k) {
+      exponent = exponent * 10 + std::uint64_t(token[k] - '0');
+    }
+    if (exponent > kIntMax) return false;
+    if (exponent > kIntMax - std::min<std::uint64_t>(i, kIntMax) &&
+        !BoostTakesNumber(token.substr(0, i))) {
+      return false;
     }
   }
   return i == n;

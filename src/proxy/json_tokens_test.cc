@@ -3,6 +3,7 @@
 #include <string>
 #include <string_view>
 
+#include <boost/json.hpp>
 #include <gtest/gtest.h>
 
 namespace warden::proxy {
@@ -43,6 +44,27 @@ TEST(ValidNumberToken, FollowsTheJsonGrammarAndBoostJsonsLimits) {
                                "NaN", "1e99999999999999999999"}) {
     EXPECT_FALSE(ValidNumberToken(bad)) << bad;
   }
+}
+
+// Near INT_MAX the verdict depends on the mantissa's digits (Boost.JSON's decimal shift): the same
+// as Boost.JSON's own for mantissas of every shape, exponents on both sides of the edge.
+TEST(ValidNumberToken, ExponentsNearIntMaxAsBoostJsonDecides) {
+  int checked = 0;
+  for (std::string_view mantissa :
+       {"1", "-1", "0", "10", "1.5", "0.0001", "123456789012345678901234",
+        "1.234567890123456789012", "99999999999999999999.9"}) {
+    for (long long exponent = 2147483600LL; exponent <= 2147483650LL; ++exponent) {
+      for (std::string_view sign : {"", "+", "-"}) {
+        const std::string number =
+            std::string(mantissa) + "e" + std::string(sign) + std::to_string(exponent);
+        boost::system::error_code ec;
+        boost::json::parse(number, ec);
+        EXPECT_EQ(ValidNumberToken(number), !ec.failed()) << number;
+        ++checked;
+      }
+    }
+  }
+  EXPECT_EQ(checked, 9 * 51 * 3);
 }
 
 }  // namespace
