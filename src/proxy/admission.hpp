@@ -6,19 +6,24 @@
 // here and its connection closes. Thread safety: runs on the connection's event loop; the limiter
 // and metrics it updates in GatewayState are thread-safe. Ownership: borrows everything; the
 // snapshot is the one the request keeps (loaded when its header arrived).
+//
+// Admit decides without I/O (a plain function, not a coroutine: an admitted request, the usual
+// case, costs no coroutine frame); the caller writes a refusal it returns, then closes.
 #pragma once
 
-#include "http/net.hpp"
+#include <optional>
+
+#include "proxy/reply.hpp"
 #include "proxy/request_context.hpp"
 #include "snapshot/snapshot.hpp"
 
 namespace warden::proxy {
 
 struct Verdict {
-  bool proceed = true;  // false: a response was written (or failed); close the connection
-  CallerIdentity caller;
+  CallerIdentity caller;         // who was admitted
+  std::optional<Reply> refusal;  // set: refused (already counted and logged); answer, then close
 };
 
-net::Task<Verdict> Admit(ClientContext& c, const snapshot::Snapshot& snap, const Request& header);
+Verdict Admit(ClientContext& c, const snapshot::Snapshot& snap, const Request& header);
 
 }  // namespace warden::proxy

@@ -8,18 +8,6 @@
 
 namespace warden::proxy {
 
-namespace {
-
-net::Task<bool> ServeProxy(RequestContext& r) {
-  ProxyPlan plan = PlanProxy(r.snap, r.route, r.req, r.caller.policy);
-  if (plan.provider != nullptr) r.log.provider = plan.provider->id;
-  if (plan.reply) co_return co_await Answer(r, std::move(*plan.reply));
-  r.pinned_profile = plan.profile;
-  co_return co_await ExchangeWithProvider(r, *plan.provider, std::move(plan.upstream_body));
-}
-
-}  // namespace
-
 net::Task<bool> Handle(ClientContext& c, snapshot::SnapshotConstSharedPtr snap, Request& req,
                        CallerIdentity caller) {
   const std::string_view path = PathOf(req.target());
@@ -32,12 +20,21 @@ net::Task<bool> Handle(ClientContext& c, snapshot::SnapshotConstSharedPtr snap, 
                    std::move(caller),
                    RequestLog{}};
   r.log.route = r.route.name;
-  // if/else, not ?: — g++ 12 miscompiles conditional expressions around co_await.
+  // if/else, not ?: — g++ 12 miscompiles conditional expressions around co_await. The proxy
+  // path is planned here rather than in a coroutine of its own: one frame less per request.
   bool written = false;
-  if (r.route.kind == RouteKind::kProxy) {
-    written = co_await ServeProxy(r);
-  } else {
+  if (r.route.kind != RouteKind::kProxy) {
     written = co_await ServeBuiltin(r);
+  } else {
+    ProxyPlan plan = PlanProxy(r.snap, r.route, r.req, r.caller.policy);
+    if (plan.provider != nullptr) r.log.provider = plan.provider->id;
+    if (plan.reply) {
+      Reply reply = std::move(*plan.reply);
+      written = co_await Answer(r, std::move(reply));
+    } else {
+      r.pinned_profile = plan.profile;
+      written = co_await ExchangeWithProvider(r, *plan.provider, std::move(plan.upstream_body));
+    }
   }
   LogRequest(r);
   co_return written&& r.keep_alive;  // every exit path honours Connection: close
