@@ -6,6 +6,7 @@
 # Usage: tests/fuzz/run.sh [name...]        (default: every fuzzer)
 # Env:   FUZZ_SECONDS  seconds per fuzzer (default 20)
 #        FUZZ_JOBS     build parallelism (default 2)
+#        FUZZ_PARALLEL fuzzers run at once (default: the number of cores)
 # Prints per fuzzer: executions, executions/s, and cov:/ft: of its final status line. Exits
 # non-zero if a fuzzer crashes (the crash artifact is kept under build/fuzz/artifacts/<name>/ and
 # its path printed) or a reproducer fails that is not listed in tests/fuzz/regressions/OPEN.
@@ -67,16 +68,32 @@ for t in "${targets[@]}"; do
   done
 done
 
-echo "-- fuzzing, ${seconds}s per fuzzer"
-printf '   %-14s %12s %9s %7s %7s  %s\n' fuzzer execs exec/s cov ft result
-for t in "${targets[@]}"; do
-  corpus="$work/corpus/$t"
+# Fuzzers run side by side, FUZZ_PARALLEL at a time (default: one per core; each is one
+# process), each for its full time; their results are printed in the usual order.
+parallel=${FUZZ_PARALLEL:-$(nproc)}
+echo "-- fuzzing, ${seconds}s per fuzzer, ${parallel} at a time"
+fuzz_one() {
+  local t=$1 corpus="$work/corpus/$1" log="$work/$1.log" rc=0
   mkdir -p "$corpus" "$artifacts/$t"
   cp -R "tests/fuzz/corpus/$t/." "$corpus/"
-  log="$work/$t.log"
-  rc=0
   "$bin/${t}_fuzz" "$corpus" -max_total_time="$seconds" -rss_limit_mb=2048 -timeout=10 \
     -print_final_stats=1 -artifact_prefix="$artifacts/$t/" >"$log" 2>&1 || rc=$?
+  echo "$rc" >"$work/$t.rc"
+}
+running=0
+for t in "${targets[@]}"; do
+  if ((running >= parallel)); then
+    wait -n
+    running=$((running - 1))
+  fi
+  fuzz_one "$t" &
+  running=$((running + 1))
+done
+wait
+printf '   %-14s %12s %9s %7s %7s  %s\n' fuzzer execs exec/s cov ft result
+for t in "${targets[@]}"; do
+  log="$work/$t.log"
+  rc=$(cat "$work/$t.rc" 2>/dev/null || echo 1)
   execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
   rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -n 1)
   status=$(grep -E '^#[0-9]+' "$log" | tail -n 1 || true)
