@@ -6,24 +6,19 @@
 // here and its connection closes. Thread safety: runs on the connection's event loop; the limiter
 // and metrics it updates in GatewayState are thread-safe. Ownership: borrows everything; the
 // snapshot is the one the request keeps (loaded when its header arrived).
-//
-// Admit decides without I/O (a plain function, not a coroutine: an admitted request, the usual
-// case, costs no coroutine frame); the caller writes a refusal it returns, then closes.
 #pragma once
 
-#include <optional>
-
-#include "proxy/reply.hpp"
+#include "http/net.hpp"
 #include "proxy/request_context.hpp"
 #include "snapshot/snapshot.hpp"
 
 namespace warden::proxy {
 
 struct Verdict {
-  CallerIdentity caller;         // who was admitted
-  std::optional<Reply> refusal;  // set: refused (already counted and logged); answer, then close
+  bool proceed = true;  // false: a response was written (or failed); close the connection
+  CallerIdentity caller;
 };
 
-Verdict Admit(ClientContext& c, const snapshot::Snapshot& snap, const Request& header);
+net::Task<Verdict> Admit(ClientContext& c, const snapshot::Snapshot& snap, const Request& header);
 
 }  // namespace warden::proxy

@@ -58,12 +58,8 @@ class GatewayConnection final : public http::ConnectionHandler {
 
   net::Task<bool> OnHeader(const http::Request& header) override {
     snapshot_ = ctx_.gw.snapshots.Load();
-    Verdict verdict = Admit(ctx_, *snapshot_, header);
-    if (verdict.refusal) {
-      Reply refusal = std::move(*verdict.refusal);
-      co_await WriteError(ctx_, PathOf(header.target()), std::move(refusal), false);
-      co_return false;
-    }
+    Verdict verdict = co_await Admit(ctx_, *snapshot_, header);
+    if (!verdict.proceed) co_return false;
     caller_ = std::move(verdict.caller);
     if (IsWebSocketUpgrade(header) && MatchRoute(PathOf(header.target())).name == "responses") {
       // The session takes the connection over; it closes when the session ends.
