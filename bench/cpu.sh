@@ -12,11 +12,13 @@
 # over a wrk run, divided by the requests answered; it is the figure that decides throughput on
 # a shared machine and moves far less between runs than req/s. Targets alternate within each
 # round. Prints one line per target (both bodies, and the kernel's share of that CPU: stime over
-# utime+stime), then the ratios; exits 0 whatever the figures
-# (2: setup failed, 1: a target answered non-2xx or failed during a run).
+# utime+stime), then the ratios; exits 0 whatever the CPU figures
+# (2: setup failed, 1: a target answered non-2xx or failed during a run, or warden made more heap
+# allocations per sequential request than MAX_ALLOCS). The allocation count is exact, not a
+# timing: a change that makes Asio's coroutine-frame cache miss shows up there at once.
 #
 # Environment: WARDEN_BIN [build/release/warden] DURATION [5] ROUNDS [3] CONNS [32]
-#   WRK_THREADS [1] KEEP_TMP [0]
+#   WRK_THREADS [1] KEEP_TMP [0] MAX_ALLOCS [4]: the issue's "a handful"
 #   WARDEN_BASELINE_BIN: a second warden build (e.g. the last commit's) measured as target
 #   "warden-base" in the same rounds, for before/after figures on a noisy machine.
 # Everything listens on 127.0.0.1 ephemeral ports under one mktemp dir; all processes are
@@ -38,6 +40,7 @@ WARDEN_BASELINE_BIN=${WARDEN_BASELINE_BIN:-}
 DURATION=${DURATION:-5}
 ROUNDS=${ROUNDS:-3}
 CONNS=${CONNS:-32}
+MAX_ALLOCS=${MAX_ALLOCS:-4}
 WRK_THREADS=${WRK_THREADS:-1}
 KEEP_TMP=${KEEP_TMP:-0}
 ((SMOKE)) && DURATION=1 ROUNDS=1
@@ -209,7 +212,10 @@ for b in "${BODIES[@]}"; do
     echo "warden CPU/request, $b body: $(ratio "${MED[warden|$b]}" "${MED[warden-base|$b]}")x the baseline build (warden-base: $(ratio "${MED[warden-base|$b]}" "$lower")x the lower)"
   fi
 done
-echo "warden heap allocations per proxied request (small body): $ALLOCS"
+echo "warden heap allocations per proxied request (small body): $ALLOCS (budget $MAX_ALLOCS)"
+if ! awk -v a="$ALLOCS" -v m="$MAX_ALLOCS" 'BEGIN { exit !(a != "nan" && a + 0 <= m + 0) }'; then
+  FAILURES+=("warden heap allocations per sequential request: $ALLOCS, over the budget of $MAX_ALLOCS")
+fi
 if ((${#FAILURES[@]})); then
   printf 'FAILED: %s\n' "${FAILURES[@]}"
   exit 1
