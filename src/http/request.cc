@@ -24,6 +24,7 @@ void Request::Clear() {
   keep_alive_ = true;
   fields_.Clear();
   body_.clear();
+  padded_ = false;
   // One budget for the whole request: a long target, many fields and a body each under the
   // limit must not add up to several times it on an idle connection.
   if (held_bytes() > HeadFields::kKeptBytes) {
@@ -35,11 +36,13 @@ void Request::Clear() {
 
 void Request::SetBody(std::string_view body) {
   body_.clear();
+  padded_ = false;
   AppendBody(body);
 }
 
 void Request::AppendBody(std::string_view bytes) {
   if (bytes.empty()) return;
+  padded_ = false;
   const char* end = static_cast<const char*>(body_.data().data()) + body_.size();
   if (bytes.data() == end && bytes.size() <= body_.capacity() - body_.size()) {
     // Read into BodyRoom(): already in place. (The body is never consumed from the front, so
@@ -54,9 +57,17 @@ void Request::AppendBody(std::string_view bytes) {
 }
 
 net::asio::mutable_buffer Request::BodyRoom(std::size_t max) {
+  padded_ = false;  // a read into the room overwrites the padding
   const std::size_t free = body_.capacity() - body_.size();
   if (free == 0 || max == 0) return {};
   return body_.prepare(std::min(free, max));
+}
+
+void Request::PadBody() {
+  // Not committed: the padding is memory the buffer owns past the body, not part of it.
+  const auto room = body_.prepare(kBodyPadding);
+  std::memset(room.data(), 0, kBodyPadding);
+  padded_ = true;
 }
 
 }  // namespace warden::http

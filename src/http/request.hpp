@@ -41,14 +41,24 @@ class Request {
   }
   // Replaces the body (tests and builders; RequestParser appends).
   void SetBody(std::string_view body);
-  // Makes room for a body of `bytes` in all (the parser has checked it against body_limit).
-  void ReserveBody(std::size_t bytes) { body_.reserve(bytes); }
+  // Makes room for a body of `bytes` in all (the parser has checked it against body_limit), and
+  // for the padding after it.
+  void ReserveBody(std::size_t bytes) { body_.reserve(bytes + kBodyPadding); }
   // Appends `bytes` to the body. Bytes read straight into BodyRoom() are already in place: they
   // are only counted, not copied.
   void AppendBody(std::string_view bytes);
   // The reserved memory after the body, at most `max` bytes (empty when none is reserved), for
   // a read straight into the request. Valid until the next body call or Clear.
   net::asio::mutable_buffer BodyRoom(std::size_t max);
+
+  // Bytes that may be read after the body, so a parser reading ahead in blocks (the JSON pass
+  // that finds the model reads up to 64 bytes past its input) needs no padded copy of it.
+  static constexpr std::size_t kBodyPadding = 64;
+  // Makes kBodyPadding zeroed bytes follow the body in memory (the parser calls it when the
+  // request is complete). The body's bytes stay where they are unless it had no room for them.
+  void PadBody();
+  // kBodyPadding once PadBody ran and the body has not changed since, else 0.
+  std::size_t body_padding() const { return padded_ ? kBodyPadding : 0; }
 
   // Sets the request line. `verb` is Beast's enum for `method` (the parser knows it); the other
   // overload looks it up (tests and builders).
@@ -70,6 +80,7 @@ class Request {
   net::http::verb method_ = net::http::verb::unknown;
   unsigned version_ = 11;
   bool keep_alive_ = true;
+  bool padded_ = false;  // PadBody ran since the body last changed
   HeadFields fields_;
   // A buffer rather than a string: its memory can be written by a read before it is counted
   // (a string would have to be zero-filled first, or copied into).

@@ -5,7 +5,8 @@
 // request — never zero-filled first, as Beast's string_body does — after reserving the announced
 // length once (the parser has checked it against body_limit); ReadUntil reads the rest of a
 // large body straight into that reserved memory (DirectBodyRoom). Keep-alive is read
-// from every Connection field; a chunked body's trailer fields are dropped.
+// from every Connection field; a chunked body's trailer fields are dropped. A complete request's
+// body is followed by Request::kBodyPadding zeroed bytes (Request::PadBody).
 // Ownership: the parser borrows the Request; the request stays readable after the parser is
 // gone.
 // Thread safety: none; like the connection it reads from.
@@ -44,7 +45,7 @@ class RequestParser final : public net::http::basic_parser<true> {
                                  net::error_code& ec) override {
     return on_body_impl(body, ec);
   }
-  void on_finish_impl(net::error_code&) override {}
+  void on_finish_impl(net::error_code&) override { request_.PadBody(); }
 
   Request& request_;
   bool body_started_ = false;  // on_body_init_impl ran: a Content-Length body is reserved

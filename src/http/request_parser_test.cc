@@ -114,6 +114,56 @@ TEST(RequestParser, ReadsAContentLengthBodyInAnyPieces) {
   }
 }
 
+// Every byte of the padding after a complete request's body is zero, and it is readable.
+void ExpectPadded(const Request& req) {
+  ASSERT_EQ(req.body_padding(), Request::kBodyPadding);
+  const char* after = req.body().data() + req.body().size();
+  for (std::size_t i = 0; i < Request::kBodyPadding; ++i) ASSERT_EQ(after[i], 0) << "byte " << i;
+}
+
+TEST(RequestParser, ACompleteRequestsBodyIsFollowedByZeroedPadding) {
+  const std::string body(5000, 'x');
+  const std::string wires[] = {
+      "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5000\r\n\r\n" + body,
+      "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n1388\r\n" + body +
+          "\r\n0\r\n\r\n",
+      "GET / HTTP/1.1\r\nHost: a\r\n\r\n",
+  };
+  for (const std::string& wire : wires) {
+    for (std::size_t step : {1u, 512u, 100000u}) {
+      Request req;
+      req.SetBody(std::string(100, '\\'));  // what the padding's memory held before
+      req.Clear();
+      net::error_code ec;
+      Parse(req, wire, step, ec);
+      ASSERT_FALSE(ec) << ec.message();
+      ExpectPadded(req);
+    }
+  }
+}
+
+TEST(Request, ThePaddingIsForgottenWhenTheBodyChanges) {
+  Request req;
+  req.SetBody("{}");
+  EXPECT_EQ(req.body_padding(), 0u);
+  req.PadBody();
+  ExpectPadded(req);
+  EXPECT_EQ(req.body(), "{}");
+  req.AppendBody("x");
+  EXPECT_EQ(req.body_padding(), 0u);
+  req.PadBody();
+  req.ReserveBody(100);
+  req.PadBody();
+  EXPECT_EQ(req.BodyRoom(10).size(), 10u);
+  EXPECT_EQ(req.body_padding(), 0u) << "a read into the room overwrites the padding";
+  req.PadBody();
+  req.Clear();
+  EXPECT_EQ(req.body_padding(), 0u);
+  req.PadBody();
+  req.SetBody("y");
+  EXPECT_EQ(req.body_padding(), 0u);
+}
+
 TEST(RequestParser, ReadsAChunkedBody) {
   const std::string wire =
       "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n"
@@ -186,7 +236,7 @@ TEST(Request, BytesReadIntoTheBodyRoomAreCountedInPlace) {
   EXPECT_EQ(req.BodyRoom(10).size(), 0u) << "no room is reserved yet";
   req.ReserveBody(10);
   const auto room = req.BodyRoom(100);
-  ASSERT_EQ(room.size(), 8u);  // only what was reserved, never more
+  ASSERT_EQ(room.size(), 8u + Request::kBodyPadding);  // what was reserved, never more
   std::memcpy(room.data(), "cdef", 4);
   req.AppendBody(std::string_view(static_cast<const char*>(room.data()), 4));
   EXPECT_EQ(req.body(), "abcdef");

@@ -196,19 +196,26 @@ simdjson::error_code Validate(od::value value, int depth) {
 }
 
 // A parser and a padded copy of the body per thread, kept between requests unless a large body
-// grew them (simdjson reads up to 64 bytes past the end, so the body needs a copy with room). The
-// parser's index takes up to 4 bytes per body byte (a body of nothing but commas and digits).
+// grew them (simdjson reads up to 64 bytes past the end, so a body without that many zeroed
+// bytes after it is copied). The parser's index takes up to 4 bytes per body byte (a body of
+// nothing but commas and digits).
 struct EscapedScanMemory {
   static constexpr std::size_t kKeptBytes = std::size_t(256) << 10;
   od::parser parser;
   std::string padded;
 };
 
-Result<Scan> EscapedScanWith(EscapedScanMemory& memory, std::string_view body) {
-  memory.padded.resize(body.size() + simdjson::SIMDJSON_PADDING);
-  std::memcpy(memory.padded.data(), body.data(), body.size());
-  std::memset(memory.padded.data() + body.size(), 0, simdjson::SIMDJSON_PADDING);
-  const char* base = memory.padded.data();
+Result<Scan> EscapedScanWith(EscapedScanMemory& memory, std::string_view body,
+                             std::size_t readable_after) {
+  const char* base = body.data();
+  std::size_t capacity = body.size() + readable_after;
+  if (readable_after < simdjson::SIMDJSON_PADDING) {
+    memory.padded.resize(body.size() + simdjson::SIMDJSON_PADDING);
+    std::memcpy(memory.padded.data(), body.data(), body.size());
+    std::memset(memory.padded.data() + body.size(), 0, simdjson::SIMDJSON_PADDING);
+    base = memory.padded.data();
+    capacity = memory.padded.size();
+  }
   auto fail = [&](simdjson::error_code error, od::document& doc) -> Error {
     const char* at = nullptr;
     std::size_t offset = body.size();
@@ -219,10 +226,8 @@ Result<Scan> EscapedScanWith(EscapedScanMemory& memory, std::string_view body) {
   };
 
   od::document doc;
-  if (auto error =
-          memory.parser
-              .iterate(simdjson::padded_string_view(base, body.size(), memory.padded.size()))
-              .get(doc)) {
+  if (auto error = memory.parser.iterate(simdjson::padded_string_view(base, body.size(), capacity))
+                       .get(doc)) {
     return InvalidJson(simdjson::error_message(error), 0);
   }
   Scan scan;
@@ -288,9 +293,9 @@ Result<Scan> EscapedScanWith(EscapedScanMemory& memory, std::string_view body) {
   return scan;
 }
 
-Result<Scan> EscapedScan(std::string_view body) {
+Result<Scan> EscapedScan(std::string_view body, std::size_t readable_after) {
   thread_local EscapedScanMemory memory;
-  Result<Scan> scan = EscapedScanWith(memory, body);
+  Result<Scan> scan = EscapedScanWith(memory, body, readable_after);
   if (memory.padded.capacity() > EscapedScanMemory::kKeptBytes) {
     memory.parser = od::parser();
     std::string().swap(memory.padded);
@@ -319,10 +324,10 @@ Result<Scan> SaxScan(std::string_view body, bool& escaped) {
 
 }  // namespace
 
-Result<ModelField> FindModelField(std::string_view body) {
+Result<ModelField> FindModelField(std::string_view body, std::size_t readable_after) {
   bool escaped = false;
   Result<Scan> scan = SaxScan(body, escaped);
-  if (escaped) scan = EscapedScan(body);
+  if (escaped) scan = EscapedScan(body, readable_after);
   if (!scan) return scan.error();
   const Scan& s = *scan;
   if (!s.root_is_object)

@@ -19,6 +19,26 @@ std::string Spliced(std::string_view body, const ModelField& f, std::string_view
          std::string(body.substr(f.span_end));
 }
 
+// FindModelField on a copy (no padding readable), checked against the same body read in place,
+// followed by 64 zeroed bytes (what http::Request::PadBody leaves): both must agree.
+Result<ModelField> FindBoth(std::string_view body) {
+  Result<ModelField> copied = FindModelField(body);
+  std::string buffer(body);
+  buffer.append(64, '\0');
+  const Result<ModelField> in_place =
+      FindModelField(std::string_view(buffer.data(), body.size()), 64);
+  EXPECT_EQ(in_place.has_value(), copied.has_value()) << body;
+  if (in_place.has_value() && copied.has_value()) {
+    EXPECT_EQ(in_place->value, copied->value) << body;
+    EXPECT_EQ(in_place->span_begin, copied->span_begin) << body;
+    EXPECT_EQ(in_place->span_end, copied->span_end) << body;
+  } else if (!in_place.has_value() && !copied.has_value()) {
+    EXPECT_EQ(in_place.error().code, copied.error().code) << body;
+    EXPECT_EQ(in_place.error().message, copied.error().message) << body;
+  }
+  return copied;
+}
+
 TEST(FindModelField, FindsTopLevelModelAndItsSpan) {
   const std::string body = R"({"model":"openai/gpt-4o","stream":true})";
   Result<ModelField> f = FindModelField(body);
@@ -255,7 +275,7 @@ TEST(FindModelField, EscapedBodiesGetTheVerdictsOfPlainOnes) {
   };
   for (std::string_view plain : kValid) {
     const std::string body = WithEscapeFirst(plain);
-    Result<ModelField> f = FindModelField(body);
+    Result<ModelField> f = FindBoth(body);
     ASSERT_TRUE(f.has_value()) << body << ": " << f.error().ToString();
     EXPECT_EQ(f->value, "a/b") << body;
     EXPECT_EQ(body.substr(f->span_begin, f->span_end - f->span_begin), "\"a/b\"") << body;
@@ -292,16 +312,16 @@ TEST(FindModelField, EscapedBodiesGetTheVerdictsOfPlainOnes) {
   };
   for (const auto& [plain, code] : kRefused) {
     const std::string body = WithEscapeFirst(plain);
-    Result<ModelField> f = FindModelField(body);
+    Result<ModelField> f = FindBoth(body);
     ASSERT_FALSE(f.has_value()) << body;
     EXPECT_EQ(f.error().code, code) << body << ": " << f.error().ToString();
   }
   // Non-object roots with an escape: still "not an object" when valid, "not JSON" when not.
-  EXPECT_EQ(FindModelField(R"(["\n",{"model":"a"}])").error().code, ErrorCode::kBodyNotObject);
-  EXPECT_EQ(FindModelField(R"("\n")").error().code, ErrorCode::kBodyNotObject);
-  EXPECT_EQ(FindModelField(R"(["\n",{"model",:"a"}])").error().code, ErrorCode::kBodyInvalidJson);
-  EXPECT_EQ(FindModelField(R"(["\n")").error().code, ErrorCode::kBodyInvalidJson);
-  EXPECT_EQ(FindModelField(R"(["\n":"l"}])").error().code, ErrorCode::kBodyInvalidJson);
+  EXPECT_EQ(FindBoth(R"(["\n",{"model":"a"}])").error().code, ErrorCode::kBodyNotObject);
+  EXPECT_EQ(FindBoth(R"("\n")").error().code, ErrorCode::kBodyNotObject);
+  EXPECT_EQ(FindBoth(R"(["\n",{"model",:"a"}])").error().code, ErrorCode::kBodyInvalidJson);
+  EXPECT_EQ(FindBoth(R"(["\n")").error().code, ErrorCode::kBodyInvalidJson);
+  EXPECT_EQ(FindBoth(R"(["\n":"l"}])").error().code, ErrorCode::kBodyInvalidJson);
 }
 
 // boost::json::parse_options' max_depth (32) holds on both scans: the root object is level 1.
@@ -327,7 +347,7 @@ TEST(FindModelField, AgentTurnWithEscapedCodeAndModelLast) {
   }
   body +=
       R"({"role":"user","content":"end"}],"tools":[{"type":"function"}],"model" :  "openai/gpt-4o" })";
-  Result<ModelField> f = FindModelField(body);
+  Result<ModelField> f = FindBoth(body);
   ASSERT_TRUE(f.has_value()) << f.error().ToString();
   EXPECT_EQ(f->value, "openai/gpt-4o");
   EXPECT_EQ(body.substr(f->span_begin, f->span_end - f->span_begin), "\"openai/gpt-4o\"");
@@ -349,7 +369,7 @@ TEST(FindModelField, BackslashRunsAtEveryOffsetAgreeWithBoostJson) {
                             std::string(std::size_t(run), '\\') + std::string(after) + "\"}");
         boost::system::error_code ec;
         boost::json::parse(body, ec);
-        Result<ModelField> f = FindModelField(body);
+        Result<ModelField> f = FindBoth(body);
         ASSERT_EQ(f.has_value(), !ec.failed()) << body;
         if (f) {
           EXPECT_EQ(f->value, "a/b") << body;

@@ -117,7 +117,7 @@ ProxyPlan PlanProxy(const snapshot::Snapshot& snap, const Route& route, const ht
     return Reject(std::move(plan), 405, "method_not_allowed",
                   "use POST for " + std::string(PathOf(req.target())), Header("allow", "POST"));
   }
-  auto field = FindModelField(req.body());
+  auto field = FindModelField(req.body(), req.body_padding());
   if (!field) {
     return Reject(std::move(plan), 400, std::string(WireCodeForBodyError(field.error())),
                   field.error().message);

@@ -2,6 +2,8 @@
 // PlanProxy (src/proxy/pipeline.cc) uses them: FindModelField → ParseModelRef → ReplaceModel.
 //
 // Input: a request body. Invariants, besides no crash/UB/leak/uncaught exception:
+//  - FindModelField gives the same answer on a copy and on the body read in place with 64 zeroed
+//    bytes after it, as http::Request::PadBody leaves them;
 //  - FindModelField succeeds only on JSON that Boost.JSON's DOM parser also accepts, and then the
 //    DOM has a top-level string "model" equal to the decoded value;
 //  - a span, when given, lies in the body and covers a string literal;
@@ -103,6 +105,21 @@ void CheckRewritten(const json::object& original, const std::string& out, std::s
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view body = AsView(data, size);
   auto field = warden::proxy::FindModelField(body);
+  {
+    std::string padded(body);
+    padded.append(64, '\0');
+    auto in_place = warden::proxy::FindModelField(std::string_view(padded.data(), size), 64);
+    FUZZ_CHECK(in_place.has_value() == field.has_value(), "in-place scan disagrees", body);
+    if (field) {
+      FUZZ_CHECK(in_place->value == field->value && in_place->span_begin == field->span_begin &&
+                     in_place->span_end == field->span_end,
+                 "in-place scan finds another model", body);
+    } else {
+      FUZZ_CHECK(in_place.error().code == field.error().code &&
+                     in_place.error().message == field.error().message,
+                 "in-place scan refuses differently", body);
+    }
+  }
 
   boost::system::error_code ec;
   json::value dom = json::parse(body, ec);
