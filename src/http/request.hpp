@@ -51,7 +51,7 @@ class Request {
   // a read straight into the request. Valid until the next body call or Clear.
   net::asio::mutable_buffer BodyRoom(std::size_t max);
 
-  // Bytes that may be read after the body, so a parser reading ahead in blocks (the JSON pass
+  // Zeroed bytes kept after a complete body, so a parser reading ahead in blocks (the JSON pass
   // that finds the model reads up to 64 bytes past its input) needs no padded copy of it.
   static constexpr std::size_t kBodyPadding = 64;
   // Makes kBodyPadding zeroed bytes follow the body in memory (the parser calls it when the

@@ -206,10 +206,10 @@ struct EscapedScanMemory {
 };
 
 Result<Scan> EscapedScanWith(EscapedScanMemory& memory, std::string_view body,
-                             std::size_t readable_after) {
+                             std::size_t zeroed_after) {
   const char* base = body.data();
-  std::size_t capacity = body.size() + readable_after;
-  if (readable_after < simdjson::SIMDJSON_PADDING) {
+  std::size_t capacity = body.size() + zeroed_after;
+  if (zeroed_after < simdjson::SIMDJSON_PADDING) {
     memory.padded.resize(body.size() + simdjson::SIMDJSON_PADDING);
     std::memcpy(memory.padded.data(), body.data(), body.size());
     std::memset(memory.padded.data() + body.size(), 0, simdjson::SIMDJSON_PADDING);
@@ -293,9 +293,9 @@ Result<Scan> EscapedScanWith(EscapedScanMemory& memory, std::string_view body,
   return scan;
 }
 
-Result<Scan> EscapedScan(std::string_view body, std::size_t readable_after) {
+Result<Scan> EscapedScan(std::string_view body, std::size_t zeroed_after) {
   thread_local EscapedScanMemory memory;
-  Result<Scan> scan = EscapedScanWith(memory, body, readable_after);
+  Result<Scan> scan = EscapedScanWith(memory, body, zeroed_after);
   if (memory.padded.capacity() > EscapedScanMemory::kKeptBytes) {
     memory.parser = od::parser();
     std::string().swap(memory.padded);
@@ -324,10 +324,10 @@ Result<Scan> SaxScan(std::string_view body, bool& escaped) {
 
 }  // namespace
 
-Result<ModelField> FindModelField(std::string_view body, std::size_t readable_after) {
+Result<ModelField> FindModelField(std::string_view body, std::size_t zeroed_after) {
   bool escaped = false;
   Result<Scan> scan = SaxScan(body, escaped);
-  if (escaped) scan = EscapedScan(body, readable_after);
+  if (escaped) scan = EscapedScan(body, zeroed_after);
   if (!scan) return scan.error();
   const Scan& s = *scan;
   if (!s.root_is_object)

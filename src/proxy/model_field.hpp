@@ -30,11 +30,11 @@ struct ModelField {
 //   BODY_NOT_OBJECT    — the document is not an object
 //   MODEL_MISSING      — no top-level "model"
 //   MODEL_NOT_STRING   — "model" is not a string
-// `readable_after`: how many zeroed bytes follow `body` in memory. With 64 or more
+// `zeroed_after`: how many zeroed bytes follow `body` in memory. With 64 or more
 // (http::Request::body_padding()) the escaped pass reads the body where it is; with less it reads
 // a zero-padded copy. Either way simdjson sees the same bytes. (Zeros, not any bytes: simdjson
 // reads into the padding, and other contents there changed which error a malformed body got.)
-Result<ModelField> FindModelField(std::string_view body, std::size_t readable_after = 0);
+Result<ModelField> FindModelField(std::string_view body, std::size_t zeroed_after = 0);
 
 // The body sent upstream, as pieces over the caller's bytes: what precedes the model literal, the
 // new literal, what follows. The proxy writes the pieces with one gather write, so a large
