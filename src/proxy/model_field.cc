@@ -1,5 +1,6 @@
 #include "proxy/model_field.hpp"
 
+#include <algorithm>
 #include <cstring>
 #include <utility>
 
@@ -353,9 +354,28 @@ std::string BodyPieces::ToString() const {
 
 BodyPieces Unchanged(std::string_view body) { return BodyPieces{body, {}, {}}; }
 
+namespace {
+
+// The JSON string literal of `model`. A name of printable ASCII without '"' or '\\' (every model
+// name seen in practice) is its bytes in quotes; anything else goes through Boost.JSON's
+// serializer, which costs a string and a serializer per request.
+std::string ModelLiteral(std::string_view model) {
+  const bool plain = std::all_of(model.begin(), model.end(), [](char ch) {
+    return ch >= 0x20 && ch <= 0x7e && ch != '"' && ch != '\\';
+  });
+  if (!plain) return boost::json::serialize(boost::json::string(model));
+  std::string literal;
+  literal.reserve(model.size() + 2);
+  literal.push_back('"');
+  literal.append(model);
+  literal.push_back('"');
+  return literal;
+}
+
+}  // namespace
+
 BodyPieces RewriteModel(std::string_view body, const ModelField& field, std::string_view model) {
-  return BodyPieces{body.substr(0, field.span_begin),
-                    boost::json::serialize(boost::json::string(model)),
+  return BodyPieces{body.substr(0, field.span_begin), ModelLiteral(model),
                     body.substr(field.span_end)};
 }
 

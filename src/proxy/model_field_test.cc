@@ -98,6 +98,26 @@ TEST(ReplaceModel, EscapesTheNewModel) {
   EXPECT_EQ(doc.at("x").as_int64(), 1);
 }
 
+// The new literal is written directly for plain names and by Boost.JSON's serializer otherwise:
+// both must give the serializer's bytes, for every byte around the boundary between the two.
+TEST(ReplaceModel, NewLiteralIsTheSerializersForEveryByte) {
+  const std::string body = R"({"model":"a/b"})";
+  Result<ModelField> f = FindModelField(body);
+  ASSERT_TRUE(f.has_value());
+  for (int byte = 0; byte < 256; ++byte) {
+    const std::string model = std::string("m") + static_cast<char>(byte) + "-4o";
+    const std::string want =
+        "{\"model\":" + boost::json::serialize(boost::json::string(model)) + "}";
+    EXPECT_EQ(ReplaceModel(body, *f, model), want) << "byte " << byte;
+  }
+  for (const std::string model : {"", "gpt-4o", "claude-3-5-sonnet@work", "modèle", "\xe2\x82\xac",
+                                  "a\"b", "a\\b", "\x7f", "q4_k_m:8bit/x"}) {
+    const std::string want =
+        "{\"model\":" + boost::json::serialize(boost::json::string(model)) + "}";
+    EXPECT_EQ(ReplaceModel(body, *f, model), want) << model;
+  }
+}
+
 TEST(FindModelField, EscapedModelIsDecodedAndItsRawLiteralLocated) {
   struct Case {
     std::string_view body;
