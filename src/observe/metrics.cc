@@ -49,14 +49,29 @@ constexpr std::size_t Index(HistogramId id) { return static_cast<std::size_t>(id
 constexpr std::size_t Index(GaugeId id) { return static_cast<std::size_t>(id); }
 
 template <typename Map, typename Key>
-typename Map::mapped_type& Slot(Map& map, const Key& key) {
+typename Map::value_type& Entry(Map& map, const Key& key) {
   auto it = map.find(key);
   if (it == map.end()) {
     typename Map::key_type owned;
     for (std::size_t i = 0; i < owned.size(); ++i) owned[i] = std::string(key[i]);
     it = map.emplace(std::move(owned), typename Map::mapped_type{}).first;
   }
-  return it->second;
+  return *it;
+}
+
+template <typename Map, typename Key>
+typename Map::mapped_type& Slot(Map& map, const Key& key) {
+  return Entry(map, key).second;
+}
+
+// The entry for `key`, found through `last` (the entry the previous update used: map entries
+// never move) when the labels are the same, as they are for most requests in a row.
+template <typename Map, typename Key>
+typename Map::mapped_type& CachedSlot(Map& map, typename Map::value_type*& last, const Key& key) {
+  if (last == nullptr || !std::equal(last->first.begin(), last->first.end(), key.begin())) {
+    last = &Entry(map, key);
+  }
+  return last->second;
 }
 
 std::string Escape(std::string_view v) {
@@ -117,11 +132,11 @@ Metrics::Shard& Metrics::LocalShard() {
 }
 
 void Metrics::Increment(Shard& s, CounterId id, const LabelView& labels) {
-  ++Slot(s.counters[Index(id)], labels);
+  ++CachedSlot(s.counters[Index(id)], s.last_counter[Index(id)], labels);
 }
 
 void Metrics::Observe(Shard& s, HistogramId id, const LabelView& labels, double seconds) {
-  HistogramData& h = Slot(s.histograms[Index(id)], labels);
+  HistogramData& h = CachedSlot(s.histograms[Index(id)], s.last_histogram[Index(id)], labels);
   // Non-cumulative here (one increment); Render() accumulates.
   for (std::size_t i = 0; i < kLatencyBucketsSeconds.size(); ++i) {
     if (seconds <= kLatencyBucketsSeconds[i]) {

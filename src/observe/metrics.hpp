@@ -146,6 +146,9 @@ class Metrics {
     mutable std::mutex mu;
     std::array<ByLabels<std::uint64_t>, kCounterCount> counters;
     std::array<ByLabels<HistogramData>, kHistogramCount> histograms;
+    // The entry each metric's last update used (nullptr before the first).
+    std::array<ByLabels<std::uint64_t>::value_type*, kCounterCount> last_counter{};
+    std::array<ByLabels<HistogramData>::value_type*, kHistogramCount> last_histogram{};
   };
 
   static void Increment(Shard& s, CounterId id, const LabelView& labels);

@@ -60,6 +60,30 @@ TEST(Metrics, TotalRequestsIncludesTheCallingThread) {
   EXPECT_EQ(m.TotalRequests(), 2u);
 }
 
+// An update reuses the series the previous one used only when every label is the same: runs and
+// alternations of series that differ in one label (or by a prefix) are each counted apart.
+TEST(Metrics, RepeatedAndAlternatingSeriesAreCountedApart) {
+  Metrics& m = NewMetrics();
+  const std::string_view callers[] = {"ci", "ci", "ci-bot", "ci", "-", "-", "ci-bot", "ci"};
+  for (std::string_view caller : callers) m.CountRequest("r", "p", 200, 0.003, caller);
+  m.CountRequest("r", "p", 201, 0.003, "ci");
+  m.CountRequest("r", "q", 200, 0.2, "ci");
+  const std::string text = m.Render();
+  auto series = [](std::string_view provider, std::string_view status, std::string_view caller) {
+    return "warden_requests_total{route=\"r\",provider=\"" + std::string(provider) +
+           "\",status=\"" + std::string(status) + "\",caller=\"" + std::string(caller) + "\"} ";
+  };
+  EXPECT_THAT(text, HasSubstr(series("p", "200", "ci") + "4\n"));
+  EXPECT_THAT(text, HasSubstr(series("p", "200", "ci-bot") + "2\n"));
+  EXPECT_THAT(text, HasSubstr(series("p", "200", "-") + "2\n"));
+  EXPECT_THAT(text, HasSubstr(series("p", "201", "ci") + "1\n"));
+  EXPECT_THAT(text, HasSubstr(series("q", "200", "ci") + "1\n"));
+  EXPECT_THAT(text, HasSubstr("warden_request_duration_seconds_count{route=\"r\"} 10\n"));
+  EXPECT_THAT(text,
+              HasSubstr("warden_request_duration_seconds_bucket{route=\"r\",le=\"0.005\"} 9\n"));
+  EXPECT_EQ(m.TotalRequests(), 10u);
+}
+
 TEST(Metrics, InstancesAreIndependent) {
   Metrics& a = NewMetrics();
   Metrics& b = NewMetrics();
