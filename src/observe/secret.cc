@@ -17,7 +17,7 @@ Secret::~Secret() {
 
 std::string Secret::Fingerprint() const {
   if (value_.empty()) return "none";
-  return "sha256:" + crypto::Hex(crypto::Sha256(value_)).substr(0, 12);
+  return "sha256:" + crypto::Hex(digest_.data(), 6);  // the digest's first 12 hex digits
 }
 
 bool Secret::ConstantTimeEquals(std::string_view candidate) const {
