@@ -277,7 +277,7 @@ net::Task<bool> RunExchange(ExchangeState& x) {
       co_return co_await Answer(x.r, std::move(reply));
     }
     ++x.r.log.attempts;
-    x.r.log.key = cred.Fingerprint();
+    x.r.log.NoteCredential(cred);
     if (cred.profile != nullptr) {
       creds::ProfilePool::MarkUsed(*cred.profile, now);
       x.r.log.profile = cred.profile->id;

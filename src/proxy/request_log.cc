@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "observe/access_log.hpp"
+#include "proxy/credential.hpp"
 #include "proxy/request_context.hpp"
 
 namespace warden::proxy {
@@ -26,6 +27,15 @@ void AppendMillis(std::string& out, double seconds) {
 }
 
 }  // namespace
+
+void RequestLog::NoteCredential(const Credential& cred) {
+  if (cred.key != nullptr) {
+    key = cred.key->fingerprint;
+  } else {
+    key_storage = cred.Fingerprint();
+    key = key_storage;
+  }
+}
 
 void LogRequest(const RequestContext& r) {
   const RequestLog& log = r.log;

@@ -18,16 +18,28 @@ namespace warden::proxy {
 
 struct CallerIdentity;
 struct ClientContext;
+struct Credential;
 struct RequestContext;
 
 struct RequestLog {
+  RequestLog() = default;
+  // Not copied or moved: `key` may view `key_storage`.
+  RequestLog(const RequestLog&) = delete;
+  RequestLog& operator=(const RequestLog&) = delete;
+
+  // Records the credential being tried: a key's fingerprint is viewed where the snapshot keeps it
+  // (the request's snapshot outlives its log), so no request copies it; a federated token's is
+  // computed into key_storage.
+  void NoteCredential(const Credential& cred);
+
   std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
   std::string_view route = "unknown";  // metric label, from the route table (static storage)
   std::string provider = "-";
-  std::string key = "-";     // fingerprint of the last credential tried
-  int status = 0;            // what the caller got (499: it went away first)
-  int attempts = 0;          // upstream attempts, key rotations and refresh retries included
-  std::string profile = {};  // id of the last profile tried ("openai:work"); empty = none
+  std::string_view key = "-";  // fingerprint of the last credential tried
+  std::string key_storage;     // a fingerprint that is not the snapshot's
+  int status = 0;              // what the caller got (499: it went away first)
+  int attempts = 0;            // upstream attempts, key rotations and refresh retries included
+  std::string profile = {};    // id of the last profile tried ("openai:work"); empty = none
   // A WebSocket session (status 101): payload bytes each way and who ended it.
   bool websocket = false;
   std::uint64_t ws_to_upstream = 0;

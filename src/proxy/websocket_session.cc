@@ -137,7 +137,7 @@ net::Task<void> ConnectUpstream(RequestContext& r, const snapshot::ProviderRunti
       co_return;
     }
     ++r.log.attempts;
-    r.log.key = cred.Fingerprint();
+    r.log.NoteCredential(cred);
     if (cred.profile != nullptr) {
       creds::ProfilePool::MarkUsed(*cred.profile, now);
       r.log.profile = cred.profile->id;

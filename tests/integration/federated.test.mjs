@@ -5,6 +5,7 @@
 // warden only decodes `exp`.
 import test, { before, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { startMock, startWarden, request, tmpDir, writeFile, sleep } from '../support/harness.mjs';
@@ -72,6 +73,9 @@ describe('(a) env token with no filesystem (case 001)', () => {
       const r = await chat(w, 'vg/gpt-x');
       assert.equal(r.status, 200, `${r.text}\n${w.output()}`);
       assert.deepEqual(r.seen, [`Bearer ${tok}`]);
+      // The access line names the token by its fingerprint: sha256 of the token, first 12 digits.
+      const fp = `sha256:${crypto.createHash('sha256').update(tok).digest('hex').slice(0, 12)}`;
+      await w.waitForOutput(new RegExp(`POST /v1/chat/completions 200 provider=vg key=${fp} attempts=1 `));
       const rz = (await request(`${w.url}/readyz`)).json();
       const p = rz.providers.vg;
       assert.equal(p.available, true);

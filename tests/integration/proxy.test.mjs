@@ -2,6 +2,7 @@
 // keep-alive/pipelining, /v1/models, /healthz, /readyz, /metrics, routing errors.
 import test, { before, after, beforeEach, afterEach, describe } from 'node:test';
 import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
 import { startMock, startWarden, request, rawExchange, openSocket, readUntil, parseSSE } from '../support/harness.mjs';
 import {
   AUTH, TOKEN, config, baseEnv, rawHttp, parseResponse, parseResponses, assertOpenAiError,
@@ -45,6 +46,9 @@ describe('routing and model rewrite', () => {
     assert.equal(rec.body, expected);
     assert.equal(rec.headers['content-length'], String(Buffer.byteLength(expected)));
     assert.equal(rec.headers.authorization, 'Bearer mock-key-1');
+    // The access line names the key by its fingerprint (sha256 of the key, first 12 digits).
+    const fp = `sha256:${crypto.createHash('sha256').update('mock-key-1').digest('hex').slice(0, 12)}`;
+    await w.waitForOutput(new RegExp(`POST /v1/chat/completions 200 provider=mock key=${fp} attempts=1 `));
   });
 
   test('a 60 KB agent turn quoting code reaches the upstream byte-identical but for the model', async () => {
