@@ -8,6 +8,7 @@
 #include <boost/json/basic_parser_impl.hpp>
 #include <simdjson.h>
 
+#include "base/strings.hpp"
 #include "proxy/json_tokens.hpp"
 
 namespace warden::proxy {
@@ -364,12 +365,7 @@ std::string ModelLiteral(std::string_view model) {
     return ch >= 0x20 && ch <= 0x7e && ch != '"' && ch != '\\';
   });
   if (!plain) return boost::json::serialize(boost::json::string(model));
-  std::string literal;
-  literal.reserve(model.size() + 2);
-  literal.push_back('"');
-  literal.append(model);
-  literal.push_back('"');
-  return literal;
+  return Quoted(model);
 }
 
 }  // namespace
