@@ -6,7 +6,9 @@
 
 #include <boost/json.hpp>
 #include <boost/json/basic_parser_impl.hpp>
-#if defined(__SSE2__)
+#if defined(__x86_64__)
+#include <immintrin.h>
+#elif defined(__SSE2__)
 #include <emmintrin.h>
 #endif
 
@@ -57,7 +59,7 @@ struct ChunkBits {
 };
 
 // `p`: 64 readable bytes. SSE2 (every x86-64 has it), else byte by byte.
-ChunkBits Classify(const char* p) {
+ChunkBits ClassifyPortable(const char* p) {
   ChunkBits bits;
 #if defined(__SSE2__)
   const __m128i backslash = _mm_set1_epi8('\\');
@@ -96,50 +98,134 @@ struct SimpleEscapeTable {
 };
 constexpr SimpleEscapeTable kSimpleEscape;
 
+// Which backslashes of a chunk escape the byte after them, when its byte 0 is not escaped. In a
+// run of backslashes, the first, third, fifth... do (the others are escaped by the one before).
+// Adding a run's first bit to the mask clears the run, which marks the runs that start on an even
+// bit; those escape on their even bits, the others on their odd bits.
+constexpr std::uint64_t Escaping(std::uint64_t backslash) {
+  constexpr std::uint64_t kEvenBits = 0x5555555555555555ULL;
+  const std::uint64_t run_starts = backslash & ~(backslash << 1);
+  const std::uint64_t runs_from_even = backslash & ~(backslash + (run_starts & kEvenBits));
+  return (runs_from_even & kEvenBits) | (backslash & ~runs_from_even & ~kEvenBits);
+}
+
+// Chunks classified per step: 1 KiB, so the classifier is called once per block (through a
+// pointer: the AVX-512 one is compiled for that ISA alone, and the bit arithmetic below stays in
+// general registers, not AVX-512's mask registers, where every step waits on one port).
+constexpr std::size_t kBlockChunks = 16;
+using ClassifyBlock = void (*)(const char* block, const char* end, ChunkBits* bits,
+                               std::size_t chunks);
+
+// `block`: the first of `chunks` chunks, the last one possibly cut short by `end`.
+void ClassifyBlockPortable(const char* block, const char* end, ChunkBits* bits,
+                           std::size_t chunks) {
+  for (std::size_t i = 0; i < chunks; ++i) {
+    const char* chunk = block + 64 * i;
+    if (end - chunk >= 64) {
+      bits[i] = ClassifyPortable(chunk);
+    } else {
+      char tail[64] = {};  // zeros: not a backslash, not an escape
+      std::memcpy(tail, chunk, std::size_t(end - chunk));
+      bits[i] = ClassifyPortable(tail);
+    }
+  }
+}
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#define WARDEN_ESCAPES_AVX512 1
+// The same with AVX-512BW: a chunk is one load and three compares into mask registers, where SSE2
+// takes four of each and the moves between. The last chunk is a masked load, which reads nothing
+// past `end`.
+__attribute__((target("avx512f,avx512bw"))) void ClassifyBlockAvx512(const char* block,
+                                                                     const char* end,
+                                                                     ChunkBits* bits,
+                                                                     std::size_t chunks) {
+  const __m512i backslash = _mm512_set1_epi8('\\');
+  const __m512i quote = _mm512_set1_epi8('"');
+  const __m512i n = _mm512_set1_epi8('n');
+  for (std::size_t i = 0; i < chunks; ++i) {
+    const char* chunk = block + 64 * i;
+    const std::size_t left = std::size_t(end - chunk);
+    const __m512i v = left >= 64 ? _mm512_loadu_si512(chunk)
+                                 : _mm512_maskz_loadu_epi8((std::uint64_t(1) << left) - 1, chunk);
+    const __mmask64 is_backslash = _mm512_cmpeq_epi8_mask(v, backslash);
+    bits[i].backslash = _cvtmask64_u64(is_backslash);
+    bits[i].common_escape = _cvtmask64_u64(_kor_mask64(
+        is_backslash, _kor_mask64(_mm512_cmpeq_epi8_mask(v, quote), _mm512_cmpeq_epi8_mask(v, n))));
+  }
+}
+#endif
+
+// From the first backslash `first` of a content ending at `end`. (A backslash cannot be last: the
+// index would not have closed the string; a carry out of the last chunk means one was.)
+bool ScanEscapes(const char* first, const char* end, ClassifyBlock classify) {
+  std::uint64_t carry = 0;           // byte 0 of this chunk is escaped
+  const char* unicode_next = first;  // \u escapes end here or later (a pair is checked at once)
+  ChunkBits block_bits[kBlockChunks];
+  for (const char* block = first; block < end; block += 64 * kBlockChunks) {
+    const std::size_t chunks = std::min(kBlockChunks, (std::size_t(end - block) + 63) / 64);
+    classify(block, end, block_bits, chunks);
+    for (std::size_t i = 0; i < chunks; ++i) {
+      const char* chunk = block + 64 * i;
+      const ChunkBits bits = block_bits[i];
+      // The carry in is rare (a chunk ending in an escaping backslash): branching on it, rather
+      // than masking with it, keeps it off the chain from one chunk to the next.
+      std::uint64_t escaping = Escaping(bits.backslash);
+      if (carry != 0) [[unlikely]]
+        escaping = Escaping(bits.backslash & ~std::uint64_t(1));
+      const std::uint64_t escaped = (escaping << 1) | carry;
+      carry = escaping >> 63;
+      // The escaped bytes other than n, " and \ one by one: valid text has few.
+      for (std::uint64_t rare = escaped & ~bits.common_escape; rare != 0; rare &= rare - 1) {
+        const char* at = chunk + __builtin_ctzll(rare);  // the escaped byte
+        if (at >= end) return false;
+        if (kSimpleEscape.simple[static_cast<unsigned char>(*at)]) continue;
+        if (*at != 'u') return false;
+        if (at - 1 >= unicode_next && !ValidUnicodeEscape(at - 1, end, unicode_next)) {
+          return false;
+        }
+      }
+    }
+  }
+  return carry == 0;
+}
+
+EscapeScan BestEscapeScan() {
+#if defined(WARDEN_ESCAPES_AVX512)
+  static const EscapeScan best =
+      __builtin_cpu_supports("avx512bw") ? EscapeScan::kAvx512 : EscapeScan::kPortable;
+  return best;
+#else
+  return EscapeScan::kPortable;
+#endif
+}
+
 }  // namespace
+
+bool EscapeScanAvailable(EscapeScan scan) {
+  return scan == EscapeScan::kPortable || BestEscapeScan() == scan;
+}
 
 // The escapes of a string literal's content (between its quotes, as the structural index cut it;
 // the index has already refused control characters and invalid UTF-8), checked in place 64 bytes
 // at a time without a branch per escape. Decoding the strings instead (simdjson's get_string)
 // cost ~10 ns an escape, and agent prompts quoting code have one every 15–30 bytes.
-//
-// Which backslashes escape: in a run of backslashes, the first, third, fifth... (the others are
-// escaped by the one before). Adding a run's first bit to the mask clears the run, which marks the
-// runs that start on an even bit; those escape on their even bits, the others on their odd bits.
-// A chunk's last backslash escaping carries into the next chunk's first byte.
-bool ValidStringEscapes(std::string_view text) {
+bool ValidStringEscapesWith(EscapeScan scan, std::string_view text) {
   const char* const end = text.data() + text.size();
   const auto* first = static_cast<const char*>(std::memchr(text.data(), '\\', text.size()));
   if (first == nullptr) return true;
-  constexpr std::uint64_t kEvenBits = 0x5555555555555555ULL;
-  std::uint64_t carry = 0;           // byte 0 of this chunk is escaped
-  const char* unicode_next = first;  // \u escapes end here or later (a pair is checked at once)
-  for (const char* chunk = first; chunk < end; chunk += 64) {
-    ChunkBits bits;
-    if (end - chunk >= 64) {
-      bits = Classify(chunk);
-    } else {
-      char tail[64] = {};  // zeros: not a backslash, not an escape
-      std::memcpy(tail, chunk, std::size_t(end - chunk));
-      bits = Classify(tail);
-    }
-    const std::uint64_t backslash = bits.backslash & ~carry;
-    const std::uint64_t run_starts = backslash & ~(backslash << 1);
-    const std::uint64_t runs_from_even = backslash & ~(backslash + (run_starts & kEvenBits));
-    const std::uint64_t escaping =
-        (runs_from_even & kEvenBits) | (backslash & ~runs_from_even & ~kEvenBits);
-    const std::uint64_t escaped = (escaping << 1) | carry;
-    carry = escaping >> 63;
-    // The escaped bytes other than n, " and \ one by one: valid text has few.
-    for (std::uint64_t rare = escaped & ~bits.common_escape; rare != 0; rare &= rare - 1) {
-      const char* at = chunk + __builtin_ctzll(rare);  // the escaped byte
-      if (at >= end) return false;
-      if (kSimpleEscape.simple[static_cast<unsigned char>(*at)]) continue;
-      if (*at != 'u') return false;
-      if (at - 1 >= unicode_next && !ValidUnicodeEscape(at - 1, end, unicode_next)) return false;
-    }
+#if defined(WARDEN_ESCAPES_AVX512)
+  if (scan == EscapeScan::kAvx512 && BestEscapeScan() == EscapeScan::kAvx512) {
+    return ScanEscapes(first, end, ClassifyBlockAvx512);
   }
-  return carry == 0;  // (a backslash cannot be last: the index would not have closed the string)
+#else
+  (void)scan;
+#endif
+  return ScanEscapes(first, end, ClassifyBlockPortable);
+}
+
+bool ValidStringEscapes(std::string_view text) {
+  return ValidStringEscapesWith(BestEscapeScan(), text);
 }
 
 namespace {

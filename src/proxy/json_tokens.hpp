@@ -12,7 +12,15 @@ namespace warden::proxy {
 // the index has already refused control characters and invalid UTF-8) has only valid escapes:
 // \" \\ \/ \b \f \n \r \t and \uXXXX, a leading surrogate only with a trailing one right after it,
 // a trailing one never alone.
+// Checked 64 bytes at a time, with AVX-512BW where the CPU has it (chosen once, at the first call).
 bool ValidStringEscapes(std::string_view content);
+
+// The two ways of reading 64 bytes for ValidStringEscapes, for tests and fuzzers that hold one
+// against the other. kPortable (SSE2, else byte by byte) is always available.
+enum class EscapeScan { kPortable, kAvx512 };
+bool EscapeScanAvailable(EscapeScan scan);
+// ValidStringEscapes by `scan`; kPortable when `scan` is not available here.
+bool ValidStringEscapesWith(EscapeScan scan, std::string_view content);
 
 // Whether `token` (JSON whitespace may follow it) is a JSON number Boost.JSON accepts: RFC 8259's
 // grammar, and an exponent Boost.JSON can hold.

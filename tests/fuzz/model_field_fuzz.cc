@@ -9,7 +9,9 @@
 //  - a span, when given, lies in the body and covers a string literal;
 //  - ReplaceModel with the same value returns the body unchanged when a span was given;
 //  - ReplaceModel with the ref's model (and with a few hostile values) returns JSON whose
-//    top-level "model" is exactly that value and whose other members are unchanged.
+//    top-level "model" is exactly that value and whose other members are unchanged;
+//  - the escape checks of json_tokens give the same verdict on the input read as one string's
+//    content by either scan (SSE2, and AVX-512BW where the CPU has it).
 #include <boost/json.hpp>
 #include <cmath>
 #include <cstdint>
@@ -17,6 +19,7 @@
 
 #include "config/model_ref.hpp"
 #include "fuzz_util.hpp"
+#include "proxy/json_tokens.hpp"
 #include "proxy/model_field.hpp"
 
 using namespace warden::fuzz;
@@ -104,6 +107,13 @@ void CheckRewritten(const json::object& original, const std::string& out, std::s
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view body = AsView(data, size);
+  {
+    using warden::proxy::EscapeScan;
+    using warden::proxy::ValidStringEscapesWith;
+    FUZZ_CHECK(ValidStringEscapesWith(EscapeScan::kPortable, body) ==
+                   ValidStringEscapesWith(EscapeScan::kAvx512, body),
+               "the two escape scans disagree", body);
+  }
   auto field = warden::proxy::FindModelField(body);
   {
     std::string padded(body);
