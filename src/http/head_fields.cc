@@ -43,9 +43,9 @@ void HeadFields::Add(std::string_view name, std::string_view value) {
 
 HeadFields::Field HeadFields::At(std::size_t i) const {
   const Entry& e = entries_[i];
-  const std::string_view all(bytes_);
-  return Field{e.id, all.substr(e.name_at, e.name_size),
-               all.substr(e.name_at + e.name_size, e.value_size)};
+  const char* name = bytes_.data() + e.name_at;  // Add keeps every entry inside bytes_
+  return Field{e.id, std::string_view(name, e.name_size),
+               std::string_view(name + e.name_size, e.value_size)};
 }
 
 std::string_view HeadFields::Get(bhttp::field id) const {

@@ -1,6 +1,8 @@
 #include "http/wire_head.hpp"
 
+#include <algorithm>
 #include <charconv>
+#include <cstring>
 
 namespace warden::http {
 
@@ -17,10 +19,20 @@ void AppendStatusLine(unsigned status, std::string& out) {
 }
 
 void AppendField(std::string_view name, std::string_view value, std::string& out) {
-  out.append(name);
-  out.append(": ");
-  out.append(value);
-  out.append(kCrlf);
+  // One growth check and four copies, not four appends (a response head appends ~10 fields).
+  const std::size_t at = out.size();
+  const std::size_t size = name.size() + 2 + value.size() + kCrlf.size();
+  if (out.capacity() - at < size) out.reserve(std::max(at + size, 2 * out.capacity()));
+  out.resize(at + size);
+  char* p = out.data() + at;
+  std::memcpy(p, name.data(), name.size());
+  p += name.size();
+  *p++ = ':';
+  *p++ = ' ';
+  std::memcpy(p, value.data(), value.size());
+  p += value.size();
+  *p++ = '\r';
+  *p = '\n';
 }
 
 std::string_view ChunkSizeLine(std::size_t size, std::array<char, 24>& out) {

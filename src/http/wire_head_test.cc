@@ -14,6 +14,21 @@ TEST(AppendField, NameColonValueCrlf) {
   EXPECT_EQ(out, "GET / HTTP/1.1\r\nx-dup: a\r\nContent-Length: 42\r\n");
 }
 
+// Fields of every size from an empty string on: each growth keeps what was written before.
+TEST(AppendField, GrowsWithoutLosingEarlierFields) {
+  std::string out;
+  std::string expected;
+  for (std::size_t i = 0; i < 300; ++i) {
+    const std::string name = "x-" + std::to_string(i);
+    const std::string value(i * 7 % 257, static_cast<char>('a' + i % 26));
+    AppendField(name, value, out);
+    expected += name + ": " + value + "\r\n";
+  }
+  AppendField("", "", out);
+  expected += ": \r\n";
+  EXPECT_EQ(out, expected);
+}
+
 TEST(AppendStatusLine, BeastsReasonsAndUnknownCodes) {
   std::string out;
   AppendStatusLine(200, out);

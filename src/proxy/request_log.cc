@@ -9,6 +9,8 @@
 
 namespace warden::proxy {
 
+using namespace std::string_view_literals;
+
 namespace {
 
 void AppendNumber(std::string& out, std::int64_t v) {
@@ -23,7 +25,7 @@ void AppendMillis(std::string& out, double seconds) {
   AppendNumber(out, tenths / 10);
   out.push_back('.');
   out.push_back(static_cast<char>('0' + tenths % 10));
-  out.append("ms");
+  out.append("ms"sv);
 }
 
 }  // namespace
@@ -48,23 +50,23 @@ void LogRequest(const RequestContext& r) {
   // Built by appending (no format string to parse per request). Path only (no query string: it
   // may carry anything); credentials never reach this line.
   std::string& line = observe::AccessLog::Begin();
-  line.append(std::string_view(r.req.method_string())).append(" ").append(r.path).append(" ");
+  line.append(std::string_view(r.req.method_string())).append(" "sv).append(r.path).append(" "sv);
   AppendNumber(line, log.status);
-  line.append(" provider=").append(log.provider).append(" key=").append(log.key);
-  line.append(" attempts=");
+  line.append(" provider="sv).append(log.provider).append(" key="sv).append(log.key);
+  line.append(" attempts="sv);
   AppendNumber(line, log.attempts);
   line.push_back(' ');
   AppendMillis(line, seconds);
-  line.append(" peer=").append(c.peer_address);
+  line.append(" peer="sv).append(c.peer_address);
   AppendCallerFields(line, r.caller);
   // A profile id is "provider:name" with name [A-Za-z0-9._@+-]: nothing to escape.
-  if (!log.profile.empty()) line.append(" profile=").append(log.profile);
+  if (!log.profile.empty()) line.append(" profile="sv).append(log.profile);
   if (log.websocket) {
-    line.append(" websocket bytes_up=");
+    line.append(" websocket bytes_up="sv);
     AppendNumber(line, static_cast<std::int64_t>(log.ws_to_upstream));
-    line.append(" bytes_down=");
+    line.append(" bytes_down="sv);
     AppendNumber(line, static_cast<std::int64_t>(log.ws_to_caller));
-    line.append(" end=").append(log.ws_end);
+    line.append(" end="sv).append(log.ws_end);
   }
   observe::AccessLog::End(line);
 }
@@ -88,8 +90,8 @@ std::string CallerFields(const CallerIdentity& caller) {
 
 void AppendCallerFields(std::string& out, const CallerIdentity& caller) {
   // A name from the config ([a-z0-9_-]), never a credential.
-  if (caller.policy != nullptr) out.append(" caller=").append(caller.policy->name);
-  if (!caller.client_address.empty()) out.append(" client=").append(caller.client_address);
+  if (caller.policy != nullptr) out.append(" caller="sv).append(caller.policy->name);
+  if (!caller.client_address.empty()) out.append(" client="sv).append(caller.client_address);
   if (!caller.user.empty()) {
     out += " user=\"";
     for (char ch : caller.user) {
