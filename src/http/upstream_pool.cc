@@ -26,19 +26,28 @@ bool UpstreamPool::IdleConnectionHealthy(UpstreamConnection& c) {
   return c.buffer.size() == 0 && c.stream.Tcp().socket().is_open();
 }
 
-net::Task<Result<UpstreamConnectionPtr>> UpstreamPool::Acquire(const Origin& origin) {
-  OriginState& st = origins_[origin.key];
+UpstreamConnectionPtr UpstreamPool::TakeIdle(const Origin& origin) {
+  const auto found = origins_.find(origin.key);
+  if (found == origins_.end() || found->second.idle.empty()) return nullptr;
+  OriginState& st = found->second;
   const auto now = std::chrono::steady_clock::now();
   while (!st.idle.empty()) {
     UpstreamConnectionPtr c = std::move(st.idle.back());
     st.idle.pop_back();
     if (now - c->idle_since < cfg_.pool_idle_timeout && IdleConnectionHealthy(*c)) {
       c->reused = true;
-      co_return c;
+      return c;
     }
     c->stream.Close();
     --st.open;
   }
+  return nullptr;
+}
+
+net::Task<Result<UpstreamConnectionPtr>> UpstreamPool::Acquire(const Origin& origin) {
+  if (UpstreamConnectionPtr idle = TakeIdle(origin)) co_return idle;
+  OriginState& st = origins_[origin.key];
+  const auto now = std::chrono::steady_clock::now();
   const auto deadline = now + cfg_.connect_timeout;
   while (st.open >= cfg_.max_connections_per_origin) {
     asio::steady_timer timer(executor_, deadline);

@@ -60,6 +60,9 @@ class UpstreamPool {
   // Errors: UPSTREAM_CONNECT (refused/unreachable/DNS), UPSTREAM_TIMEOUT, UPSTREAM_TLS,
   // UPSTREAM_BUSY. Messages name the origin, never a credential.
   net::Task<Result<UpstreamConnectionPtr>> Acquire(const Origin& origin);
+  // Acquire's first step, without a coroutine: a healthy idle connection to `origin`, or null
+  // (then co_await Acquire). The hot path takes a pooled connection this way.
+  UpstreamConnectionPtr TakeIdle(const Origin& origin);
   void Release(UpstreamConnectionPtr conn);
   void Discard(UpstreamConnectionPtr conn);
 

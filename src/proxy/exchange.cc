@@ -125,12 +125,15 @@ net::Task<SendResult> SendOnce(ExchangeState& x, const Credential& cred,
 net::Task<void> SendAndReadHeader(ExchangeState& x, const Credential& cred, Attempt& a) {
   http::UpstreamPool& pool = x.r.client.pool;
   for (int connect_try = 0; connect_try < 2; ++connect_try) {
-    auto acquired = co_await pool.Acquire(x.prov.origin);
-    if (!acquired) {
-      a.failure = acquired.error();
-      co_return;
+    a.conn = pool.TakeIdle(x.prov.origin);
+    if (!a.conn) {
+      auto acquired = co_await pool.Acquire(x.prov.origin);
+      if (!acquired) {
+        a.failure = acquired.error();
+        co_return;
+      }
+      a.conn = std::move(*acquired);
     }
-    a.conn = std::move(*acquired);
     const SendResult sent = co_await SendOnce(x, cred, *a.conn, a.header);
     if (sent.caller_gone) {
       pool.Discard(std::move(a.conn));
