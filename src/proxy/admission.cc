@@ -13,7 +13,6 @@
 #include "access/trusted_proxy.hpp"
 #include "base/ip_network.hpp"
 #include "proxy/reply.hpp"
-#include "proxy/response_writer.hpp"
 #include "proxy/routes.hpp"
 
 namespace warden::proxy {
@@ -148,10 +147,10 @@ void RecordAuthFailure(ClientContext& c, const snapshot::Snapshot& snap, const R
 
 }  // namespace
 
-net::Task<Verdict> Admit(ClientContext& c, const snapshot::Snapshot& snap, const Request& header) {
+Verdict Admit(ClientContext& c, const snapshot::Snapshot& snap, const Request& header) {
   const std::string_view path = PathOf(header.target());
   const Route route = MatchRoute(path);
-  if (route.kind == RouteKind::kHealthz || route.kind == RouteKind::kReadyz) co_return Verdict{};
+  if (route.kind == RouteKind::kHealthz || route.kind == RouteKind::kReadyz) return Verdict{};
   Gate gate = CheckCaller(c, snap, header);
   if (!gate.exempt) {
     if (std::int64_t locked = c.gw.limiter.LockedForMs(gate.limiter_address); locked > 0) {
@@ -159,8 +158,7 @@ net::Task<Verdict> Admit(ClientContext& c, const snapshot::Snapshot& snap, const
       CountAdmissionRejection(c, route.name, 429);
       LogAuthRejection(c, std::string_view(header.method_string()), path, 429, "auth_locked_out",
                        gate.caller);
-      co_await WriteError(c, path, LockedOutReply(locked), false);
-      co_return Verdict{false, {}};
+      return Verdict{false, {}, LockedOutReply(locked)};
     }
   }
   if (gate.decision.outcome == access::AuthOutcome::kAllowed) {
@@ -170,15 +168,14 @@ net::Task<Verdict> Admit(ClientContext& c, const snapshot::Snapshot& snap, const
                          snap.access.mode == config::AuthMode::kJwt)) {
       c.gw.limiter.RecordSuccess(gate.limiter_address);
     }
-    co_return Verdict{true, std::move(gate.caller)};
+    return Verdict{true, std::move(gate.caller), {}};
   }
   RecordAuthFailure(c, snap, header, gate);
   Reply reply = AuthRejectedReply(gate.decision);
   CountAdmissionRejection(c, route.name, reply.status);
   LogAuthRejection(c, std::string_view(header.method_string()), path, reply.status,
                    gate.decision.code, gate.caller);
-  co_await WriteError(c, path, std::move(reply), false);
-  co_return Verdict{false, {}};
+  return Verdict{false, {}, std::move(reply)};
 }
 
 }  // namespace warden::proxy

@@ -58,8 +58,11 @@ class GatewayConnection final : public http::ConnectionHandler {
 
   net::Task<bool> OnHeader(const http::Request& header) override {
     snapshot_ = ctx_.gw.snapshots.Load();
-    Verdict verdict = co_await Admit(ctx_, *snapshot_, header);
-    if (!verdict.proceed) co_return false;
+    Verdict verdict = Admit(ctx_, *snapshot_, header);
+    if (!verdict.proceed) {
+      co_await WriteError(ctx_, PathOf(header.target()), std::move(verdict.refusal), false);
+      co_return false;
+    }
     caller_ = std::move(verdict.caller);
     if (IsWebSocketUpgrade(header) && MatchRoute(PathOf(header.target())).name == "responses") {
       // The session takes the connection over; it closes when the session ends.
