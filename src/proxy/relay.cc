@@ -47,27 +47,48 @@ bool Bodyless(unsigned status) {
   return status == 204 || status == 304 || (status >= 100 && status < 200);
 }
 
-// Writes to the caller, in one gather write: the head if it has not gone out yet, then `data`
-// framed for the caller, then the last chunk when `last` and chunked.
-net::Task<net::error_code> WritePiece(BodyRelay& r, std::string_view data, bool last) {
+// One write to the caller, in one gather write: the head if it has not gone out yet, then the
+// data framed for the caller, then the last chunk when it is the last and chunked. The buffers
+// point into it: not to be moved once assembled.
+struct Piece {
   std::array<char, 24> size_line;
-  std::array<net::asio::const_buffer, 5> pieces;
-  std::size_t n = 0;
-  if (!r.head_sent) pieces[n++] = net::asio::buffer(r.head);
+  std::array<net::asio::const_buffer, 5> buffers;
+  std::size_t count = 0;
+  std::size_t written = 0;
+  std::span<const net::asio::const_buffer> bytes() const { return {buffers.data(), count}; }
+};
+
+// Assembles `p` and writes what the socket takes at once. True when the write is over (all of it
+// written, nothing to write, or `ec` set); else co_await WritePieceRest for the rest. The usual
+// case, a socket that takes it all, costs no coroutine frame.
+bool WritePieceNow(BodyRelay& r, std::string_view data, bool last, Piece& p, net::error_code& ec) {
+  if (!r.head_sent) p.buffers[p.count++] = net::asio::buffer(r.head);
   const bool chunked = r.framing == Framing::kChunked;
   if (!data.empty() && chunked) {
-    pieces[n++] = net::asio::buffer(http::ChunkSizeLine(data.size(), size_line));
+    p.buffers[p.count++] = net::asio::buffer(http::ChunkSizeLine(data.size(), p.size_line));
   }
-  if (!data.empty()) pieces[n++] = net::asio::buffer(data);
-  if (!data.empty() && chunked) pieces[n++] = net::asio::buffer(http::kCrlf);
-  if (last && chunked) pieces[n++] = net::asio::buffer(http::kLastChunk);
-  if (n == 0) co_return net::error_code{};
-  const std::span<const net::asio::const_buffer> bytes(pieces.data(), n);
-  std::size_t written = 0;
-  net::error_code ec;
-  if (!http::WriteNow(r.client, bytes, written, ec))
-    ec = co_await http::WriteRest(r.client, bytes, written, r.idle_timeout);
+  if (!data.empty()) p.buffers[p.count++] = net::asio::buffer(data);
+  if (!data.empty() && chunked) p.buffers[p.count++] = net::asio::buffer(http::kCrlf);
+  if (last && chunked) p.buffers[p.count++] = net::asio::buffer(http::kLastChunk);
+  ec = {};
+  if (p.count == 0) return true;
+  if (!http::WriteNow(r.client, p.bytes(), p.written, ec)) return false;
   r.head_sent = r.head_sent || !ec;
+  return true;
+}
+
+net::Task<net::error_code> WritePieceRest(BodyRelay& r, Piece& p) {
+  const net::error_code ec =
+      co_await http::WriteRest(r.client, p.bytes(), p.written, r.idle_timeout);
+  r.head_sent = r.head_sent || !ec;
+  co_return ec;
+}
+
+// Both steps, where a frame does not matter.
+net::Task<net::error_code> WritePiece(BodyRelay& r, std::string_view data, bool last) {
+  Piece p;
+  net::error_code ec;
+  if (!WritePieceNow(r, data, last, p, ec)) ec = co_await WritePieceRest(r, p);
   co_return ec;
 }
 
@@ -95,9 +116,12 @@ net::Task<RelayResult> RelayBody(BodyRelay& r) {
     }
     const bool last = r.parser.is_done();
     r.relayed += n;
-    if (co_await WritePiece(r, std::string_view(buf.data(), n), last)) {
-      co_return RelayResult::kClientGone;
+    Piece piece;
+    net::error_code write_ec;
+    if (!WritePieceNow(r, std::string_view(buf.data(), n), last, piece, write_ec)) {
+      write_ec = co_await WritePieceRest(r, piece);
     }
+    if (write_ec) co_return RelayResult::kClientGone;
     if (last) co_return RelayResult::kDone;
   }
 }
