@@ -238,15 +238,19 @@ net::Task<Step> HandleErrorResponse(ExchangeState& x, Attempt& a, const Credenti
   co_return co_await ActOnError(x, cred, parser, body);
 }
 
-// Streams a response that needs no classification through to the caller.
-net::Task<bool> Relay(ExchangeState& x, Attempt& a) {
+// The caller's side of a response that needs no classification, around StreamResponse (awaited
+// by the exchange loop itself, so relaying adds no coroutine frame of its own).
+RelayOptions StartRelay(ExchangeState& x, const Attempt& a) {
+  x.r.log.status = static_cast<int>(a.header->status());
+  return RelayOptions{x.cfg.idle_timeout, x.r.keep_alive, x.r.req.version()};
+}
+
+// Returns the connection to the pool or closes it; whether the caller's connection stays open.
+bool FinishRelay(ExchangeState& x, Attempt& a, const RelayOptions& options,
+                 const RelayOutcome& out) {
   ClientContext& c = x.r.client;
-  const unsigned status = a.header->status();
-  x.r.log.status = static_cast<int>(status);
-  RelayOptions options{x.cfg.idle_timeout, x.r.keep_alive, x.r.req.version()};
-  const bool close_delimited =
-      CloseDelimited(options.caller_version, status, a.header->content_length().has_value());
-  const RelayOutcome out = co_await StreamResponse(c, *a.conn, *a.header, options);
+  const bool close_delimited = CloseDelimited(options.caller_version, a.header->status(),
+                                              a.header->content_length().has_value());
   if (out.upstream_reusable)
     c.pool.Release(std::move(a.conn));
   else
@@ -258,20 +262,30 @@ net::Task<bool> Relay(ExchangeState& x, Attempt& a) {
           "upstream {} failed mid-response after {} bytes; terminating the caller's stream",
           x.prov.id, out.relayed);
       c.stream.Close();  // the caller sees a truncated message, never a falsely complete one
-      co_return false;
+      return false;
     case RelayResult::kClientGone:
       spdlog::info("caller {} went away mid-response; upstream request to {} cancelled",
                    c.peer_address, x.prov.id);
-      co_return false;
+      return false;
     case RelayResult::kClientWriteFailed:
-      co_return false;
+      return false;
     case RelayResult::kDone:
       break;
   }
-  co_return x.r.keep_alive && !close_delimited;
+  return x.r.keep_alive && !close_delimited;
 }
 
-net::Task<bool> RunExchange(ExchangeState& x) {
+}  // namespace
+
+// One attempt per credential until one is answered, relayed or refused for good.
+net::Task<bool> ExchangeWithProvider(RequestContext& r, const snapshot::ProviderRuntime& prov,
+                                     BodyPieces upstream_body) {
+  SerializeUpstreamHead(r.req, prov, r.route.upstream_suffix, upstream_body.size(),
+                        WithheldCallerHeaders(r.snap.access), r.client.upstream_head);
+  ExchangeState x{r, prov, r.snap.config->gateway.upstream, r.client.upstream_head,
+                  std::move(upstream_body)};
+  x.want.pinned = r.pinned_profile;
+  if (r.caller.policy != nullptr) x.want.allowed_profiles = r.caller.policy->ProfileGlobs();
   for (;;) {
     const std::int64_t now = x.r.client.gw.NowMs();
     const Credential cred = PickCredential(x.prov, now, x.tried, x.want);
@@ -296,24 +310,13 @@ net::Task<bool> RunExchange(ExchangeState& x) {
     if (a.failure) co_return co_await AnswerFailure(x, *a.failure);
     if (!NeedsClassification(static_cast<int>(a.header->status()), cred.kind())) {
       if (cred.key != nullptr) creds::KeyPool::MarkSuccess(*cred.key);
-      co_return co_await Relay(x, a);
+      const RelayOptions options = StartRelay(x, a);
+      const RelayOutcome out = co_await StreamResponse(x.r.client, *a.conn, *a.header, options);
+      co_return FinishRelay(x, a, options, out);
     }
     const Step step = co_await HandleErrorResponse(x, a, cred);
     if (!step.retry) co_return step.keep_alive;
   }
-}
-
-}  // namespace
-
-net::Task<bool> ExchangeWithProvider(RequestContext& r, const snapshot::ProviderRuntime& prov,
-                                     BodyPieces upstream_body) {
-  SerializeUpstreamHead(r.req, prov, r.route.upstream_suffix, upstream_body.size(),
-                        WithheldCallerHeaders(r.snap.access), r.client.upstream_head);
-  ExchangeState x{r, prov, r.snap.config->gateway.upstream, r.client.upstream_head,
-                  std::move(upstream_body)};
-  x.want.pinned = r.pinned_profile;
-  if (r.caller.policy != nullptr) x.want.allowed_profiles = r.caller.policy->ProfileGlobs();
-  co_return co_await RunExchange(x);
 }
 
 }  // namespace warden::proxy
