@@ -75,23 +75,26 @@ void WriteCredentialField(config::Api api, const Credential& cred, std::string& 
   out.append(http::kCrlf).append(http::kCrlf);
 }
 
-// Reads response headers until the final one: interim 1xx responses (103 Early Hints, 100
-// Continue) are skipped — taking one for the answer would leave the real response on the pooled
-// connection for the next caller. A 101 is never asked for, so it fails the exchange. Bounded by
-// the caller's first-byte deadline and kMaxInterimResponses.
-net::Task<net::error_code> ReadFinalHeader(http::UpstreamConnection& conn, http::HeadFields& fields,
-                                           std::optional<http::ResponseParser>& header) {
-  for (int interim = 0;; ++interim) {
-    header.emplace(fields);
-    header->header_limit(kUpstreamHeaderLimit);
-    header->body_limit(boost::none);
-    const net::error_code ec =
-        co_await http::ReadUntil(conn.stream, conn.buffer, *header, http::ReadGoal::kHeader);
-    if (ec) co_return ec;
-    const unsigned status = header->status();
-    if (status >= 200) co_return net::error_code{};
-    if (status == 101 || interim >= kMaxInterimResponses) co_return bhttp::error::bad_status;
+// Starts reading a response header into `header`, the previous one (an interim response)
+// forgotten.
+void ExpectHeader(http::HeadFields& fields, std::optional<http::ResponseParser>& header) {
+  header.emplace(fields);
+  header->header_limit(kUpstreamHeaderLimit);
+  header->body_limit(boost::none);
+}
+
+// After a header was read: whether it is the final one. Interim 1xx responses (103 Early Hints,
+// 100 Continue) are skipped — taking one for the answer would leave the real response on the
+// pooled connection for the next caller; a 101 is never asked for, so it fails the exchange, as
+// does an interim response past kMaxInterimResponses (`ec`).
+bool FinalHeader(const http::ResponseParser& header, int interim, net::error_code& ec) {
+  const unsigned status = header.status();
+  if (status >= 200) return true;
+  if (status == 101 || interim >= kMaxInterimResponses) {
+    ec = bhttp::error::bad_status;
+    return true;
   }
+  return false;
 }
 
 // Sends the request on `conn` and reads the response header into `header`, under one deadline
@@ -113,7 +116,13 @@ net::Task<SendResult> SendOnce(ExchangeState& x, const Credential& cred,
     result.ec = co_await http::WriteRest(conn.stream, bytes, written, std::nullopt);
   if (!result.ec) {
     CallerWatch watch(x.r.client.readiness, x.r.client.stream, conn.stream, x.r.req.version());
-    result.ec = co_await ReadFinalHeader(conn, x.r.client.response_fields, header);
+    // Header after header until the final one (FinalHeader), all under the first-byte deadline.
+    for (int interim = 0;; ++interim) {
+      ExpectHeader(x.r.client.response_fields, header);
+      result.ec =
+          co_await http::ReadUntil(conn.stream, conn.buffer, *header, http::ReadGoal::kHeader);
+      if (result.ec || FinalHeader(*header, interim, result.ec)) break;
+    }
     watch.Stop();
     result.caller_gone = watch.gone();
   }

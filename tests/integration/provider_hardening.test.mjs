@@ -62,6 +62,18 @@ describe('interim responses', () => {
     }
   });
 
+  test('up to 8 interim responses are skipped; a 9th fails the exchange, and the pool stays clean', async () => {
+    const eight = await chat('mock/hints8', { 'x-mock-early-hints': '8', 'x-mock-content': 'after-eight' });
+    assert.equal(eight.status, 200, eight.text);
+    assert.equal(eight.json().choices[0].message.content, 'after-eight');
+    const nine = await chat('mock/hints9', { 'x-mock-early-hints': '9', 'x-mock-content': 'after-nine' });
+    assert.equal(nine.status, 502, nine.text);
+    assert.doesNotMatch(nine.text, /after-nine/);
+    const next = await chat('mock/next', { 'x-mock-content': 'clean' });
+    assert.equal(next.status, 200, next.text);
+    assert.equal(next.json().choices[0].message.content, 'clean');
+  });
+
   test('streaming after 103 Early Hints arrives whole', async () => {
     const r = await chat('mock/hints-stream', { 'x-mock-early-hints': '1' }, { stream: true });
     assert.equal(r.status, 200);
