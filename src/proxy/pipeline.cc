@@ -8,18 +8,6 @@
 
 namespace warden::proxy {
 
-namespace {
-
-net::Task<bool> ServeProxy(RequestContext& r) {
-  ProxyPlan plan = PlanProxy(r.snap, r.route, r.req, r.caller.policy);
-  if (plan.provider != nullptr) r.log.provider = plan.provider->id;
-  if (plan.reply) co_return co_await Answer(r, std::move(*plan.reply));
-  r.pinned_profile = plan.profile;
-  co_return co_await ExchangeWithProvider(r, *plan.provider, std::move(plan.upstream_body));
-}
-
-}  // namespace
-
 net::Task<bool> Handle(ClientContext& c, snapshot::SnapshotConstSharedPtr snap, Request& req,
                        CallerIdentity caller) {
   const std::string_view path = PathOf(req.target());
@@ -35,7 +23,15 @@ net::Task<bool> Handle(ClientContext& c, snapshot::SnapshotConstSharedPtr snap, 
   // if/else, not ?: — g++ 12 miscompiles conditional expressions around co_await.
   bool written = false;
   if (r.route.kind == RouteKind::kProxy) {
-    written = co_await ServeProxy(r);
+    // Planned here, not in a coroutine of its own: one frame fewer per proxied request.
+    ProxyPlan plan = PlanProxy(r.snap, r.route, r.req, r.caller.policy);
+    if (plan.provider != nullptr) r.log.provider = plan.provider->id;
+    if (plan.reply) {
+      written = co_await Answer(r, std::move(*plan.reply));
+    } else {
+      r.pinned_profile = plan.profile;
+      written = co_await ExchangeWithProvider(r, *plan.provider, std::move(plan.upstream_body));
+    }
   } else {
     written = co_await ServeBuiltin(r);
   }
