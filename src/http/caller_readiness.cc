@@ -122,19 +122,30 @@ void CallerReadiness::Notify(State& s, const net::error_code& ec) {
   }
 }
 
-net::Task<net::error_code> CallerReadiness::Wait() {
+bool CallerReadiness::Ready() {
   Start();
-  State& s = *state_;
-  if (!s.result && s.pending) {
-    auto initiate = [&s](auto handler) { Waiter(std::move(handler)).swap(s.waiter); };
-    co_await net::asio::async_initiate<decltype(net::kUseTuple), void(net::error_code)>(
-        initiate, net::kUseTuple);
-  }
   // No result and nothing pending: no receive could start (the buffer is full of read-ahead), so
   // the bytes to serve are already there.
+  return state_->result.has_value() || !state_->pending;
+}
+
+net::asio::awaitable<std::tuple<net::error_code>> CallerReadiness::Completion() {
+  State& s = *state_;
+  auto initiate = [&s](auto handler) { Waiter(std::move(handler)).swap(s.waiter); };
+  return net::asio::async_initiate<decltype(net::kUseTuple), void(net::error_code)>(initiate,
+                                                                                    net::kUseTuple);
+}
+
+net::error_code CallerReadiness::Take() {
+  State& s = *state_;
   const net::error_code ec = s.result.value_or(net::error_code{});
   s.result.reset();
-  co_return ec;
+  return ec;
+}
+
+net::Task<net::error_code> CallerReadiness::Wait() {
+  if (!Ready()) co_await Completion();
+  co_return Take();
 }
 
 void CallerReadiness::Listen(Listener& listener) {

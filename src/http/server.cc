@@ -134,22 +134,11 @@ net::Task<std::optional<AnyStream>> OpenStream(Worker& w, net::tcp::socket socke
   co_return std::optional<AnyStream>(std::in_place, std::move(tls));
 }
 
-// Keep-alive idle wait: the first byte of the next request may take idle_timeout, then the
-// header must be complete within header_timeout (a slow client cannot hold the session).
-//
-// It waits on the receive the caller readiness keeps pending (http/caller_readiness.hpp), which
-// usually started during the last request and, on plain TCP, reads the next one itself: no wait
-// is re-armed and no second read is needed. TLS: the readiness only peeks, so the record is read
-// here.
-net::Task<bool> AwaitNextRequest(AnyStream& stream, CallerReadiness& readiness,
-                                 beast::flat_buffer& buffer, Deadline& deadline,
-                                 std::chrono::milliseconds idle_timeout) {
-  deadline.Arm(idle_timeout, stream);
-  const net::error_code wec = co_await readiness.Wait();
-  deadline.Disarm();
-  if (wec) co_return false;
-  if (!stream.IsTls()) co_return buffer.size() > 0;
-  stream.Tcp().expires_after(idle_timeout);  // the rest of a TLS record may be in flight
+// After the keep-alive wait of a TLS session: the readiness only peeked, so the record is read
+// here, the rest of it may still be in flight.
+net::Task<bool> ReadTlsRecord(AnyStream& stream, beast::flat_buffer& buffer,
+                              std::chrono::milliseconds idle_timeout) {
+  stream.Tcp().expires_after(idle_timeout);
   auto [ec, n] = co_await stream.async_read_some(buffer.prepare(4096), net::kUseTuple);
   if (ec) co_return false;
   buffer.commit(n);
@@ -165,7 +154,7 @@ net::Task<bool> ServeOneRequest(Worker& w, AnyStream& stream, beast::flat_buffer
   RequestParser parser(request);
   parser.header_limit(static_cast<std::uint32_t>(limits.max_header_bytes));
   parser.body_limit(limits.max_body_bytes);
-  // Usually the whole header is buffered already (read by AwaitNextRequest): then it is parsed
+  // Usually the whole header is buffered already (read by the keep-alive wait): then it is parsed
   // without an asynchronous read and needs no deadline.
   stream.Tcp().expires_never();  // the keep-alive wait's idle timeout must not outlive it
   net::error_code hec;
@@ -257,9 +246,20 @@ net::Task<void> RunSession(Worker& w, net::tcp::socket socket, std::string clien
       readiness.Cancel();  // serve the bytes read ahead: nothing else may read into the buffer
     } else if (!first) {
       ShrinkIdleBuffer(buffer);  // (the pending receive reads into memory of its own)
+      // Keep-alive idle wait: the first byte of the next request may take idle_timeout, then
+      // the header must be complete within header_timeout (a slow client cannot hold the
+      // session). It waits on the receive the caller readiness keeps pending
+      // (http/caller_readiness.hpp), which usually started during the last request and, on plain
+      // TCP, reads the next one itself: no wait is re-armed and no second read is needed.
       state.keep_alive = true;
-      const bool next = co_await AwaitNextRequest(stream, readiness, buffer, deadline,
-                                                  w.options.limits.idle_timeout);
+      deadline.Arm(w.options.limits.idle_timeout, stream);
+      if (!readiness.Ready()) co_await readiness.Completion();
+      const net::error_code wait_ec = readiness.Take();
+      deadline.Disarm();
+      bool next = !wait_ec && (stream.IsTls() || buffer.size() > 0);
+      if (next && stream.IsTls()) {
+        next = co_await ReadTlsRecord(stream, buffer, w.options.limits.idle_timeout);
+      }
       state.keep_alive = false;
       if (!next) break;
     }
