@@ -55,12 +55,6 @@ struct Attempt {
   bool caller_gone = false;
 };
 
-struct SendResult {
-  net::error_code ec;
-  bool timed_out = false;
-  bool caller_gone = false;
-};
-
 // What to do after an error response was handled.
 struct Step {
   bool retry = false;
@@ -97,42 +91,23 @@ bool FinalHeader(const http::ResponseParser& header, int interim, net::error_cod
   return false;
 }
 
-// Sends the request on `conn` and reads the response header into `header`, under one deadline
-// (first_byte_timeout) and while watching the caller: if it goes away while the provider is still
-// thinking, the upstream request is cancelled instead of running (and billing) to the end.
-net::Task<SendResult> SendOnce(ExchangeState& x, const Credential& cred,
-                               http::UpstreamConnection& conn,
-                               std::optional<http::ResponseParser>& header) {
-  http::Deadline& first_byte = x.r.client.upstream_deadline;
-  conn.stream.Tcp().expires_never();  // the deadline bounds this and the relay's reads
-  first_byte.Arm(x.cfg.first_byte_timeout, conn.stream);
-  SendResult result;
+// The upstream request's bytes for one attempt, in one gather write: the head, the attempt's
+// credential field (written into `conn.head`), the body pieces.
+std::array<net::asio::const_buffer, 5> RequestBytes(ExchangeState& x, const Credential& cred,
+                                                    http::UpstreamConnection& conn) {
   WriteCredentialField(x.prov.api, cred, conn.head);
-  const std::array<net::asio::const_buffer, 5> bytes{
-      net::asio::buffer(x.head), net::asio::buffer(conn.head), net::asio::buffer(x.body.before),
-      net::asio::buffer(x.body.literal), net::asio::buffer(x.body.after)};
-  std::size_t written = 0;
-  if (!http::WriteNow(conn.stream, bytes, written, result.ec))
-    result.ec = co_await http::WriteRest(conn.stream, bytes, written, std::nullopt);
-  if (!result.ec) {
-    CallerWatch watch(x.r.client.readiness, x.r.client.stream, conn.stream, x.r.req.version());
-    // Header after header until the final one (FinalHeader), all under the first-byte deadline.
-    for (int interim = 0;; ++interim) {
-      ExpectHeader(x.r.client.response_fields, header);
-      result.ec =
-          co_await http::ReadUntil(conn.stream, conn.buffer, *header, http::ReadGoal::kHeader);
-      if (result.ec || FinalHeader(*header, interim, result.ec)) break;
-    }
-    watch.Stop();
-    result.caller_gone = watch.gone();
-  }
-  first_byte.Disarm();
-  result.timed_out = first_byte.fired() || result.ec == beast::error::timeout;
-  co_return result;
+  return {net::asio::buffer(x.head), net::asio::buffer(conn.head), net::asio::buffer(x.body.before),
+          net::asio::buffer(x.body.literal), net::asio::buffer(x.body.after)};
 }
 
+// Takes a connection, sends the request and reads the response header into `a`; once more on a
+// fresh connection when a pooled one turns out closed by the provider. Sending and reading run
+// under one deadline (first_byte_timeout) and while watching the caller: if it goes away while
+// the provider is still thinking, the upstream request is cancelled instead of running (and
+// billing) to the end.
 net::Task<void> SendAndReadHeader(ExchangeState& x, const Credential& cred, Attempt& a) {
   http::UpstreamPool& pool = x.r.client.pool;
+  http::Deadline& first_byte = x.r.client.upstream_deadline;
   for (int connect_try = 0; connect_try < 2; ++connect_try) {
     a.conn = pool.TakeIdle(x.prov.origin);
     if (!a.conn) {
@@ -143,19 +118,39 @@ net::Task<void> SendAndReadHeader(ExchangeState& x, const Credential& cred, Atte
       }
       a.conn = std::move(*acquired);
     }
-    const SendResult sent = co_await SendOnce(x, cred, *a.conn, a.header);
-    if (sent.caller_gone) {
+    http::UpstreamConnection& conn = *a.conn;
+    conn.stream.Tcp().expires_never();  // the deadline bounds this and the relay's reads
+    first_byte.Arm(x.cfg.first_byte_timeout, conn.stream);
+    const std::array<net::asio::const_buffer, 5> bytes = RequestBytes(x, cred, conn);
+    std::size_t written = 0;
+    net::error_code ec;
+    if (!http::WriteNow(conn.stream, bytes, written, ec))
+      ec = co_await http::WriteRest(conn.stream, bytes, written, std::nullopt);
+    bool caller_gone = false;
+    if (!ec) {
+      CallerWatch watch(x.r.client.readiness, x.r.client.stream, conn.stream, x.r.req.version());
+      // Header after header until the final one (FinalHeader).
+      for (int interim = 0;; ++interim) {
+        ExpectHeader(x.r.client.response_fields, a.header);
+        ec = co_await http::ReadUntil(conn.stream, conn.buffer, *a.header, http::ReadGoal::kHeader);
+        if (ec || FinalHeader(*a.header, interim, ec)) break;
+      }
+      watch.Stop();
+      caller_gone = watch.gone();
+    }
+    first_byte.Disarm();
+    if (caller_gone) {
       pool.Discard(std::move(a.conn));
       a.caller_gone = true;
       co_return;
     }
-    if (!sent.ec) {
+    if (!ec) {
       a.failure.reset();
       co_return;
     }
-    const bool stale = a.conn->reused && http::StaleConnectionError(sent.ec);
-    a.failure =
-        FirstByteFailure(x.prov.id, sent.timed_out, x.cfg.first_byte_timeout, sent.ec.message());
+    const bool timed_out = first_byte.fired() || ec == beast::error::timeout;
+    const bool stale = conn.reused && http::StaleConnectionError(ec);
+    a.failure = FirstByteFailure(x.prov.id, timed_out, x.cfg.first_byte_timeout, ec.message());
     pool.Discard(std::move(a.conn));
     a.header.reset();
     if (!stale) co_return;  // else: once more, on a fresh connection
