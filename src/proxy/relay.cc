@@ -2,6 +2,7 @@
 
 #include <array>
 #include <charconv>
+#include <optional>
 #include <span>
 #include <string_view>
 
@@ -92,51 +93,6 @@ net::Task<net::error_code> WritePiece(BodyRelay& r, std::string_view data, bool 
   co_return ec;
 }
 
-// Relays the body from the upstream to the caller through one fixed buffer.
-net::Task<RelayResult> RelayBody(BodyRelay& r) {
-  const std::span<char> buf = r.buf;
-  for (;;) {
-    std::size_t n = 0;
-    if (!r.parser.is_done()) {
-      r.parser.BodyInto(buf);
-      // A small body usually came with the header: then it is parsed without a read.
-      net::error_code ec;
-      if (!http::ParseBuffered(r.parser, r.up.buffer, http::ReadGoal::kSome, ec) && !ec) {
-        if (r.head_before_wait && !r.head_sent && r.parser.body_written() == 0 &&
-            co_await WritePiece(r, {}, false)) {
-          co_return RelayResult::kClientGone;
-        }
-        r.deadline.Arm(r.idle_timeout, r.up.stream);
-        ec = co_await http::ReadUntil(r.up.stream, r.up.buffer, r.parser, http::ReadGoal::kSome);
-        r.deadline.Disarm();
-      }
-      if (ec == bhttp::error::need_buffer) ec = {};
-      if (ec) co_return RelayResult::kUpstreamFailed;
-      n = r.parser.body_written();
-    }
-    const bool last = r.parser.is_done();
-    r.relayed += n;
-    Piece piece;
-    net::error_code write_ec;
-    if (!WritePieceNow(r, std::string_view(buf.data(), n), last, piece, write_ec)) {
-      write_ec = co_await WritePieceRest(r, piece);
-    }
-    if (write_ec) co_return RelayResult::kClientGone;
-    if (last) co_return RelayResult::kDone;
-  }
-}
-
-// A stream (SSE or chunked): also watch the caller, and cancel upstream if it goes away.
-net::Task<RelayResult> RelayWatched(ClientContext& c, BodyRelay& r, unsigned caller_version) {
-  c.gw.metrics.StreamStarted();
-  CallerWatch watch(c.readiness, c.stream, r.up.stream, caller_version,
-                    CallerWatch::Phase::kStreaming);
-  RelayResult result = co_await RelayBody(r);
-  watch.Stop();
-  c.gw.metrics.StreamEnded();
-  co_return watch.gone() ? RelayResult::kClientGone : result;
-}
-
 // Appends the provider's status line and the headers it may hand to the caller, but the
 // standard ones (warden writes its own) and the framing (each side is framed by its writer).
 void AppendForwardedHead(const http::ResponseParser& parser, std::string& head) {
@@ -210,10 +166,62 @@ net::Task<RelayOutcome> StreamResponse(ClientContext& c, http::UpstreamConnectio
   RelayOutcome out;
   if (Bodyless(parser.status())) {
     if (co_await WritePiece(relay, {}, true)) out.result = RelayResult::kClientWriteFailed;
-  } else if (parser.content_length().has_value()) {
-    out.result = co_await RelayBody(relay);
   } else {
-    out.result = co_await RelayWatched(c, relay, options.caller_version);
+    // A stream (SSE or chunked, no Content-Length): also watch the caller, and cancel upstream
+    // if it goes away.
+    std::optional<CallerWatch> watch;
+    if (!parser.content_length().has_value()) {
+      c.gw.metrics.StreamStarted();
+      watch.emplace(c.readiness, c.stream, up.stream, options.caller_version,
+                    CallerWatch::Phase::kStreaming);
+    }
+    // The body through the connection's relay buffer, piece by piece as it comes (in this
+    // frame, not a coroutine of its own: one frame fewer per request).
+    const std::span<char> buf = relay.buf;
+    for (;;) {
+      std::size_t n = 0;
+      if (!parser.is_done()) {
+        parser.BodyInto(buf);
+        // A small body usually came with the header: then it is parsed without a read.
+        net::error_code ec;
+        if (!http::ParseBuffered(parser, up.buffer, http::ReadGoal::kSome, ec) && !ec) {
+          if (relay.head_before_wait && !relay.head_sent && parser.body_written() == 0 &&
+              co_await WritePiece(relay, {}, false)) {
+            out.result = RelayResult::kClientGone;
+            break;
+          }
+          relay.deadline.Arm(relay.idle_timeout, up.stream);
+          ec = co_await http::ReadUntil(up.stream, up.buffer, parser, http::ReadGoal::kSome);
+          relay.deadline.Disarm();
+        }
+        if (ec == bhttp::error::need_buffer) ec = {};
+        if (ec) {
+          out.result = RelayResult::kUpstreamFailed;
+          break;
+        }
+        n = parser.body_written();
+      }
+      const bool last = parser.is_done();
+      relay.relayed += n;
+      Piece piece;
+      net::error_code write_ec;
+      if (!WritePieceNow(relay, std::string_view(buf.data(), n), last, piece, write_ec)) {
+        write_ec = co_await WritePieceRest(relay, piece);
+      }
+      if (write_ec) {
+        out.result = RelayResult::kClientGone;
+        break;
+      }
+      if (last) {
+        out.result = RelayResult::kDone;
+        break;
+      }
+    }
+    if (watch) {
+      watch->Stop();
+      c.gw.metrics.StreamEnded();
+      if (watch->gone()) out.result = RelayResult::kClientGone;
+    }
   }
   out.relayed = relay.relayed;
   out.upstream_reusable =
