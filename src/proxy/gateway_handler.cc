@@ -85,14 +85,9 @@ class GatewayConnection final : public http::ConnectionHandler {
     co_return true;
   }
 
+  // Handle's own task, not a coroutine around it (one frame fewer per request).
   net::Task<bool> OnRequest(http::Request& request) override {
-    const bool keep_alive =
-        co_await Handle(ctx_, std::move(snapshot_), request, std::move(caller_));
-    // The heads of this request (bounded by the header limits) are not held while idle.
-    http::ShrinkIdleBuffer(ctx_.head);
-    http::ShrinkIdleBuffer(ctx_.upstream_head);
-    ctx_.response_fields.Clear();
-    co_return keep_alive;
+    return Handle(ctx_, std::move(snapshot_), request, std::move(caller_));
   }
 
   net::Task<void> OnFramingError(std::string_view target, http::FramingError error) override {

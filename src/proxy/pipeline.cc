@@ -1,5 +1,6 @@
 #include "proxy/pipeline.hpp"
 
+#include "http/inline_io.hpp"
 #include "proxy/builtin_routes.hpp"
 #include "proxy/exchange.hpp"
 #include "proxy/planning.hpp"
@@ -36,6 +37,10 @@ net::Task<bool> Handle(ClientContext& c, snapshot::SnapshotConstSharedPtr snap, 
     written = co_await ServeBuiltin(r);
   }
   LogRequest(r);
+  // The heads of this request (bounded by the header limits) are not held while idle.
+  http::ShrinkIdleBuffer(c.head);
+  http::ShrinkIdleBuffer(c.upstream_head);
+  c.response_fields.Clear();
   co_return written&& r.keep_alive;  // every exit path honours Connection: close
 }
 

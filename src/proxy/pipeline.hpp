@@ -16,7 +16,8 @@
 
 namespace warden::proxy {
 
-// Handles a complete request. Returns whether the connection may be kept alive.
+// Handles a complete request, then gives back the memory a large head grew in the connection's
+// buffers. Returns whether the connection may be kept alive.
 // `caller`: what admission found out about the caller (Verdict::caller).
 net::Task<bool> Handle(ClientContext& c, snapshot::SnapshotConstSharedPtr snap, Request& req,
                        CallerIdentity caller);
