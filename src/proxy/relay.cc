@@ -26,15 +26,10 @@ enum class Framing {
   kChunked,  // re-chunked: the provider sent chunks or closes to end the body
 };
 
-// One relay in progress. All references point into StreamResponse's frame, which awaits the
-// relay to completion.
+// The caller's side of one relay in progress (what its writes need), in StreamResponse's frame.
 struct BodyRelay {
   http::AnyStream& client;
-  http::UpstreamConnection& up;
-  http::ResponseParser& parser;
-  const std::string& head;   // the caller's response head, sent with the first body bytes
-  std::span<char> buf;       // the connection's relay buffer
-  http::Deadline& deadline;  // bounds each read from the provider by idle_timeout
+  const std::string& head;  // the caller's response head, sent with the first body bytes
   Framing framing;
   std::chrono::milliseconds idle_timeout;
   // A stream's head is not held back waiting for its first event: the caller learns the status
@@ -154,14 +149,7 @@ net::Task<RelayOutcome> StreamResponse(ClientContext& c, http::UpstreamConnectio
   // response); a bodyless response is written at once, a stream's head before waiting for its
   // first event.
   if (!c.relay_buffer) c.relay_buffer = std::make_unique_for_overwrite<char[]>(kRelayBufferBytes);
-  BodyRelay relay{c.stream,
-                  up,
-                  parser,
-                  c.head,
-                  {c.relay_buffer.get(), kRelayBufferBytes},
-                  c.upstream_deadline,
-                  framing,
-                  options.idle_timeout,
+  BodyRelay relay{c.stream, c.head, framing, options.idle_timeout,
                   !parser.content_length().has_value()};
   RelayOutcome out;
   if (Bodyless(parser.status())) {
@@ -177,7 +165,8 @@ net::Task<RelayOutcome> StreamResponse(ClientContext& c, http::UpstreamConnectio
     }
     // The body through the connection's relay buffer, piece by piece as it comes (in this
     // frame, not a coroutine of its own: one frame fewer per request).
-    const std::span<char> buf = relay.buf;
+    const std::span<char> buf(c.relay_buffer.get(), kRelayBufferBytes);
+    http::Deadline& deadline = c.upstream_deadline;  // bounds each read by idle_timeout
     for (;;) {
       std::size_t n = 0;
       if (!parser.is_done()) {
@@ -190,9 +179,9 @@ net::Task<RelayOutcome> StreamResponse(ClientContext& c, http::UpstreamConnectio
             out.result = RelayResult::kClientGone;
             break;
           }
-          relay.deadline.Arm(relay.idle_timeout, up.stream);
+          deadline.Arm(relay.idle_timeout, up.stream);
           ec = co_await http::ReadUntil(up.stream, up.buffer, parser, http::ReadGoal::kSome);
-          relay.deadline.Disarm();
+          deadline.Disarm();
         }
         if (ec == bhttp::error::need_buffer) ec = {};
         if (ec) {
