@@ -18,7 +18,7 @@ std::string_view BearerToken(std::string_view authorization) {
 }
 
 AuthDecision Authenticate(const access::AccessPolicy& policy, std::string_view authorization,
-                          std::string_view api_key) {
+                          std::string_view api_key, crypto::Sha256Memo& digests) {
   switch (policy.mode) {
     case config::AuthMode::kNone:
       return {};
@@ -35,7 +35,7 @@ AuthDecision Authenticate(const access::AccessPolicy& policy, std::string_view a
             "missing gateway token: send `Authorization: Bearer <token>` or `x-api-key: <token>` "
             "(the token is in $WARDEN_HOME/gateway.token or WARDEN_GATEWAY_TOKEN)"};
   }
-  const crypto::Sha256Digest presented_digest = crypto::Sha256(presented);
+  const crypto::Sha256Digest presented_digest = digests.Of(presented);
   const bool gateway_token = policy.token.MatchesDigest(presented_digest);
   const CallerPolicy* caller =
       policy.callers.empty() ? nullptr : MatchToken(policy.callers, presented_digest);
@@ -47,6 +47,12 @@ AuthDecision Authenticate(const access::AccessPolicy& policy, std::string_view a
   AuthDecision allowed;
   if (!policy.callers.empty()) allowed.caller = caller ? caller : &policy.gateway_caller;
   return allowed;
+}
+
+AuthDecision Authenticate(const access::AccessPolicy& policy, std::string_view authorization,
+                          std::string_view api_key) {
+  crypto::Sha256Memo digests;
+  return Authenticate(policy, authorization, api_key, digests);
 }
 
 AuthDecision IdentifyProxyUser(const access::AccessPolicy& policy, std::string_view user) {

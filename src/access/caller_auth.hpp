@@ -5,13 +5,14 @@
 // (Anthropic SDK); it is compared with the gateway token in constant time. The decision carries
 // a stable `code` for the 401 body ("missing_credentials", "invalid_credentials").
 // Ownership: reads the AccessPolicy for the call only; the decision is a value.
-// Thread safety: pure function over an immutable AccessPolicy.
+// Thread safety: pure function over an immutable AccessPolicy (and the caller's own memo).
 #pragma once
 
 #include <string>
 #include <string_view>
 
 #include "access/access_policy.hpp"
+#include "crypto/sha256_memo.hpp"
 
 namespace warden::access {
 
@@ -38,7 +39,11 @@ struct AuthDecision {
   const CallerPolicy* caller = nullptr;
 };
 
-// `authorization` and `api_key` are the raw header values (empty when absent).
+// `authorization` and `api_key` are the raw header values (empty when absent). `digests`: the
+// caller connection's memo of the token it presented last (one hash per connection, not per
+// request); without it, the token is hashed.
+AuthDecision Authenticate(const access::AccessPolicy& policy, std::string_view authorization,
+                          std::string_view api_key, crypto::Sha256Memo& digests);
 AuthDecision Authenticate(const access::AccessPolicy& policy, std::string_view authorization,
                           std::string_view api_key);
 

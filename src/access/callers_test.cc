@@ -121,6 +121,32 @@ TEST(AuthenticateWithCallers, RecognisesCallerTokensAndTheGatewayToken) {
   EXPECT_TRUE(gw.caller->unrestricted);
 }
 
+// One keep-alive connection presenting one token after another (as a reverse proxy that
+// multiplexes its users onto one connection would): each request is decided by its own token,
+// whatever the connection presented before, and a policy reloaded between requests applies.
+TEST(AuthenticateWithCallers, OneConnectionsTokensAreEachDecidedByThemselves) {
+  AccessPolicy p = TokenPolicy();
+  p.callers = {Caller("ci", {"t-ci"}), Caller("ops", {"t-ops"})};
+  crypto::Sha256Memo connection;
+  const auto name = [&](std::string_view authorization, std::string_view api_key = "") {
+    AuthDecision d = Authenticate(p, authorization, api_key, connection);
+    if (d.outcome != AuthOutcome::kAllowed) return std::string(d.code);
+    return d.caller ? d.caller->name : std::string("?");
+  };
+  EXPECT_EQ(name("Bearer t-ci"), "ci");
+  EXPECT_EQ(name("Bearer t-ci"), "ci");
+  EXPECT_EQ(name("Bearer t-c"), "invalid_credentials");
+  EXPECT_EQ(name("Bearer t-ci"), "ci");
+  EXPECT_EQ(name("Bearer t-ci2"), "invalid_credentials");
+  EXPECT_EQ(name("Bearer t-ops"), "ops");
+  EXPECT_EQ(name("", "t-ops"), "ops");
+  EXPECT_EQ(name("Bearer gateway-token"), "gateway");
+  EXPECT_EQ(name(""), "missing_credentials");
+  EXPECT_EQ(name("Bearer t-ci"), "ci");
+  p.callers = {Caller("ops", {"t-ops"})};  // a reload took t-ci away
+  EXPECT_EQ(name("Bearer t-ci"), "invalid_credentials");
+}
+
 TEST(AuthenticateWithCallers, WrongTokenIsWrongAndNeverEchoed) {
   AccessPolicy p = TokenPolicy();
   p.callers = {Caller("ci", {"t-ci"})};

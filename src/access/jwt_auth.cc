@@ -63,7 +63,8 @@ void JwtCache::Insert(const crypto::Sha256Digest& digest, Entry entry, std::int6
 }
 
 JwtAuthResult AuthenticateJwt(const AccessPolicy& policy, std::string_view authorization,
-                              std::string_view api_key, std::int64_t now_ms) {
+                              std::string_view api_key, std::int64_t now_ms,
+                              crypto::Sha256Memo& digests) {
   JwtAuthResult out;
   std::string_view token = BearerToken(authorization);
   if (token.empty()) token = api_key;
@@ -82,7 +83,7 @@ JwtAuthResult AuthenticateJwt(const AccessPolicy& policy, std::string_view autho
     out.decision = Refuse(crypto::JwtFailure::kJwksUnavailable);
     return out;
   }
-  const crypto::Sha256Digest digest = crypto::Sha256(token);
+  const crypto::Sha256Digest digest = digests.Of(token);
   JwtCache& cache = ThreadCache();
   if (jwt.id != 0) {
     if (const JwtCache::Entry* hit = cache.Find(digest, jwt.id, generation, now_ms)) {
@@ -113,6 +114,12 @@ JwtAuthResult AuthenticateJwt(const AccessPolicy& policy, std::string_view autho
   }
   out.decision = Decide(policy, index);
   return out;
+}
+
+JwtAuthResult AuthenticateJwt(const AccessPolicy& policy, std::string_view authorization,
+                              std::string_view api_key, std::int64_t now_ms) {
+  crypto::Sha256Memo digests;
+  return AuthenticateJwt(policy, authorization, api_key, now_ms, digests);
 }
 
 }  // namespace warden::access

@@ -14,7 +14,8 @@
 //
 // Verified tokens are cached per thread (JwtCache) under their SHA-256, until the earlier of
 // exp + leeway and kMaxTtlMs, for the policy id and key-set generation they were verified with:
-// a repeated token costs one hash and one lookup instead of a signature check.
+// a repeated token costs one lookup instead of a signature check (and no hash when the same
+// connection presented it last: Sha256Memo).
 // Ownership: borrows the policy for the call. Thread safety: the cache is thread_local; the
 // rest is pure or goes through the thread-safe JwksStore.
 #pragma once
@@ -28,6 +29,7 @@
 #include "access/access_policy.hpp"
 #include "access/caller_auth.hpp"
 #include "crypto/crypto.hpp"
+#include "crypto/sha256_memo.hpp"
 
 namespace warden::access {
 
@@ -36,7 +38,11 @@ struct JwtAuthResult {
   std::string subject;  // the verified token's sub (for the access log), truncated
 };
 
-// `authorization` and `api_key` are the raw header values (empty when absent).
+// `authorization` and `api_key` are the raw header values (empty when absent). `digests`: as for
+// Authenticate (caller_auth.hpp), the memo of the caller connection's last token.
+JwtAuthResult AuthenticateJwt(const AccessPolicy& policy, std::string_view authorization,
+                              std::string_view api_key, std::int64_t now_ms,
+                              crypto::Sha256Memo& digests);
 JwtAuthResult AuthenticateJwt(const AccessPolicy& policy, std::string_view authorization,
                               std::string_view api_key, std::int64_t now_ms);
 

@@ -62,6 +62,25 @@ TEST(AuthenticateJwt, AdmitsAVerifiedTokenFromEitherHeader) {
   EXPECT_EQ(via_key.decision.outcome, AuthOutcome::kAllowed);
 }
 
+// One connection's tokens one after another: the memo of its last token never stands in for
+// another's verdict (a forged token after a valid one, a valid one again, then one past exp).
+TEST(AuthenticateJwt, OneConnectionsTokensAreEachVerified) {
+  Fixture f;
+  crypto::Sha256Memo connection;
+  const std::string valid = TestSigner::Rsa().Token("rsa", Claims());
+  const std::string forged = TestSigner::OtherRsa().Token("rsa", Claims());
+  const auto code = [&](const std::string& token, std::int64_t now_ms = kNowMs) {
+    JwtAuthResult r = AuthenticateJwt(f.policy, "Bearer " + token, "", now_ms, connection);
+    return r.decision.outcome == AuthOutcome::kAllowed ? std::string("allowed")
+                                                       : std::string(r.decision.code);
+  };
+  EXPECT_EQ(code(valid), "allowed");
+  EXPECT_EQ(code(valid), "allowed");
+  EXPECT_EQ(code(forged), "jwt_bad_signature");
+  EXPECT_EQ(code(valid), "allowed");
+  EXPECT_EQ(code(valid, kNowMs + 3'600'000), "jwt_expired");
+}
+
 TEST(AuthenticateJwt, OutcomesDecideWhatTheLimiterCounts) {
   Fixture f;
   JwtAuthResult missing = AuthenticateJwt(f.policy, "", "", kNowMs);

@@ -71,11 +71,12 @@ struct Gate {
   CallerIdentity caller;
 };
 
-Gate CheckCaller(const ClientContext& c, const snapshot::Snapshot& snap, const Request& header) {
+Gate CheckCaller(ClientContext& c, const snapshot::Snapshot& snap, const Request& header) {
   Gate gate;
   if (snap.access.mode == config::AuthMode::kJwt) {
-    access::JwtAuthResult r = access::AuthenticateJwt(
-        snap.access, header[bhttp::field::authorization], header["x-api-key"], c.gw.NowMs());
+    access::JwtAuthResult r =
+        access::AuthenticateJwt(snap.access, header[bhttp::field::authorization],
+                                header["x-api-key"], c.gw.NowMs(), c.token_digests);
     gate.decision = std::move(r.decision);
     gate.limiter_address = c.peer_address;
     gate.exempt = c.gw.limiter.Exempt(c.peer_loopback);
@@ -84,8 +85,8 @@ Gate CheckCaller(const ClientContext& c, const snapshot::Snapshot& snap, const R
     return gate;
   }
   if (snap.access.mode != config::AuthMode::kTrustedProxy) {
-    gate.decision =
-        access::Authenticate(snap.access, header[bhttp::field::authorization], header["x-api-key"]);
+    gate.decision = access::Authenticate(snap.access, header[bhttp::field::authorization],
+                                         header["x-api-key"], c.token_digests);
     gate.limiter_address = c.peer_address;
     gate.exempt = c.gw.limiter.Exempt(c.peer_loopback);
     gate.caller.policy = gate.decision.caller;

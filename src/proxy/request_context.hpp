@@ -17,6 +17,7 @@
 
 #include "access/callers.hpp"
 #include "creds/profile_pool.hpp"
+#include "crypto/sha256_memo.hpp"
 #include "http/any_stream.hpp"
 #include "http/caller_readiness.hpp"
 #include "http/deadline.hpp"
@@ -53,6 +54,9 @@ struct ClientContext {
   // Bounds the wait for the provider: its first byte (exchange.cc), then each read of the body
   // (relay.cc). Kept across requests, as its timer is lazy (http/deadline.hpp).
   http::Deadline upstream_deadline{stream.get_executor()};
+  // The SHA-256 of the caller token this connection presented last (admission.cc): a keep-alive
+  // caller's token is hashed once, not on every request.
+  crypto::Sha256Memo token_digests{};
 };
 
 // Who admission let in. In trusted-proxy mode: the user the proxy asserted and the client
