@@ -21,6 +21,9 @@
 #   WRK_THREADS [1] KEEP_TMP [0] MAX_ALLOCS [4]: the "a handful"
 #   WARDEN_BASELINE_BIN: a second warden build (e.g. the last commit's) measured as target
 #   "warden-base" in the same rounds, for before/after figures on a noisy machine.
+#   WARDEN_ACCESS_LOG [off]: warden's access log, off as nginx's and haproxy's are here (on:
+#   warden's default, a line per request); WARDEN_BASELINE_ACCESS_LOG [the same] for the
+#   baseline (a build from before gateway.access_log existed always logs: give it "on").
 # Everything listens on 127.0.0.1 ephemeral ports under one mktemp dir; all processes are
 # killed on exit; every load run is bounded in time.
 set -euo pipefail
@@ -37,6 +40,10 @@ for arg in "$@"; do
 done
 WARDEN_BIN=${WARDEN_BIN:-$ROOT/build/release/warden}
 WARDEN_BASELINE_BIN=${WARDEN_BASELINE_BIN:-}
+WARDEN_ACCESS_LOG=${WARDEN_ACCESS_LOG:-off}
+WARDEN_BASELINE_ACCESS_LOG=${WARDEN_BASELINE_ACCESS_LOG:-$WARDEN_ACCESS_LOG}
+# shellcheck source=bench/common.sh
+source "$HERE/common.sh"
 DURATION=${DURATION:-5}
 ROUNDS=${ROUNDS:-3}
 CONNS=${CONNS:-32}
@@ -98,6 +105,8 @@ render "$HERE/conf/haproxy.cfg.in" "$TMP/haproxy.cfg"
 render "$HERE/conf/warden.toml.in" "$TMP/warden.toml"
 sed -i 's/^\[gateway\]$/[gateway]\nthreads = 1/' "$TMP/warden.toml"
 sed "s|127.0.0.1:$WARDEN_PORT|127.0.0.1:$BASE_PORT|" "$TMP/warden.toml" >"$TMP/warden-base.toml"
+set_access_log "$TMP/warden.toml" "$WARDEN_ACCESS_LOG"
+set_access_log "$TMP/warden-base.toml" "$WARDEN_BASELINE_ACCESS_LOG"
 
 start_bg upstream nginx -p "$TMP/upstream" -c "$TMP/upstream/nginx.conf" -e "$TMP/upstream/error.log"
 wait_http upstream "http://127.0.0.1:$UPSTREAM_PORT/healthz"

@@ -11,9 +11,11 @@
 # another build beside it with WARDEN_BASELINE_BIN. It counts only user space (Asio, Beast,
 # OpenSSL, malloc and warden itself), not the kernel's share (system calls, TCP), which
 # bench/cpu.sh includes. Under valgrind, OpenSSL's SHA-256 takes its generic path (valgrind hides
-# the CPU's SHA extensions), so warden's token hash counts more than it costs natively.
+# the CPU's SHA extensions), so a token hash counts more than it costs natively (warden hashes a
+# connection's caller token once, so this matters only to builds before that).
 #
 # Environment: WARDEN_BIN [build/release/warden] WARDEN_BASELINE_BIN N [2000] KEEP_TMP [0]
+#   WARDEN_ACCESS_LOG [off] WARDEN_BASELINE_ACCESS_LOG [the same]: as in bench/cpu.sh
 # Prints one line per target, then the ratios; exits 0 whatever the figures (2: setup failed,
 # 1: a target answered non-2xx). Everything listens on 127.0.0.1 ephemeral ports under one mktemp
 # dir; every process is killed on exit.
@@ -32,6 +34,10 @@ for arg in "$@"; do
 done
 WARDEN_BIN=${WARDEN_BIN:-$ROOT/build/release/warden}
 WARDEN_BASELINE_BIN=${WARDEN_BASELINE_BIN:-}
+WARDEN_ACCESS_LOG=${WARDEN_ACCESS_LOG:-off}
+WARDEN_BASELINE_ACCESS_LOG=${WARDEN_BASELINE_ACCESS_LOG:-$WARDEN_ACCESS_LOG}
+# shellcheck source=bench/common.sh
+source "$HERE/common.sh"
 KEEP_TMP=${KEEP_TMP:-0}
 GATEWAY_TOKEN=bench-token
 
@@ -78,6 +84,9 @@ sed -i 's/^master_process on;$/master_process off;/' "$TMP/proxy/nginx.conf"
 render "$HERE/conf/haproxy.cfg.in" "$TMP/haproxy.cfg"
 render "$HERE/conf/warden.toml.in" "$TMP/warden.toml"
 sed -i 's/^\[gateway\]$/[gateway]\nthreads = 1/' "$TMP/warden.toml"
+cp "$TMP/warden.toml" "$TMP/warden-base.toml"
+set_access_log "$TMP/warden.toml" "$WARDEN_ACCESS_LOG"
+set_access_log "$TMP/warden-base.toml" "$WARDEN_BASELINE_ACCESS_LOG"
 
 setsid nginx -p "$TMP/upstream" -c "$TMP/upstream/nginx.conf" -e "$TMP/upstream/error.log" \
   >"$TMP/logs/upstream.log" 2>&1 &
@@ -155,7 +164,7 @@ measure warden "$WARDEN_PORT" "Bearer $GATEWAY_TOKEN" \
   "$WARDEN_BIN" serve --config "$TMP/warden.toml" --log-level warn
 if [[ -n "$WARDEN_BASELINE_BIN" ]]; then
   measure warden-base "$WARDEN_PORT" "Bearer $GATEWAY_TOKEN" \
-    "$WARDEN_BASELINE_BIN" serve --config "$TMP/warden.toml" --log-level warn
+    "$WARDEN_BASELINE_BIN" serve --config "$TMP/warden-base.toml" --log-level warn
 fi
 measure nginx-proxy "$PROXY_PORT" "" \
   nginx -p "$TMP/proxy" -c "$TMP/proxy/nginx.conf" -e "$TMP/proxy/error.log"

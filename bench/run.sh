@@ -19,6 +19,8 @@
 #   WORKERS [nproc] nginx worker_processes / haproxy nbthread (warden runs one loop per core)
 #   WARMUP [1] seconds of wrk warm-up per target before the measured rounds
 #   WARDEN_ARGS [] extra arguments for `warden serve`, e.g. "--log-level warn"
+#   WARDEN_ACCESS_LOG [off] warden's access log: off as nginx's and haproxy's are here; on is
+#     warden's default (a line per request); passed on to bench/cpu.sh
 #   KEEP_TMP [0] keep the temp dir (configs, logs, raw wrk output) and print its path
 #   SKIP_WARDEN [0] / SKIP_STREAM [0] run without warden / without the streaming part
 #     (only for working on this script; the targets then print SKIP)
@@ -56,6 +58,10 @@ KEEP_TMP=${KEEP_TMP:-0}
 SKIP_WARDEN=${SKIP_WARDEN:-0}
 SKIP_STREAM=${SKIP_STREAM:-0}
 WARDEN_ARGS=${WARDEN_ARGS:-}
+WARDEN_ACCESS_LOG=${WARDEN_ACCESS_LOG:-off}
+export WARDEN_ACCESS_LOG
+# shellcheck source=bench/common.sh
+source "$HERE/common.sh"
 read -r -a WARDEN_EXTRA <<<"$WARDEN_ARGS"
 FAILURES=()   # warden misbehaving during the run: reported at the end, exit 1
 if ((SMOKE)); then
@@ -196,6 +202,7 @@ render "$HERE/conf/upstream.nginx.conf.in" "$TMP/upstream/nginx.conf"
 render "$HERE/conf/proxy.nginx.conf.in" "$TMP/proxy/nginx.conf"
 render "$HERE/conf/haproxy.cfg.in" "$TMP/haproxy.cfg"
 render "$HERE/conf/warden.toml.in" "$TMP/warden.toml"
+set_access_log "$TMP/warden.toml" "$WARDEN_ACCESS_LOG"
 # Key rotation: [providers.rot] (in the template) and rot1..rotN all have the keys
 # "sk-limited,sk-bench"; the upstream answers 429 (Retry-After: 3600) to sk-limited.
 ROT_ENV=("ROT_API_KEYS=sk-limited,sk-bench")

@@ -154,7 +154,7 @@ int RunServe(const CommonOptions& common, const ServeOptions& options) {
   spdlog::info("config: {}", cfg.origin);
 
   proxy::GatewayState::Options gw_options;
-  gw_options.access_log = true;
+  gw_options.access_log = cfg.gateway.access_log;
   if (cfg.gateway.tls) gw_options.hsts = cfg.gateway.tls->hsts;
   const SystemClock clock;
   proxy::GatewayState gw(cfg.gateway.auth.rate_limit, observe::Metrics::Global(), gw_options,

@@ -192,6 +192,7 @@ struct GatewayConfig {
   // upstream connection. Near the cap, idle keep-alive connections are closed first.
   std::size_t max_connections = 0;
   std::size_t max_connections_per_client = 512;  // per client address (IPv6: per /64)
+  bool access_log = true;                        // a line per request on stderr; reloadable
   AuthConfig auth;
   std::optional<TlsConfig> tls;
   UpstreamConfig upstream;

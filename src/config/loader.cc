@@ -331,6 +331,7 @@ void DecodeGateway(TableReader& r, GatewayConfig& out, Problems& problems) {
   r.Dur("shutdown_grace", out.shutdown_grace);
   r.Size("max_connections", out.max_connections);
   r.Size("max_connections_per_client", out.max_connections_per_client);
+  r.Bool("access_log", out.access_log);
   if (const toml::table* t = r.Table("auth")) {
     TableReader sub(*t, r.PathOf("auth"), problems);
     DecodeAuth(sub, out.auth, problems);

@@ -272,6 +272,7 @@ bool ControlPlane::Reload(const std::string& reason) {
   status_.last_error.clear();
   gw_.SetReloadStatus(status_);
   gw_.metrics.CountReload(true);
+  gw_.SetAccessLog(config_.config->gateway.access_log);
   gw_.snapshots.Store(built->snapshot);
   if (tls) tls_slot_->Store(std::move(tls));
   ApplyJwt(**cfg);

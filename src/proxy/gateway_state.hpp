@@ -40,9 +40,9 @@ class GatewayState {
                const Clock& clock)
       : limiter(rate_limit, clock),
         metrics(metrics),
-        access_log(options.access_log),
         hsts(std::move(options.hsts)),
-        clock_(clock) {}
+        clock_(clock),
+        access_log_(options.access_log) {}
 
   // Milliseconds since the epoch, from the injected clock.
   std::int64_t NowMs() const { return clock_.NowMs(); }
@@ -70,12 +70,16 @@ class GatewayState {
   snapshot::SnapshotStore snapshots;
   access::FailedAuthLimiter limiter;
   observe::Metrics& metrics;
-  const bool access_log;
   const std::string hsts;
+
+  // Whether each request writes its access-log line (gateway.access_log; a reload may change it).
+  bool AccessLogOn() const { return access_log_.load(std::memory_order_relaxed); }
+  void SetAccessLog(bool on) { access_log_.store(on, std::memory_order_relaxed); }
 
  private:
   const Clock& clock_;
   std::atomic<creds::FederatedRefresher*> refresher_{nullptr};
+  std::atomic<bool> access_log_;
   mutable std::mutex mu_;
   ReloadStatus reload_;  // GUARDED_BY(mu_)
 };

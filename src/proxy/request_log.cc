@@ -46,7 +46,7 @@ void LogRequest(const RequestContext& r) {
       std::chrono::duration<double>(std::chrono::steady_clock::now() - log.start).count();
   const std::string_view caller = r.caller.policy ? std::string_view(r.caller.policy->name) : "-";
   c.gw.metrics.CountRequest(log.route, log.provider, log.status, seconds, caller);
-  if (!c.gw.access_log) return;
+  if (!c.gw.AccessLogOn()) return;
   // Built by appending (no format string to parse per request). Path only (no query string: it
   // may carry anything); credentials never reach this line.
   std::string& line = observe::AccessLog::Begin();
@@ -77,7 +77,7 @@ void CountAdmissionRejection(const ClientContext& c, std::string_view route_name
 
 void LogAuthRejection(const ClientContext& c, std::string_view method, std::string_view path,
                       int status, std::string_view auth_code, const CallerIdentity& caller) {
-  if (!c.gw.access_log) return;
+  if (!c.gw.AccessLogOn()) return;
   observe::AccessLog::Write("{} {} {} auth={} peer={}{}", method, path, status, auth_code,
                             c.peer_address, CallerFields(caller));
 }

@@ -283,6 +283,28 @@ describe('what a reload may not change', () => {
   });
 });
 
+describe('gateway.access_log', () => {
+  let w;
+  before(async () => {
+    // One event loop: one access-log buffer, so a line written while the log was off would be
+    // flushed no later than the line awaited below.
+    w = await startWarden({ config: cfg([KEY_A], { watch: false, gateway: 'threads = 1\naccess_log = false' }), env });
+  });
+  after(async () => { await w?.stop(); });
+
+  test('off: proxied requests write no access line; a reload turns it on without a restart', async () => {
+    for (let i = 0; i < 3; i++) await upstreamKey(w);
+    const r0 = await readyz(w);
+    fs.writeFileSync(w.configPath, cfg([KEY_A], { watch: false, gateway: 'threads = 1' }), { mode: 0o600 });
+    w.process.kill('SIGHUP');
+    await waitReadyz(w, (j) => j.generation > r0.generation, 'the reload');
+    await upstreamKey(w);
+    await w.waitForOutput(/info access POST \/v1\/chat\/completions 200/);
+    const lines = w.output().match(/info access POST \/v1\/chat\/completions 200/g);
+    assert.equal(lines.length, 1, `only the request after the reload is logged:\n${lines.join('\n')}`);
+  });
+});
+
 describe('a credential over 63 KiB on reload', () => {
   let w;
   let secret;
