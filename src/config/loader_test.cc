@@ -291,6 +291,13 @@ TEST(ParseConfig, MapsWebSockets) {
   EXPECT_TRUE(c.providers[0].websockets);
 }
 
+TEST(ParseConfig, MapsAccessLog) {
+  EXPECT_TRUE(MustParse("").gateway.access_log);
+  EXPECT_FALSE(MustParse("[gateway]\naccess_log = false\n").gateway.access_log);
+  Error e = MustFail("[gateway]\naccess_log = \"off\"\n");
+  EXPECT_THAT(e.message, HasSubstr("gateway.access_log"));
+}
+
 TEST(ParseConfig, RefusesWebSocketsOnAnthropicProviders) {
   Error e = MustFail(
       "[providers.a]\napi = \"anthropic\"\nbase_url = \"https://example.com/v1\"\n"
