@@ -156,9 +156,9 @@ __attribute__((target("avx512f,avx512bw"))) void ClassifyBlockAvx512(const char*
 }
 #endif
 
-// From the first backslash `first` of a content ending at `end`. (A backslash cannot be last: the
-// index would not have closed the string; a carry out of the last chunk means one was.)
-bool ScanEscapes(const char* first, const char* end, ClassifyBlock classify) {
+// From the first backslash `first` of a content ending at `end`: where the first invalid escape
+// is (its backslash, or `end` for a backslash left last), or nullptr when there is none.
+const char* ScanEscapes(const char* first, const char* end, ClassifyBlock classify) {
   std::uint64_t carry = 0;           // byte 0 of this chunk is escaped
   const char* unicode_next = first;  // \u escapes end here or later (a pair is checked at once)
   ChunkBits block_bits[kBlockChunks];
@@ -178,16 +178,16 @@ bool ScanEscapes(const char* first, const char* end, ClassifyBlock classify) {
       // The escaped bytes other than n, " and \ one by one: valid text has few.
       for (std::uint64_t rare = escaped & ~bits.common_escape; rare != 0; rare &= rare - 1) {
         const char* at = chunk + __builtin_ctzll(rare);  // the escaped byte
-        if (at >= end) return false;
+        if (at >= end) return end;
         if (kSimpleEscape.simple[static_cast<unsigned char>(*at)]) continue;
-        if (*at != 'u') return false;
+        if (*at != 'u') return at - 1;
         if (at - 1 >= unicode_next && !ValidUnicodeEscape(at - 1, end, unicode_next)) {
-          return false;
+          return at - 1;
         }
       }
     }
   }
-  return carry == 0;
+  return carry == 0 ? nullptr : end;
 }
 
 EscapeScan BestEscapeScan() {
@@ -210,18 +210,30 @@ bool EscapeScanAvailable(EscapeScan scan) {
 // the index has already refused control characters and invalid UTF-8), checked in place 64 bytes
 // at a time without a branch per escape. Decoding the strings instead (simdjson's get_string)
 // cost ~10 ns an escape, and agent prompts quoting code have one every 15–30 bytes.
-bool ValidStringEscapesWith(EscapeScan scan, std::string_view text) {
+std::size_t InvalidEscapeOffsetWith(EscapeScan scan, std::string_view text) {
   const char* const end = text.data() + text.size();
   const auto* first = static_cast<const char*>(std::memchr(text.data(), '\\', text.size()));
-  if (first == nullptr) return true;
+  if (first == nullptr) return std::string_view::npos;
+  const char* invalid = nullptr;
 #if defined(WARDEN_ESCAPES_AVX512)
   if (scan == EscapeScan::kAvx512 && BestEscapeScan() == EscapeScan::kAvx512) {
-    return ScanEscapes(first, end, ClassifyBlockAvx512);
+    invalid = ScanEscapes(first, end, ClassifyBlockAvx512);
+  } else {
+    invalid = ScanEscapes(first, end, ClassifyBlockPortable);
   }
 #else
   (void)scan;
+  invalid = ScanEscapes(first, end, ClassifyBlockPortable);
 #endif
-  return ScanEscapes(first, end, ClassifyBlockPortable);
+  return invalid == nullptr ? std::string_view::npos : std::size_t(invalid - text.data());
+}
+
+std::size_t InvalidEscapeOffset(std::string_view text) {
+  return InvalidEscapeOffsetWith(BestEscapeScan(), text);
+}
+
+bool ValidStringEscapesWith(EscapeScan scan, std::string_view text) {
+  return InvalidEscapeOffsetWith(scan, text) == std::string_view::npos;
 }
 
 bool ValidStringEscapes(std::string_view text) {

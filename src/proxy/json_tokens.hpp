@@ -4,6 +4,7 @@
 // Ownership: none. Thread safety: pure functions.
 #pragma once
 
+#include <cstddef>
 #include <string_view>
 
 namespace warden::proxy {
@@ -15,12 +16,19 @@ namespace warden::proxy {
 // Checked 64 bytes at a time, with AVX-512BW where the CPU has it (chosen once, at the first call).
 bool ValidStringEscapes(std::string_view content);
 
+// The same over a whole document, as the body pass checks it (proxy/model_field.cc): the offset of
+// the first invalid escape's backslash (or of the end, for a backslash left last), npos when every
+// backslash begins a valid escape. Outside strings, a backslash is invalid JSON whatever follows
+// it, which the structural walk refuses; inside them, this is ValidStringEscapes string by string.
+std::size_t InvalidEscapeOffset(std::string_view text);
+
 // The two ways of reading 64 bytes for ValidStringEscapes, for tests and fuzzers that hold one
 // against the other. kPortable (SSE2, else byte by byte) is always available.
 enum class EscapeScan { kPortable, kAvx512 };
 bool EscapeScanAvailable(EscapeScan scan);
-// ValidStringEscapes by `scan`; kPortable when `scan` is not available here.
+// ValidStringEscapes and InvalidEscapeOffset by `scan`; kPortable when `scan` is not available.
 bool ValidStringEscapesWith(EscapeScan scan, std::string_view content);
+std::size_t InvalidEscapeOffsetWith(EscapeScan scan, std::string_view text);
 
 // Whether `token` (JSON whitespace may follow it) is a JSON number Boost.JSON accepts: RFC 8259's
 // grammar, and an exponent Boost.JSON can hold.

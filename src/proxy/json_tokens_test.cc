@@ -65,6 +65,22 @@ TEST(ValidStringEscapes, ReadsNothingPastTheContent) {
   }
 }
 
+// The whole-document form names where the first bad escape begins, at any chunk position.
+TEST(InvalidEscapeOffset, PointsAtTheFirstBadEscape) {
+  for (EscapeScan scan : Scans()) {
+    EXPECT_EQ(InvalidEscapeOffsetWith(scan, R"({"a":"\n\"","b":"ok"})"), std::string_view::npos);
+    for (std::size_t at = 0; at < 150; ++at) {
+      for (std::string_view bad : {R"(\q)", R"(\ud800")", R"(\u12")", R"(\udc00)"}) {
+        const std::string text =
+            R"({"s":"\t)" + std::string(at, 'x') + std::string(bad) + R"(\x"})";
+        EXPECT_EQ(InvalidEscapeOffsetWith(scan, text), 8 + at) << text;
+      }
+      const std::string last = std::string(at, 'x') + "\\\\\\";  // a backslash left last
+      EXPECT_EQ(InvalidEscapeOffsetWith(scan, last), last.size()) << at;
+    }
+  }
+}
+
 // Both scans give the same verdict on random mixes of the bytes escapes are made of.
 TEST(ValidStringEscapes, ScansAgreeOnRandomText) {
   const std::vector<EscapeScan> scans = Scans();
@@ -77,6 +93,9 @@ TEST(ValidStringEscapes, ScansAgreeOnRandomText) {
     for (char& c : text) c = kAlphabet[random() % kAlphabet.size()];
     const bool portable = ValidStringEscapesWith(EscapeScan::kPortable, text);
     EXPECT_EQ(ValidStringEscapesWith(EscapeScan::kAvx512, text), portable) << text;
+    EXPECT_EQ(InvalidEscapeOffsetWith(EscapeScan::kAvx512, text),
+              InvalidEscapeOffsetWith(EscapeScan::kPortable, text))
+        << text;
     valid += portable;
   }
   EXPECT_GT(valid, 100u);  // both verdicts were exercised

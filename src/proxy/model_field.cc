@@ -121,11 +121,13 @@ Error InvalidJson(std::string_view reason, std::size_t offset) {
 }
 
 // The same verdicts as the SAX pass for the bodies with escapes, from simdjson's On-Demand
-// parser: its first stage validates UTF-8 and indexes every structural character 64 bytes per
-// step whatever the strings hold; the walk below then visits every value, so each one is
-// validated (simdjson leaves values it is not asked for unchecked). Strings and numbers are checked
-// in place (proxy/json_tokens.*) by the rules Boost.JSON applies, so that both paths accept
-// exactly the same documents.
+// parser: its first stage validates UTF-8, refuses control characters in strings and indexes
+// every structural character 64 bytes per step whatever the strings hold; the walk below then
+// visits every value, so each one is validated (simdjson leaves values it is not asked for
+// unchecked). The escapes are checked in one pass over the whole body, the numbers one by one, in
+// place (proxy/json_tokens.*) by the rules Boost.JSON applies, so that both paths accept exactly
+// the same documents. A backslash outside a string needs no escape rule: it is part of a token
+// the walk refuses. Only the top level's keys are decoded (one may spell "model" with escapes).
 namespace od = simdjson::ondemand;
 
 constexpr int kMaxDepth = 32;  // boost::json::parse_options{}.max_depth: the SAX pass's limit
@@ -143,8 +145,6 @@ simdjson::error_code ValidateObject(od::object object, int depth) {
   for (auto member : object) {
     od::field field;
     if (auto error = std::move(member).get(field)) return error;
-    std::string_view key;
-    if (auto error = field.unescaped_key().get(key)) return error;
     if (auto error = Validate(field.value(), depth)) return error;
   }
   return simdjson::SUCCESS;
@@ -173,14 +173,10 @@ simdjson::error_code Validate(od::value value, int depth) {
       return simdjson::SUCCESS;
     }
     case od::json_type::string: {
-      const std::string_view literal = StringLiteral(value.raw_json_token());
       // Consumed, not left for the iterator to skip: its skip takes a string followed by ':'
-      // for a key, and would let `["a":1}]` through.
+      // for a key, and would let `["a":1}]` through. (Its escapes: the whole-body pass.)
       od::raw_json_string consumed;
-      if (auto error = value.get_raw_json_string().get(consumed)) return error;
-      return literal.size() >= 2 && ValidStringEscapes(literal.substr(1, literal.size() - 2))
-                 ? simdjson::SUCCESS
-                 : simdjson::STRING_ERROR;
+      return value.get_raw_json_string().get(consumed);
     }
     case od::json_type::number:
       return ValidNumberToken(value.raw_json_token()) ? simdjson::SUCCESS : simdjson::NUMBER_ERROR;
@@ -227,6 +223,9 @@ Result<Scan> EscapedScanWith(EscapedScanMemory& memory, std::string_view body,
     return InvalidJson(simdjson::error_message(error), offset);
   };
 
+  if (const std::size_t at = InvalidEscapeOffset(body); at != std::string_view::npos) {
+    return InvalidJson("invalid escape", at);
+  }
   od::document doc;
   if (auto error = memory.parser.iterate(simdjson::padded_string_view(base, body.size(), capacity))
                        .get(doc)) {
