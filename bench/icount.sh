@@ -28,7 +28,7 @@ WARMUP=300
 for arg in "$@"; do
   case "$arg" in
     --smoke) N=50 WARMUP=20 ;;
-    -h|--help) sed -n '2,19p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,21p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "icount.sh: unknown argument '$arg'" >&2; exit 2 ;;
   esac
 done
