@@ -19,8 +19,9 @@ void Sha256Memo::Wipe() {
 }
 
 Sha256Digest Sha256Memo::Of(std::string_view input) {
-  // The bytes are compared whether or not the lengths match, so that the time taken tells no
-  // more than whether this is the input of last time.
+  // The bytes are compared whether or not the lengths match: the time taken tells whether this
+  // is the input of last time, and by a few nanoseconds the shorter length (tokens' lengths are
+  // public: a gateway token is 47 characters), never anything of either input's contents.
   const std::size_t common = std::min(input.size(), input_.size());
   const bool same_bytes = CRYPTO_memcmp(input.data(), input_.data(), common) == 0;
   if (held_ && same_bytes && input.size() == input_.size()) return digest_;

@@ -4,9 +4,10 @@
 // proxied request's user-space instructions.
 //
 // The input is kept only to compare the next one with (in constant time over the bytes both
-// have); nothing reads it back, it is wiped when replaced and at destruction, and an input over
-// kMaxBytes is hashed every time instead of kept.
-// Ownership: owns a copy of the last input. Thread safety: none (one per caller connection).
+// have: the time depends on whether it is the same input and on the shorter length, never on
+// the contents); nothing reads it back, it is wiped when replaced and at destruction, and an input
+// over kMaxBytes is hashed every time instead of kept. Ownership: owns a copy of the last input.
+// Thread safety: none (one per caller connection).
 #pragma once
 
 #include <cstddef>

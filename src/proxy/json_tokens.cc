@@ -206,10 +206,11 @@ bool EscapeScanAvailable(EscapeScan scan) {
   return scan == EscapeScan::kPortable || BestEscapeScan() == scan;
 }
 
-// The escapes of a string literal's content (between its quotes, as the structural index cut it;
-// the index has already refused control characters and invalid UTF-8), checked in place 64 bytes
-// at a time without a branch per escape. Decoding the strings instead (simdjson's get_string)
-// cost ~10 ns an escape, and agent prompts quoting code have one every 15–30 bytes.
+// The escapes of a string literal's content or of a whole document (json_tokens.hpp says why the
+// verdict is the same; the structural index has already refused control characters in strings
+// and invalid UTF-8), checked in place 64 bytes at a time without a branch per escape. Decoding
+// the strings instead (simdjson's get_string) cost ~10 ns an escape, and agent prompts quoting
+// code have one every 15–30 bytes.
 std::size_t InvalidEscapeOffsetWith(EscapeScan scan, std::string_view text) {
   const char* const end = text.data() + text.size();
   const auto* first = static_cast<const char*>(std::memchr(text.data(), '\\', text.size()));
