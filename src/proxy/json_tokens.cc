@@ -237,10 +237,6 @@ bool ValidStringEscapesWith(EscapeScan scan, std::string_view text) {
   return InvalidEscapeOffsetWith(scan, text) == std::string_view::npos;
 }
 
-bool ValidStringEscapes(std::string_view text) {
-  return ValidStringEscapesWith(BestEscapeScan(), text);
-}
-
 namespace {
 
 constexpr std::uint64_t kIntMax = 2147483647;
