@@ -19,6 +19,8 @@
 #
 # Environment: WARDEN_BIN [build/release/warden] DURATION [5] ROUNDS [3] CONNS [32]
 #   WRK_THREADS [1] KEEP_TMP [0] MAX_ALLOCS [4]: the issue's "a handful"
+#   UPSTREAM_TLS [0]: 1 sends every proxy to the upstream over HTTPS (a CA and a certificate made
+#   for the run; each proxy verifies it and keeps its connections), as a real provider is reached.
 #   WARDEN_BASELINE_BIN: a second warden build (e.g. the last commit's) measured as target
 #   "warden-base" in the same rounds, for before/after figures on a noisy machine.
 #   WARDEN_ACCESS_LOG [off]: warden's access log, off as nginx's and haproxy's are here (on:
@@ -34,7 +36,7 @@ SMOKE=0
 for arg in "$@"; do
   case "$arg" in
     --smoke) SMOKE=1 ;;
-    -h|--help) sed -n '2,28p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,30p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "cpu.sh: unknown argument '$arg'" >&2; exit 2 ;;
   esac
 done
@@ -48,6 +50,7 @@ DURATION=${DURATION:-5}
 ROUNDS=${ROUNDS:-3}
 CONNS=${CONNS:-32}
 MAX_ALLOCS=${MAX_ALLOCS:-4}
+UPSTREAM_TLS=${UPSTREAM_TLS:-0}
 WRK_THREADS=${WRK_THREADS:-1}
 KEEP_TMP=${KEEP_TMP:-0}
 ((SMOKE)) && DURATION=1 ROUNDS=1
@@ -56,7 +59,7 @@ CLK_TCK=$(getconf CLK_TCK)
 
 die() { echo "cpu.sh: setup failed: $*" >&2; exit 2; }
 note() { echo "# $*" >&2; }
-for tool in nginx haproxy wrk python3 curl setsid cc; do
+for tool in nginx haproxy wrk python3 curl setsid cc $( ((UPSTREAM_TLS)) && echo openssl); do
   command -v "$tool" >/dev/null 2>&1 || die "'$tool' not found in PATH"
 done
 [[ -x "$WARDEN_BIN" ]] || die "warden binary not found at $WARDEN_BIN"
@@ -89,9 +92,9 @@ wait_http() { # wait_http NAME URL [AUTH]
 # The allocation counter: counts malloc-family calls; the count is written at exit.
 cc -O2 -shared -fPIC -o "$TMP/alloc_count.so" "$HERE/alloc_count.c" || die "cannot build alloc_count.so"
 
-read -r UPSTREAM_PORT WARDEN_PORT PROXY_PORT HAPROXY_PORT BASE_PORT < <(python3 -c '
+read -r UPSTREAM_PORT WARDEN_PORT PROXY_PORT HAPROXY_PORT BASE_PORT TLS_PORT < <(python3 -c '
 import socket
-socks = [socket.socket() for _ in range(5)]
+socks = [socket.socket() for _ in range(6)]
 for s in socks: s.bind(("127.0.0.1", 0))
 print(" ".join(str(s.getsockname()[1]) for s in socks))')
 render() {
@@ -107,6 +110,10 @@ sed -i 's/^\[gateway\]$/[gateway]\nthreads = 1/' "$TMP/warden.toml"
 sed "s|127.0.0.1:$WARDEN_PORT|127.0.0.1:$BASE_PORT|" "$TMP/warden.toml" >"$TMP/warden-base.toml"
 set_access_log "$TMP/warden.toml" "$WARDEN_ACCESS_LOG"
 set_access_log "$TMP/warden-base.toml" "$WARDEN_BASELINE_ACCESS_LOG"
+if ((UPSTREAM_TLS)); then
+  use_tls_upstream "$TMP" "$TLS_PORT" "$UPSTREAM_PORT" || die "cannot set up the HTTPS upstream"
+  export SSL_CERT_FILE=$TMP/tls/ca.pem  # warden's trust for the test CA (OpenSSL's default paths)
+fi
 
 start_bg upstream nginx -p "$TMP/upstream" -c "$TMP/upstream/nginx.conf" -e "$TMP/upstream/error.log"
 wait_http upstream "http://127.0.0.1:$UPSTREAM_PORT/healthz"
@@ -183,14 +190,14 @@ for r in $(seq "$ROUNDS"); do
   done
 done
 
-# Allocations per request: warden restarted under the counter, once idle and once after a fixed
-# number of small requests; the difference over the requests (start-up and shutdown cancel out).
-stop_warden
-start_warden idle
-stop_warden
-start_warden load
+# Allocations per request: warden restarted under the counter twice, serving one request and
+# then 1 + ALLOC_N small requests on one connection; the difference over ALLOC_N. Start-up,
+# shutdown and the first request's one-time work (the upstream connection, its TLS handshake)
+# cancel out, so what remains is what every further request allocates.
 ALLOC_N=$((SMOKE ? 2000 : 20000))
-python3 - "$WARDEN_PORT" "$GATEWAY_TOKEN" "$ALLOC_N" "$SMALL" <<'EOF' || FAILURES+=("allocation run failed")
+alloc_run() { # alloc_run NAME REQUESTS
+  start_warden "$1"
+  python3 - "$WARDEN_PORT" "$GATEWAY_TOKEN" "$2" "$SMALL" <<'EOF' || FAILURES+=("allocation run $1 failed")
 import http.client, sys
 port, token, n, body = int(sys.argv[1]), sys.argv[2], int(sys.argv[3]), sys.argv[4].encode()
 c = http.client.HTTPConnection("127.0.0.1", port)
@@ -199,12 +206,16 @@ for _ in range(n):
     r = c.getresponse(); r.read()
     if r.status != 200: sys.exit(f"status {r.status}")
 EOF
+  stop_warden
+}
 stop_warden
+alloc_run first 1
+alloc_run load $((ALLOC_N + 1))
 ALLOCS=$(awk -v n="$ALLOC_N" 'FNR == 1 { v[++i] = $1 } END { if (i == 2) printf "%.1f", (v[2] - v[1]) / n; else print "nan" }' \
-  "$TMP/allocs.idle" "$TMP/allocs.load" 2>/dev/null || echo nan)
+  "$TMP/allocs.first" "$TMP/allocs.load" 2>/dev/null || echo nan)
 
 echo
-echo "CPU per proxied request (µs, one worker each, c=$CONNS, median of $ROUNDS × ${DURATION}s)"
+echo "CPU per proxied request (µs, one worker each, c=$CONNS, median of $ROUNDS × ${DURATION}s$( ((UPSTREAM_TLS)) && echo ", upstream over HTTPS"))"
 printf '%-12s %10s %10s %10s   %s\n' target small 60k agent "kernel share (small, 60k, agent)"
 declare -A MED=()
 for t in "${TARGETS[@]}"; do

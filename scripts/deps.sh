@@ -7,7 +7,7 @@ build=(cmake ninja-build g++ pkg-config libssl-dev libboost1.81-dev libboost-jso
        libgoogle-perftools-dev  # tcmalloc, the warden binary's allocator
        libsimdjson-dev)
 test=(libgtest-dev libgmock-dev nginx-light)  # nginx: the identity proxy of tests/integration/trusted_proxy
-bench=(nginx-light haproxy wrk valgrind libhttp-parser-dev)  # valgrind: bench/icount.sh; http-parser: bench/parsers.sh
+bench=(nginx-light haproxy wrk valgrind libhttp-parser-dev openssl)  # valgrind: bench/icount.sh; http-parser: bench/parsers.sh; openssl: cpu.sh UPSTREAM_TLS
 # Pinned to 14: another clang-format version formats differently (scripts/check-format.sh).
 format=(clang-format-14)
 tidy=(clang-tidy-14)

@@ -57,6 +57,8 @@ fi
 if [ "${WARDEN_SKIP_BENCH:-0}" != 1 ]; then
   stage "benchmark smoke run"
   WARDEN_BIN=build/release/warden bench/run.sh --smoke
+  # The HTTPS upstream too: its allocation budget holds the TLS path to what it allocates now.
+  WARDEN_BIN=build/release/warden UPSTREAM_TLS=1 bench/cpu.sh --smoke
   WARDEN_BIN=build/release/warden bench/auth_modes.sh --smoke
   WARDEN_BIN=build/release/warden bench/icount.sh --smoke
   bench/parsers.sh --smoke
