@@ -152,11 +152,25 @@ net::Task<Result<UpstreamConnectionPtr>> UpstreamPool::Connect(const Origin& ori
 
 void UpstreamPool::Release(UpstreamConnectionPtr conn) {
   OriginState& st = origins_[conn->origin_key];
-  conn->idle_since = std::chrono::steady_clock::now();
+  const auto now = std::chrono::steady_clock::now();
+  CloseExpired(st, now);
+  conn->idle_since = now;
   conn->stream.Tcp().expires_never();
   ShrinkIdleBuffer(conn->buffer);
   st.idle.push_back(std::move(conn));
   WakeOne(st);
+}
+
+void UpstreamPool::CloseExpired(OriginState& st, std::chrono::steady_clock::time_point now) {
+  // The idle list is in release order (TakeIdle takes from its back), so the connections idle
+  // for pool_idle_timeout or longer are a prefix of it.
+  auto kept = st.idle.begin();
+  for (; kept != st.idle.end() && now - (*kept)->idle_since >= cfg_.pool_idle_timeout; ++kept) {
+    (*kept)->stream.Close();
+    --st.open;
+    WakeOne(st);
+  }
+  st.idle.erase(st.idle.begin(), kept);
 }
 
 void UpstreamPool::Discard(UpstreamConnectionPtr conn) {

@@ -6,8 +6,9 @@
 // verification against the system CA store, all within connect_timeout. At most
 // max_connections_per_origin connections (idle + in use) exist per origin; beyond that Acquire
 // waits for a slot until connect_timeout, then fails with UPSTREAM_BUSY.
-// Release() returns a connection whose last exchange completed cleanly; Discard() closes one
-// that did not (cancelled, timed out, not keep-alive, body not fully read).
+// Release() returns a connection whose last exchange completed cleanly, and closes the idle ones
+// older than pool_idle_timeout; Discard() closes one that did not (cancelled, timed out, not
+// keep-alive, body not fully read).
 //
 // Ownership: owns its connections; a connection handed out by Acquire() belongs to the caller
 // until Release()/Discard() gives it back.
@@ -75,6 +76,10 @@ class UpstreamPool {
     std::deque<net::asio::steady_timer*> waiters;
   };
   net::Task<Result<UpstreamConnectionPtr>> Connect(const Origin& origin);
+  // Closes the idle connections released pool_idle_timeout or longer before `now`. Release calls
+  // it: TakeIdle reuses the newest connection, so under steady traffic after a burst the oldest
+  // would otherwise stay open (each with its TLS buffers) however long they idle.
+  void CloseExpired(OriginState& st, std::chrono::steady_clock::time_point now);
   void WakeOne(OriginState& st);
   static bool IdleConnectionHealthy(UpstreamConnection& c);
 
