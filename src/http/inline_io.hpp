@@ -72,6 +72,28 @@ inline constexpr std::size_t kReadChunkBytes = 64 * 1024;
 // A connection's read buffer above this is given back between requests (ShrinkIdleBuffer).
 inline constexpr std::size_t kIdleBufferBytes = 16 * 1024;
 
+// How many bytes ReadUntil asks the next read for, given `buffer`'s bytes and capacity:
+// - a header: the free capacity, at least 4 KiB, so a connection that sends nothing holds little;
+// - a whole message: up to kReadChunkBytes at a time, growing the buffer if need be (Beast reads
+//   no more than the free capacity: a session buffer of 4 KiB took a 60 KB body in fifteen reads);
+// - some of a relayed body (kSome): the free capacity, at least what fills the buffer to
+//   kIdleBufferBytes, so a stream's buffer settles at that size and ShrinkIdleBuffer keeps it
+//   between requests; asking for 64 KiB grew it past, so every streamed response freed it on
+//   release and allocated it twice again on the next request.
+inline std::size_t ReadSize(ReadGoal goal, std::size_t size, std::size_t capacity) {
+  const std::size_t free = capacity - size;
+  switch (goal) {
+    case ReadGoal::kHeader:
+      return std::max<std::size_t>(4096, free);
+    case ReadGoal::kSome:
+      return std::max(free,
+                      size + 4096 < kIdleBufferBytes ? kIdleBufferBytes - size : std::size_t(4096));
+    case ReadGoal::kMessage:
+      break;
+  }
+  return kReadChunkBytes;
+}
+
 // Frees `buffer`'s storage when it is empty and grew past kIdleBufferBytes (a large body went
 // through): an idle keep-alive connection holds a few KiB, not the largest read it ever did.
 inline void ShrinkIdleBuffer(net::beast::flat_buffer& buffer) {
@@ -106,13 +128,7 @@ net::Task<net::error_code> ReadUntil(AnyStream& stream, net::beast::flat_buffer&
     if (!direct) {
       const std::size_t room = buffer.max_size() - buffer.size();
       if (room == 0) co_return net::http::error::buffer_overflow;
-      // A header is read into the free capacity (at least 4 KiB), so a connection that sends
-      // nothing holds little; a body up to 64 KiB at a time, growing the buffer if need be.
-      // (Beast reads no more than the free capacity, so a session buffer that started at 4 KiB
-      // took a 60 KB body in fifteen 4 KiB reads.)
-      const std::size_t free = buffer.capacity() - buffer.size();
-      into = buffer.prepare(std::min(
-          room, goal == ReadGoal::kHeader ? std::max<std::size_t>(4096, free) : kReadChunkBytes));
+      into = buffer.prepare(std::min(room, ReadSize(goal, buffer.size(), buffer.capacity())));
     }
     net::error_code rec;
     std::size_t n = 0;

@@ -2,6 +2,7 @@
 
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <array>
 #include <string>
 #include <thread>
@@ -180,6 +181,50 @@ TEST(ReadUntil, ClosingMidHeaderIsAPartialMessage) {
 
 TEST(ReadUntil, AFullBufferIsAnOverflow) {
   EXPECT_EQ(HeaderReadError(std::string(600, 'a'), false, 512), bhttp::error::buffer_overflow);
+}
+
+// A relayed body is read a step at a time (kSome) into the upstream connection's buffer: those
+// reads keep it within kIdleBufferBytes, so ShrinkIdleBuffer keeps it for the next response
+// (reads of 64 KiB grew it past, and every streamed response then freed it on release and
+// allocated it twice again on the next request).
+TEST(ReadUntil, RelayedBodyStepsKeepTheBufferWithinItsIdleSize) {
+  Pair p;
+  std::string wire = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n";
+  const std::string data(1000, 'd');
+  for (int i = 0; i < 150; ++i) wire += "3e8\r\n" + data + "\r\n";
+  wire += "0\r\n\r\n";
+  std::thread writer([&] { asio::write(p.client, asio::buffer(wire)); });
+  net::beast::flat_buffer buffer;
+  bhttp::response_parser<bhttp::empty_body> header;
+  ASSERT_FALSE(p.Run(ReadUntil(*p.server, buffer, header, ReadGoal::kHeader)));
+  bhttp::response_parser<bhttp::buffer_body> parser{std::move(header)};
+  parser.eager(true);
+  std::array<char, 16 * 1024> out{};
+  std::size_t relayed = 0;
+  std::size_t most = buffer.capacity();
+  while (!parser.is_done()) {
+    parser.get().body().data = out.data();
+    parser.get().body().size = out.size();
+    net::error_code ec;
+    if (!ParseBuffered(parser, buffer, ReadGoal::kSome, ec) && !ec) {
+      ec = p.Run(ReadUntil(*p.server, buffer, parser, ReadGoal::kSome));
+    }
+    if (ec == bhttp::error::need_buffer) ec = {};
+    ASSERT_FALSE(ec) << ec.message();
+    relayed += out.size() - parser.get().body().size;
+    most = std::max(most, buffer.capacity());
+  }
+  writer.join();
+  EXPECT_EQ(relayed, 150000u);
+  EXPECT_LE(most, kIdleBufferBytes);
+  const std::size_t kept = buffer.capacity();
+  ShrinkIdleBuffer(buffer);
+  EXPECT_EQ(buffer.capacity(), kept);
+  // The other goals are as before: a header into the free capacity (at least 4 KiB), a whole
+  // message 64 KiB at a time.
+  EXPECT_EQ(ReadSize(ReadGoal::kHeader, 100, 1100), 4096u);
+  EXPECT_EQ(ReadSize(ReadGoal::kHeader, 100, 20100), 20000u);
+  EXPECT_EQ(ReadSize(ReadGoal::kMessage, 100, 1100), kReadChunkBytes);
 }
 
 TEST(ShrinkIdleBuffer, AHeadBufferKeepsASmallCapacityAndGivesBackALargeOne) {
