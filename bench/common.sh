@@ -20,13 +20,17 @@ set_access_log() {
 use_tls_upstream() {
   local tmp=$1 tls_port=$2 up_port=$3 dir=$1/tls
   mkdir -p "$dir"
-  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj "/CN=warden bench CA" \
-    -keyout "$dir/ca.key" -out "$dir/ca.pem" 2>/dev/null || return 1
-  openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=localhost" \
-    -keyout "$dir/server.key" -out "$dir/server.csr" 2>/dev/null || return 1
-  printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\n' >"$dir/san.cnf"
-  openssl x509 -req -in "$dir/server.csr" -CA "$dir/ca.pem" -CAkey "$dir/ca.key" -CAcreateserial -days 2 \
-    -extfile "$dir/san.cnf" -out "$dir/server.pem" 2>/dev/null || return 1
+  local log=$dir/openssl.log
+  if ! { openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
+           -subj "/CN=warden bench CA" -keyout "$dir/ca.key" -out "$dir/ca.pem" &&
+         openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=localhost" \
+           -keyout "$dir/server.key" -out "$dir/server.csr" &&
+         printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\n' >"$dir/san.cnf" &&
+         openssl x509 -req -in "$dir/server.csr" -CA "$dir/ca.pem" -CAkey "$dir/ca.key" \
+           -CAcreateserial -days 2 -extfile "$dir/san.cnf" -out "$dir/server.pem"; } >"$log" 2>&1; then
+    cat "$log" >&2
+    return 1
+  fi
   python3 - "$tmp" "$dir" "$tls_port" "$up_port" <<'PY'
 import sys
 tmp, tls_dir, tls, up = sys.argv[1:]
@@ -41,13 +45,16 @@ def patch(path, pairs):
 path = f"{tmp}/upstream/nginx.conf"
 text = open(path).read()
 start, end = text.index("    server {"), text.rindex("}")
+plain = f"listen 127.0.0.1:{up} reuseport backlog=4096;"
+if plain not in text[start:end]:
+    sys.exit(f"use_tls_upstream: '{plain}' not found in {path}")
 block = text[start:end].replace(
-    f"listen 127.0.0.1:{up} reuseport backlog=4096;",
-    f"listen 127.0.0.1:{tls} ssl reuseport backlog=4096;\n"
+    plain, f"listen 127.0.0.1:{tls} ssl reuseport backlog=4096;\n"
     f"        ssl_certificate {tls_dir}/server.pem;\n        ssl_certificate_key {tls_dir}/server.key;")
 open(path, "w").write(text[:end] + block + text[end:])
 patch(f"{tmp}/proxy/nginx.conf", [
-    (f"server 127.0.0.1:{up};", f"server 127.0.0.1:{tls};"),
+    (f"upstream bench_upstream {{\n        server 127.0.0.1:{up};",
+     f"upstream bench_upstream {{\n        server 127.0.0.1:{tls};"),
     ("proxy_pass http://bench_upstream;",
      "proxy_pass https://bench_upstream;\n            proxy_ssl_verify on;\n"
      f"            proxy_ssl_trusted_certificate {tls_dir}/ca.pem;\n"
