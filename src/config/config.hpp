@@ -168,7 +168,7 @@ struct UpstreamConfig {
   Duration first_byte_timeout{300 * 1000};  // request sent → response header (LLMs are slow)
   Duration idle_timeout{120 * 1000};        // between two reads of a response body/stream
   int max_connections_per_origin = 256;     // per event loop; excess requests wait (then 503)
-  Duration pool_idle_timeout{60 * 1000};    // idle pooled connections older: closed at next use
+  Duration pool_idle_timeout{60 * 1000};    // idle this long: closed at the next release
 };
 
 // [gateway.websockets] — the WebSocket relay of `GET /v1/responses` (Codex's transport).

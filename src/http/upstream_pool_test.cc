@@ -1,5 +1,8 @@
 #include "http/upstream_pool.hpp"
 
+#include <poll.h>
+
+#include <chrono>
 #include <exception>
 #include <optional>
 #include <string>
@@ -11,9 +14,11 @@ namespace {
 
 namespace asio = net::asio;
 
-// Whether the peer of `accepted` has closed: a read returns end of file (rather than blocking).
-bool PeerClosed(net::tcp::socket& accepted) {
-  accepted.non_blocking(true);
+// Whether the peer of `accepted` closes within `wait`: the socket turns readable and a read
+// returns end of file. (A close on loopback is seen at once; `wait` only bounds a slow machine.)
+bool PeerClosed(net::tcp::socket& accepted, std::chrono::milliseconds wait) {
+  pollfd fd{accepted.native_handle(), POLLIN, 0};
+  if (::poll(&fd, 1, static_cast<int>(wait.count())) != 1) return false;
   char byte = 0;
   net::error_code ec;
   accepted.read_some(asio::buffer(&byte, 1), ec);
@@ -49,11 +54,12 @@ TEST(UpstreamPool, ReleaseClosesTheConnectionsIdleLongerThanTheTimeout) {
   net::tcp::socket first_peer = acceptor.accept();
   net::tcp::socket second_peer = acceptor.accept();
 
+  using std::chrono::milliseconds;
   pool.Release(std::move(**first));
-  EXPECT_FALSE(PeerClosed(first_peer));  // released: idle, still open
+  EXPECT_FALSE(PeerClosed(first_peer, milliseconds(100)));  // released: idle, still open
   pool.Release(std::move(**second));
-  EXPECT_TRUE(PeerClosed(first_peer));    // expired, closed by the next release
-  EXPECT_FALSE(PeerClosed(second_peer));  // the one just released stays
+  EXPECT_TRUE(PeerClosed(first_peer, milliseconds(5000)));   // expired: closed by the next release
+  EXPECT_FALSE(PeerClosed(second_peer, milliseconds(100)));  // the one just released stays
 }
 
 }  // namespace
