@@ -127,6 +127,30 @@ TEST(ReadUntil, ReadsTheRestOfALargeBodyStraightIntoTheRequest) {
   EXPECT_EQ(request.target(), "/b");
 }
 
+// A client that writes its body after its header (Python's http.client does): the header is
+// parsed with no body byte buffered, and the body is still read straight into the request, not
+// through the connection's buffer (which a 64 KiB read grew, for ShrinkIdleBuffer to free at the
+// next keep-alive wait, and the next request to allocate again).
+TEST(ReadUntil, ABodyWrittenAfterItsHeaderIsReadStraightIntoTheRequest) {
+  Pair p;
+  const std::string body = R"({"model":"gpt-4o","messages":[{"role":"user","content":"hi"}]})";
+  asio::write(p.client, asio::buffer("POST /a HTTP/1.1\r\nHost: x\r\nContent-Length: " +
+                                     std::to_string(body.size()) + "\r\n\r\n"));
+  net::beast::flat_buffer buffer;
+  Request request;
+  {
+    RequestParser parser(request);
+    ASSERT_FALSE(p.Run(ReadUntil(*p.server, buffer, parser, ReadGoal::kHeader)));
+    ASSERT_EQ(buffer.size(), 0u);
+    const std::size_t capacity = buffer.capacity();
+    asio::write(p.client, asio::buffer(body));
+    ASSERT_FALSE(p.Run(ReadUntil(*p.server, buffer, parser, ReadGoal::kMessage)));
+    EXPECT_EQ(buffer.capacity(), capacity) << "the body went through the connection's buffer";
+  }
+  EXPECT_EQ(request.body(), body);
+  EXPECT_EQ(request.body_padding(), Request::kBodyPadding);
+}
+
 // The client sends `wire` (then half-closes, when `close`); ReadUntil reads one whole request
 // into `request` through a fresh 128 KiB-capped buffer, with a 1 MiB body limit.
 net::error_code ReadMessage(Pair& p, std::string_view wire, bool close, Request& request) {

@@ -41,6 +41,15 @@ std::size_t RequestParser::on_body_impl(net::beast::string_view body, net::error
 }
 
 net::asio::mutable_buffer RequestParser::DirectBodyRoom() {
+  if (!body_started_ && is_header_done() && !is_done() && !chunked() && content_length()) {
+    // The header is parsed and no body byte has come (a client that writes its body after its
+    // header, as Python's http.client does): Beast enters the body, reserving it, on the next
+    // put, so give it one with no bytes. Otherwise the first read of the body went through the
+    // connection's buffer, 64 KiB at a time, which ShrinkIdleBuffer then freed at the next wait.
+    net::error_code ec;
+    put(net::asio::const_buffer(), ec);
+    if (ec) return {};
+  }
   if (!body_started_ || is_done() || chunked()) return {};
   const auto left = content_length_remaining();
   if (!left || *left == 0) return {};

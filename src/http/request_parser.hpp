@@ -26,8 +26,9 @@ class RequestParser final : public net::http::basic_parser<true> {
 
   // Where the rest of a Content-Length body can be read straight into the request, so its
   // bytes are not copied from the connection's buffer (ReadUntil uses it): the reserved room
-  // for what is left of the body, once its first bytes were parsed. Empty otherwise (no body
-  // begun yet, a chunked body, or nothing left). Hand what was read there to put().
+  // for what is left of the body, once the header is parsed (the body is entered then if no
+  // byte of it came with the header). Empty otherwise (the header not parsed, a chunked body,
+  // or nothing left). Hand what was read there to put().
   net::asio::mutable_buffer DirectBodyRoom();
 
  private:
