@@ -60,7 +60,7 @@ CLK_TCK=$(getconf CLK_TCK)
 
 die() { echo "cpu.sh: setup failed: $*" >&2; exit 2; }
 note() { echo "# $*" >&2; }
-for tool in nginx haproxy wrk python3 curl setsid cc $( ((UPSTREAM_TLS)) && echo openssl); do
+for tool in nginx haproxy wrk python3 node curl setsid cc $( ((UPSTREAM_TLS)) && echo openssl); do
   command -v "$tool" >/dev/null 2>&1 || die "'$tool' not found in PATH"
 done
 [[ -x "$WARDEN_BIN" ]] || die "warden binary not found at $WARDEN_BIN"
@@ -120,7 +120,7 @@ start_bg upstream nginx -p "$TMP/upstream" -c "$TMP/upstream/nginx.conf" -e "$TM
 wait_http upstream "http://127.0.0.1:$UPSTREAM_PORT/healthz"
 start_warden() {
   start_bg warden env WARDEN_HOME="$TMP/home" WARDEN_GATEWAY_TOKEN="$GATEWAY_TOKEN" BENCH_API_KEY=sk-bench \
-    ROT_API_KEYS=sk-bench LD_PRELOAD="$TMP/alloc_count.so" ALLOC_COUNT_FILE="$TMP/allocs.$1" \
+    ROT_API_KEYS=sk-bench MOCK_API_KEY=sk-mock LD_PRELOAD="$TMP/alloc_count.so" ALLOC_COUNT_FILE="$TMP/allocs.$1" \
     "$WARDEN_BIN" serve --config "$TMP/warden.toml"
   wait_http warden "http://127.0.0.1:$WARDEN_PORT/healthz" "Bearer $GATEWAY_TOKEN"
 }
@@ -192,28 +192,54 @@ for r in $(seq "$ROUNDS"); do
 done
 
 # Allocations per request: warden restarted under the counter twice, serving one request and
-# then 1 + ALLOC_N small requests on one connection; the difference over ALLOC_N. Start-up,
-# shutdown and the first request's one-time work (the upstream connection, its TLS handshake)
-# cancel out, so what remains is what every further request allocates.
+# then 1 + N requests on one connection; the difference over N. Start-up, shutdown and the first
+# request's one-time work (the upstream connection, its TLS handshake) cancel out, so what
+# remains is what every further request allocates. Twice: the small request (N = ALLOC_N,
+# against the nginx upstream), and a streamed one (N = STREAM_N, from the mock upstream:
+# STREAM_EVENTS events 1 ms apart, so each is read and written on its own). The client writes
+# each body after its header, as Python's http.client does.
 ALLOC_N=$((SMOKE ? 2000 : 20000))
-alloc_run() { # alloc_run NAME REQUESTS
+STREAM_N=$((SMOKE ? 100 : 1000))
+STREAM_EVENTS=16
+start_bg mock node "$ROOT/tools/mock-upstream.mjs" --port 0 --no-record
+for _ in $(seq 100); do
+  MOCK_PORT=$(sed -n 's/.*mock-upstream listening on 127\.0\.0\.1:\([0-9][0-9]*\).*/\1/p' "$TMP/logs/mock.log")
+  [[ -n "$MOCK_PORT" ]] && break
+  sleep 0.1
+done
+[[ -n "$MOCK_PORT" ]] || die "the mock upstream did not print its port"
+printf '\n[providers.mock]\napi = "openai"\nbase_url = "http://127.0.0.1:%s/v1"\n' "$MOCK_PORT" >>"$TMP/warden.toml"
+alloc_run() { # alloc_run NAME REQUESTS small|stream
   start_warden "$1"
-  python3 - "$WARDEN_PORT" "$GATEWAY_TOKEN" "$2" "$SMALL" <<'EOF' || FAILURES+=("allocation run $1 failed")
-import http.client, sys
-port, token, n, body = int(sys.argv[1]), sys.argv[2], int(sys.argv[3]), sys.argv[4].encode()
+  python3 - "$WARDEN_PORT" "$GATEWAY_TOKEN" "$2" "$3" "$STREAM_EVENTS" "$SMALL" <<'EOF' || FAILURES+=("allocation run $1 failed")
+import http.client, json, sys
+port, token, n, kind, events, small = int(sys.argv[1]), sys.argv[2], int(sys.argv[3]), sys.argv[4], sys.argv[5], sys.argv[6]
+headers = {"authorization": "Bearer " + token, "content-type": "application/json"}
+if kind == "stream":
+    body = json.dumps({"model": "mock/gpt-4o", "stream": True, "messages": [{"role": "user", "content": "hi"}]})
+    headers.update({"x-mock-chunks": events, "x-mock-delay-ms": "1"})
+else:
+    body = small
 c = http.client.HTTPConnection("127.0.0.1", port)
 for _ in range(n):
-    c.request("POST", "/v1/chat/completions", body, {"authorization": "Bearer " + token, "content-type": "application/json"})
-    r = c.getresponse(); r.read()
+    c.request("POST", "/v1/chat/completions", body, headers)
+    r = c.getresponse(); data = r.read()
     if r.status != 200: sys.exit(f"status {r.status}")
+if kind == "stream" and data.count(b"data:") < int(events): sys.exit("the stream was cut short")
 EOF
   stop_warden
 }
+per_request() { # per_request FIRST LOAD N: the allocations per request, or nan
+  awk -v n="$3" 'FNR == 1 { v[++i] = $1 } END { if (i == 2) printf "%.1f", (v[2] - v[1]) / n; else print "nan" }' \
+    "$TMP/allocs.$1" "$TMP/allocs.$2" 2>/dev/null || echo nan
+}
 stop_warden
-alloc_run first 1
-alloc_run load $((ALLOC_N + 1))
-ALLOCS=$(awk -v n="$ALLOC_N" 'FNR == 1 { v[++i] = $1 } END { if (i == 2) printf "%.1f", (v[2] - v[1]) / n; else print "nan" }' \
-  "$TMP/allocs.first" "$TMP/allocs.load" 2>/dev/null || echo nan)
+alloc_run first 1 small
+alloc_run load $((ALLOC_N + 1)) small
+alloc_run first-stream 1 stream
+alloc_run load-stream $((STREAM_N + 1)) stream
+ALLOCS=$(per_request first load "$ALLOC_N")
+ALLOCS_STREAM=$(per_request first-stream load-stream "$STREAM_N")
 
 echo
 echo "CPU per proxied request (µs, one worker each, c=$CONNS, median of $ROUNDS × ${DURATION}s$( ((UPSTREAM_TLS)) && echo ", upstream over HTTPS"))"
@@ -233,9 +259,12 @@ for b in "${BODIES[@]}"; do
     echo "warden CPU/request, $b body: $(ratio "${MED[warden|$b]}" "${MED[warden-base|$b]}")x the baseline build (warden-base: $(ratio "${MED[warden-base|$b]}" "$lower")x the lower)"
   fi
 done
-echo "warden heap allocations per proxied request (small body): $ALLOCS (budget $MAX_ALLOCS)"
+echo "warden heap allocations per proxied request (small body): $ALLOCS; streamed ($STREAM_EVENTS events): $ALLOCS_STREAM (budget $MAX_ALLOCS)"
 if ! awk -v a="$ALLOCS" -v m="$MAX_ALLOCS" 'BEGIN { exit !(a != "nan" && a + 0 <= m + 0) }'; then
   FAILURES+=("warden heap allocations per sequential request: $ALLOCS, over the budget of $MAX_ALLOCS")
+fi
+if ! awk -v a="$ALLOCS_STREAM" -v m="$MAX_ALLOCS" 'BEGIN { exit !(a != "nan" && a + 0 <= m + 0) }'; then
+  FAILURES+=("warden heap allocations per streamed request: $ALLOCS_STREAM, over the budget of $MAX_ALLOCS")
 fi
 if ((${#FAILURES[@]})); then
   printf 'FAILED: %s\n' "${FAILURES[@]}"
