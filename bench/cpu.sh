@@ -235,7 +235,8 @@ EOF
 }
 per_request() { # per_request FIRST LOAD N: the allocations per request, or nan
   [[ -s "$TMP/allocs.$1" && -s "$TMP/allocs.$2" ]] || { echo nan; return; }
-  awk -v n="$3" 'FNR == 1 { v[++i] = $1 } END { if (i == 2) printf "%.1f", (v[2] - v[1]) / n; else print "nan" }' \
+  awk -v n="$3" 'FNR == 1 { v[++i] = $1 }
+    END { if (i != 2) { print "nan"; exit } s = sprintf("%.1f", (v[2] - v[1]) / n); print (s == "-0.0") ? "0.0" : s }' \
     "$TMP/allocs.$1" "$TMP/allocs.$2"
 }
 stop_warden

@@ -1,7 +1,9 @@
 #include "http/upstream_pool.hpp"
 
 #include <openssl/ssl.h>
+#include <unistd.h>
 
+#include "base/coarse_clock.hpp"
 #include "http/inline_io.hpp"
 
 namespace warden::http {
@@ -13,6 +15,24 @@ bool StaleConnectionError(const net::error_code& ec) {
 
 namespace asio = net::asio;
 namespace beast = net::beast;
+
+namespace {
+
+net::error_code RegisterForReading(asio::ip::tcp::socket& socket, const asio::ip::tcp& protocol) {
+  // Asio registers a connecting socket for EPOLLOUT and never takes that back. Each response then
+  // leaves the socket on epoll's ready list after the proxy has read it (its data arrived while
+  // the loop was busy), and the next epoll_wait reports it writable: an event per request that
+  // wakes nothing. Released and assigned again, the connected socket is registered as an accepted
+  // one is, for reading; Asio adds EPOLLOUT back if a write ever has to wait.
+  net::error_code ec;
+  const int fd = socket.release(ec);
+  if (ec) return ec;
+  socket.assign(protocol, fd, ec);
+  if (ec) ::close(fd);
+  return ec;
+}
+
+}  // namespace
 
 UpstreamPool::UpstreamPool(asio::any_io_executor executor, std::shared_ptr<net::ssl::context> tls,
                            config::UpstreamConfig cfg)
@@ -30,7 +50,7 @@ UpstreamConnectionPtr UpstreamPool::TakeIdle(const Origin& origin) {
   const auto found = origins_.find(origin.key);
   if (found == origins_.end() || found->second.idle.empty()) return nullptr;
   OriginState& st = found->second;
-  const auto now = std::chrono::steady_clock::now();
+  const auto now = CoarseClock::Now();  // idle ages are compared at the tick's resolution
   while (!st.idle.empty()) {
     UpstreamConnectionPtr c = std::move(st.idle.back());
     st.idle.pop_back();
@@ -118,6 +138,10 @@ net::Task<Result<UpstreamConnectionPtr>> UpstreamPool::Connect(const Origin& ori
                           origin.key);
   }
   tcp.socket().set_option(asio::ip::tcp::no_delay(true));
+  if (net::error_code rec = RegisterForReading(tcp.socket(), ep.protocol())) {
+    co_return Error::Make(ErrorCode::kUpstreamConnect,
+                          "cannot connect to " + origin.key + ": " + rec.message(), origin.key);
+  }
   UpstreamConnectionPtr conn;
   if (!origin.tls) {
     tcp.expires_never();
@@ -152,7 +176,7 @@ net::Task<Result<UpstreamConnectionPtr>> UpstreamPool::Connect(const Origin& ori
 
 void UpstreamPool::Release(UpstreamConnectionPtr conn) {
   OriginState& st = origins_[conn->origin_key];
-  const auto now = std::chrono::steady_clock::now();
+  const auto now = CoarseClock::Now();
   CloseExpired(st, now);
   conn->idle_since = now;
   conn->stream.Tcp().expires_never();

@@ -1,10 +1,16 @@
 #include "http/upstream_pool.hpp"
 
 #include <poll.h>
+#include <sys/epoll.h>
+#include <unistd.h>
 
 #include <chrono>
+#include <cstdint>
 #include <exception>
+#include <filesystem>
+#include <fstream>
 #include <optional>
+#include <sstream>
 #include <string>
 
 #include <gtest/gtest.h>
@@ -23,6 +29,62 @@ bool PeerClosed(net::tcp::socket& accepted, std::chrono::milliseconds wait) {
   net::error_code ec;
   accepted.read_some(asio::buffer(&byte, 1), ec);
   return ec == asio::error::eof;
+}
+
+// The events epoll watches for on `fd`, from /proc/self/fdinfo of this process's epoll instances
+// (a "tfd: FD events: MASK" line each); nullopt when no instance has it.
+std::optional<std::uint32_t> EpollEventsOf(int fd) {
+  namespace fs = std::filesystem;
+  for (const auto& entry : fs::directory_iterator("/proc/self/fd")) {
+    std::error_code ec;
+    if (fs::read_symlink(entry.path(), ec).string() != "anon_inode:[eventpoll]") continue;
+    std::ifstream info("/proc/self/fdinfo/" + entry.path().filename().string());
+    for (std::string line; std::getline(info, line);) {
+      std::istringstream in(line);
+      std::string tag, events_tag;
+      int tfd = -1;
+      std::uint32_t events = 0;
+      if (in >> tag >> tfd >> events_tag >> std::hex >> events && tag == "tfd:" && tfd == fd) {
+        return events;
+      }
+    }
+  }
+  return std::nullopt;
+}
+
+// A connected upstream socket is watched for reading only: Asio registers a connecting socket
+// for EPOLLOUT and keeps it, which made epoll report every pooled connection writable once per
+// response (an event per request that woke nothing).
+TEST(UpstreamPool, AConnectedSocketIsNotWatchedForWriting) {
+  asio::io_context ioc;
+  net::tcp::acceptor acceptor(ioc, net::tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+  UpstreamPool pool(ioc.get_executor(), nullptr, config::UpstreamConfig{});
+  Origin origin;
+  origin.host = "127.0.0.1";
+  origin.port = acceptor.local_endpoint().port();
+  origin.key = "http://127.0.0.1:" + std::to_string(origin.port);
+
+  std::optional<Result<UpstreamConnectionPtr>> conn;
+  asio::co_spawn(
+      ioc, [&]() -> net::Task<void> { conn.emplace(co_await pool.Acquire(origin)); },
+      [](std::exception_ptr e) {
+        if (e) std::rethrow_exception(e);
+      });
+  ioc.run();
+  ASSERT_TRUE(conn && *conn) << (conn ? conn->error().message : "not run");
+  net::tcp::socket peer = acceptor.accept();
+  const int fd = (**conn)->stream.Tcp().socket().native_handle();
+  const std::optional<std::uint32_t> events = EpollEventsOf(fd);
+  ASSERT_TRUE(events.has_value()) << "socket " << fd << " is not registered with epoll";
+  EXPECT_NE(*events & EPOLLIN, 0u) << std::hex << *events;
+  EXPECT_EQ(*events & EPOLLOUT, 0u) << std::hex << *events;
+
+  // Still a working connection: what the peer sends is read through the pool's stream.
+  const std::string hello = "hello";
+  asio::write(peer, asio::buffer(hello));
+  std::string got(hello.size(), '\0');
+  asio::read((**conn)->stream.Tcp().socket(), asio::buffer(got));
+  EXPECT_EQ(got, hello);
 }
 
 // Release closes the connections idle for pool_idle_timeout or longer, however busy the newest
