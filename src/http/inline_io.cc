@@ -5,12 +5,13 @@
 
 #include <array>
 #include <cerrno>
+#include <cstring>
 
 namespace warden::http {
 
 namespace {
 
-constexpr std::size_t kMaxPieces = 8;
+constexpr std::size_t kMaxPieces = kMaxWritePieces;
 
 // One sendmsg without waiting; the bytes written (0 when the socket has no room).
 std::size_t SendNow(int fd, std::span<const net::asio::const_buffer> bytes, net::error_code& ec) {
@@ -38,6 +39,28 @@ std::size_t SendNow(int fd, std::span<const net::asio::const_buffer> bytes, net:
 }
 
 }  // namespace
+
+std::span<const net::asio::const_buffer> JoinFirstRecord(
+    std::span<const net::asio::const_buffer> bytes, std::string& staging,
+    std::array<net::asio::const_buffer, kMaxWritePieces>& out) {
+  std::size_t n = 0;
+  if (bytes.size() >= kMaxWritePieces) {  // no room for the staging buffer: left as it is
+    for (const net::asio::const_buffer& b : bytes) out[n++] = b;
+    return {out.data(), n};
+  }
+  const std::size_t first = std::min(net::asio::buffer_size(bytes), kTlsRecordBytes);
+  // Grown once per connection and never shrunk, so no request zero-fills it again.
+  if (staging.size() < first) staging.resize(first);
+  out[n++] = net::asio::buffer(staging.data(), first);
+  std::size_t copied = 0;
+  for (const net::asio::const_buffer& b : bytes) {
+    const std::size_t take = std::min(b.size(), first - copied);
+    if (take > 0) std::memcpy(staging.data() + copied, b.data(), take);
+    copied += take;
+    if (take < b.size()) out[n++] = b + take;
+  }
+  return {out.data(), n};
+}
 
 bool WriteNow(AnyStream& stream, std::span<const net::asio::const_buffer> bytes,
               std::size_t& written, net::error_code& ec) {

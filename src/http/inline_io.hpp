@@ -20,6 +20,7 @@
 #pragma once
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <optional>
 #include <span>
@@ -159,7 +160,25 @@ net::Task<net::error_code> ReadUntil(AnyStream& stream, net::beast::flat_buffer&
   }
 }
 
-// Writes all of `bytes` (at most 8 buffers) in two parts, for the hot path: WriteNow writes what
+// The most buffers WriteNow and WriteRest take in one gather list.
+inline constexpr std::size_t kMaxWritePieces = 8;
+
+// The payload of a full TLS record (RFC 8446 §5.1, RFC 5246 §6.2.1), which is also the most that
+// Beast's TLS stream copies together into one record from a gather list.
+inline constexpr std::size_t kTlsRecordBytes = 16 * 1024;
+
+// A gather list rearranged for a TLS stream: its first min(kTlsRecordBytes, total) bytes copied
+// into `staging`, then the rest of `bytes` as views; `out` holds the list returned. A TLS stream
+// encrypts each buffer it cannot join with the next (up to kTlsRecordBytes together) as records
+// of its own, so a small head before a large body went out as a record, a sendmsg and a TCP
+// segment of its own; rearranged, every record but the last is full. `staging` (a connection's,
+// kept for its capacity; its size only grows) and what `bytes` views must stay unchanged until the
+// write completes. A list of kMaxWritePieces buffers has no room for it and is returned as it is.
+std::span<const net::asio::const_buffer> JoinFirstRecord(
+    std::span<const net::asio::const_buffer> bytes, std::string& staging,
+    std::array<net::asio::const_buffer, kMaxWritePieces>& out);
+
+// Writes all of `bytes` (at most kMaxWritePieces buffers) in two parts, for the hot path: WriteNow writes what
 // a plain TCP socket takes at once (nothing for TLS) and returns true when it is done — all
 // written, or `ec` set; only otherwise does the caller co_await WriteRest for the rest, which
 // `timeout`, when set, bounds (the stream's own expiry otherwise, e.g. a Deadline the caller

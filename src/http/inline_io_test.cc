@@ -351,5 +351,59 @@ TEST(WriteAll, AClosedPeerIsAnError) {
   EXPECT_TRUE(p.Run(WriteAll(*p.server, bytes, std::chrono::seconds(10))));
 }
 
+std::string Joined(std::span<const asio::const_buffer> bytes) {
+  std::string out;
+  for (const auto& b : bytes) out.append(static_cast<const char*>(b.data()), b.size());
+  return out;
+}
+
+// A head before a large body: the first buffer is one full record's worth, head and the body's
+// start together; the rest of the body follows as a view, nothing lost or repeated.
+TEST(JoinFirstRecord, AHeadAndALargeBodyMakeOneFullFirstRecord) {
+  const std::string head(200, 'h'), credential = "Authorization: Bearer k\r\n\r\n";
+  std::string body(60'000, 'b');
+  body.front() = '{';
+  body.back() = '}';
+  const std::array<asio::const_buffer, 5> pieces{asio::buffer(head), asio::buffer(credential),
+                                                 asio::const_buffer(), asio::buffer(body, 9),
+                                                 asio::buffer(body.data() + 9, body.size() - 9)};
+  std::string staging;
+  std::array<asio::const_buffer, kMaxWritePieces> out;
+  const auto joined = JoinFirstRecord(pieces, staging, out);
+  ASSERT_EQ(joined.size(), 2u);
+  EXPECT_EQ(joined[0].size(), kTlsRecordBytes);
+  EXPECT_EQ(joined[0].data(), staging.data());
+  EXPECT_EQ(joined[1].data(), body.data() + (kTlsRecordBytes - head.size() - credential.size()));
+  EXPECT_EQ(Joined(joined), head + credential + body);
+}
+
+TEST(JoinFirstRecord, ASmallRequestIsOneBufferAndTheStagingOnlyGrows) {
+  std::string staging;
+  std::array<asio::const_buffer, kMaxWritePieces> out;
+  const std::string big(20'000, 'x');
+  const std::array<asio::const_buffer, 1> large{asio::buffer(big)};
+  ASSERT_EQ(JoinFirstRecord(large, staging, out).size(), 2u);
+  EXPECT_EQ(staging.size(), kTlsRecordBytes);
+
+  const std::string head = "POST / HTTP/1.1\r\n\r\n", body = R"({"model":"m"})";
+  const std::array<asio::const_buffer, 2> small{asio::buffer(head), asio::buffer(body)};
+  const auto joined = JoinFirstRecord(small, staging, out);
+  ASSERT_EQ(joined.size(), 1u);
+  EXPECT_EQ(Joined(joined), head + body);
+  EXPECT_EQ(staging.size(), kTlsRecordBytes);  // kept: no zero-filling per request
+}
+
+TEST(JoinFirstRecord, AFullListIsLeftAsItIs) {
+  const std::string piece(3'000, 'p');
+  std::array<asio::const_buffer, kMaxWritePieces> pieces;
+  pieces.fill(asio::buffer(piece));
+  std::string staging;
+  std::array<asio::const_buffer, kMaxWritePieces> out;
+  const auto joined = JoinFirstRecord(pieces, staging, out);
+  ASSERT_EQ(joined.size(), kMaxWritePieces);
+  EXPECT_EQ(Joined(joined), Joined(pieces));
+  EXPECT_TRUE(staging.empty());
+}
+
 }  // namespace
 }  // namespace warden::http

@@ -43,6 +43,9 @@ struct UpstreamConnection {
   // The end of the request head being sent (the proxy writes its credential field here), kept
   // for its capacity.
   std::string head;
+  // Over TLS, the first record of the request being sent (inline_io's JoinFirstRecord: up to
+  // 16 KiB, credential included, as `head`), kept for its capacity.
+  std::string first_record;
   std::chrono::steady_clock::time_point idle_since;
   bool reused = false;  // came from the idle list: a failure before any byte may be retried
 };

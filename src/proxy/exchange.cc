@@ -3,6 +3,7 @@
 #include <array>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <vector>
 
 #include <spdlog/spdlog.h>
@@ -92,7 +93,8 @@ bool FinalHeader(const http::ResponseParser& header, int interim, net::error_cod
 }
 
 // The upstream request's bytes for one attempt, in one gather write: the head, the attempt's
-// credential field (written into `conn.head`), the body pieces.
+// credential field (written into `conn.head`), the body pieces. (Over TLS the caller joins their
+// first 16 KiB into one buffer: http::JoinFirstRecord.)
 std::array<net::asio::const_buffer, 5> RequestBytes(ExchangeState& x, const Credential& cred,
                                                     http::UpstreamConnection& conn) {
   WriteCredentialField(x.prov.api, cred, conn.head);
@@ -121,7 +123,10 @@ net::Task<void> SendAndReadHeader(ExchangeState& x, const Credential& cred, Atte
     http::UpstreamConnection& conn = *a.conn;
     conn.stream.Tcp().expires_never();  // the deadline bounds this and the relay's reads
     first_byte.Arm(x.cfg.first_byte_timeout, conn.stream);
-    const std::array<net::asio::const_buffer, 5> bytes = RequestBytes(x, cred, conn);
+    const std::array<net::asio::const_buffer, 5> pieces = RequestBytes(x, cred, conn);
+    std::array<net::asio::const_buffer, http::kMaxWritePieces> joined;
+    std::span<const net::asio::const_buffer> bytes(pieces);
+    if (conn.stream.IsTls()) bytes = http::JoinFirstRecord(pieces, conn.first_record, joined);
     std::size_t written = 0;
     net::error_code ec;
     if (!http::WriteNow(conn.stream, bytes, written, ec))
