@@ -22,7 +22,6 @@
 #include <cstdint>
 #include <memory>
 
-#include "base/coarse_clock.hpp"
 #include "http/any_stream.hpp"
 #include "http/net.hpp"
 
@@ -41,14 +40,13 @@ class Deadline {
   Deadline(const Deadline&) = delete;
   Deadline& operator=(const Deadline&) = delete;
 
-  // Cancels `stream`'s pending operations `duration` from now (at most one clock tick later:
-  // base/coarse_clock.hpp, as this runs a few times per request), unless disarmed before.
+  // Cancels `stream`'s pending operations `duration` from now, unless disarmed before.
   void Arm(std::chrono::milliseconds duration, AnyStream& stream) {
     State& s = *state_;
     s.fired = false;
     s.armed = true;
     s.stream = &stream;
-    s.expiry = CoarseClock::NotBefore(duration);
+    s.expiry = Clock::now() + duration;
     // A pending wait that ends no later re-checks then (and waits for the rest).
     if (s.waiting && s.timer.expiry() <= s.expiry) return;
     Wait(state_);
