@@ -16,7 +16,8 @@ set_access_log() {
 # (a certificate for localhost and 127.0.0.1 from a CA made here, in TMP/tls), and every proxy's
 # rendered config sends to it instead, verifying it, as a real provider is reached: warden by its
 # https:// base_url (the caller must export SSL_CERT_FILE=TMP/tls/ca.pem), nginx with
-# proxy_ssl_verify and session reuse, haproxy with `ssl verify required`. Needs openssl(1).
+# proxy_ssl_verify and session reuse, haproxy with `ssl verify required`; TLS 1.3 where both ends
+# can (nginx 1.22 offers it neither as a server nor to its upstreams by default). Needs openssl(1).
 use_tls_upstream() {
   local tmp=$1 tls_port=$2 up_port=$3 dir=$1/tls
   mkdir -p "$dir"
@@ -50,7 +51,9 @@ if plain not in text[start:end]:
     sys.exit(f"use_tls_upstream: '{plain}' not found in {path}")
 block = text[start:end].replace(
     plain, f"listen 127.0.0.1:{tls} ssl reuseport backlog=4096;\n"
-    f"        ssl_certificate {tls_dir}/server.pem;\n        ssl_certificate_key {tls_dir}/server.key;")
+    f"        ssl_certificate {tls_dir}/server.pem;\n        ssl_certificate_key {tls_dir}/server.key;\n"
+    # TLS 1.3, as the providers speak it (nginx 1.22 offers only up to TLS 1.2 by default).
+    "        ssl_protocols TLSv1.2 TLSv1.3;")
 open(path, "w").write(text[:end] + block + text[end:])
 patch(f"{tmp}/proxy/nginx.conf", [
     (f"upstream bench_upstream {{\n        server 127.0.0.1:{up};",
@@ -59,7 +62,8 @@ patch(f"{tmp}/proxy/nginx.conf", [
      "proxy_pass https://bench_upstream;\n            proxy_ssl_verify on;\n"
      f"            proxy_ssl_trusted_certificate {tls_dir}/ca.pem;\n"
      "            proxy_ssl_name localhost;\n            proxy_ssl_server_name on;\n"
-     "            proxy_ssl_session_reuse on;")])
+     "            proxy_ssl_session_reuse on;\n"
+     "            proxy_ssl_protocols TLSv1.2 TLSv1.3;")])
 patch(f"{tmp}/haproxy.cfg", [
     (f"server up1 127.0.0.1:{up}",
      f"server up1 127.0.0.1:{tls} ssl verify required ca-file {tls_dir}/ca.pem verifyhost localhost sni str(localhost)")])
