@@ -23,7 +23,7 @@ TEST(CoarseClock, LagsTheSteadyClockByAboutOneTick) {
     const auto before = Steady::now();
     const auto coarse = CoarseClock::Now();
     const auto after = Steady::now();
-    ASSERT_LE(coarse, after);          // never ahead: the same epoch, read at the last tick
+    ASSERT_LE(coarse, after);  // never ahead: the same epoch, read at the last tick
     ASSERT_GT(coarse, before - tick - kLateTick);  // and about one tick behind
   }
 }

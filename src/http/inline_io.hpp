@@ -171,16 +171,18 @@ inline constexpr std::size_t kTlsRecordBytes = 16 * 1024;
 // into `staging`, then the rest of `bytes` as views; `out` holds the list returned. A TLS stream
 // encrypts each buffer it cannot join with the next (up to kTlsRecordBytes together) as records
 // of its own, so a small head before a large body went out as a record, a sendmsg and a TCP
-// segment of its own; rearranged, every record but the last is full. `staging` (a connection's,
-// kept for its capacity; its size only grows) and what `bytes` views must stay unchanged until the
-// write completes. A list of kMaxWritePieces buffers has no room for it and is returned as it is.
+// segment of its own; rearranged, the first record is full (a boundary between pieces past the
+// first 16 KiB still ends a record early: a model literal after a long prompt). `staging` (a
+// connection's, kept for its capacity; its size only grows) and what `bytes` views must stay
+// unchanged until the write completes. A list of kMaxWritePieces buffers has no room for it and is
+// returned as it is.
 std::span<const net::asio::const_buffer> JoinFirstRecord(
     std::span<const net::asio::const_buffer> bytes, std::string& staging,
     std::array<net::asio::const_buffer, kMaxWritePieces>& out);
 
-// Writes all of `bytes` (at most kMaxWritePieces buffers) in two parts, for the hot path: WriteNow writes what
-// a plain TCP socket takes at once (nothing for TLS) and returns true when it is done — all
-// written, or `ec` set; only otherwise does the caller co_await WriteRest for the rest, which
+// Writes all of `bytes` (at most kMaxWritePieces buffers) in two parts, for the hot path: WriteNow
+// writes what a plain TCP socket takes at once (nothing for TLS) and returns true when it is done —
+// all written, or `ec` set; only otherwise does the caller co_await WriteRest for the rest, which
 // `timeout`, when set, bounds (the stream's own expiry otherwise, e.g. a Deadline the caller
 // armed). The split spares a coroutine frame and a resumption when the socket takes everything,
 // as it usually does.

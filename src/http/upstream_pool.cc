@@ -1,5 +1,6 @@
 #include "http/upstream_pool.hpp"
 
+#include <openssl/crypto.h>
 #include <openssl/ssl.h>
 #include <unistd.h>
 
@@ -33,6 +34,11 @@ net::error_code RegisterForReading(asio::ip::tcp::socket& socket, const asio::ip
 }
 
 }  // namespace
+
+UpstreamConnection::~UpstreamConnection() {
+  if (!head.empty()) OPENSSL_cleanse(head.data(), head.size());
+  if (!first_record.empty()) OPENSSL_cleanse(first_record.data(), first_record.size());
+}
 
 UpstreamPool::UpstreamPool(asio::any_io_executor executor, std::shared_ptr<net::ssl::context> tls,
                            config::UpstreamConfig cfg)
@@ -138,9 +144,9 @@ net::Task<Result<UpstreamConnectionPtr>> UpstreamPool::Connect(const Origin& ori
                           origin.key);
   }
   tcp.socket().set_option(asio::ip::tcp::no_delay(true));
-  if (net::error_code rec = RegisterForReading(tcp.socket(), ep.protocol())) {
+  if (net::error_code reg = RegisterForReading(tcp.socket(), ep.protocol())) {
     co_return Error::Make(ErrorCode::kUpstreamConnect,
-                          "cannot connect to " + origin.key + ": " + rec.message(), origin.key);
+                          "cannot connect to " + origin.key + ": " + reg.message(), origin.key);
   }
   UpstreamConnectionPtr conn;
   if (!origin.tls) {

@@ -35,6 +35,11 @@ inline constexpr std::size_t kUpstreamReadBufferBytes = 128 * 1024;
 
 struct UpstreamConnection {
   explicit UpstreamConnection(AnyStream s) : stream(std::move(s)) {}
+  // Wipes `head` and `first_record`: both held a credential (and `first_record` the start of a
+  // caller's prompt), whichever request used the connection last.
+  ~UpstreamConnection();
+  UpstreamConnection(const UpstreamConnection&) = delete;
+  UpstreamConnection& operator=(const UpstreamConnection&) = delete;
   AnyStream stream;
   // Bytes read past the parsed part of a response (must be empty to reuse). Bounded: a provider's
   // header is capped at 64 KiB by the parser, and a chunk line or trailer must fit here whole.
@@ -44,7 +49,8 @@ struct UpstreamConnection {
   // for its capacity.
   std::string head;
   // Over TLS, the first record of the request being sent (inline_io's JoinFirstRecord: up to
-  // 16 KiB, credential included, as `head`), kept for its capacity.
+  // 16 KiB, credential included, as `head`), kept for its capacity: up to 16 KiB more per pooled
+  // TLS connection.
   std::string first_record;
   std::chrono::steady_clock::time_point idle_since;
   bool reused = false;  // came from the idle list: a failure before any byte may be retried

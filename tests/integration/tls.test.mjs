@@ -56,7 +56,7 @@ async function startTlsUpstream(leaf) {
     req.on('end', () => {
       let model = null;
       try { model = JSON.parse(Buffer.concat(chunks).toString('utf8')).model; } catch { /* echo null */ }
-      seen.requests.push({ method: req.method, url: req.url, headers: { ...req.headers }, servername: req.socket.servername });
+      seen.requests.push({ method: req.method, url: req.url, headers: { ...req.headers }, servername: req.socket.servername, body: Buffer.concat(chunks).toString('utf8') });
       if (req.method !== 'POST' || !req.url.endsWith('/chat/completions')) {
         res.writeHead(404, { 'content-type': 'application/json' });
         res.end(JSON.stringify({ error: { message: 'no route', type: 'invalid_request_error', code: 'not_found' } }));
@@ -153,6 +153,32 @@ describe('upstream https:// providers', () => {
     assert.equal(rec[0].headers.authorization, 'Bearer sk-secure-provider-key');
     assert.equal(rec[0].servername, 'localhost', 'SNI sent for a host name');
     assert.ok(goodUp.seen.sni.includes('localhost'));
+  });
+
+  // Past one TLS record (16 KiB) the head and the body's first bytes are sent as one record
+  // (http::JoinFirstRecord, a buffer the pooled connection keeps): the provider must get exactly
+  // the caller's bytes with the model rewritten, whether the model literal falls in that first
+  // record or past it, and a small request after large ones must carry nothing of theirs.
+  test('bodies larger than a TLS record reach the provider byte for byte', async () => {
+    const content = 'a line with "quotes" and \\ a backslash\n'.repeat(1500);  // ~60 KB
+    const bodies = [
+      JSON.stringify({ model: 'secure/gpt-big', messages: [{ role: 'user', content }] }),
+      JSON.stringify({ messages: [{ role: 'user', content }], model: 'secure/gpt-big' }),
+      JSON.stringify(chat('secure/gpt-small')),
+    ];
+    assert.ok(bodies[1].indexOf('"model"') > 16 * 1024);
+    for (const text of bodies) {
+      const before = goodUp.seen.requests.length;
+      const r = await request(`${w.url}/v1/chat/completions`, {
+        headers: { ...AUTH, 'content-type': 'application/json' }, body: text,
+      });
+      assert.equal(r.status, 200, r.text);
+      const rec = goodUp.seen.requests.slice(before);
+      assert.equal(rec.length, 1);
+      assert.equal(rec[0].headers.authorization, 'Bearer sk-secure-provider-key');
+      assert.equal(rec[0].headers['content-length'], String(Buffer.byteLength(text) - 'secure/'.length));
+      assert.equal(rec[0].body, text.replace('"secure/gpt-', '"gpt-'));
+    }
   });
 
   test('three sequential requests share one pooled TLS connection', async () => {
