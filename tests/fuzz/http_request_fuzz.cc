@@ -160,12 +160,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
                           std::string(f.name) + ": " + std::string(f.value));
         }
         (void)beast::iequals(request[bhttp::field::expect], "100-continue");
-        return !warden::http::CheckFraming(request).has_value();
+        if (warden::http::CheckFraming(request).has_value()) return false;
+        s.keep_alive = request.keep_alive();  // decided by the header section
+        return true;
       },
-      [&request](warden::http::RequestParser&, Seen& s) {
-        s.keep_alive = request.keep_alive();
-        s.body = request.body();
-      });
+      [&request](warden::http::RequestParser&, Seen& s) { s.body = request.body(); });
   const std::vector<Seen> beasts = Loop(
       data, size, chunk, limits,
       [] { return std::make_unique<bhttp::request_parser<bhttp::string_body>>(); },
@@ -177,31 +176,35 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         }
         // The framing rules (RFC 9112 §6.1, §6.3): HTTP/1.0 or 1.1; not both framings; a
         // Transfer-Encoding only as one "chunked" field in HTTP/1.1.
-        if (h.version() != 10 && h.version() != 11) return false;
-        const std::size_t te = h.count(bhttp::field::transfer_encoding);
-        if (te > 0 && h.count(bhttp::field::content_length) > 0) return false;
-        if (te == 0) return true;
-        if (te > 1 || h.version() != 11) return false;
-        std::string_view v = h[bhttp::field::transfer_encoding];
-        const auto first = v.find_first_not_of(" \t");
-        v = first == std::string_view::npos ? std::string_view() : v.substr(first);
-        v = v.substr(0, v.find_last_not_of(" \t") + 1);
-        return beast::iequals(v, "chunked");
-      },
-      [](bhttp::request_parser<bhttp::string_body>& p, Seen& s) {
-        // Keep-alive from every Connection field (not the message's keep_alive(), which reads
-        // the first, nor the parser's, which also reads Proxy-Connection).
-        const auto& h = p.get();
+        const auto framing_ok = [&h] {
+          if (h.version() != 10 && h.version() != 11) return false;
+          const std::size_t te = h.count(bhttp::field::transfer_encoding);
+          if (te > 0 && h.count(bhttp::field::content_length) > 0) return false;
+          if (te == 0) return true;
+          if (te > 1 || h.version() != 11) return false;
+          std::string_view v = h[bhttp::field::transfer_encoding];
+          const auto first = v.find_first_not_of(" \t");
+          v = first == std::string_view::npos ? std::string_view() : v.substr(first);
+          v = v.substr(0, v.find_last_not_of(" \t") + 1);
+          return beast::iequals(v, "chunked");
+        };
+        if (!framing_ok()) return false;
+        // Keep-alive from every Connection field of the header section (not the message's
+        // keep_alive(), which reads the first, nor the parser's, which also reads
+        // Proxy-Connection). Read here, before the body: Beast adds a chunked body's trailer
+        // fields to the message, and a Connection in a trailer is no connection option (RFC 9110
+        // §6.5.1: a recipient may discard trailer fields; warden does).
         bool close = false;
         bool keep = false;
-        auto [first, last] = h.equal_range(bhttp::field::connection);
-        for (auto it = first; it != last; ++it) {
+        auto [first_conn, last_conn] = h.equal_range(bhttp::field::connection);
+        for (auto it = first_conn; it != last_conn; ++it) {
           close = close || OracleListHas(it->value(), "close");
           keep = keep || OracleListHas(it->value(), "keep-alive");
         }
         s.keep_alive = !close && (h.version() >= 11 || keep);
-        s.body = h.body();
-      });
+        return true;
+      },
+      [](bhttp::request_parser<bhttp::string_body>& p, Seen& s) { s.body = p.get().body(); });
   FUZZ_CHECK(ours.size() == beasts.size(), "RequestParser and Beast read different requests");
   for (std::size_t i = 0; i < ours.size(); ++i) {
     // Both lists are in Beast's order (see the RequestParser side).
