@@ -11,11 +11,9 @@ namespace warden::http {
 
 namespace {
 
-constexpr std::size_t kMaxPieces = kMaxWritePieces;
-
 // One sendmsg without waiting; the bytes written (0 when the socket has no room).
 std::size_t SendNow(int fd, std::span<const net::asio::const_buffer> bytes, net::error_code& ec) {
-  std::array<iovec, kMaxPieces> iov{};
+  std::array<iovec, kMaxWritePieces> iov{};
   std::size_t n = 0;
   for (const auto& b : bytes) {
     if (b.size() == 0) continue;
@@ -66,7 +64,7 @@ bool WriteNow(AnyStream& stream, std::span<const net::asio::const_buffer> bytes,
               std::size_t& written, net::error_code& ec) {
   written = 0;
   ec = {};
-  if (bytes.size() > kMaxPieces) {
+  if (bytes.size() > kMaxWritePieces) {
     ec = net::asio::error::invalid_argument;
     return true;
   }
@@ -79,7 +77,7 @@ net::Task<net::error_code> WriteRest(AnyStream& stream,
                                      std::span<const net::asio::const_buffer> bytes,
                                      std::size_t written,
                                      std::optional<std::chrono::milliseconds> timeout) {
-  std::array<net::asio::const_buffer, kMaxPieces> rest{};
+  std::array<net::asio::const_buffer, kMaxWritePieces> rest{};
   if (bytes.size() > rest.size()) co_return net::asio::error::invalid_argument;
   std::size_t n = 0;
   for (const auto& b : bytes) {
