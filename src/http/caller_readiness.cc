@@ -4,6 +4,8 @@
 #include <boost/asio/any_completion_handler.hpp>
 #include <utility>
 
+#include "http/socket_receive.hpp"
+
 namespace warden::http {
 
 // (Boost 1.81's move assignment of any_completion_handler wraps the handler in itself, endlessly:
@@ -83,7 +85,7 @@ void CallerReadiness::Start() {
   }
   if (s.buffer->max_size() - s.buffer->size() < kReceiveBytes) return;
   s.pending = true;
-  socket.async_receive(net::asio::buffer(s.bytes), std::move(handler));
+  AsyncReceive(socket, net::asio::buffer(s.bytes), std::move(handler));
 }
 
 bool CallerReadiness::pending() const { return state_->pending; }

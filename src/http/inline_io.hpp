@@ -29,6 +29,7 @@
 
 #include "http/any_stream.hpp"
 #include "http/net.hpp"
+#include "http/socket_receive.hpp"
 
 namespace warden::http {
 
@@ -137,8 +138,9 @@ net::Task<net::error_code> ReadUntil(AnyStream& stream, net::beast::flat_buffer&
       std::tie(rec, n) = co_await stream.async_read_some(into, net::kUseTuple);
     } else {
       // Straight from the socket: Beast's stream would wrap the read in its timeout operation
-      // (a handler, executor work, a timer check) for an expiry these reads do not use.
-      std::tie(rec, n) = co_await stream.Tcp().socket().async_read_some(into, net::kUseTuple);
+      // (a handler, executor work, a timer check) for an expiry these reads do not use. A read
+      // that drains the socket leaves the next one to wait for epoll (socket_receive.hpp).
+      std::tie(rec, n) = co_await AsyncReceive(stream.Tcp().socket(), into, net::kUseTuple);
     }
     if (direct) {
       if (n > 0) {

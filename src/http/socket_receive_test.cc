@@ -1,0 +1,276 @@
+#include "http/socket_receive.hpp"
+
+#include <dlfcn.h>
+#include <poll.h>
+#include <sys/socket.h>
+
+#include <array>
+#include <atomic>
+#include <cerrno>
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <tuple>
+
+#include <gtest/gtest.h>
+
+#include "http/test_socket_pair.hpp"
+
+namespace warden::http {
+namespace {
+
+// The receives on one descriptor that found nothing to read: libc's recv, which Asio's receive and
+// AsyncReceive call, is interposed for this test binary (below) and counts them.
+std::atomic<int> g_watched_fd{-1};
+std::atomic<int> g_empty_receives{0};
+
+}  // namespace
+}  // namespace warden::http
+
+extern "C" ssize_t recv(int fd, void* data, size_t size, int flags) {
+  using Recv = ssize_t (*)(int, void*, size_t, int);
+  static const auto real = reinterpret_cast<Recv>(dlsym(RTLD_NEXT, "recv"));
+  const ssize_t n = real(fd, data, size, flags);
+  if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) &&
+      fd == warden::http::g_watched_fd.load()) {
+    ++warden::http::g_empty_receives;
+  }
+  return n;
+}
+
+namespace warden::http {
+namespace {
+
+namespace asio = net::asio;
+using namespace std::chrono_literals;
+
+// Runs the loop until `done`, for at most 5 s (a lost completion fails the test, not hangs).
+void RunUntil(asio::io_context& ioc, const std::function<bool()>& done) {
+  const auto end = std::chrono::steady_clock::now() + 5s;
+  while (!done() && std::chrono::steady_clock::now() < end) {
+    ioc.restart();
+    ioc.run_one_for(50ms);
+  }
+}
+
+// Runs what is ready now, the reactor's events included: with no work counted, poll() would
+// return without asking epoll.
+void Poll(asio::io_context& ioc) {
+  const auto work = asio::make_work_guard(ioc);
+  ioc.restart();
+  ioc.poll();
+}
+
+struct Received {
+  net::error_code ec;
+  std::size_t n = 0;
+};
+
+class SocketReceiveTest : public ::testing::Test {
+ protected:
+  SocketReceiveTest() {
+    g_watched_fd = Server().native_handle();
+    g_empty_receives = 0;
+  }
+  ~SocketReceiveTest() override { g_watched_fd = -1; }
+
+  net::tcp::socket& Server() { return p.server->Tcp().socket(); }
+  void Send(std::string_view bytes) { asio::write(p.client, asio::buffer(bytes)); }
+  // Blocks until the server's socket has bytes queued (poll(2): the kernel says so).
+  void AwaitQueued() {
+    pollfd fd{Server().native_handle(), POLLIN, 0};
+    ASSERT_EQ(::poll(&fd, 1, 5000), 1);
+  }
+
+  // Starts AsyncReceive (or, with `asio_own`, Asio's async_receive) into `into`.
+  void Start(std::span<char> into, bool asio_own = false) {
+    result.reset();
+    auto done = [this](net::error_code ec, std::size_t n) { result = Received{ec, n}; };
+    if (asio_own) {
+      Server().async_receive(asio::buffer(into.data(), into.size()), done);
+    } else {
+      AsyncReceive(Server(), asio::buffer(into.data(), into.size()), done);
+    }
+  }
+  // Receives into `into` to completion.
+  Received ReceiveNow(std::span<char> into) {
+    Start(into);
+    RunUntil(p.ioc, [&] { return result.has_value(); });
+    EXPECT_TRUE(result.has_value());
+    return result.value_or(Received{asio::error::timed_out, 0});
+  }
+
+  TestSocketPair p;
+  std::array<char, 64> buffer{};
+  std::optional<Received> result;
+};
+
+TEST_F(SocketReceiveTest, AfterADrainingReceiveTheNextWaitsForTheEdgeWithoutTryingFirst) {
+  ASSERT_TRUE(kDrainAwareReceive) << "Debian 12's Boost 1.81 with epoll: the drain-aware path";
+  Send("first");
+  AwaitQueued();
+  const Received first = ReceiveNow(buffer);
+  ASSERT_FALSE(first.ec);
+  ASSERT_EQ(std::string_view(buffer.data(), first.n), "first");  // 5 of 64: drained
+
+  Start(buffer);
+  Poll(p.ioc);
+  EXPECT_FALSE(result.has_value()) << "nothing was sent";
+  EXPECT_EQ(g_empty_receives.load(), 0) << "a recv was tried on a drained socket";
+
+  Send("second");
+  RunUntil(p.ioc, [&] { return result.has_value(); });
+  ASSERT_TRUE(result.has_value()) << "the edge after the drain completes the receive";
+  ASSERT_FALSE(result->ec);
+  EXPECT_EQ(std::string_view(buffer.data(), result->n), "second");
+  EXPECT_EQ(g_empty_receives.load(), 0);
+}
+
+TEST_F(SocketReceiveTest, AsiosOwnReceiveTriesFirstAndFindsNothing) {
+  // The counter above sees what it is meant to: the failed recv this file exists to remove.
+  Send("first");
+  AwaitQueued();
+  Start(buffer, /*asio_own=*/true);
+  RunUntil(p.ioc, [&] { return result.has_value(); });
+  ASSERT_TRUE(result.has_value());
+  Start(buffer, /*asio_own=*/true);
+  Poll(p.ioc);
+  EXPECT_FALSE(result.has_value());
+  EXPECT_EQ(g_empty_receives.load(), 1);
+  p.server->Tcp().socket().cancel();
+  RunUntil(p.ioc, [&] { return result.has_value(); });
+}
+
+TEST_F(SocketReceiveTest, AReceiveThatFilledItsBufferLeavesTheRestToBeReadAtOnce) {
+  // No edge will come for bytes already queued: the next receive must try, and find them.
+  const std::string sent(100, 'x');
+  Send(sent);
+  AwaitQueued();
+  Poll(p.ioc);  // the reactor takes the arrival's edge now: none is left for the second receive
+  std::array<char, 10> small{};
+  const Received first = ReceiveNow(small);
+  ASSERT_FALSE(first.ec);
+  ASSERT_EQ(first.n, 10u);
+  std::array<char, 200> rest{};
+  Start(rest);
+  Poll(p.ioc);
+  ASSERT_TRUE(result.has_value()) << "the queued bytes were left waiting for an edge";
+  ASSERT_FALSE(result->ec);
+  EXPECT_EQ(result->n, 90u);
+}
+
+TEST_F(SocketReceiveTest, BytesThatArriveBetweenReceivesAreReadByTheNext) {
+  Send("one");
+  AwaitQueued();
+  ASSERT_EQ(ReceiveNow(buffer).n, 3u);  // drained
+  Send("two");
+  AwaitQueued();
+  Poll(p.ioc);  // the reactor takes the edge while no receive is pending
+  const Received next = ReceiveNow(buffer);
+  ASSERT_FALSE(next.ec);
+  EXPECT_EQ(std::string_view(buffer.data(), next.n), "two");
+}
+
+TEST_F(SocketReceiveTest, AsiosOwnReceiveAfterADrainStillCompletes) {
+  // Beast and the WebSocket relay read the same sockets with Asio's receive.
+  Send("one");
+  AwaitQueued();
+  ASSERT_EQ(ReceiveNow(buffer).n, 3u);
+  Start(buffer, /*asio_own=*/true);
+  Poll(p.ioc);
+  EXPECT_FALSE(result.has_value());
+  Send("two");
+  RunUntil(p.ioc, [&] { return result.has_value(); });
+  ASSERT_TRUE(result.has_value());
+  ASSERT_FALSE(result->ec);
+  EXPECT_EQ(std::string_view(buffer.data(), result->n), "two");
+}
+
+TEST_F(SocketReceiveTest, ThePeersEndAfterADrainIsReported) {
+  Send("last");
+  AwaitQueued();
+  ASSERT_EQ(ReceiveNow(buffer).n, 4u);
+  Start(buffer);
+  Poll(p.ioc);
+  p.client.shutdown(net::tcp::socket::shutdown_send);
+  RunUntil(p.ioc, [&] { return result.has_value(); });
+  ASSERT_TRUE(result.has_value());
+  EXPECT_EQ(result->ec, asio::error::eof);
+  EXPECT_EQ(result->n, 0u);
+}
+
+TEST_F(SocketReceiveTest, CancellingTheSocketAbortsAPendingReceive) {
+  Start(buffer);
+  Poll(p.ioc);
+  ASSERT_FALSE(result.has_value());
+  Server().cancel();
+  RunUntil(p.ioc, [&] { return result.has_value(); });
+  ASSERT_TRUE(result.has_value());
+  EXPECT_EQ(result->ec, asio::error::operation_aborted);
+}
+
+TEST_F(SocketReceiveTest, APerOperationCancellationIsHonoured) {
+  asio::cancellation_signal signal;
+  AsyncReceive(Server(), asio::buffer(buffer),
+               asio::bind_cancellation_slot(signal.slot(), [this](net::error_code ec,
+                                                                  std::size_t n) {
+                 result = Received{ec, n};
+               }));
+  Poll(p.ioc);
+  ASSERT_FALSE(result.has_value());
+  signal.emit(asio::cancellation_type::terminal);
+  RunUntil(p.ioc, [&] { return result.has_value(); });
+  ASSERT_TRUE(result.has_value());
+  EXPECT_EQ(result->ec, asio::error::operation_aborted);
+}
+
+TEST_F(SocketReceiveTest, AnEmptyBufferCompletesAtOnce) {
+  Start(std::span<char>(buffer.data(), 0));
+  Poll(p.ioc);
+  ASSERT_TRUE(result.has_value());
+  EXPECT_FALSE(result->ec);
+  EXPECT_EQ(result->n, 0u);
+}
+
+TEST_F(SocketReceiveTest, AClosedSocketFailsTheReceive) {
+  Server().close();
+  Start(buffer);
+  Poll(p.ioc);
+  ASSERT_TRUE(result.has_value());
+  EXPECT_TRUE(result->ec);
+}
+
+TEST(SocketReceive, AnEventLoopDestroyedWithAReceivePendingFreesItsHandlerUncalled) {
+  auto called = std::make_shared<bool>(false);
+  std::weak_ptr<bool> alive;
+  {
+    TestSocketPair p;
+    std::array<char, 16> into{};
+    AsyncReceive(p.server->Tcp().socket(), asio::buffer(into),
+                 [called](net::error_code, std::size_t) { *called = true; });
+    alive = called;
+    called.reset();
+    p.ioc.poll();
+    ASSERT_FALSE(alive.expired()) << "the pending receive holds its handler";
+  }
+  EXPECT_TRUE(alive.expired()) << "the handler was freed with the loop";
+}
+
+TEST(SocketReceive, AwaitedWithTheHotPathsTokenItReadsTheBytes) {
+  TestSocketPair p;
+  asio::write(p.client, asio::buffer(std::string_view("hello")));
+  std::array<char, 32> into{};
+  const auto [ec, n] = p.Run([&]() -> net::Task<std::tuple<net::error_code, std::size_t>> {
+    co_return co_await AsyncReceive(p.server->Tcp().socket(), asio::buffer(into),
+                                    net::kUseTuple);
+  }());
+  EXPECT_FALSE(ec);
+  EXPECT_EQ(std::string_view(into.data(), n), "hello");
+}
+
+}  // namespace
+}  // namespace warden::http
