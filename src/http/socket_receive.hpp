@@ -8,25 +8,33 @@
 // read only when epoll reports the socket readable.
 //
 // This receive tells the reactor when it drained the socket: it read fewer bytes than it had room
-// for, so the kernel's receive queue was empty. The reactor then leaves the next receive on the
-// socket (this one or Asio's own) to wait for epoll's edge without trying first — the same state
+// for, so the kernel's receive queue held no more bytes. The reactor then queues the next receive
+// on the socket (this one or Asio's own) for epoll's edge without trying it first — the state
 // Asio enters after a zero-byte read. The socket is registered edge-triggered (EPOLLET) and the
-// kernel raises an edge for every segment queued after the drain, so no byte is left waiting: a
-// receive is tried at once again as soon as an edge arrives while none is pending. A receive that
-// filled its buffer leaves the next one speculative, as Asio does.
+// kernel raises an edge for every segment queued after the drain, so no later byte is missed.
+// What a short read cannot tell is whether the peer's end of stream (FIN) or a reset was already
+// queued behind the bytes it returned: the edge that announced them may be the one just used, and
+// nginx learns it from EPOLLRDHUP, which Asio neither registers nor hands to an operation. So each
+// receive queued without a try is tried once by its event loop if it is still pending one to two
+// check intervals (kDrainCheckInterval) after it started: a close that came with the last bytes
+// is reported that much later instead of at once, and a receive that waits longer than that (a
+// provider still thinking, an idle keep-alive connection) costs the one recv Asio would have made
+// at its start. A receive that filled its buffer leaves the next one to try at once, as Asio does.
 //
-// One difference a peer can cause: TCP stops a read short at an urgent (out-of-band) mark with
-// bytes still queued, and those then wait for the peer's next segment or the read's timeout. Only
-// that peer's own connection waits; HTTP never sets the mark.
+// One more difference a peer can cause: TCP stops a read short at an urgent (out-of-band) mark
+// with bytes still queued; the check above reads them. HTTP never sets the mark.
 //
-// The operation is built on Asio's reactor internals for Boost 1.81's epoll reactor (Debian 12's).
-// With any other Boost or reactor, and for a handler with a per-operation cancellation slot (whose
-// cancellation this operation does not implement), AsyncReceive is socket.async_receive.
-// Ownership: borrows the socket and the buffer until the completion. Thread safety: as
-// async_receive — from the socket's executor, one receive at a time.
+// The operation is built on Asio's reactor internals for Boost 1.81's epoll reactor (Debian 12's),
+// on an io_context whose loop runs on one thread (warden's). With any other Boost, reactor or
+// execution context, and for a handler with a per-operation cancellation slot (whose cancellation
+// this operation does not implement), AsyncReceive is socket.async_receive.
+// Ownership: borrows the socket and the buffer until the completion; the per-loop state is an
+// Asio service of the io_context. Thread safety: from the socket's event loop only.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <utility>
 
 #include <boost/version.hpp>
@@ -57,10 +65,76 @@ constexpr bool kDrainAwareReceive =
     false;
 #endif
 
+// A receive queued without a try is tried once after one to two of these.
+inline constexpr std::chrono::milliseconds kDrainCheckInterval{5};
+
+// For tests: the check interval of `ioc`'s loop (an hour: never within a test; 1 ms: at once).
+void SetDrainCheckInterval(net::asio::io_context& ioc, std::chrono::milliseconds interval);
+
 #if defined(WARDEN_DRAIN_AWARE_RECEIVE)
 namespace socket_receive_detail {
 
 namespace ad = boost::asio::detail;
+
+class DrainChecks;
+
+// The part of a receive that does not depend on its handler: the recv, and the links by which
+// its loop's DrainChecks finds it.
+class WatchedReceive : public ad::reactor_op {
+ public:
+  WatchedReceive(ad::socket_type socket, ad::reactor::per_descriptor_data descriptor,
+                 net::asio::mutable_buffer buffer, func_type complete)
+      : reactor_op(net::error_code(), &WatchedReceive::Perform, complete),
+        socket_(socket),
+        descriptor_(descriptor),
+        buffer_(buffer) {
+    cancellation_key_ = this;  // how a check takes it back from the reactor
+  }
+
+  // The reactor's try, at the start (if the socket is not drained) or on an edge.
+  static status Perform(reactor_op* base);
+
+  // The check of a receive still queued and never tried: one recv now. When it finds bytes, an
+  // end of stream or an error, the reactor is asked to hand the operation back, which then
+  // completes with what the check found.
+  void CheckNow(ad::reactor& reactor);
+
+  bool tried() const { return tried_; }
+
+ protected:
+  // At completion: the result the check found, if it found one, replaces the cancellation it used
+  // to take the operation back from the reactor.
+  void TakeCheckedResult() {
+    if (checked_) {
+      ec_ = checked_ec_;
+      bytes_transferred_ = checked_bytes_;
+    }
+  }
+  void Unwatch();
+
+ private:
+  friend class DrainChecks;
+
+  ad::socket_type socket_;
+  ad::reactor::per_descriptor_data descriptor_;
+  net::asio::mutable_buffer buffer_;
+  bool tried_ = false;    // Perform ran (a recv was made)
+  bool checked_ = false;  // the check completed it
+  net::error_code checked_ec_;
+  std::size_t checked_bytes_ = 0;
+  // DrainChecks' list: the checks watching it (null: none), and its neighbours there.
+  DrainChecks* checks_ = nullptr;
+  std::uint64_t generation_ = 0;  // the checks' tick count when it was watched
+  WatchedReceive* prev_ = nullptr;
+  WatchedReceive* next_ = nullptr;
+};
+
+// Per io_context: its reactor, and the receives queued without a try, checked by a timer.
+// Resolves the io_context and reactor of `socket`; null when it is not on an io_context.
+DrainChecks* DrainChecksOf(net::tcp::socket& socket);
+ad::reactor& ReactorOf(DrainChecks& checks);
+// After start_op: watch `op` if the reactor queued it without a try.
+void WatchIfUntried(DrainChecks& checks, WatchedReceive& op);
 
 // basic_socket keeps its implementation (the descriptor, its state and its reactor registration)
 // protected; a pointer to that member, named through a derived class, reaches it.
@@ -70,42 +144,25 @@ struct SocketAccess : net::tcp::socket {
   }
 };
 
-// The reactor of the socket's event loop (Asio keeps one per execution context).
-inline ad::reactor& ReactorOf(net::tcp::socket& socket) {
-  return net::asio::use_service<ad::reactor>(
-      net::asio::query(socket.get_executor(), net::asio::execution::context));
-}
-
 // One receive of up to buffer.size() bytes, performed by the reactor: like Asio's receive
 // operation, with a short read reported as exhausting the socket.
 template <class Handler, class IoExecutor>
-class ReceiveOp : public ad::reactor_op {
+class ReceiveOp : public WatchedReceive {
  public:
   BOOST_ASIO_DEFINE_HANDLER_PTR(ReceiveOp);
 
-  ReceiveOp(ad::socket_type socket, net::asio::mutable_buffer buffer, Handler& handler,
-            const IoExecutor& io_ex)
-      : reactor_op(net::error_code(), &ReceiveOp::Perform, &ReceiveOp::Complete),
-        socket_(socket),
-        buffer_(buffer),
+  ReceiveOp(ad::socket_type socket, ad::reactor::per_descriptor_data descriptor,
+            net::asio::mutable_buffer buffer, Handler& handler, const IoExecutor& io_ex)
+      : WatchedReceive(socket, descriptor, buffer, &ReceiveOp::Complete),
         handler_(std::move(handler)),
         work_(handler_, io_ex) {}
 
-  static status Perform(reactor_op* base) {
-    auto* op = static_cast<ReceiveOp*>(base);
-    if (!ad::socket_ops::non_blocking_recv1(op->socket_, op->buffer_.data(), op->buffer_.size(),
-                                            0, /*is_stream=*/true, op->ec_,
-                                            op->bytes_transferred_)) {
-      return not_done;  // EAGAIN: wait for the edge
-    }
-    // Fewer bytes than asked (an end of stream and an error read none): the queue is empty.
-    return op->bytes_transferred_ < op->buffer_.size() ? done_and_exhausted : done;
-  }
-
   // Called by the scheduler: with `owner` to deliver the result, without it (the event loop is
-  // being destroyed) only to free the operation.
+  // being destroyed) only to free the operation. As Asio's receive operation.
   static void Complete(void* owner, ad::operation* base, const net::error_code&, std::size_t) {
     auto* op = static_cast<ReceiveOp*>(base);
+    op->Unwatch();
+    op->TakeCheckedResult();
     ptr p = {std::addressof(op->handler_), op, op};
     ad::handler_work<Handler, IoExecutor> work(std::move(op->work_));
     // The handler is moved out before the operation's memory is freed, as Asio does: it may own
@@ -121,29 +178,31 @@ class ReceiveOp : public ad::reactor_op {
   }
 
  private:
-  ad::socket_type socket_;
-  net::asio::mutable_buffer buffer_;
   Handler handler_;
   ad::handler_work<Handler, IoExecutor> work_;
 };
 
 template <class Handler>
-void StartReceive(net::tcp::socket& socket, net::asio::mutable_buffer buffer, Handler handler) {
+void StartReceive(DrainChecks& checks, net::tcp::socket& socket, net::asio::mutable_buffer buffer,
+                  Handler handler) {
   auto& impl = SocketAccess::Implementation(socket);
   const net::tcp::socket::executor_type io_ex = socket.get_executor();
   const bool is_continuation = boost_asio_handler_cont_helpers::is_continuation(handler);
   using Op = ReceiveOp<Handler, net::tcp::socket::executor_type>;
   typename Op::ptr p = {std::addressof(handler), Op::ptr::allocate(handler), nullptr};
-  p.p = new (p.v) Op(impl.socket_, buffer, handler, io_ex);
-  ad::reactor& reactor = ReactorOf(socket);
+  p.p = new (p.v) Op(impl.socket_, impl.reactor_data_, buffer, handler, io_ex);
+  Op* op = p.p;
+  p.v = p.p = nullptr;  // the reactor owns it from here
+  ad::reactor& reactor = ReactorOf(checks);
   if ((impl.state_ & ad::socket_ops::non_blocking) != 0 ||
-      ad::socket_ops::set_internal_non_blocking(impl.socket_, impl.state_, true, p.p->ec_)) {
-    reactor.start_op(ad::reactor::read_op, impl.socket_, impl.reactor_data_, p.p,
-                     is_continuation, /*allow_speculative=*/true);
+      ad::socket_ops::set_internal_non_blocking(impl.socket_, impl.state_, true, op->ec_)) {
+    reactor.start_op(ad::reactor::read_op, impl.socket_, impl.reactor_data_, op, is_continuation,
+                     /*allow_speculative=*/true);
+    // The loop runs on this thread only, so the operation is queued or posted, not yet freed.
+    WatchIfUntried(checks, *op);
   } else {
-    reactor.post_immediate_completion(p.p, is_continuation);
+    reactor.post_immediate_completion(op, is_continuation);
   }
-  p.v = p.p = nullptr;
 }
 
 }  // namespace socket_receive_detail
@@ -156,14 +215,16 @@ auto AsyncReceive(net::tcp::socket& socket, net::asio::mutable_buffer buffer, To
   auto initiate = [&socket, buffer](auto handler) {
 #if defined(WARDEN_DRAIN_AWARE_RECEIVE)
     if (buffer.size() > 0 && !net::asio::get_associated_cancellation_slot(handler).is_connected()) {
-      socket_receive_detail::StartReceive(socket, buffer, std::move(handler));
-      return;
+      if (auto* checks = socket_receive_detail::DrainChecksOf(socket)) {
+        socket_receive_detail::StartReceive(*checks, socket, buffer, std::move(handler));
+        return;
+      }
     }
 #endif
     socket.async_receive(buffer, std::move(handler));
   };
-  return net::asio::async_initiate<Token, void(net::error_code, std::size_t)>(
-      std::move(initiate), token);
+  return net::asio::async_initiate<Token, void(net::error_code, std::size_t)>(std::move(initiate),
+                                                                              token);
 }
 
 }  // namespace warden::http

@@ -75,6 +75,8 @@ class SocketReceiveTest : public ::testing::Test {
   SocketReceiveTest() {
     g_watched_fd = Server().native_handle();
     g_empty_receives = 0;
+    // No check of a receive queued without a try happens within a test, unless it asks for one.
+    SetDrainCheckInterval(p.ioc, std::chrono::hours(1));
   }
   ~SocketReceiveTest() override { g_watched_fd = -1; }
 
@@ -83,6 +85,12 @@ class SocketReceiveTest : public ::testing::Test {
   // Blocks until the server's socket has bytes queued (poll(2): the kernel says so).
   void AwaitQueued() {
     pollfd fd{Server().native_handle(), POLLIN, 0};
+    ASSERT_EQ(::poll(&fd, 1, 5000), 1);
+  }
+
+  // Blocks until the peer's end of stream (or reset) has reached the server's socket.
+  void AwaitPeerClosed() {
+    pollfd fd{Server().native_handle(), POLLRDHUP, 0};
     ASSERT_EQ(::poll(&fd, 1, 5000), 1);
   }
 
@@ -203,6 +211,59 @@ TEST_F(SocketReceiveTest, ThePeersEndAfterADrainIsReported) {
   EXPECT_EQ(result->n, 0u);
 }
 
+// What a short read cannot tell: the peer's end of stream was queued behind the bytes it returned,
+// and the edge that announced both was the one the reactor already used. Without the check the
+// receive would wait for an edge that never comes (as it does with an interval of an hour).
+TEST_F(SocketReceiveTest, AnEndOfStreamThatCameWithTheLastBytesIsFoundByTheCheck) {
+  SetDrainCheckInterval(p.ioc, std::chrono::milliseconds(1));
+  Send("last");
+  p.client.shutdown(net::tcp::socket::shutdown_send);
+  AwaitPeerClosed();
+  Poll(p.ioc);  // the reactor takes the one edge while no receive is pending
+  ASSERT_EQ(ReceiveNow(buffer).n, 4u);  // drained: the next receive is queued without a try
+  Start(buffer);
+  RunUntil(p.ioc, [&] { return result.has_value(); });
+  ASSERT_TRUE(result.has_value()) << "the end of stream was never reported";
+  EXPECT_EQ(result->ec, asio::error::eof);
+  EXPECT_EQ(g_empty_receives.load(), 0);
+}
+
+TEST_F(SocketReceiveTest, AResetThatCameWithTheLastBytesIsFoundByTheCheck) {
+  SetDrainCheckInterval(p.ioc, std::chrono::milliseconds(1));
+  Send("last");
+  p.client.set_option(net::asio::socket_base::linger(true, 0));
+  p.client.close();  // a reset
+  AwaitPeerClosed();
+  Poll(p.ioc);
+  const Received last = ReceiveNow(buffer);
+  ASSERT_FALSE(last.ec) << last.ec.message();
+  ASSERT_EQ(last.n, 4u);
+  Start(buffer);
+  RunUntil(p.ioc, [&] { return result.has_value(); });
+  ASSERT_TRUE(result.has_value()) << "the reset was never reported";
+  EXPECT_EQ(result->ec, asio::error::connection_reset) << result->ec.message();
+}
+
+TEST_F(SocketReceiveTest, AReceiveThatOutlastsTheIntervalIsTriedOnceThenWaitsForTheEdge) {
+  SetDrainCheckInterval(p.ioc, std::chrono::milliseconds(1));
+  Send("one");
+  AwaitQueued();
+  ASSERT_EQ(ReceiveNow(buffer).n, 3u);
+  Start(buffer);
+  RunUntil(p.ioc, [&] { return g_empty_receives.load() > 0; });
+  ASSERT_EQ(g_empty_receives.load(), 1) << "the check tries a receive still pending, once";
+  // Several more intervals: no further try.
+  p.ioc.restart();
+  p.ioc.run_for(std::chrono::milliseconds(20));
+  EXPECT_EQ(g_empty_receives.load(), 1);
+  EXPECT_FALSE(result.has_value());
+  Send("two");
+  RunUntil(p.ioc, [&] { return result.has_value(); });
+  ASSERT_TRUE(result.has_value());
+  ASSERT_FALSE(result->ec);
+  EXPECT_EQ(std::string_view(buffer.data(), result->n), "two");
+}
+
 TEST_F(SocketReceiveTest, CancellingTheSocketAbortsAPendingReceive) {
   Start(buffer);
   Poll(p.ioc);
@@ -215,11 +276,11 @@ TEST_F(SocketReceiveTest, CancellingTheSocketAbortsAPendingReceive) {
 
 TEST_F(SocketReceiveTest, APerOperationCancellationIsHonoured) {
   asio::cancellation_signal signal;
-  AsyncReceive(Server(), asio::buffer(buffer),
-               asio::bind_cancellation_slot(signal.slot(), [this](net::error_code ec,
-                                                                  std::size_t n) {
-                 result = Received{ec, n};
-               }));
+  AsyncReceive(
+      Server(), asio::buffer(buffer),
+      asio::bind_cancellation_slot(signal.slot(), [this](net::error_code ec, std::size_t n) {
+        result = Received{ec, n};
+      }));
   Poll(p.ioc);
   ASSERT_FALSE(result.has_value());
   signal.emit(asio::cancellation_type::terminal);
@@ -265,8 +326,7 @@ TEST(SocketReceive, AwaitedWithTheHotPathsTokenItReadsTheBytes) {
   asio::write(p.client, asio::buffer(std::string_view("hello")));
   std::array<char, 32> into{};
   const auto [ec, n] = p.Run([&]() -> net::Task<std::tuple<net::error_code, std::size_t>> {
-    co_return co_await AsyncReceive(p.server->Tcp().socket(), asio::buffer(into),
-                                    net::kUseTuple);
+    co_return co_await AsyncReceive(p.server->Tcp().socket(), asio::buffer(into), net::kUseTuple);
   }());
   EXPECT_FALSE(ec);
   EXPECT_EQ(std::string_view(into.data(), n), "hello");
