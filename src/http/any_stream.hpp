@@ -2,8 +2,9 @@
 // AsyncWriteStream type, so Beast's HTTP operations are instantiated once for both (the server
 // side with or without [gateway.tls], the upstream side for http:// or https:// providers).
 //
-// Timeouts use the lowest layer (beast::tcp_stream::expires_after). Per-operation cancellation
-// passes through: the handler is forwarded unchanged, with its associated cancellation slot.
+// Timeouts: a Deadline (deadline.hpp) for reads; the lowest layer's expiry
+// (beast::tcp_stream::expires_after) bounds writes and a TLS stream's reads. Per-operation
+// cancellation passes through: the handler is forwarded unchanged, with its cancellation slot.
 // Ownership: owns the socket (and the TLS state); the TLS context is shared with its creator.
 // Thread safety: like any Asio stream — one outstanding read and one outstanding write at a time,
 // all from the stream's executor (each event loop is single-threaded).
@@ -12,6 +13,7 @@
 #include <variant>
 
 #include "http/net.hpp"
+#include "http/socket_receive.hpp"
 
 namespace warden::http {
 
@@ -35,10 +37,15 @@ class AnyStream {
   bool IsTls() const { return std::holds_alternative<TlsStream>(v_); }
   TlsStream* Tls() { return std::get_if<TlsStream>(&v_); }
 
+  // A plain stream is read from its socket by AsyncReceive (socket_receive.hpp), into the first
+  // non-empty buffer, as every plain read of a socket must be once one has drained it: Asio's own
+  // receive would not look for a close that came with the last bytes. So the TcpStream's expiry
+  // does not bound a plain read (a Deadline does); it still bounds a TLS stream's.
   template <typename MutableBufferSequence, typename Token>
   auto async_read_some(const MutableBufferSequence& buffers, Token&& token) {
-    if (auto* t = std::get_if<TcpStream>(&v_))
-      return t->async_read_some(buffers, std::forward<Token>(token));
+    if (auto* t = std::get_if<TcpStream>(&v_)) {
+      return AsyncReceive(t->socket(), FirstNonEmpty(buffers), std::forward<Token>(token));
+    }
     return std::get<TlsStream>(v_).async_read_some(buffers, std::forward<Token>(token));
   }
 
@@ -57,6 +64,16 @@ class AnyStream {
   }
 
  private:
+  template <typename MutableBufferSequence>
+  static net::asio::mutable_buffer FirstNonEmpty(const MutableBufferSequence& buffers) {
+    for (auto it = net::asio::buffer_sequence_begin(buffers);
+         it != net::asio::buffer_sequence_end(buffers); ++it) {
+      const net::asio::mutable_buffer buffer(*it);
+      if (buffer.size() > 0) return buffer;
+    }
+    return {};
+  }
+
   std::variant<TcpStream, TlsStream> v_;
 };
 

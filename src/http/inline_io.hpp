@@ -29,7 +29,6 @@
 
 #include "http/any_stream.hpp"
 #include "http/net.hpp"
-#include "http/socket_receive.hpp"
 
 namespace warden::http {
 
@@ -132,16 +131,9 @@ net::Task<net::error_code> ReadUntil(AnyStream& stream, net::beast::flat_buffer&
       if (room == 0) co_return net::http::error::buffer_overflow;
       into = buffer.prepare(std::min(room, ReadSize(goal, buffer.size(), buffer.capacity())));
     }
-    net::error_code rec;
-    std::size_t n = 0;
-    if (stream.IsTls()) {
-      std::tie(rec, n) = co_await stream.async_read_some(into, net::kUseTuple);
-    } else {
-      // Straight from the socket: Beast's stream would wrap the read in its timeout operation
-      // (a handler, executor work, a timer check) for an expiry these reads do not use. A read
-      // that drains the socket leaves the next one to wait for epoll (socket_receive.hpp).
-      std::tie(rec, n) = co_await AsyncReceive(stream.Tcp().socket(), into, net::kUseTuple);
-    }
+    // A plain stream reads straight from its socket (AnyStream::async_read_some), without Beast's
+    // timeout operation around it (a handler, executor work, a timer check).
+    auto [rec, n] = co_await stream.async_read_some(into, net::kUseTuple);
     if (direct) {
       if (n > 0) {
         // Body bytes within the announced length: the parser takes them all, in place.

@@ -101,7 +101,9 @@ net::Task<void> LingeringClose(AnyStream& stream) {
   net::error_code ec;
   stream.Tcp().socket().shutdown(net::tcp::socket::shutdown_send, ec);
   std::array<char, 65536> sink;
-  stream.Tcp().expires_after(kLingerTime);
+  stream.Tcp().expires_after(kLingerTime);   // a TLS stream's reads
+  Deadline deadline(stream.get_executor());  // a plain stream's
+  deadline.Arm(std::chrono::duration_cast<std::chrono::milliseconds>(kLingerTime), stream);
   for (;;) {
     auto [rec, n] = co_await stream.async_read_some(asio::buffer(sink), net::kUseTuple);
     if (rec) break;

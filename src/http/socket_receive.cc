@@ -3,6 +3,9 @@
 #include <atomic>
 #include <cstdint>
 
+#include <boost/asio/detail/concurrency_hint.hpp>
+#include <boost/asio/detail/scheduler.hpp>
+
 namespace warden::http {
 
 #if defined(WARDEN_DRAIN_AWARE_RECEIVE)
@@ -22,10 +25,15 @@ class DrainChecks : public net::asio::execution_context::service {
   static inline net::asio::execution_context::id id;
 
   explicit DrainChecks(net::asio::io_context& ioc)
-      : service(ioc), reactor_(net::asio::use_service<ad::reactor>(ioc)), timer_(ioc) {}
+      : service(ioc),
+        reactor_(net::asio::use_service<ad::reactor>(ioc)),
+        timer_(ioc),
+        one_thread_(OneThread(net::asio::use_service<ad::scheduler>(ioc).concurrency_hint())) {}
   ~DrainChecks() override { g_destroyed_checks.fetch_add(1, std::memory_order_relaxed); }
 
   ad::reactor& reactor() { return reactor_; }
+  // Whether the loop is made for one thread: the only kind the operation and these lists serve.
+  bool one_thread() const { return one_thread_; }
   void set_interval(std::chrono::milliseconds interval) { interval_ = interval; }
 
   void Watch(WatchedReceive& op) {
@@ -74,8 +82,16 @@ class DrainChecks : public net::asio::execution_context::service {
     if (head_ != nullptr) Arm();
   }
 
+  static bool OneThread(int hint) {
+    if (hint == 1) return true;
+    return BOOST_ASIO_CONCURRENCY_HINT_IS_SPECIAL(hint) &&
+           (!BOOST_ASIO_CONCURRENCY_HINT_IS_LOCKING(SCHEDULER, hint) ||
+            !BOOST_ASIO_CONCURRENCY_HINT_IS_LOCKING(REACTOR_IO, hint));
+  }
+
   ad::reactor& reactor_;
   net::asio::steady_timer timer_;
+  const bool one_thread_;
   std::chrono::milliseconds interval_ = kDrainCheckInterval;
   bool armed_ = false;
   std::uint64_t generation_ = 0;
@@ -124,7 +140,8 @@ DrainChecks* DrainChecksOf(net::tcp::socket& socket) {
   net::asio::io_context& ioc = executor->context();
   const std::uint64_t destroyed = g_destroyed_checks.load(std::memory_order_relaxed);
   if (cached.context == &ioc && cached.destroyed == destroyed) return cached.checks;
-  cached = Cached{&ioc, &net::asio::use_service<DrainChecks>(ioc), destroyed};
+  DrainChecks& checks = net::asio::use_service<DrainChecks>(ioc);
+  cached = Cached{&ioc, checks.one_thread() ? &checks : nullptr, destroyed};
   return cached.checks;
 }
 

@@ -25,9 +25,9 @@
 // with bytes still queued; the check above reads them. HTTP never sets the mark.
 //
 // The operation is built on Asio's reactor internals for Boost 1.81's epoll reactor (Debian 12's),
-// on an io_context whose loop runs on one thread (warden's). With any other Boost, reactor or
-// execution context, and for a handler with a per-operation cancellation slot (whose cancellation
-// this operation does not implement), AsyncReceive is socket.async_receive.
+// on an io_context made for one thread (concurrency hint 1, or one without I/O or scheduler
+// locking, as warden's loops are). With any other Boost, reactor or execution context,
+// AsyncReceive is socket.async_receive. Per-operation cancellation works as with Asio's.
 // Ownership: borrows the socket and the buffer until the completion; the per-loop state is an
 // Asio service of the io_context. Thread safety: from the socket's event loop only.
 #pragma once
@@ -130,7 +130,8 @@ class WatchedReceive : public ad::reactor_op {
 };
 
 // Per io_context: its reactor, and the receives queued without a try, checked by a timer.
-// Resolves the io_context and reactor of `socket`; null when it is not on an io_context.
+// Resolves the io_context and reactor of `socket`; null when it is not on an io_context made for
+// one thread.
 DrainChecks* DrainChecksOf(net::tcp::socket& socket);
 ad::reactor& ReactorOf(DrainChecks& checks);
 // After start_op: watch `op` if the reactor queued it without a try.
@@ -182,18 +183,45 @@ class ReceiveOp : public WatchedReceive {
   ad::handler_work<Handler, IoExecutor> work_;
 };
 
+// A per-operation cancellation (a handler's cancellation slot), as Asio's receive handles one:
+// the operation is taken out of the reactor's queue and completes with operation_aborted. It
+// reads the socket's registration when it is emitted: null once the socket is closed.
+class CancelReceive {
+ public:
+  CancelReceive(ad::reactor& reactor, ad::reactor::per_descriptor_data& registration,
+                ad::socket_type socket, void* key)
+      : reactor_(&reactor), registration_(&registration), socket_(socket), key_(key) {}
+  void operator()(net::asio::cancellation_type_t type) {
+    using net::asio::cancellation_type;
+    if (!!(type &
+           (cancellation_type::terminal | cancellation_type::partial | cancellation_type::total))) {
+      reactor_->cancel_ops_by_key(socket_, *registration_, ad::reactor::read_op, key_);
+    }
+  }
+
+ private:
+  ad::reactor* reactor_;
+  ad::reactor::per_descriptor_data* registration_;
+  ad::socket_type socket_;
+  void* key_;
+};
+
 template <class Handler>
 void StartReceive(DrainChecks& checks, net::tcp::socket& socket, net::asio::mutable_buffer buffer,
                   Handler handler) {
   auto& impl = SocketAccess::Implementation(socket);
   const net::tcp::socket::executor_type io_ex = socket.get_executor();
   const bool is_continuation = boost_asio_handler_cont_helpers::is_continuation(handler);
+  auto slot = net::asio::get_associated_cancellation_slot(handler);
   using Op = ReceiveOp<Handler, net::tcp::socket::executor_type>;
   typename Op::ptr p = {std::addressof(handler), Op::ptr::allocate(handler), nullptr};
   p.p = new (p.v) Op(impl.socket_, impl.reactor_data_, buffer, handler, io_ex);
   Op* op = p.p;
   p.v = p.p = nullptr;  // the reactor owns it from here
   ad::reactor& reactor = ReactorOf(checks);
+  if (slot.is_connected()) {
+    slot.template emplace<CancelReceive>(reactor, impl.reactor_data_, impl.socket_, op);
+  }
   if ((impl.state_ & ad::socket_ops::non_blocking) != 0 ||
       ad::socket_ops::set_internal_non_blocking(impl.socket_, impl.state_, true, op->ec_)) {
     reactor.start_op(ad::reactor::read_op, impl.socket_, impl.reactor_data_, op, is_continuation,
@@ -214,7 +242,7 @@ template <class Token>
 auto AsyncReceive(net::tcp::socket& socket, net::asio::mutable_buffer buffer, Token&& token) {
   auto initiate = [&socket, buffer](auto handler) {
 #if defined(WARDEN_DRAIN_AWARE_RECEIVE)
-    if (buffer.size() > 0 && !net::asio::get_associated_cancellation_slot(handler).is_connected()) {
+    if (buffer.size() > 0) {
       if (auto* checks = socket_receive_detail::DrainChecksOf(socket)) {
         socket_receive_detail::StartReceive(*checks, socket, buffer, std::move(handler));
         return;

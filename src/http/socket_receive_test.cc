@@ -289,6 +289,44 @@ TEST_F(SocketReceiveTest, APerOperationCancellationIsHonoured) {
   EXPECT_EQ(result->ec, asio::error::operation_aborted);
 }
 
+TEST_F(SocketReceiveTest, APerOperationCancellationReachesAReceiveQueuedWithoutATry) {
+  Send("one");
+  AwaitQueued();
+  ASSERT_EQ(ReceiveNow(buffer).n, 3u);  // drained: the next is queued for the edge
+  result.reset();
+  asio::cancellation_signal signal;
+  AsyncReceive(
+      Server(), asio::buffer(buffer),
+      asio::bind_cancellation_slot(signal.slot(), [this](net::error_code ec, std::size_t n) {
+        result = Received{ec, n};
+      }));
+  Poll(p.ioc);
+  ASSERT_FALSE(result.has_value());
+  signal.emit(asio::cancellation_type::terminal);
+  RunUntil(p.ioc, [&] { return result.has_value(); });
+  ASSERT_TRUE(result.has_value());
+  EXPECT_EQ(result->ec, asio::error::operation_aborted);
+  EXPECT_EQ(g_empty_receives.load(), 0);
+}
+
+// Every plain read of a socket goes through AsyncReceive once one has drained it: the lingering
+// close after a refusal and the WebSocket relay read an AnyStream, not the socket.
+TEST_F(SocketReceiveTest, AnAnyStreamReadAfterADrainFindsACloseThatCameWithTheLastBytes) {
+  SetDrainCheckInterval(p.ioc, std::chrono::milliseconds(1));
+  Send("last");
+  p.client.shutdown(net::tcp::socket::shutdown_send);
+  AwaitPeerClosed();
+  Poll(p.ioc);
+  ASSERT_EQ(ReceiveNow(buffer).n, 4u);
+  result.reset();
+  p.server->async_read_some(asio::buffer(buffer), [this](net::error_code ec, std::size_t n) {
+    result = Received{ec, n};
+  });
+  RunUntil(p.ioc, [&] { return result.has_value(); });
+  ASSERT_TRUE(result.has_value()) << "the end of stream was never reported";
+  EXPECT_EQ(result->ec, asio::error::eof);
+}
+
 TEST_F(SocketReceiveTest, AnEmptyBufferCompletesAtOnce) {
   Start(std::span<char>(buffer.data(), 0));
   Poll(p.ioc);
@@ -319,6 +357,53 @@ TEST(SocketReceive, AnEventLoopDestroyedWithAReceivePendingFreesItsHandlerUncall
     ASSERT_FALSE(alive.expired()) << "the pending receive holds its handler";
   }
   EXPECT_TRUE(alive.expired()) << "the handler was freed with the loop";
+}
+
+TEST(SocketReceive, AnEventLoopDestroyedWithAWatchedReceiveAndItsCheckPendingFreesBoth) {
+  // The receive is queued without a try (the socket drained) and watched, the check's timer
+  // armed: tearing the loop down frees the handler uncalled (the sanitizer builds check the rest).
+  auto called = std::make_shared<bool>(false);
+  std::weak_ptr<bool> alive = called;
+  {
+    TestSocketPair p;
+    asio::write(p.client, asio::buffer(std::string_view("one")));
+    std::array<char, 16> into{};
+    std::optional<std::size_t> first;
+    AsyncReceive(p.server->Tcp().socket(), asio::buffer(into),
+                 [&first](net::error_code, std::size_t n) { first = n; });
+    RunUntil(p.ioc, [&] { return first.has_value(); });
+    ASSERT_EQ(first, 3u);
+    AsyncReceive(p.server->Tcp().socket(), asio::buffer(into),
+                 [called](net::error_code, std::size_t) { *called = true; });
+    called.reset();
+    Poll(p.ioc);
+    ASSERT_FALSE(alive.expired());
+  }
+  EXPECT_TRUE(alive.expired());
+}
+
+TEST(SocketReceive, AnEventLoopForManyThreadsGetsAsiosOwnReceive) {
+  // The watch lists and the operation assume one thread; a loop made for more is left to Asio.
+  asio::io_context ioc;  // the default hint: any number of threads
+  net::tcp::acceptor acceptor(ioc, net::tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+  net::tcp::socket client(ioc);
+  client.connect(acceptor.local_endpoint());
+  net::tcp::socket server = acceptor.accept();
+  asio::write(client, asio::buffer(std::string_view("one")));
+  g_watched_fd = server.native_handle();
+  g_empty_receives = 0;
+  std::array<char, 16> into{};
+  std::optional<std::size_t> got;
+  AsyncReceive(server, asio::buffer(into), [&got](net::error_code, std::size_t n) { got = n; });
+  RunUntil(ioc, [&] { return got.has_value(); });
+  ASSERT_EQ(got, 3u);
+  got.reset();
+  AsyncReceive(server, asio::buffer(into), [&got](net::error_code, std::size_t n) { got = n; });
+  Poll(ioc);
+  EXPECT_EQ(g_empty_receives.load(), 1) << "Asio's receive tries first";
+  server.cancel();
+  RunUntil(ioc, [&] { return got.has_value(); });
+  g_watched_fd = -1;
 }
 
 TEST(SocketReceive, AwaitedWithTheHotPathsTokenItReadsTheBytes) {

@@ -13,7 +13,7 @@
 namespace warden::http {
 
 struct TestSocketPair {
-  net::asio::io_context ioc;
+  net::asio::io_context ioc{1};  // one thread, as warden's loops (http/socket_receive.hpp)
   net::tcp::socket client{ioc};
   std::optional<AnyStream> server;
 
