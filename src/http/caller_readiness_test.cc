@@ -19,22 +19,6 @@ namespace {
 namespace asio = net::asio;
 using namespace std::chrono_literals;
 
-// Runs the loop until `done`, for at most 5 s (a lost completion fails the test, not hangs).
-// (A loop that ran out of work stays stopped until restarted.)
-void RunUntil(asio::io_context& ioc, const std::function<bool()>& done) {
-  const auto end = std::chrono::steady_clock::now() + 5s;
-  while (!done() && std::chrono::steady_clock::now() < end) {
-    ioc.restart();
-    ioc.run_one_for(50ms);
-  }
-}
-
-// Runs what is ready now.
-void Poll(asio::io_context& ioc) {
-  ioc.restart();
-  ioc.poll();
-}
-
 std::string Contents(const net::beast::flat_buffer& buffer) {
   return net::beast::buffers_to_string(buffer.data());
 }

@@ -26,13 +26,6 @@ struct PendingRead {
   }
 };
 
-// Runs the loop until `done`, for at most `limit` (a broken deadline fails the test, not hangs).
-void RunUntil(asio::io_context& ioc, const std::function<bool()>& done,
-              std::chrono::milliseconds limit = 5s) {
-  const auto end = Clock::now() + limit;
-  while (!done() && Clock::now() < end) ioc.run_one_for(50ms);
-}
-
 // Runs the loop for `window` (a timer of its own marks the end).
 void RunFor(asio::io_context& ioc, std::chrono::milliseconds window) {
   asio::steady_timer end(ioc, window);

@@ -48,23 +48,6 @@ namespace {
 namespace asio = net::asio;
 using namespace std::chrono_literals;
 
-// Runs the loop until `done`, for at most 5 s (a lost completion fails the test, not hangs).
-void RunUntil(asio::io_context& ioc, const std::function<bool()>& done) {
-  const auto end = std::chrono::steady_clock::now() + 5s;
-  while (!done() && std::chrono::steady_clock::now() < end) {
-    ioc.restart();
-    ioc.run_one_for(50ms);
-  }
-}
-
-// Runs what is ready now, the reactor's events included: with no work counted, poll() would
-// return without asking epoll.
-void Poll(asio::io_context& ioc) {
-  const auto work = asio::make_work_guard(ioc);
-  ioc.restart();
-  ioc.poll();
-}
-
 struct Received {
   net::error_code ec;
   std::size_t n = 0;
@@ -104,6 +87,34 @@ class SocketReceiveTest : public ::testing::Test {
       AsyncReceive(Server(), asio::buffer(into.data(), into.size()), done);
     }
   }
+  // Sends `bytes`; the pending receive (into `buffer`) must complete with them: the edge their
+  // arrival raises.
+  void SendAndExpectReceived(std::string_view bytes) {
+    Send(bytes);
+    RunUntil(p.ioc, [&] { return result.has_value(); });
+    ASSERT_TRUE(result.has_value()) << "the edge of their arrival did not complete the receive";
+    ASSERT_FALSE(result->ec);
+    EXPECT_EQ(std::string_view(buffer.data(), result->n), bytes);
+  }
+
+  // Starts AsyncReceive with a cancellation slot, emits a terminal cancellation once it is
+  // pending, and expects it to end with operation_aborted.
+  void CancelThroughItsSlot() {
+    result.reset();
+    asio::cancellation_signal signal;
+    AsyncReceive(
+        Server(), asio::buffer(buffer),
+        asio::bind_cancellation_slot(signal.slot(), [this](net::error_code ec, std::size_t n) {
+          result = Received{ec, n};
+        }));
+    Poll(p.ioc);
+    ASSERT_FALSE(result.has_value());
+    signal.emit(asio::cancellation_type::terminal);
+    RunUntil(p.ioc, [&] { return result.has_value(); });
+    ASSERT_TRUE(result.has_value());
+    EXPECT_EQ(result->ec, asio::error::operation_aborted);
+  }
+
   // Receives into `into` to completion.
   Received ReceiveNow(std::span<char> into) {
     Start(into);
@@ -130,11 +141,7 @@ TEST_F(SocketReceiveTest, AfterADrainingReceiveTheNextWaitsForTheEdgeWithoutTryi
   EXPECT_FALSE(result.has_value()) << "nothing was sent";
   EXPECT_EQ(g_empty_receives.load(), 0) << "a recv was tried on a drained socket";
 
-  Send("second");
-  RunUntil(p.ioc, [&] { return result.has_value(); });
-  ASSERT_TRUE(result.has_value()) << "the edge after the drain completes the receive";
-  ASSERT_FALSE(result->ec);
-  EXPECT_EQ(std::string_view(buffer.data(), result->n), "second");
+  SendAndExpectReceived("second");
   EXPECT_EQ(g_empty_receives.load(), 0);
 }
 
@@ -191,11 +198,7 @@ TEST_F(SocketReceiveTest, AsiosOwnReceiveAfterADrainStillCompletes) {
   Start(buffer, /*asio_own=*/true);
   Poll(p.ioc);
   EXPECT_FALSE(result.has_value());
-  Send("two");
-  RunUntil(p.ioc, [&] { return result.has_value(); });
-  ASSERT_TRUE(result.has_value());
-  ASSERT_FALSE(result->ec);
-  EXPECT_EQ(std::string_view(buffer.data(), result->n), "two");
+  SendAndExpectReceived("two");
 }
 
 TEST_F(SocketReceiveTest, ThePeersEndAfterADrainIsReported) {
@@ -257,11 +260,7 @@ TEST_F(SocketReceiveTest, AReceiveThatOutlastsTheIntervalIsTriedOnceThenWaitsFor
   p.ioc.run_for(std::chrono::milliseconds(20));
   EXPECT_EQ(g_empty_receives.load(), 1);
   EXPECT_FALSE(result.has_value());
-  Send("two");
-  RunUntil(p.ioc, [&] { return result.has_value(); });
-  ASSERT_TRUE(result.has_value());
-  ASSERT_FALSE(result->ec);
-  EXPECT_EQ(std::string_view(buffer.data(), result->n), "two");
+  SendAndExpectReceived("two");
 }
 
 TEST_F(SocketReceiveTest, CancellingTheSocketAbortsAPendingReceive) {
@@ -275,37 +274,14 @@ TEST_F(SocketReceiveTest, CancellingTheSocketAbortsAPendingReceive) {
 }
 
 TEST_F(SocketReceiveTest, APerOperationCancellationIsHonoured) {
-  asio::cancellation_signal signal;
-  AsyncReceive(
-      Server(), asio::buffer(buffer),
-      asio::bind_cancellation_slot(signal.slot(), [this](net::error_code ec, std::size_t n) {
-        result = Received{ec, n};
-      }));
-  Poll(p.ioc);
-  ASSERT_FALSE(result.has_value());
-  signal.emit(asio::cancellation_type::terminal);
-  RunUntil(p.ioc, [&] { return result.has_value(); });
-  ASSERT_TRUE(result.has_value());
-  EXPECT_EQ(result->ec, asio::error::operation_aborted);
+  CancelThroughItsSlot();  // tried at its start (the socket is new), then queued
 }
 
 TEST_F(SocketReceiveTest, APerOperationCancellationReachesAReceiveQueuedWithoutATry) {
   Send("one");
   AwaitQueued();
   ASSERT_EQ(ReceiveNow(buffer).n, 3u);  // drained: the next is queued for the edge
-  result.reset();
-  asio::cancellation_signal signal;
-  AsyncReceive(
-      Server(), asio::buffer(buffer),
-      asio::bind_cancellation_slot(signal.slot(), [this](net::error_code ec, std::size_t n) {
-        result = Received{ec, n};
-      }));
-  Poll(p.ioc);
-  ASSERT_FALSE(result.has_value());
-  signal.emit(asio::cancellation_type::terminal);
-  RunUntil(p.ioc, [&] { return result.has_value(); });
-  ASSERT_TRUE(result.has_value());
-  EXPECT_EQ(result->ec, asio::error::operation_aborted);
+  CancelThroughItsSlot();
   EXPECT_EQ(g_empty_receives.load(), 0);
 }
 

@@ -3,7 +3,9 @@
 // Thread safety: one test thread. Ownership: owns its io_context and both sockets.
 #pragma once
 
+#include <chrono>
 #include <exception>
+#include <functional>
 #include <optional>
 #include <utility>
 
@@ -36,5 +38,24 @@ struct TestSocketPair {
     return std::move(*out);
   }
 };
+
+// Runs `ioc` until `done`, for at most `limit` (a lost completion fails the test, not hangs).
+// (A loop that ran out of work stays stopped until restarted.)
+inline void RunUntil(net::asio::io_context& ioc, const std::function<bool()>& done,
+                     std::chrono::milliseconds limit = std::chrono::seconds(5)) {
+  const auto end = std::chrono::steady_clock::now() + limit;
+  while (!done() && std::chrono::steady_clock::now() < end) {
+    ioc.restart();
+    ioc.run_one_for(std::chrono::milliseconds(50));
+  }
+}
+
+// Runs what is ready now, the reactor's events included: with no work counted, poll() would
+// return without asking epoll.
+inline void Poll(net::asio::io_context& ioc) {
+  const auto work = net::asio::make_work_guard(ioc);
+  ioc.restart();
+  ioc.poll();
+}
 
 }  // namespace warden::http
