@@ -670,6 +670,14 @@ async function handleApi(req, res, path, route, bodyStr) {
       + 'content-length: 200\r\n\r\n{"error":{"type":"rate_limit_error",');
     return;
   }
+  if (fault === 'cut-429-body') {
+    // The same answer cut short by the provider's close, written with it in one go: the FIN
+    // usually reaches warden with the last bytes (what a proxy in front of a provider does when
+    // it gives up mid-answer).
+    req.socket.end('HTTP/1.1 429 Too Many Requests\r\ncontent-type: application/json\r\n'
+      + 'content-length: 200\r\n\r\n{"error":{"type":"rate_limit_error",');
+    return;
+  }
   if (fault === 'garbage') {
     req.socket.end('\x00\x01\x02GARBAGE not-http \xff\xfe\r\n\r\nHTTX/9.9 ???\r\n');
     return;

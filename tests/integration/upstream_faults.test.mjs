@@ -110,6 +110,18 @@ describe('before the response header', () => {
     assert.equal(ok.status, 200, 'the key still answers: an unreadable answer cools nothing');
   });
 
+  test('an error answer cut short by the provider closing → 502 at once, not after idle_timeout', async () => {
+    // The close arrives with the last bytes: a read that drained the socket must still see it.
+    for (let i = 0; i < 5; i++) {
+      const r = await post({ model: `mock/cut${i}` }, { 'x-mock-fault': 'cut-429-body' });
+      assert.equal(r.status, 502, r.text);
+      assertOpenAiError(r.text, 'upstream_error');
+      assert.doesNotMatch(JSON.parse(r.text).error.message, /timeout/i);
+      assert.ok(r.ms < IDLE_MS / 2, `answered after ${r.ms} ms (idle_timeout ${IDLE_MS} ms)`);
+    }
+    await assertIntact(w, 'cut-429-body');
+  });
+
   test('the upstream closes before answering → 502 upstream_error', async () => {
     const r = await post({ model: 'mock/c', stream: true }, { 'x-mock-fault': 'close-before-response' });
     assert.equal(r.status, 502, r.text);
