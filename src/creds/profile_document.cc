@@ -38,6 +38,22 @@ const TypeEntry& EntryOf(ProfileType type) {
   return kTypes[0];
 }
 
+// Whether every number in `v` can be written back as JSON. Boost.JSON reads a number beyond
+// double's range (1e400) as infinity and would write it as `Infinity`, which no parser reads:
+// a store kept with such a value would be written unreadable.
+bool WritableBack(const json::value& v) {
+  if (v.is_double()) return std::isfinite(v.get_double());
+  if (v.is_array()) {
+    return std::all_of(v.get_array().begin(), v.get_array().end(),
+                       [](const json::value& e) { return WritableBack(e); });
+  }
+  if (v.is_object()) {
+    return std::all_of(v.get_object().begin(), v.get_object().end(),
+                       [](const json::key_value_pair& e) { return WritableBack(e.value()); });
+  }
+  return true;
+}
+
 Error Invalid(std::string_view id, const std::string& why) {
   return Error::Make(kInvalid, "profile " + std::string(id) + ": " + why, std::string(id));
 }
@@ -245,7 +261,9 @@ Result<Profile> ParseProfile(std::string_view id, const json::value& cred) {
   }
   if (auto ok = ReadDetails(id, o, p); !ok) return ok.error();
   for (const auto& [key, v] : o) {
-    if (!IsKnownField(p.type, key)) p.extra[key] = v;
+    if (IsKnownField(p.type, key)) continue;
+    if (!WritableBack(v)) return Invalid(id, "a field holds a number too large for JSON");
+    p.extra[key] = v;
   }
   return p;
 }
@@ -274,7 +292,9 @@ Result<ProfileDocument> ParseProfileDocument(std::string_view text, const std::s
     if (auto ok = ParseOrder(*order, origin, doc); !ok) return ok.error();
   }
   for (const auto& [key, v] : o) {
-    if (key != "version" && key != "profiles" && key != "order") doc.extra[key] = v;
+    if (key == "version" || key == "profiles" || key == "order") continue;
+    if (!WritableBack(v)) return Corrupt(origin, "a field holds a number too large for JSON");
+    doc.extra[key] = v;
   }
   return doc;
 }

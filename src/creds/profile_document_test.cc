@@ -111,6 +111,12 @@ TEST(ProfileDocument, RefusesCorruptDocumentsWithoutEchoingValues) {
        "needs \"expires\""},
       {"order not object", R"({"version":1,"order":[]})", "\"order\" is not an object"},
       {"order bad id", R"({"version":1,"order":{"a":["nope"]}})", "invalid profile id"},
+      // Read as infinity, which would be written back as `Infinity`: an unreadable store.
+      {"huge number in a profile's own field",
+       R"({"version":1,"profiles":{"a:x":{)" + cred + R"(,"seen":[1,{"at":1e400}]}}})",
+       "too large for JSON"},
+      {"huge number beside the profiles", R"({"version":1,"lastGood":-1e999})",
+       "too large for JSON"},
   };
   for (const auto& c : cases) {
     auto doc = ParseProfileDocument(c.text, kOrigin);
