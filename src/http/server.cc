@@ -9,6 +9,7 @@
 
 #include <array>
 #include <cerrno>
+#include <cstdint>
 #include <thread>
 #include <unordered_set>
 
@@ -40,6 +41,9 @@ struct SessionState {
   AnyStream* stream = nullptr;
   bool idle = true;         // waiting for (or reading) a request header: safe to close on shutdown
   bool keep_alive = false;  // idle between two requests: the first to shed near the cap
+  // When it last became keep_alive, in the worker's count of such moments: the smallest has
+  // waited longest, and is the one shed.
+  std::uint64_t idle_order = 0;
 };
 
 }  // namespace
@@ -62,6 +66,7 @@ struct Server::Worker {
   std::unique_ptr<UpstreamPool> pool;
   std::thread thread;
   std::unordered_set<SessionState*> sessions;
+  std::uint64_t idle_moments = 0;  // SessionState::idle_order's count
   std::unique_ptr<asio::steady_timer> grace_timer;
   bool stopping = false;
   std::chrono::steady_clock::time_point last_accept_warning;
@@ -254,6 +259,7 @@ net::Task<void> RunSession(Worker& w, net::tcp::socket socket, std::string clien
       // (http/caller_readiness.hpp), which usually started during the last request and, on plain
       // TCP, reads the next one itself: no wait is re-armed and no second read is needed.
       state.keep_alive = true;
+      state.idle_order = ++w.idle_moments;
       deadline.Arm(w.options.limits.idle_timeout, stream);
       if (!readiness.Ready()) co_await readiness.Completion();
       const net::error_code wait_ec = readiness.Take();
@@ -301,17 +307,20 @@ void WarnRateLimited(Worker& w, const std::string& what) {
   w.accept_warnings_suppressed = 0;
 }
 
-// Closes one connection of this loop that sits idle between two requests. Returns whether one
-// was found; its session gives its slot back as it ends.
+// Closes the connection of this loop that has sat idle between two requests the longest (as
+// nginx reuses its least recently used idle connection): the caller least likely to send again
+// soon. Returns whether one was found; its session gives its slot back as it ends. A scan of the
+// loop's sessions, made only at the total cap.
 bool ShedIdleConnection(Worker& w) {
+  SessionState* oldest = nullptr;
   for (SessionState* s : w.sessions) {
-    if (s->keep_alive) {
-      s->keep_alive = false;
-      s->stream->Close();
-      return true;
-    }
+    if (s->keep_alive && (oldest == nullptr || s->idle_order < oldest->idle_order)) oldest = s;
   }
-  return false;
+  if (oldest == nullptr) return false;
+  oldest->keep_alive = false;
+  oldest->stream->Close();
+  w.metrics.CountConnectionShed();
+  return true;
 }
 
 // Admits a freshly accepted connection or refuses it with a short response written without
@@ -327,6 +336,7 @@ std::optional<std::string> AdmitConnection(Worker& w, net::tcp::socket& socket) 
   }
   if (verdict == ConnectionLimiter::Verdict::kAdmitted) return client;
   const bool total = verdict == ConnectionLimiter::Verdict::kTotalFull;
+  w.metrics.CountConnectionRefused(total ? "total" : "per_client");
   FramingError refusal =
       total ? FramingError{503, "too_many_connections",
                            "the gateway is at its connection limit (gateway.max_connections = " +

@@ -181,6 +181,14 @@ void Metrics::CountAuthLimiterUntracked() {
   WithLocalShard([&](Shard& s) { Increment(s, CounterId::kAuthLimiterUntracked, {}); });
 }
 
+void Metrics::CountConnectionRefused(std::string_view limit) {
+  WithLocalShard([&](Shard& s) { Increment(s, CounterId::kConnectionsRefused, {limit}); });
+}
+
+void Metrics::CountConnectionShed() {
+  WithLocalShard([&](Shard& s) { Increment(s, CounterId::kConnectionsShed, {}); });
+}
+
 void Metrics::CountReload(bool ok) {
   WithLocalShard([&](Shard& s) { Increment(s, CounterId::kReloads, {ok ? "ok" : "failed"}); });
 }

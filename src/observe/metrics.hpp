@@ -37,6 +37,10 @@ namespace warden::observe {
           "reason")                                                                                \
   COUNTER(kAuthLimiterUntracked, "warden_auth_limiter_untracked_total",                            \
           "Wrong credentials the failed-auth limiter could not count: full of running lockouts.")  \
+  COUNTER(kConnectionsRefused, "warden_connections_refused_total",                                 \
+          "Caller connections refused at a connection cap, by cap.", "limit")                      \
+  COUNTER(kConnectionsShed, "warden_connections_shed_total",                                       \
+          "Idle keep-alive caller connections closed to make room at max_connections.")            \
   COUNTER(kEscapedExceptions, "warden_escaped_exceptions_total",                                   \
           "Exceptions that escaped a coroutine.", "where")                                         \
   COUNTER(kKeyCooldowns, "warden_key_cooldowns_total", "Upstream keys put into cooldown.",         \
@@ -89,6 +93,9 @@ class Metrics {
   void CountCooldown(std::string_view provider, std::string_view key_fingerprint);
   void CountAuthFailure(std::string_view reason);
   void CountAuthLimiterUntracked();
+  // limit: per_client | total (http/connection_limiter.hpp)
+  void CountConnectionRefused(std::string_view limit);
+  void CountConnectionShed();
   void CountReload(bool ok);
   void CountRefresh(std::string_view provider, bool ok);
   // result: ok | reused_peer | invalid_grant | failed (creds/profile_refresher.hpp)

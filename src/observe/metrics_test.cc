@@ -116,6 +116,10 @@ TEST(Metrics, RendersOtherCountersAndEscapesLabels) {
   m.CountReload(false);
   m.CountRefresh("vercel", true);
   m.CountEscapedException("we\"ird\\where\n");
+  m.CountConnectionRefused("per_client");
+  m.CountConnectionRefused("total");
+  m.CountConnectionRefused("total");
+  m.CountConnectionShed();
   m.StreamStarted();
   std::string text = m.Render([](std::string& out) { out += "warden_extra 1\n"; });
   EXPECT_THAT(text,
@@ -132,6 +136,9 @@ TEST(Metrics, RendersOtherCountersAndEscapesLabels) {
               HasSubstr("warden_token_refreshes_total{provider=\"vercel\",result=\"ok\"} 1\n"));
   EXPECT_THAT(text,
               HasSubstr("warden_escaped_exceptions_total{where=\"we\\\"ird\\\\where\\n\"} 1\n"));
+  EXPECT_THAT(text, HasSubstr("warden_connections_refused_total{limit=\"per_client\"} 1\n"
+                              "warden_connections_refused_total{limit=\"total\"} 2\n"));
+  EXPECT_THAT(text, HasSubstr("\nwarden_connections_shed_total 1\n"));
   EXPECT_THAT(text, HasSubstr("warden_active_streams 1\n"));
   EXPECT_THAT(text, HasSubstr("# TYPE warden_requests_total counter\n"));
   EXPECT_EQ(text.substr(text.size() - 15), "warden_extra 1\n");
@@ -151,6 +158,13 @@ TEST(Metrics, EmptyExpositionListsEveryMetricInOrder) {
             "could not count: full of running lockouts.\n"
             "# TYPE warden_auth_limiter_untracked_total counter\n"
             "warden_auth_limiter_untracked_total 0\n"
+            "# HELP warden_connections_refused_total Caller connections refused at a connection "
+            "cap, by cap.\n"
+            "# TYPE warden_connections_refused_total counter\n"
+            "# HELP warden_connections_shed_total Idle keep-alive caller connections closed to "
+            "make room at max_connections.\n"
+            "# TYPE warden_connections_shed_total counter\n"
+            "warden_connections_shed_total 0\n"
             "# HELP warden_escaped_exceptions_total Exceptions that escaped a coroutine.\n"
             "# TYPE warden_escaped_exceptions_total counter\n"
             "# HELP warden_key_cooldowns_total Upstream keys put into cooldown.\n"

@@ -335,7 +335,7 @@ describe('connection caps', () => {
     assert.match(capped.output(), /max_connections_per_client reached/);
   });
 
-  test('at max_connections an idle keep-alive connection is shed for a new caller', async () => {
+  test('at max_connections the keep-alive connection idle the longest is shed for a new caller', async () => {
     // 5 silent connections from .2 (above) + 5 keep-alive ones from .3 + 2 silent from .4 = 12.
     const keepAlive = [];
     for (let i = 0; i < 5; i++) {
@@ -344,10 +344,15 @@ describe('connection caps', () => {
       assert.equal((await keepAliveRequest(s)).status, 200);
       keepAlive.push(s);
     }
+    // The first one is used again: the one idle the longest is now the second, which is neither
+    // the first opened nor the first used.
+    assert.equal((await keepAliveRequest(keepAlive[0])).status, 200);
     for (let i = 0; i < 2; i++) sockets.push(await connectFrom(capped.port, '127.0.0.4'));
-    const closedOne = Promise.race(keepAlive.map((s) => new Promise((r) => s.once('close', () => r(s)))));
+    const closedOne = Promise.race(keepAlive.map((s, i) => new Promise((r) => s.once('close', () => r(i)))));
     await assertIntact(capped, 'a new caller at the total cap');
-    await closedOne;  // resolves only if an idle keep-alive connection was closed to make room
+    // Resolves only if an idle keep-alive connection was closed to make room.
+    assert.equal(await closedOne, 1, 'the connection idle the longest is the one shed');
+    assert.ok(keepAlive.every((s, i) => i === 1 || !s.destroyed), 'one connection was shed, not more');
   });
 
   test('at max_connections with nothing idle to shed, a new connection gets 503', async () => {
@@ -367,5 +372,25 @@ describe('connection caps', () => {
     assert.equal(refused.status, 503);
     assertOpenAiError(refused.body, 'too_many_connections');
     assert.ok(openDescriptors(capped.process.pid) < 64, 'descriptors stay bounded');
+  });
+
+  test('refusals and sheds are counted in /metrics', async () => {
+    // Free the slots: each connection still open is ended, and warden closing its side (its
+    // session over, its slot given back) is what each wait resolves on.
+    const open = sockets.filter((s) => !s.destroyed);
+    const closed = await Promise.all(open.map((s) => {
+      const d = drain(s, 5000);
+      s.end();
+      return d;
+    }));
+    assert.ok(closed.every((c) => c.closed), 'warden closed every ended connection');
+    const res = await rawExchange(capped.port,
+      `GET /metrics HTTP/1.1\r\nhost: x\r\nauthorization: Bearer ${TOKEN}\r\nconnection: close\r\n\r\n`);
+    const r = parseResponse(res.data);
+    assert.equal(r.status, 200, res.data.slice(0, 300));
+    assert.match(r.body, /^warden_connections_refused_total\{limit="per_client"\} 1$/m);
+    assert.match(r.body, /^warden_connections_refused_total\{limit="total"\} 1$/m);
+    const shed = Number(/^warden_connections_shed_total (\d+)$/m.exec(r.body)?.[1]);
+    assert.ok(shed >= 1, `shed connections counted: ${shed}`);
   });
 });
