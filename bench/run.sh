@@ -293,14 +293,19 @@ to_ms() {
     else printf "nan" }'
 }
 
-declare -A RPS P50 P99 ERRS   # key "target|conns" -> space-separated per-round values
+declare -A RPS P50 P99 ERRS MCPU  # key "target|conns" -> space-separated per-round values
+# busy_jiffies: the CPU time (all cores, every process, the kernel's included) spent so far.
+busy_jiffies() { awk '/^cpu / { t = 0; for (i = 2; i <= NF; i++) t += $i; print t - $5 - $6 }' /proc/stat; }
+CLK_TCK=$(getconf CLK_TCK)
 # run_wrk TARGET CONNS SECONDS LABEL: one wrk run; records figures unless LABEL is "warmup".
 run_wrk() {
-  local t=$1 c=$2 secs=$3 label=$4 threads out rps p50 p99 non2xx sockerr
+  local t=$1 c=$2 secs=$3 label=$4 threads out rps p50 p99 non2xx sockerr busy0 busy1 requests
   threads=$WRK_THREADS; ((threads > c)) && threads=$c
   out="$TMP/wrk/$t-c$c-$label.txt"
+  busy0=$(busy_jiffies)
   BENCH_BODY="${BODY_OF[$t]:-$BODY}" BENCH_AUTH="${AUTH[$t]}" timeout $((secs + 20)) \
     wrk -t"$threads" -c"$c" -d"${secs}s" --timeout 2s --latency -s "$HERE/post.lua" "${URL[$t]}" >"$out" 2>&1 || true
+  busy1=$(busy_jiffies)
   warden_alive
   [[ "$label" == warmup ]] && return 0
   rps=$(awk '/^Requests\/sec:/ {print $2}' "$out")
@@ -311,6 +316,11 @@ run_wrk() {
   [[ -n "$rps" ]] || { cat "$out" >&2; die "could not parse wrk output for $t"; }
   local key="$t|$c"
   RPS[$key]+="$rps "
+  # The whole machine's CPU per request (wrk and the upstream included): at saturation, req/s is
+  # the cores divided by it, and it moves far less between runs than req/s does.
+  requests=$(awk '/requests in/ {print $1}' "$out")
+  MCPU[$key]+="$(awk -v b=$((busy1 - busy0)) -v n="${requests:-0}" -v hz="$CLK_TCK" \
+    'BEGIN{ if (n > 0) printf "%.2f", b * 1e6 / hz / n; else print "nan" }') "
   P50[$key]+="$(to_ms "$p50") "
   P99[$key]+="$(to_ms "$p99") "
   ERRS[$key]+="$(( ${non2xx:-0} + ${sockerr:-0} )) "
@@ -439,13 +449,14 @@ idle_conns haproxy "$HAPROXY_PORT" "${PID[haproxy]}" ""
 # ---------------------------------------------------------------- report
 f3() { awk -v v="$1" 'BEGIN{ if (v == "nan" || v == "") print "-"; else printf "%.3f", v }'; }
 f0() { awk -v v="$1" 'BEGIN{ if (v == "nan" || v == "") print "-"; else printf "%.0f", v }'; }
+f2() { awk -v v="$1" 'BEGIN{ if (v == "nan" || v == "") print "-"; else printf "%.2f", v }'; }
 judge() { # judge VALUE OP LIMIT -> PASS/MISS
   awk -v v="$1" -v op="$2" -v l="$3" 'BEGIN{
     if (v == "" || v == "nan" || v == "-") { print "SKIP"; exit }
     ok = (op == "ge") ? (v >= l) : (v <= l); print ok ? "PASS" : "MISS" }'
 }
 
-declare -A A_RPS A_P50 A_P99
+declare -A A_RPS A_P50 A_P99 A_MCPU
 echo
 echo "== warden bench: $(nproc) cores, wrk ${DURATION}s per run, $WRK_THREADS wrk threads, $ROUNDS round(s) alternating targets"
 echo "== figures are the $AGG of the rounds ($([[ $AGG == best ]] && echo 'highest req/s, lowest latency' || echo 'per column; the mean of the middle two for an even count'))"
@@ -453,15 +464,16 @@ echo "== nginx worker_processes = haproxy nbthread = $WORKERS (warden: one event
 if ((BUSY_BEFORE > 10)); then
   echo "!! other processes kept the CPUs ${BUSY_BEFORE}% busy just before the run: figures are unreliable"
 fi
-printf '%-12s %6s %11s %9s %9s %7s   %s\n' target conns "req/s" "p50 ms" "p99 ms" errors "per-round req/s"
+printf '%-12s %6s %11s %9s %9s %7s %11s   %s\n' target conns "req/s" "p50 ms" "p99 ms" errors "machine µs" "per-round req/s"
 for c in "$CONNS" 1; do
   for t in "${TARGETS[@]}"; do
     key="$t|$c"
     A_RPS[$key]=$(agg rate "${RPS[$key]}")
     A_P50[$key]=$(agg lat "${P50[$key]}")
     A_P99[$key]=$(agg lat "${P99[$key]}")
-    printf '%-12s %6s %11s %9s %9s %7s   %s\n' "$t" "$c" "$(f0 "${A_RPS[$key]}")" "$(f3 "${A_P50[$key]}")" \
-      "$(f3 "${A_P99[$key]}")" "$(sum_words "${ERRS[$key]}")" "${RPS[$key]}"
+    A_MCPU[$key]=$(agg lat "${MCPU[$key]}")
+    printf '%-12s %6s %11s %9s %9s %7s %11s   %s\n' "$t" "$c" "$(f0 "${A_RPS[$key]}")" "$(f3 "${A_P50[$key]}")" \
+      "$(f3 "${A_P99[$key]}")" "$(sum_words "${ERRS[$key]}")" "$(f2 "${A_MCPU[$key]}")" "${RPS[$key]}"
   done
 done
 errs_total=0
@@ -470,17 +482,34 @@ for k in "${!ERRS[@]}"; do errs_total=$((errs_total + $(sum_words "${ERRS[$k]}")
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN{ if (a == "" || b == "" || a == "nan" || b == "nan" || b == 0) print "nan"; else printf "%.3f", a / b }'; }
 diff_ms() { awk -v a="$1" -v b="$2" 'BEGIN{ if (a == "" || b == "" || a == "nan" || b == "nan") print "nan"; else printf "%.3f", a - b }'; }
-R_NGINX=nan R_HAPROXY=nan ADDED_P99=nan ADDED_P50=nan
+# paired A B: the ratio A/B of each round's values (the two ran a few seconds apart, so a slow
+# phase of a shared machine hits both), then their median; prints "median|r1 r2 ...".
+paired() {
+  awk -v a="$1" -v b="$2" 'BEGIN {
+    n = split(a, x, " "); m = split(b, y, " "); if (m < n) n = m
+    k = 0
+    for (i = 1; i <= n; i++) if (y[i] > 0 && x[i] != "nan" && y[i] != "nan") r[++k] = x[i] / y[i]
+    if (k == 0) { print "nan|"; exit }
+    list = ""
+    for (i = 1; i <= k; i++) list = list sprintf("%s%.3f", i > 1 ? " " : "", r[i])
+    for (i = 2; i <= k; i++) { v = r[i]; for (j = i - 1; j >= 1 && r[j] > v; j--) r[j + 1] = r[j]; r[j + 1] = v }
+    med = (k % 2) ? r[(k + 1) / 2] : (r[k / 2] + r[k / 2 + 1]) / 2
+    printf "%.3f|%s\n", med, list }'
+}
+R_NGINX=nan R_HAPROXY=nan ADDED_P99=nan ADDED_P50=nan R_MEDIANS=nan R_ROUNDS='' R_MCPU=nan
 if ((!SKIP_WARDEN)); then
-  R_NGINX=$(ratio "${A_RPS[warden|$CONNS]}" "${A_RPS[nginx-proxy|$CONNS]}")
-  R_HAPROXY=$(ratio "${A_RPS[warden|$CONNS]}" "${A_RPS[haproxy|$CONNS]}")
+  IFS='|' read -r R_NGINX R_ROUNDS < <(paired "${RPS[warden|$CONNS]}" "${RPS[nginx-proxy|$CONNS]}")
+  R_HAPROXY=$(paired "${RPS[warden|$CONNS]}" "${RPS[haproxy|$CONNS]}" | cut -d'|' -f1)
+  R_MEDIANS=$(ratio "${A_RPS[warden|$CONNS]}" "${A_RPS[nginx-proxy|$CONNS]}")
+  R_MCPU=$(paired "${MCPU[warden|$CONNS]}" "${MCPU[nginx-proxy|$CONNS]}" | cut -d'|' -f1)
   ADDED_P99=$(diff_ms "${A_P99[warden|1]}" "${A_P99[direct|1]}")
   ADDED_P50=$(diff_ms "${A_P50[warden|1]}" "${A_P50[direct|1]}")
 fi
 echo
 echo "== ratios"
-echo "warden / nginx-proxy req/s at $CONNS conns: $(f3 "$R_NGINX")"
+echo "warden / nginx-proxy req/s at $CONNS conns: $(f3 "$R_NGINX") (median of the rounds' ratios: $R_ROUNDS; ratio of the medians $(f3 "$R_MEDIANS"))"
 echo "warden / haproxy     req/s at $CONNS conns: $(f3 "$R_HAPROXY")"
+echo "warden / nginx-proxy machine CPU per request at $CONNS conns: $(f3 "$R_MCPU") (all processes: wrk, proxy, upstream)"
 echo "added latency at 1 conn (warden - direct):  p50 $(f3 "$ADDED_P50") ms, p99 $(f3 "$ADDED_P99") ms"
 echo "for reference, nginx-proxy adds p99 $(f3 "$(diff_ms "${A_P99[nginx-proxy|1]}" "${A_P99[direct|1]}")") ms, haproxy $(f3 "$(diff_ms "${A_P99[haproxy|1]}" "${A_P99[direct|1]}")") ms"
 
