@@ -32,6 +32,8 @@ class UniqueFd {
 
   int get() const { return fd_; }
   bool valid() const { return fd_ >= 0; }
+  // Gives the descriptor up without closing it (-1 when none): the caller now owns it.
+  int Release() { return std::exchange(fd_, -1); }
   // Closes the descriptor now (if any); the object then holds none.
   void Reset() {
     if (fd_ >= 0) ::close(fd_);

@@ -8,14 +8,18 @@
 #include <sys/socket.h>
 
 #include <array>
+#include <atomic>
 #include <cerrno>
 #include <cstdint>
+#include <memory>
 #include <thread>
 #include <unordered_set>
+#include <vector>
 
 #include <spdlog/spdlog.h>
 
 #include "base/client_key.hpp"
+#include "base/unique_fd.hpp"
 #include "config/bind_address.hpp"
 #include "http/any_stream.hpp"
 #include "http/caller_readiness.hpp"
@@ -67,6 +71,10 @@ struct Server::Worker {
   std::thread thread;
   std::unordered_set<SessionState*> sessions;
   std::uint64_t idle_moments = 0;  // SessionState::idle_order's count
+  // The sessions given to this loop and not yet ended: counted in by whichever loop accepted the
+  // connection (AcceptLoop), out by this one. What LeastLoaded compares.
+  std::atomic<std::size_t> live{0};
+  const std::vector<std::unique_ptr<Worker>>* all = nullptr;  // every loop, this one included
   std::unique_ptr<asio::steady_timer> grace_timer;
   bool stopping = false;
   std::chrono::steady_clock::time_point last_accept_warning;
@@ -354,6 +362,68 @@ std::optional<std::string> AdmitConnection(Worker& w, net::tcp::socket& socket) 
   return std::nullopt;
 }
 
+// Serves an admitted connection on `w`'s loop (called on that loop's thread).
+void SpawnSession(Worker& w, net::tcp::socket socket, std::string client) {
+  asio::co_spawn(w.ioc, RunSession(w, std::move(socket), std::move(client)),
+                 [&w](std::exception_ptr e) {
+                   w.live.fetch_sub(1, std::memory_order_relaxed);
+                   LogEscaped(e, w.metrics, "session");
+                   if (w.stopping && w.sessions.empty() && w.grace_timer) w.grace_timer->cancel();
+                 });
+}
+
+// The loop a connection accepted by `w` is served on: `w` unless another loop has fewer
+// sessions (the one with the fewest), so no loop holds more than one session above another.
+// SO_REUSEPORT spreads connections by a hash of their addresses, which for a few dozen connections
+// often left one loop with a third more than the other (and the whole gateway's throughput bounded
+// by that loop), where nginx and haproxy hand a new connection to a worker that is free.
+Worker& LeastLoaded(Worker& w) {
+  Worker* best = &w;
+  std::size_t best_live = w.live.load(std::memory_order_relaxed);
+  for (const auto& other : *w.all) {
+    const std::size_t n = other->live.load(std::memory_order_relaxed);
+    if (n < best_live) {
+      best = other.get();
+      best_live = n;
+    }
+  }
+  return *best;
+}
+
+// Moves a connection accepted on `from`'s loop to `to`'s: the descriptor leaves `from`'s reactor
+// here and joins `to`'s on `to`'s thread, so a loop's reactor is only ever used by its own
+// thread (the UNSAFE_IO hint above). A connection that cannot be moved is served where it is.
+void HandOver(Worker& from, Worker& to, net::tcp::socket socket, std::string client) {
+  net::error_code ec;
+  const net::tcp protocol = socket.local_endpoint(ec).protocol();
+  int fd = -1;
+  if (!ec) fd = socket.release(ec);
+  if (ec || fd < 0) {
+    to.live.fetch_sub(1, std::memory_order_relaxed);
+    if (!socket.is_open()) {
+      from.connections->Release(client);
+      return;
+    }
+    from.live.fetch_add(1, std::memory_order_relaxed);
+    SpawnSession(from, std::move(socket), std::move(client));
+    return;
+  }
+  // Owned until `to` takes it: a loop that stops before running this closes it, unserved.
+  auto owned = std::make_shared<UniqueFd>(fd);
+  asio::post(to.ioc, [&to, owned, protocol, client = std::move(client)]() mutable {
+    net::tcp::socket moved(to.ioc);
+    net::error_code aec;
+    moved.assign(protocol, owned->get(), aec);
+    if (aec) {
+      to.live.fetch_sub(1, std::memory_order_relaxed);
+      to.connections->Release(client);
+      return;  // `owned` closes it
+    }
+    owned->Release();
+    SpawnSession(to, std::move(moved), std::move(client));
+  });
+}
+
 net::Task<void> AcceptLoop(Worker& w) {
   for (;;) {
     auto [ec, socket] = co_await w.acceptor.async_accept(net::kUseTuple);
@@ -367,11 +437,13 @@ net::Task<void> AcceptLoop(Worker& w) {
     }
     std::optional<std::string> client = AdmitConnection(w, socket);
     if (!client) continue;
-    asio::co_spawn(w.ioc, RunSession(w, std::move(socket), std::move(*client)),
-                   [&w](std::exception_ptr e) {
-                     LogEscaped(e, w.metrics, "session");
-                     if (w.stopping && w.sessions.empty() && w.grace_timer) w.grace_timer->cancel();
-                   });
+    Worker& target = LeastLoaded(w);
+    target.live.fetch_add(1, std::memory_order_relaxed);
+    if (&target == &w) {
+      SpawnSession(w, std::move(socket), std::move(*client));
+    } else {
+      HandOver(w, target, std::move(socket), std::move(*client));
+    }
   }
 }
 
@@ -445,6 +517,7 @@ Result<void> Server::Start() {
                                              options_.limits.upstream);
     workers_.push_back(std::move(w));
   }
+  for (auto& w : workers_) w->all = &workers_;
   for (auto& w : workers_) {
     Worker* wp = w.get();
     asio::co_spawn(wp->ioc, AcceptLoop(*wp),

@@ -1,7 +1,9 @@
 // Server: the HTTP/1.1 front end. One event loop (io_context + thread) per core, each with its
 // own SO_REUSEPORT acceptor, its own upstream pool and its own sessions, so the request path
-// never crosses threads. Sessions are keep-alive and pipelining-safe (requests are answered one
-// at a time, in order; bytes read ahead stay in the session buffer).
+// never crosses threads. A new connection is served by the loop with the fewest sessions: the
+// loop that accepted it hands it over when another has fewer (the kernel's SO_REUSEPORT hash
+// leaves a few connections unevenly spread). Sessions are keep-alive and pipelining-safe (requests
+// are answered one at a time, in order; bytes read ahead stay in the session buffer).
 //
 // Limits per session: header_timeout for a request header, body_timeout for its body,
 // idle_timeout between requests, max_header_bytes (431), max_body_bytes (413). Connections are

@@ -3,6 +3,7 @@
 import test, { before, after, beforeEach, afterEach, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
+import fs from 'node:fs';
 import { startMock, startWarden, request, rawExchange, openSocket, readUntil, parseSSE } from '../support/harness.mjs';
 import {
   AUTH, TOKEN, config, baseEnv, rawHttp, parseResponse, parseResponses, assertOpenAiError,
@@ -344,6 +345,57 @@ describe('connections', () => {
       assert.equal(JSON.parse(rs[1].body).model, 'next');
     } finally {
       s.destroy();
+    }
+  });
+});
+
+/** How many descriptors each epoll instance of process `pid` watches, by the epoll's fd. */
+function epollWatchCounts(pid) {
+  const counts = new Map();
+  for (const fd of fs.readdirSync(`/proc/${pid}/fd`)) {
+    let target;
+    try { target = fs.readlinkSync(`/proc/${pid}/fd/${fd}`); } catch { continue; }
+    if (target !== 'anon_inode:[eventpoll]') continue;
+    counts.set(fd, (fs.readFileSync(`/proc/${pid}/fdinfo/${fd}`, 'utf8').match(/^tfd:/gm) ?? []).length);
+  }
+  return counts;
+}
+
+describe('event loops', () => {
+  let two;
+  before(async () => {
+    two = await startWarden({ config: config(mock.url, { gateway: 'threads = 2' }), env: baseEnv() });
+  });
+  after(async () => {
+    await two?.stop();
+  });
+
+  test('connections are spread evenly over the loops, and each serves wherever it landed', async () => {
+    // The kernel spreads connections over the loops' SO_REUSEPORT listeners by a hash of their
+    // addresses: 10 of them land 5/5 only one time in four. Warden moves a new connection to the
+    // loop with the fewest; each loop's epoll instance watches its own connections.
+    const base = epollWatchCounts(two.process.pid);
+    const sockets = [];
+    try {
+      for (let i = 0; i < 10; i++) {
+        const s = await openSocket(two.port);
+        sockets.push(s);
+        s.write(rawHttp('GET', '/healthz', { auth: false }));
+        assert.equal(parseResponse(await readUntil(s, /"ok"\}/)).status, 200);
+      }
+      const added = [...epollWatchCounts(two.process.pid)]
+        .map(([fd, n]) => n - (base.get(fd) ?? 0)).filter((n) => n !== 0);
+      assert.equal(added.length, 2, `connections on two loops: ${added}`);
+      assert.equal(added[0] + added[1], 10, `every connection watched once: ${added}`);
+      assert.ok(Math.abs(added[0] - added[1]) <= 1, `spread evenly: ${added}`);
+      for (const [i, s] of sockets.entries()) {
+        s.write(rawHttp('POST', '/v1/chat/completions', { body: { model: `mock/loop${i}` } }));
+        const p = parseResponse(await readUntil(s, /"system_fingerprint":"fp_mock"\}/));
+        assert.equal(p.status, 200);
+        assert.equal(JSON.parse(p.body).model, `loop${i}`);
+      }
+    } finally {
+      for (const s of sockets) s.destroy();
     }
   });
 });
