@@ -272,11 +272,12 @@ net::Task<void> RunSession(Worker& w, net::tcp::socket socket, std::string clien
       if (!readiness.Ready()) co_await readiness.Completion();
       const net::error_code wait_ec = readiness.Take();
       deadline.Disarm();
+      // Bytes came: the caller is sending, not idle (a TLS record still being read included).
+      state.keep_alive = false;
       bool next = !wait_ec && (stream.IsTls() || buffer.size() > 0);
       if (next && stream.IsTls()) {
         next = co_await ReadTlsRecord(stream, buffer, w.options.limits.idle_timeout);
       }
-      state.keep_alive = false;
       if (!next) break;
     }
     if (!co_await ServeOneRequest(w, stream, buffer, deadline, *handler, state, request)) break;
@@ -373,7 +374,8 @@ void SpawnSession(Worker& w, net::tcp::socket socket, std::string client) {
 }
 
 // The loop a connection accepted by `w` is served on: `w` unless another loop has fewer
-// sessions (the one with the fewest), so no loop holds more than one session above another.
+// sessions (the one with the fewest), so a loop holds at most one more than another (two loops
+// accepting at once may both pick the same one; sessions that end are not moved).
 // SO_REUSEPORT spreads connections by a hash of their addresses, which for a few dozen connections
 // often left one loop with a third more than the other (and the whole gateway's throughput bounded
 // by that loop), where nginx and haproxy hand a new connection to a worker that is free.
@@ -410,18 +412,19 @@ void HandOver(Worker& from, Worker& to, net::tcp::socket socket, std::string cli
   }
   // Owned until `to` takes it: a loop that stops before running this closes it, unserved.
   auto owned = std::make_shared<UniqueFd>(fd);
-  asio::post(to.ioc, [&to, owned, protocol, client = std::move(client)]() mutable {
-    net::tcp::socket moved(to.ioc);
-    net::error_code aec;
-    moved.assign(protocol, owned->get(), aec);
-    if (aec) {
-      to.live.fetch_sub(1, std::memory_order_relaxed);
-      to.connections->Release(client);
-      return;  // `owned` closes it
-    }
-    owned->Release();
-    SpawnSession(to, std::move(moved), std::move(client));
-  });
+  asio::post(to.ioc,
+             [&to, owned = std::move(owned), protocol, client = std::move(client)]() mutable {
+               net::tcp::socket moved(to.ioc);
+               net::error_code aec;
+               moved.assign(protocol, owned->get(), aec);
+               if (aec) {
+                 to.live.fetch_sub(1, std::memory_order_relaxed);
+                 to.connections->Release(client);
+                 return;  // `owned` closes it
+               }
+               owned->Release();
+               SpawnSession(to, std::move(moved), std::move(client));
+             });
 }
 
 net::Task<void> AcceptLoop(Worker& w) {
@@ -437,7 +440,9 @@ net::Task<void> AcceptLoop(Worker& w) {
     }
     std::optional<std::string> client = AdmitConnection(w, socket);
     if (!client) continue;
-    Worker& target = LeastLoaded(w);
+    // While stopping, a connection stays where it was accepted: another loop may have stopped
+    // already, and would hold it unanswered until the server is destroyed.
+    Worker& target = w.stopping || w.draining.load(std::memory_order_relaxed) ? w : LeastLoaded(w);
     target.live.fetch_add(1, std::memory_order_relaxed);
     if (&target == &w) {
       SpawnSession(w, std::move(socket), std::move(*client));
