@@ -294,8 +294,10 @@ to_ms() {
 }
 
 declare -A RPS P50 P99 ERRS MCPU  # key "target|conns" -> space-separated per-round values
-# busy_jiffies: the CPU time (all cores, every process, the kernel's included) spent so far.
-busy_jiffies() { awk '/^cpu / { t = 0; for (i = 2; i <= NF; i++) t += $i; print t - $5 - $6 }' /proc/stat; }
+# cpu_sample: "IDLE TOTAL" jiffies of all cores so far; busy_jiffies: TOTAL - IDLE, the CPU time
+# every process (the kernel's share included) has spent.
+cpu_sample() { awk '/^cpu / { idle = $5 + $6; t = 0; for (i = 2; i <= NF; i++) t += $i; print idle, t }' /proc/stat; }
+busy_jiffies() { cpu_sample | awk '{ print $2 - $1 }'; }
 CLK_TCK=$(getconf CLK_TCK)
 # run_wrk TARGET CONNS SECONDS LABEL: one wrk run; records figures unless LABEL is "warmup".
 run_wrk() {
@@ -340,7 +342,6 @@ sum_words() { local s=0 w; for w in $1; do s=$((s + w)); done; echo "$s"; }
 
 # Anything else running (a build, a browser) distorts every figure: measure how busy the CPUs
 # are for 1 s while everything here is idle, and say so in the report.
-cpu_sample() { awk '/^cpu / { idle = $5 + $6; t = 0; for (i = 2; i <= NF; i++) t += $i; print idle, t }' /proc/stat; }
 read -r IDLE0 TOTAL0 < <(cpu_sample); sleep 1; read -r IDLE1 TOTAL1 < <(cpu_sample)
 BUSY_BEFORE=$(awk -v i=$((IDLE1 - IDLE0)) -v t=$((TOTAL1 - TOTAL0)) 'BEGIN{ printf "%.0f", t ? 100 * (1 - i / t) : 0 }')
 note "warm-up: ${WARMUP}s at $CONNS conns per target"
