@@ -22,6 +22,7 @@
 #include <algorithm>
 #include <array>
 #include <chrono>
+#include <cstdint>
 #include <optional>
 #include <span>
 #include <string>
@@ -113,7 +114,8 @@ inline void ShrinkIdleBuffer(std::string& buffer) {
 // when it closed mid-message, buffer_overflow when `buffer` is full. Bound it with a Deadline
 // (deadline.hpp): a plain stream is read from its socket, so its expiry does not apply.
 // A parser that offers DirectBodyRoom() (RequestParser) has the rest of a Content-Length body
-// read straight into it once `buffer` is drained, not through `buffer` and a copy.
+// read straight into it once `buffer` is drained, not through `buffer` and a copy (with room for
+// a few bytes more, which are left in `buffer` when a pipelined request sends them).
 template <class Parser>
 net::Task<net::error_code> ReadUntil(AnyStream& stream, net::beast::flat_buffer& buffer,
                                      Parser& parser, ReadGoal goal) {
@@ -136,10 +138,15 @@ net::Task<net::error_code> ReadUntil(AnyStream& stream, net::beast::flat_buffer&
     auto [rec, n] = co_await stream.async_read_some(into, net::kUseTuple);
     if (direct) {
       if (n > 0) {
-        // Body bytes within the announced length: the parser takes them all, in place.
-        const std::size_t used = parser.put(net::asio::const_buffer(into.data(), n), ec);
+        // Body bytes within the announced length: the parser takes them, in place. Bytes past
+        // it (the next request, pipelined) go to the buffer first: completing the body pads it.
+        const std::size_t body = std::min<std::uint64_t>(n, *parser.content_length_remaining());
+        if (n > body) {
+          buffer.commit(net::asio::buffer_copy(buffer.prepare(n - body), into + body));
+        }
+        const std::size_t used = parser.put(net::asio::const_buffer(into.data(), body), ec);
         if (ec && ec != net::http::error::need_more) co_return ec;
-        if (used != n) co_return net::http::error::bad_content_length;  // cannot happen
+        if (used != body) co_return net::http::error::bad_content_length;  // cannot happen
         if (parser.is_done()) co_return net::error_code{};
       }
     } else {

@@ -53,7 +53,7 @@ net::asio::mutable_buffer RequestParser::DirectBodyRoom() {
   if (!body_started_ || is_done() || chunked()) return {};
   const auto left = content_length_remaining();
   if (!left || *left == 0) return {};
-  return request_.BodyRoom(static_cast<std::size_t>(*left));
+  return request_.BodyRoom(static_cast<std::size_t>(*left) + Request::kBodyPadding);
 }
 
 }  // namespace warden::http

@@ -27,8 +27,12 @@ class RequestParser final : public net::http::basic_parser<true> {
   // Where the rest of a Content-Length body can be read straight into the request, so its
   // bytes are not copied from the connection's buffer (ReadUntil uses it): the reserved room
   // for what is left of the body, once the header is parsed (the body is entered then if no
-  // byte of it came with the header). Empty otherwise (the header not parsed, a chunked body,
-  // or nothing left). Hand what was read there to put().
+  // byte of it came with the header), and up to Request::kBodyPadding bytes past it. Empty
+  // otherwise (the header not parsed, a chunked body, or nothing left). The room past the body
+  // is what lets a read that stops short of it say that the socket is drained (AsyncReceive):
+  // a read of exactly the rest of the body cannot, so the next receive would try at once and
+  // fail with EAGAIN. Hand put() at most content_length_remaining() of what was read there; the
+  // bytes after those are the next request's (pipelined), which the padding will overwrite.
   net::asio::mutable_buffer DirectBodyRoom();
 
  private:

@@ -18,6 +18,8 @@
 
 #include <gtest/gtest.h>
 
+#include "http/inline_io.hpp"
+#include "http/request_parser.hpp"
 #include "http/test_socket_pair.hpp"
 
 namespace warden::http {
@@ -301,6 +303,40 @@ TEST_F(SocketReceiveTest, AnAnyStreamReadAfterADrainFindsACloseThatCameWithTheLa
   RunUntil(p.ioc, [&] { return result.has_value(); });
   ASSERT_TRUE(result.has_value()) << "the end of stream was never reported";
   EXPECT_EQ(result->ec, asio::error::eof);
+}
+
+// A request's body read straight into the request (ReadUntil, RequestParser::DirectBodyRoom)
+// ends where the caller stopped sending. That read had room for a few bytes more, so it drained
+// the socket, and the wait for the caller's next request waits for the edge instead of failing
+// first (a read of exactly the body's rest, as before, filled its buffer: one failed recv per
+// large request).
+TEST_F(SocketReceiveTest, ABodyReadToItsEndLeavesTheSocketDrained) {
+  const std::string body(60000, 'b');
+  // Each arrival's edge is taken by the reactor before the read starts (Poll), as when the read
+  // is pending when the bytes come: an edge taken after the read would have the next receive
+  // try again whatever the read found. (Poll leaves the loop stopped: Run needs it restarted.)
+  Send("POST /a HTTP/1.1\r\nHost: x\r\nContent-Length: 60000\r\n\r\n");
+  AwaitQueued();
+  Poll(p.ioc);
+  p.ioc.restart();
+  net::beast::flat_buffer connection(128 * 1024);
+  Request request;
+  RequestParser parser(request);
+  parser.body_limit(1 << 20);
+  ASSERT_FALSE(p.Run(ReadUntil(*p.server, connection, parser, ReadGoal::kHeader)));
+  ASSERT_EQ(connection.size(), 0u);
+  Send(body);
+  AwaitQueued();
+  Poll(p.ioc);
+  p.ioc.restart();
+  ASSERT_FALSE(p.Run(ReadUntil(*p.server, connection, parser, ReadGoal::kMessage)));
+  ASSERT_EQ(request.body(), body);
+
+  Start(buffer);
+  Poll(p.ioc);
+  EXPECT_FALSE(result.has_value()) << "nothing was sent";
+  EXPECT_EQ(g_empty_receives.load(), 0) << "a recv was tried on a drained socket";
+  SendAndExpectReceived("next");
 }
 
 TEST_F(SocketReceiveTest, AnEmptyBufferCompletesAtOnce) {
