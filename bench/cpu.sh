@@ -8,6 +8,10 @@
 #
 #   bench/cpu.sh            DURATION=5 s per measured run, ROUNDS=3 (median), c=32
 #   bench/cpu.sh --smoke    DURATION=1, ROUNDS=1: proves the script works (CI)
+#   bench/cpu.sh --train    warden alone, one run of DURATION (3) s per body, then the streamed
+#                           requests of the allocation part, no figures: the training load of
+#                           the profile-guided build (scripts/build-pgo.sh); needs neither
+#                           haproxy nor a second nginx
 #
 # CPU per request = the proxy's utime+stime (all its processes and threads, /proc/PID/stat)
 # over a wrk run, divided by the requests answered; it is the figure that decides throughput on
@@ -34,10 +38,12 @@ set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(dirname "$HERE")
 SMOKE=0
+TRAIN=0
 for arg in "$@"; do
   case "$arg" in
     --smoke) SMOKE=1 ;;
-    -h|--help) sed -n '2,30p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --train) TRAIN=1 ;;
+    -h|--help) sed -n '2,35p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "cpu.sh: unknown argument '$arg'" >&2; exit 2 ;;
   esac
 done
@@ -47,7 +53,7 @@ WARDEN_ACCESS_LOG=${WARDEN_ACCESS_LOG:-off}
 WARDEN_BASELINE_ACCESS_LOG=${WARDEN_BASELINE_ACCESS_LOG:-$WARDEN_ACCESS_LOG}
 # shellcheck source=bench/common.sh
 source "$HERE/common.sh"
-DURATION=${DURATION:-5}
+DURATION=${DURATION:-$((TRAIN ? 3 : 5))}
 ROUNDS=${ROUNDS:-3}
 CONNS=${CONNS:-32}
 MAX_ALLOCS=${MAX_ALLOCS:-4}
@@ -56,12 +62,13 @@ UPSTREAM_TLS=${UPSTREAM_TLS:-0}
 WRK_THREADS=${WRK_THREADS:-1}
 KEEP_TMP=${KEEP_TMP:-0}
 ((SMOKE)) && DURATION=1 ROUNDS=1
+((TRAIN)) && ROUNDS=1
 GATEWAY_TOKEN=bench-token
 CLK_TCK=$(getconf CLK_TCK)
 
 die() { echo "cpu.sh: setup failed: $*" >&2; exit 2; }
 note() { echo "# $*" >&2; }
-for tool in nginx haproxy wrk python3 node curl setsid cc $( ((UPSTREAM_TLS)) && echo openssl); do
+for tool in nginx $( ((TRAIN)) || echo haproxy) wrk python3 node curl setsid cc $( ((UPSTREAM_TLS)) && echo openssl); do
   command -v "$tool" >/dev/null 2>&1 || die "'$tool' not found in PATH"
 done
 [[ -x "$WARDEN_BIN" ]] || die "warden binary not found at $WARDEN_BIN"
@@ -131,13 +138,16 @@ stop_warden() {
   unset 'PID[warden]'
 }
 start_warden 0
-start_bg nginxproxy nginx -p "$TMP/proxy" -c "$TMP/proxy/nginx.conf" -e "$TMP/proxy/error.log"
-wait_http nginxproxy "http://127.0.0.1:$PROXY_PORT/healthz"
-start_bg haproxy haproxy -db -f "$TMP/haproxy.cfg"
-wait_http haproxy "http://127.0.0.1:$HAPROXY_PORT/healthz"
+if ((!TRAIN)); then
+  start_bg nginxproxy nginx -p "$TMP/proxy" -c "$TMP/proxy/nginx.conf" -e "$TMP/proxy/error.log"
+  wait_http nginxproxy "http://127.0.0.1:$PROXY_PORT/healthz"
+  start_bg haproxy haproxy -db -f "$TMP/haproxy.cfg"
+  wait_http haproxy "http://127.0.0.1:$HAPROXY_PORT/healthz"
+fi
 
 CHAT=/v1/chat/completions
 TARGETS=(warden nginx-proxy haproxy)
+((TRAIN)) && TARGETS=(warden)
 declare -A URL=([warden]="http://127.0.0.1:$WARDEN_PORT$CHAT" [nginx-proxy]="http://127.0.0.1:$PROXY_PORT$CHAT"
                 [haproxy]="http://127.0.0.1:$HAPROXY_PORT$CHAT" [warden-base]="http://127.0.0.1:$BASE_PORT$CHAT")
 declare -A AUTH=([warden]="Bearer $GATEWAY_TOKEN" [nginx-proxy]="" [haproxy]="" [warden-base]="Bearer $GATEWAY_TOKEN")
@@ -185,7 +195,9 @@ measure() { # measure TARGET BODYNAME LABEL
 }
 median() { tr -s ' ' '\n' <<<"$1" | sort -g | awk 'NF{v[++n]=$1} END{if(!n){print "nan"; exit} print (n%2) ? v[(n+1)/2] : (v[n/2]+v[n/2+1])/2}'; }
 
-for b in "${BODIES[@]}"; do for t in "${TARGETS[@]}"; do measure "$t" "$b" warmup; done; done
+if ((!TRAIN)); then
+  for b in "${BODIES[@]}"; do for t in "${TARGETS[@]}"; do measure "$t" "$b" warmup; done; done
+fi
 for r in $(seq "$ROUNDS"); do
   for b in "${BODIES[@]}"; do
     for t in "${TARGETS[@]}"; do note "round $r/$ROUNDS: $t, $b body"; measure "$t" "$b" "r$r"; done
@@ -199,8 +211,8 @@ done
 # against the nginx upstream), and a streamed one (N = STREAM_N, from the mock upstream:
 # STREAM_EVENTS events 1 ms apart, so each is read and written on its own). The client writes
 # each body after its header, as Python's http.client does.
-ALLOC_N=$((SMOKE ? 2000 : 20000))
-STREAM_N=$((SMOKE ? 100 : 1000))
+ALLOC_N=$((SMOKE || TRAIN ? 2000 : 20000))
+STREAM_N=$((SMOKE || TRAIN ? 100 : 1000))
 STREAM_EVENTS=16
 start_bg mock node "$ROOT/tools/mock-upstream.mjs" --port 0 --no-record
 MOCK_PORT=""
@@ -244,6 +256,11 @@ alloc_run first 1 small
 alloc_run load $((ALLOC_N + 1)) small
 alloc_run first-stream 1 stream
 alloc_run load-stream $((STREAM_N + 1)) stream
+if ((TRAIN)); then
+  ((${#FAILURES[@]} == 0)) || { printf 'FAILED: %s\n' "${FAILURES[@]}"; exit 1; }
+  echo "trained: ${#BODIES[@]} bodies × ${DURATION}s, $((ALLOC_N + 2)) sequential and $((STREAM_N + 1)) streamed requests"
+  exit 0
+fi
 ALLOCS=$(per_request first load "$ALLOC_N")
 ALLOCS_STREAM=$(per_request first-stream load-stream "$STREAM_N")
 

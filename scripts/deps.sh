@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages warden needs, only those missing.
-# Usage: scripts/deps.sh [build|test|bench|format|tidy|fuzz]...
+# Usage: scripts/deps.sh [build|train|test|bench|format|tidy|fuzz]...
 set -euo pipefail
 build=(cmake ninja-build g++ pkg-config libssl-dev libboost1.81-dev libboost-json1.81-dev
        libboost-url1.81-dev libtomlplusplus-dev libcli11-dev libspdlog-dev libfmt-dev
        libgoogle-perftools-dev  # tcmalloc, the warden binary's allocator
        libsimdjson-dev)
+# The profile-guided build's training run (scripts/build-pgo.sh: bench/cpu.sh --train), and node.
+train=(nginx-light wrk python3 curl)
 test=(libgtest-dev libgmock-dev nginx-light)  # nginx: the identity proxy of tests/integration/trusted_proxy
 bench=(nginx-light haproxy wrk valgrind libhttp-parser-dev openssl)  # valgrind: bench/icount.sh; http-parser: bench/parsers.sh; openssl: cpu.sh UPSTREAM_TLS
 # Pinned to 14: another clang-format version formats differently (scripts/check-format.sh).
@@ -16,6 +18,7 @@ want=("${build[@]}")
 for kind in "$@"; do
   case "$kind" in
     build) ;;
+    train) want+=("${train[@]}") ;;
     test) want+=("${test[@]}") ;;
     bench) want+=("${bench[@]}") ;;
     format) want+=("${format[@]}") ;;
@@ -28,8 +31,11 @@ missing=()
 for p in "${want[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
 done
-# Node.js runs the integration and SDK tests; use the machine's node when present.
-if [[ " $* " == *" test "* ]] && ! command -v node >/dev/null; then missing+=(nodejs npm); fi
+# Node.js runs the integration and SDK tests and the training's mock upstream; use the machine's
+# node when present.
+if [[ " $* " == *" test "* || " $* " == *" train "* ]] && ! command -v node >/dev/null; then
+  missing+=(nodejs npm)
+fi
 if ((${#missing[@]})); then
   echo "installing: ${missing[*]}" >&2
   sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"

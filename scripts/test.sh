@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The README's second command: install what is missing, build, and run the whole test suite —
 # the formatting check (scripts/check-format.sh), then unit tests, integration tests against the
-# real binary and mock upstream, the SDK tests, the agent-CLI tests — in a Release build and again under
+# real binary and mock upstream, the SDK tests, the agent-CLI tests — in the Release build that
+# scripts/run.sh serves (profile-guided, scripts/build-pgo.sh) and again under
 # AddressSanitizer + UndefinedBehaviorSanitizer; a ThreadSanitizer build of the unit tests and the
 # concurrency-labelled integration files; a smoke run of the benchmark and a 20-second soak so
 # neither can rot; then the fuzzers (clang/libFuzzer, tests/fuzz/run.sh) for a bounded time each.
@@ -22,7 +23,7 @@ if [ "${WARDEN_SKIP_FORMAT:-0}" != 1 ]; then
   scripts/deps.sh format
   scripts/check-format.sh
 fi
-scripts/deps.sh build test bench
+scripts/deps.sh build train test bench
 if [ ! -d tests/sdk/node_modules ] || [ tests/sdk/package-lock.json -nt tests/sdk/node_modules ]; then
   npm ci --prefix tests/sdk --no-audit --no-fund --loglevel=error
 fi
@@ -38,8 +39,10 @@ run_suite() {
   cmake --build --preset "$preset" -j "$jobs"
   ctest --preset "$preset" -j "$jobs" --timeout 300
 }
-stage "release build and tests"
-run_suite release
+# The binary tested is the one scripts/run.sh serves: built with the profile of a training run.
+stage "release build (profile-guided) and tests"
+scripts/build-pgo.sh -DWARDEN_TESTS=ON -DWARDEN_WERROR=ON
+ctest --preset release -j "$jobs" --timeout 300
 if [ "${WARDEN_SKIP_ASAN:-0}" != 1 ]; then
   stage "asan+ubsan build and tests"
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 run_suite asan
