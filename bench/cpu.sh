@@ -258,7 +258,7 @@ alloc_run first-stream 1 stream
 alloc_run load-stream $((STREAM_N + 1)) stream
 if ((TRAIN)); then
   ((${#FAILURES[@]} == 0)) || { printf 'FAILED: %s\n' "${FAILURES[@]}"; exit 1; }
-  echo "trained: ${#BODIES[@]} bodies × ${DURATION}s, $((ALLOC_N + 2)) sequential and $((STREAM_N + 1)) streamed requests"
+  echo "trained: ${#BODIES[@]} bodies × ${DURATION}s, $((ALLOC_N + 2)) sequential and $((STREAM_N + 2)) streamed requests"
   exit 0
 fi
 ALLOCS=$(per_request first load "$ALLOC_N")

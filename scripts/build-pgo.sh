@@ -17,15 +17,15 @@
 # the profile), it is only configured with the given options and built incrementally: starting
 # warden again, or after the test suite, costs no training.
 # Needs nginx-light, wrk, python3 and node (scripts/deps.sh build train installs them). Exits
-# non-zero if a step fails or the training left no profile.
+# non-zero if a step fails (3: the training run, or a profile the build would not find).
 #
 # Environment: WARDEN_BUILD_DIR [build/release], TRAIN_SECONDS [3] seconds of load per body.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/deps.sh build train
-USE_DIR=${WARDEN_BUILD_DIR:-build/release}
+USE_DIR=$(realpath -m "${WARDEN_BUILD_DIR:-build/release}")
 GEN_DIR=build/pgo-gen
-PROFILE=$PWD/$USE_DIR/pgo-profile
+PROFILE=$USE_DIR/pgo-profile
 TRAIN_SECONDS=${TRAIN_SECONDS:-3}
 say() { echo "build-pgo.sh: $*" >&2; }
 
@@ -33,8 +33,14 @@ configure_use() {
   cmake -S . -B "$USE_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release -DWARDEN_PGO=use \
     -DWARDEN_PGO_DIR="$PROFILE" "$@" >/dev/null
 }
-# What the profile was made from: the sources and the build files.
-hash=$(find src cmake CMakeLists.txt CMakePresets.json -type f | LC_ALL=C sort | xargs sha256sum | sha256sum | cut -d' ' -f1)
+# What the profile was made from: the product's sources (not their unit tests), the build files,
+# the training load and the compiler.
+hash=$({
+  g++ --version | head -n 1
+  find src cmake CMakeLists.txt CMakePresets.json scripts/build-pgo.sh bench/cpu.sh bench/common.sh \
+    bench/conf bench/post.lua bench/agent_body.py tools/mock-upstream.mjs -type f ! -name '*_test.cc' |
+    LC_ALL=C sort | xargs sha256sum
+} | sha256sum | cut -d' ' -f1)
 if [[ -x "$USE_DIR/warden" && -f "$PROFILE/sources" && "$(cat "$PROFILE/sources")" == "$hash" ]] &&
   grep -q '^WARDEN_PGO:STRING=use$' "$USE_DIR/CMakeCache.txt" 2>/dev/null; then
   say "$USE_DIR was built with a profile of these sources; building what is missing"
@@ -44,7 +50,8 @@ if [[ -x "$USE_DIR/warden" && -f "$PROFILE/sources" && "$(cat "$PROFILE/sources"
 fi
 
 say "1/3 instrumented build ($GEN_DIR)"
-cmake -S . -B "$GEN_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release -DWARDEN_TESTS=OFF \
+# The caller's options too (its compile flags shape the code the profile describes), tests off.
+cmake -S . -B "$GEN_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release "$@" -DWARDEN_TESTS=OFF \
   -DWARDEN_PGO=generate -DWARDEN_PGO_DIR="$PROFILE" >/dev/null
 cmake --build "$GEN_DIR" --target warden
 
@@ -54,12 +61,15 @@ mkdir -p "$PROFILE"
 if ! WARDEN_BIN=$GEN_DIR/warden DURATION=$TRAIN_SECONDS bench/cpu.sh --train >"$GEN_DIR/training.log" 2>&1; then
   tail -n 30 "$GEN_DIR/training.log" >&2
   say "the training run failed; see $GEN_DIR/training.log"
-  exit 1
+  exit 3
 fi
 profiles=$(find "$PROFILE" -name '*.gcda' | wc -l)
-if ((profiles == 0)); then
-  say "the training left no profile in $PROFILE"
-  exit 1
+# Named after each object's path below the build directory (-fprofile-prefix-path): a name with
+# the absolute path (GCC's fallback when the prefix does not match) would not be found by the
+# optimised build, which would then quietly compile without a profile.
+if [[ ! -f "$PROFILE/CMakeFiles#warden.dir#src#app#main.cc.gcda" ]]; then
+  say "the training left no profile the optimised build would find in $PROFILE ($profiles files)"
+  exit 3
 fi
 say "profile of $profiles files ($(tail -n 1 "$GEN_DIR/training.log"))"
 
